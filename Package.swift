@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// Outcomes: person-reported outcomes surveys in health and social care, as data.
+// One module per concern; the libraries are usable without the CLI.
+import PackageDescription
+
+let package = Package(
+    name: "Outcomes",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "OutcomesInstruments", targets: ["OutcomesInstruments"]),
+        .library(name: "OutcomesStore", targets: ["OutcomesStore"]),
+        .library(name: "OutcomesStatistics", targets: ["OutcomesStatistics"]),
+        .library(name: "OutcomesAnalyses", targets: ["OutcomesAnalyses"]),
+        .library(name: "OutcomesReports", targets: ["OutcomesReports"]),
+        .executable(name: "outcomes", targets: ["OutcomesCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries: the only C the package links.
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL", pkgConfig: "gsl",
+                       providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+
+        // Survey instruments as data: definitions, YAML parsing with line numbers, validation, scoring.
+        .target(name: "OutcomesInstruments", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The SQLite store: schema, bulk import of the CSV interchange format, reading responses back.
+        .target(name: "OutcomesStore", dependencies: ["OutcomesInstruments", "CSQLite"]),
+        // Statistics: the only module that talks to GSL.
+        .target(name: "OutcomesStatistics", dependencies: ["CGSL"]),
+        // Analyses as data: analysis files and the computations they name.
+        .target(name: "OutcomesAnalyses", dependencies: [
+            "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", .product(name: "Yams", package: "Yams"),
+        ]),
+        // The seeded generator of realistic sample responses (samples/ and benchmarks use it).
+        .target(name: "OutcomesSamples", dependencies: ["OutcomesInstruments", "OutcomesStatistics"]),
+        // Evaluation tables written as CSV, Markdown and JSON.
+        .target(name: "OutcomesReports", dependencies: ["OutcomesAnalyses"]),
+        // The thin command-line front end.
+        .executableTarget(name: "OutcomesCLI", dependencies: [
+            "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", "OutcomesAnalyses", "OutcomesReports",
+            "OutcomesSamples", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Release-build benchmarks (`swift run -c release outcomes-bench`), kept out of the tests.
+        .executableTarget(name: "OutcomesBenchmarks", dependencies: ["OutcomesStatistics"]),
+
+        .testTarget(name: "OutcomesInstrumentsTests", dependencies: ["OutcomesInstruments"]),
+        .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore"]),
+        .testTarget(name: "OutcomesStatisticsTests", dependencies: ["OutcomesStatistics"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "OutcomesAnalysesTests", dependencies: ["OutcomesAnalyses", "OutcomesReports"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "OutcomesCLITests", dependencies: ["OutcomesCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,49 @@
+import OutcomesInstruments
+import OutcomesStore
+
+/// The result of running one analysis file.
+public enum AnalysisResult: Sendable {
+    case outcomeTable(OutcomeTableResult)
+
+    public var definition: AnalysisDefinition {
+        switch self {
+        case let .outcomeTable(result): return result.definition
+        }
+    }
+}
+
+public enum AnalysisRunner {
+    /// Runs an analysis on the store: reads the responses it needs once, then computes.
+    public static func run(_ definition: AnalysisDefinition, store: Store) throws -> AnalysisResult {
+        let wave = try resolveWave(definition, store: store)
+        switch definition.kind {
+        case .outcomeTable:
+            guard let instrument = try store.instrument(id: definition.instrument) else {
+                throw Diagnostic(file: definition.file, message: "no responses to instrument '\(definition.instrument)' are stored in \(store.path)")
+            }
+            try definition.validate(against: instrument)
+            var needed = definition.items ?? instrument.outcomeItems.map(\.id)
+            for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
+            let frame = try store.responses(instrument: definition.instrument, wave: wave, items: needed)
+            var resolved = definition
+            resolved.wave = wave
+            return .outcomeTable(try OutcomeTable.compute(resolved, frame: frame))
+        }
+    }
+
+    /// The wave to analyse: the one the file names, or the only one stored. Mixing waves would count
+    /// a respondent twice, so several waves and none named is an error.
+    static func resolveWave(_ definition: AnalysisDefinition, store: Store) throws -> String? {
+        let waves = try store.waveNames(instrument: definition.instrument)
+        if let wave = definition.wave {
+            guard waves.contains(wave) else {
+                throw Diagnostic(file: definition.file, message: "wave '\(wave)' has no responses to \(definition.instrument) (stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
+            }
+            return wave
+        }
+        if waves.count > 1 {
+            throw Diagnostic(file: definition.file, message: "\(definition.instrument) has responses in several waves (\(waves.joined(separator: ", "))): name one with 'wave:'")
+        }
+        return waves.first
+    }
+}

@@ -1,0 +1,2 @@
+import OutcomesStatistics
+print("benchmarks: none yet")

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesStore
+
+struct AnalyseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyse",
+        abstract: "Run analysis files on the stored responses and write evaluation tables.",
+        discussion: """
+        Each analysis file (YAML, under analyses/) names an instrument, the outcome items to report and
+        the subgroups to split by. For each, the tables are written to the output folder as
+        <analysis id>.csv (one long table), .md (for people) and .json (for other tools).
+
+        Example: outcomes analyse analyses/*.yaml --out out/tables
+        """,
+        aliases: ["analyze"])
+
+    @Argument(help: ArgumentHelp("Analysis files (YAML).", valueName: "file"))
+    var files: [String]
+
+    @Option(help: ArgumentHelp("Folder to write the tables to (created if needed).", valueName: "dir"))
+    var out: String = "tables"
+
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        do {
+            // Check every file before computing anything, so a typo in the last file costs no time.
+            var definitions: [AnalysisDefinition] = []
+            var problems: [Diagnostic] = []
+            for file in files {
+                do { definitions.append(try AnalysisDefinition.load(file: file)) } catch let list as DiagnosticList {
+                    problems += list.diagnostics
+                }
+            }
+            if !problems.isEmpty { throw DiagnosticList(problems) }
+            let store = try Store.openExisting(path: database.db)
+            var failed = false
+            for definition in definitions {
+                do {
+                    let result = try AnalysisRunner.run(definition, store: store)
+                    let written = try ReportWriter.write(result, to: out)
+                    print("\(definition.file): \(summary(result)) -> \(written.joined(separator: ", "))")
+                } catch {
+                    failed = true
+                    _ = reportAndExit(error)
+                }
+            }
+            if failed { throw ExitCode.failure }
+            print("Tables are in \(out)/")
+        } catch {
+            throw reportAndExit(error)
+        }
+    }
+
+    func summary(_ result: AnalysisResult) -> String {
+        switch result {
+        case let .outcomeTable(table):
+            return "\(table.responses) responses, \(table.overall.rows.count) domains, \(table.groups.count - 1) subgroup levels"
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what the database holds: instruments, waves and response counts.")
+
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        do {
+            let store = try Store.openExisting(path: database.db)
+            print("\(store.path):")
+            for instrument in try store.instruments() {
+                print("  instrument \(instrument.id) \(instrument.version): \(instrument.title)")
+            }
+            for count in try store.responseCounts() {
+                print("  \(count.instrument), wave \(count.wave): \(count.responses) responses")
+            }
+        } catch {
+            throw reportAndExit(error)
+        }
+    }
+}

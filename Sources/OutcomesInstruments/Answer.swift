@@ -1,0 +1,145 @@
+/// One stored answer, typed by its item.
+public enum AnswerValue: Sendable, Equatable, CustomStringConvertible {
+    /// A single choice code or an integer item's value.
+    case integer(Int)
+    case number(Double)
+    /// A text item, or a date item as `YYYY-MM-DD`.
+    case text(String)
+    /// A multiple choice item's codes, sorted and without repeats.
+    case codes([Int])
+
+    /// The interchange format's spelling of the value (multiple choice codes joined by ';').
+    public var description: String {
+        switch self {
+        case let .integer(value): return String(value)
+        case let .number(value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        case let .text(value): return value
+        case let .codes(values): return values.map(String.init).joined(separator: ";")
+        }
+    }
+}
+
+/// Checks and converts one item's answers from their text form (a CSV cell, a typed reply).
+///
+/// Built once per item so that validating a million rows does not look up choice sets per cell.
+public struct AnswerRule: Sendable {
+    public let item: Item
+    private let codes: Set<Int>
+    private let codeList: String
+
+    public init(item: Item, instrument: Instrument) {
+        self.item = item
+        let choices = instrument.choiceSet(for: item)?.choices ?? []
+        codes = Set(choices.map(\.code))
+        let listed = choices.map { String($0.code) }
+        codeList = listed.count > 1 ? listed.dropLast().joined(separator: ", ") + " or " + listed.last! : listed.joined()
+        self.choiceSetID = item.choiceSetID ?? ""
+    }
+
+    private let choiceSetID: String
+
+    /// Parses a non-empty answer given as UTF-8 bytes (the import's hot path: no String for numbers).
+    /// Returns the value, or a message saying what was expected.
+    public func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<AnswerValue, AnswerProblem> {
+        switch item.type {
+        case .singleChoice:
+            guard let code = Self.parseInt(bytes) else { return .failure(problem(bytes, "expected a code (\(codeList))")) }
+            guard codes.contains(code) else {
+                return .failure(problem(bytes, "\(code) is not a code of choice set \(choiceSetID) (expected \(codeList))"))
+            }
+            return .success(.integer(code))
+        case .integer:
+            guard let value = Self.parseInt(bytes) else { return .failure(problem(bytes, "expected a whole number")) }
+            if let range = item.range, !range.contains(Double(value)) {
+                return .failure(problem(bytes, "\(value) is out of range (\(range.description))"))
+            }
+            return .success(.integer(value))
+        case .number:
+            let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+            guard let value = Double(text), value.isFinite else { return .failure(problem(bytes, "expected a number")) }
+            if let range = item.range, !range.contains(value) {
+                return .failure(problem(bytes, "\(text) is out of range (\(range.description))"))
+            }
+            return .success(.number(value))
+        case .text:
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                return .failure(AnswerProblem(message: "the text is not valid UTF-8"))
+            }
+            return .success(.text(text))
+        case .date:
+            let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+            guard Self.isISODate(text) else { return .failure(problem(bytes, "expected a date as YYYY-MM-DD")) }
+            return .success(.text(text))
+        case .multipleChoice:
+            let text = String(decoding: bytes, as: UTF8.self)
+            var values: [Int] = []
+            for part in text.split(whereSeparator: { $0 == ";" || $0 == " " }) {
+                guard let code = Int(part) else {
+                    return .failure(problem(bytes, "expected codes separated by ';' (codes: \(codeList))"))
+                }
+                guard codes.contains(code) else {
+                    return .failure(problem(bytes, "\(code) is not a code of choice set \(choiceSetID) (expected \(codeList))"))
+                }
+                values.append(code)
+            }
+            guard !values.isEmpty else { return .failure(problem(bytes, "expected codes separated by ';'")) }
+            return .success(.codes(Array(Set(values)).sorted()))
+        }
+    }
+
+    /// Parses a non-empty answer given as text.
+    public func parse(_ text: String) -> Result<AnswerValue, AnswerProblem> {
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    private func problem(_ bytes: UnsafeBufferPointer<UInt8>, _ message: String) -> AnswerProblem {
+        let shown = String(decoding: bytes.prefix(40), as: UTF8.self)
+        return AnswerProblem(message: message.hasPrefix("expected") ? "'\(shown)': \(message)" : message)
+    }
+
+    /// A decimal integer with optional sign and surrounding spaces, without allocating.
+    static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == 0x20 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 { end -= 1 }
+        guard start < end else { return nil }
+        var negative = false
+        if bytes[start] == UInt8(ascii: "-") || bytes[start] == UInt8(ascii: "+") {
+            negative = bytes[start] == UInt8(ascii: "-")
+            start += 1
+        }
+        guard start < end, end - start <= 18 else { return nil }
+        var value = 0
+        for index in start..<end {
+            let digit = Int(bytes[index]) - 48
+            guard digit >= 0, digit <= 9 else { return nil }
+            value = value * 10 + digit
+        }
+        return negative ? -value : value
+    }
+
+    /// A real calendar date written YYYY-MM-DD.
+    public static func isISODate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), day >= 1 else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days
+    }
+}
+
+public struct AnswerProblem: Error, Sendable, Equatable {
+    public var message: String
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,31 @@
+/// One problem found in an input file, located as precisely as the input allows.
+///
+/// Printed as `file:line:column: message` (or `file:line: message`, or `file: message`), the form
+/// editors and CI logs turn into links.
+public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var column: Int?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, column: Int? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        var location = file
+        if let line { location += ":\(line)" }
+        if line != nil, let column { location += ":\(column)" }
+        return "\(location): \(message)"
+    }
+}
+
+/// Several problems at once: validation reports every problem it finds, not just the first.
+public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,140 @@
+/// A score computed from several items (e.g. an activation score), defined in the instrument file.
+///
+/// Scoring runs in a fixed order: answers to the scale's items (special codes such as "not
+/// applicable" count as unanswered) -> reverse-scored items flipped within their range -> raw score
+/// (sum or mean of answered items, if at least `minAnswered` were answered) -> optional transform
+/// (a linear rescale, or a licensee's lookup table) -> optional level from cutpoints.
+public struct Scale: Sendable, Equatable {
+    public enum Method: String, Sendable { case sum, mean }
+
+    public enum Transform: Sendable, Equatable {
+        /// Map the raw range `from` linearly onto `to` (e.g. mean 1...4 onto 0...100).
+        case linear(fromMin: Double, fromMax: Double, toMin: Double, toMax: Double)
+        /// A licensee's table from raw score to final score; a raw score not in the table gives no score.
+        case lookup([LookupEntry])
+    }
+
+    public struct LookupEntry: Sendable, Equatable {
+        public var raw: Double
+        public var score: Double
+        public init(raw: Double, score: Double) { self.raw = raw; self.score = score }
+    }
+
+    /// Level `level` covers scores up to and including `upperBound`; the last level has no bound.
+    public struct Level: Sendable, Equatable {
+        public var level: Int
+        public var label: String
+        public var upperBound: Double?
+        public init(level: Int, label: String, upperBound: Double?) {
+            self.level = level
+            self.label = label
+            self.upperBound = upperBound
+        }
+    }
+
+    public var id: String
+    public var label: String
+    public var items: [String]
+    public var method: Method
+    public var reverseItems: [String]
+    /// Fewest answered items that still give a score (all items if nil).
+    public var minAnswered: Int?
+    public var transform: Transform?
+    public var levels: [Level]
+
+    public init(id: String, label: String, items: [String], method: Method, reverseItems: [String] = [],
+                minAnswered: Int? = nil, transform: Transform? = nil, levels: [Level] = []) {
+        self.id = id
+        self.label = label
+        self.items = items
+        self.method = method
+        self.reverseItems = reverseItems
+        self.minAnswered = minAnswered
+        self.transform = transform
+        self.levels = levels
+    }
+
+    /// The level a score falls in (nil if the scale has no levels).
+    public func level(for score: Double) -> Level? {
+        guard !levels.isEmpty else { return nil }
+        return levels.first { level in level.upperBound.map { score <= $0 + 1e-9 } ?? true }
+    }
+}
+
+/// A scale's score for one response.
+public struct ScaleScore: Sendable, Equatable {
+    /// Items answered on the scale (special codes excluded).
+    public var answered: Int
+    /// Sum or mean of answered items, after reverse scoring; nil if too few were answered.
+    public var raw: Double?
+    /// The final score after any transform; nil if there is no raw score or the lookup has no entry.
+    public var score: Double?
+    public var level: Int?
+}
+
+/// Scores a scale from one response's answers; precomputes what it can so it is cheap per response.
+public struct ScaleScorer: Sendable {
+    public let scale: Scale
+    private let reverse: [(min: Double, max: Double)?]
+    private let special: [Set<Int>]
+
+    /// Fails if an item is missing or a reverse-scored item has no known range: the instrument
+    /// validator reports both, so this only throws for instruments built by hand.
+    public init(scale: Scale, instrument: Instrument) throws {
+        self.scale = scale
+        var reverse: [(min: Double, max: Double)?] = []
+        var special: [Set<Int>] = []
+        for itemID in scale.items {
+            guard let item = instrument.item(itemID) else {
+                throw Diagnostic(file: instrument.id, message: "scale \(scale.id) names unknown item \(itemID)")
+            }
+            let choices = instrument.choiceSet(for: item)
+            special.append(Set(choices?.choices.filter { $0.special != nil }.map(\.code) ?? []))
+            if scale.reverseItems.contains(itemID) {
+                guard let bounds = Self.bounds(of: item, choices: choices) else {
+                    throw Diagnostic(file: instrument.id, message: "scale \(scale.id): reverse-scored item \(itemID) has no range")
+                }
+                reverse.append(bounds)
+            } else {
+                reverse.append(nil)
+            }
+        }
+        self.reverse = reverse
+        self.special = special
+    }
+
+    static func bounds(of item: Item, choices: ChoiceSet?) -> (min: Double, max: Double)? {
+        if let codes = choices?.scaleCodes, let lo = codes.min(), let hi = codes.max() {
+            return (Double(lo), Double(hi))
+        }
+        if let lo = item.range?.min, let hi = item.range?.max { return (lo, hi) }
+        return nil
+    }
+
+    /// Scores one response. `values[i]` is the answer to `scale.items[i]` (nil if missing).
+    public func score(_ values: [Double?]) -> ScaleScore {
+        precondition(values.count == scale.items.count, "one value per scale item")
+        var sum = 0.0, answered = 0
+        for (index, value) in values.enumerated() {
+            guard let value else { continue }
+            if special[index].contains(Int(value)) && Double(Int(value)) == value { continue }
+            if let bounds = reverse[index] { sum += bounds.min + bounds.max - value } else { sum += value }
+            answered += 1
+        }
+        let needed = scale.minAnswered ?? scale.items.count
+        guard answered >= needed, answered > 0 else {
+            return ScaleScore(answered: answered, raw: nil, score: nil, level: nil)
+        }
+        let raw = scale.method == .sum ? sum : sum / Double(answered)
+        let score: Double?
+        switch scale.transform {
+        case nil:
+            score = raw
+        case let .linear(fromMin, fromMax, toMin, toMax):
+            score = toMin + (raw - fromMin) * (toMax - toMin) / (fromMax - fromMin)
+        case let .lookup(entries):
+            score = entries.first { abs($0.raw - raw) < 1e-9 }?.score
+        }
+        return ScaleScore(answered: answered, raw: raw, score: score, level: score.flatMap { scale.level(for: $0)?.level })
+    }
+}

@@ -1,0 +1,114 @@
+import OutcomesAnalyses
+import OutcomesStatistics
+
+/// How the cohort outcome table is laid out: one long CSV for other tools; for people, an overall
+/// table (gtsummary style: N, each share with its interval, exclusions counted) and one compact
+/// "% positive by group" table per subgroup variable.
+public enum OutcomeTableLayout {
+    static let percentDecimals = 1
+
+    /// Every group and domain in one long table (one row per group and item).
+    public static func longTable(_ result: OutcomeTableResult) -> ReportTable {
+        var columns: [ReportTable.Column] = [
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false),
+            .init("group_responses", "Responses in group"), .init("n_answering", "N answering"),
+        ]
+        for share in ["positive", "no_change", "negative"] {
+            columns += [.init("\(share)_n", "\(share) n"), .init("\(share)_pct", "\(share) %"),
+                        .init("\(share)_ci_low", "\(share) CI low %"), .init("\(share)_ci_high", "\(share) CI high %")]
+        }
+        columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing")]
+        var table = ReportTable(title: result.definition.title, columns: columns, notes: notes(result))
+        for group in result.groups {
+            for row in group.rows {
+                var cells: [ReportTable.Cell] = [
+                    .text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"),
+                    .text(row.item), .text(row.domain.label), .integer(group.responses), .integer(row.counts.answering),
+                ]
+                for estimate in [row.positive, row.noChange, row.negative] {
+                    cells += [.integer(estimate.count), .number(estimate.proportion * 100, decimals: 3),
+                              .number(estimate.lower * 100, decimals: 3), .number(estimate.upper * 100, decimals: 3)]
+                }
+                cells += [.integer(row.counts.notApplicable), .integer(row.counts.dontKnow), .integer(row.counts.missing)]
+                table.rows.append(cells)
+            }
+        }
+        return table
+    }
+
+    /// The overall table, then one "% positive (95% CI)" table per subgroup variable.
+    public static func humanTables(_ result: OutcomeTableResult) -> [ReportTable] {
+        let level = confidenceLabel(result.definition.confidence)
+        var overall = ReportTable(
+            title: "All respondents (N = \(result.overall.responses))",
+            columns: [.init("domain", "Domain", alignRight: false), .init("n", "N"),
+                      .init("positive", "Positive, % (\(level) CI)"), .init("no_change", "No change, % (\(level) CI)"),
+                      .init("negative", "Negative, % (\(level) CI)"), .init("not_applicable", "Not applicable"),
+                      .init("missing", "Missing")],
+            notes: notes(result))
+        if result.overall.rows.contains(where: { $0.counts.dontKnow > 0 }) {
+            overall.columns.insert(.init("dont_know", "Don't know"), at: 6)
+        }
+        let showDontKnow = overall.columns.count == 8
+        for row in result.overall.rows {
+            var cells: [ReportTable.Cell] = [.text(row.domain.label), .integer(row.counts.answering),
+                                             .text(percentWithCI(row.positive)), .text(percentWithCI(row.noChange)),
+                                             .text(percentWithCI(row.negative)), .integer(row.counts.notApplicable)]
+            if showDontKnow { cells.append(.integer(row.counts.dontKnow)) }
+            cells.append(.integer(row.counts.missing))
+            overall.rows.append(cells)
+        }
+        var tables = [overall]
+
+        // Subgroup variables in the order the analysis file names them.
+        var variables: [String] = []
+        for group in result.groups.dropFirst() where !variables.contains(group.variable!) { variables.append(group.variable!) }
+        for variable in variables {
+            let groups = result.groups.filter { $0.variable == variable }
+            var table = ReportTable(
+                title: "Positive, % (\(level) CI), by \(variable.lowercasedFirst)",
+                columns: [.init("domain", "Domain", alignRight: false)]
+                    + groups.map { .init($0.level!, "\($0.level!) (n = \($0.responses))") },
+                notes: ["Each cell: % positive among those answering in that group, with its Wilson interval; N answering in brackets after the interval."])
+            for (index, row) in result.overall.rows.enumerated() {
+                table.rows.append([.text(row.domain.label)] + groups.map { group in
+                    let estimate = group.rows[index].positive
+                    return .text(estimate.n == 0 ? "–" : "\(percentWithCI(estimate)) [\(estimate.n)]")
+                })
+            }
+            tables.append(table)
+        }
+        return tables
+    }
+
+    static func notes(_ result: OutcomeTableResult) -> [String] {
+        [
+            "N: respondents who answered on the scale; not applicable\(result.overall.rows.contains { $0.counts.dontKnow > 0 } ? ", don't know" : "") and missing answers are excluded from N and counted separately.",
+            "Positive: \(result.positiveLabels.joined(separator: " or ")). No change: \(result.neutralLabels.joined(separator: " or ")). Negative: \(result.negativeLabels.joined(separator: " or ")).",
+            "Intervals: \(confidenceLabel(result.definition.confidence)) Wilson score intervals for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv).",
+        ]
+    }
+
+    static func percentWithCI(_ estimate: ProportionEstimate) -> String {
+        guard estimate.n > 0 else { return "–" }
+        let p = TableFormat.format(estimate.proportion * 100, percentDecimals)
+        let lo = TableFormat.format(estimate.lower * 100, percentDecimals)
+        let hi = TableFormat.format(estimate.upper * 100, percentDecimals)
+        return "\(p) (\(lo) to \(hi))"
+    }
+
+    static func confidenceLabel(_ confidence: Double) -> String {
+        let percent = confidence * 100
+        return percent == percent.rounded() ? "\(Int(percent))%" : "\(percent)%"
+    }
+}
+
+extension String {
+    var lowercasedFirst: String {
+        guard let first else { return self }
+        // Keep acronyms and proper names ("NHS") as they are.
+        if count > 1, self[index(after: startIndex)].isUppercase { return self }
+        return first.lowercased() + dropFirst()
+    }
+}

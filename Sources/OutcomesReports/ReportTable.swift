@@ -1,0 +1,109 @@
+import Foundation
+
+/// A table ready to write as CSV, Markdown or JSON: the layouts of each analysis build these.
+public struct ReportTable: Sendable, Equatable {
+    public enum Cell: Sendable, Equatable {
+        case text(String)
+        case integer(Int)
+        /// A number written with `decimals` places; NaN is written as empty (CSV/JSON null) or "–".
+        case number(Double, decimals: Int)
+        case empty
+    }
+
+    public struct Column: Sendable, Equatable {
+        /// Machine name (CSV header, JSON key): stable across releases.
+        public var key: String
+        /// Human heading (Markdown).
+        public var heading: String
+        public var alignRight: Bool
+        public init(_ key: String, _ heading: String, alignRight: Bool = true) {
+            self.key = key
+            self.heading = heading
+            self.alignRight = alignRight
+        }
+    }
+
+    public var title: String
+    public var columns: [Column]
+    public var rows: [[Cell]]
+    public var notes: [String]
+
+    public init(title: String, columns: [Column], rows: [[Cell]] = [], notes: [String] = []) {
+        self.title = title
+        self.columns = columns
+        self.rows = rows
+        self.notes = notes
+    }
+}
+
+/// Writers for the three plain formats. Each is deterministic, so tables can be diffed and snapshot-tested.
+public enum TableFormat {
+    /// RFC 4180 CSV with a header of column keys; numbers at full stated precision, NaN as empty.
+    public static func csv(_ table: ReportTable) -> String {
+        var lines = [table.columns.map { escapeCSV($0.key) }.joined(separator: ",")]
+        for row in table.rows {
+            lines.append(row.map { cell -> String in
+                switch cell {
+                case let .text(text): return escapeCSV(text)
+                case let .integer(value): return String(value)
+                case let .number(value, decimals): return value.isFinite ? format(value, decimals) : ""
+                case .empty: return ""
+                }
+            }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A GitHub-flavoured Markdown table with its title as a heading and notes as a list below.
+    public static func markdown(_ table: ReportTable, headingLevel: Int = 2) -> String {
+        var out = String(repeating: "#", count: headingLevel) + " " + table.title + "\n\n"
+        out += "| " + table.columns.map { escapeMarkdown($0.heading) }.joined(separator: " | ") + " |\n"
+        out += "|" + table.columns.map { $0.alignRight ? "---:|" : ":---|" }.joined() + "\n"
+        for row in table.rows {
+            out += "| " + row.map { cell -> String in
+                switch cell {
+                case let .text(text): return escapeMarkdown(text)
+                case let .integer(value): return String(value)
+                case let .number(value, decimals): return value.isFinite ? format(value, decimals) : "–"
+                case .empty: return ""
+                }
+            }.joined(separator: " | ") + " |\n"
+        }
+        if !table.notes.isEmpty { out += "\n" + table.notes.map { "- " + $0 }.joined(separator: "\n") + "\n" }
+        return out
+    }
+
+    /// The table as a JSON object value: `{"title", "columns": [{"key","heading"}], "rows": [{key: value}], "notes"}`.
+    public static func jsonObject(_ table: ReportTable) -> [String: Any] {
+        let rows: [[String: Any]] = table.rows.map { row in
+            var object: [String: Any] = [:]
+            for (column, cell) in zip(table.columns, row) {
+                switch cell {
+                case let .text(text): object[column.key] = text
+                case let .integer(value): object[column.key] = value
+                case let .number(value, decimals):
+                    object[column.key] = value.isFinite ? (Double(format(value, max(decimals, 6))) ?? value) as Any : NSNull()
+                case .empty: object[column.key] = NSNull()
+                }
+            }
+            return object
+        }
+        return ["title": table.title,
+                "columns": table.columns.map { ["key": $0.key, "heading": $0.heading] },
+                "rows": rows, "notes": table.notes]
+    }
+
+    static func format(_ value: Double, _ decimals: Int) -> String {
+        let text = String(format: "%.\(decimals)f", value)
+        return text == "-" + String(format: "%.\(decimals)f", 0.0) ? String(format: "%.\(decimals)f", 0.0) : text
+    }
+
+    static func escapeCSV(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func escapeMarkdown(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}

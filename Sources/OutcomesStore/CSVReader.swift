@@ -1,0 +1,112 @@
+/// A fast reader for the CSV interchange format (RFC 4180: comma-separated, fields optionally in
+/// double quotes, `""` for a quote inside quotes, CRLF or LF line ends, newlines allowed inside quotes).
+///
+/// It works on the file's bytes and hands each record to a closure as byte ranges, so importing a
+/// million rows makes no String per cell. Line numbers are those of the file, counting from 1.
+struct CSVReader {
+    struct Record {
+        /// The file line on which the record starts.
+        var line: Int
+        /// Bytes of the file read so far (for progress).
+        var endOffset: Int = 0
+        /// Unescaped field bytes, back to back; `fields[i]` is the range of field i.
+        var bytes: [UInt8] = []
+        var fields: [Range<Int>] = []
+        /// Whether field i was written in quotes (an empty quoted field is still a value: "").
+        var quoted: [Bool] = []
+
+        var count: Int { fields.count }
+
+        func withField<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+            try bytes.withUnsafeBufferPointer { buffer in
+                try body(UnsafeBufferPointer(rebasing: buffer[fields[index]]))
+            }
+        }
+
+        func string(_ index: Int) -> String { String(decoding: bytes[fields[index]], as: UTF8.self) }
+        func isEmpty(_ index: Int) -> Bool { fields[index].isEmpty }
+    }
+
+    struct SyntaxError: Error {
+        var line: Int
+        var message: String
+    }
+
+    /// Calls `body` for each record. A syntax error (an unterminated quote, a stray quote) stops the
+    /// read, because the rest of the file cannot be split into records reliably.
+    static func read(_ data: UnsafeBufferPointer<UInt8>, _ body: (inout Record) throws -> Void) throws {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var index = 0
+        let end = data.count
+        // A UTF-8 byte order mark, as spreadsheet exports often write, is not part of the first header.
+        if end >= 3, data[0] == 0xEF, data[1] == 0xBB, data[2] == 0xBF { index = 3 }
+        var line = 1
+        var record = Record(line: 1)
+        record.bytes.reserveCapacity(1024)
+        while index < end {
+            record.line = line
+            record.bytes.removeAll(keepingCapacity: true)
+            record.fields.removeAll(keepingCapacity: true)
+            record.quoted.removeAll(keepingCapacity: true)
+            var atRecordEnd = false
+            while !atRecordEnd {
+                let fieldStart = record.bytes.count
+                var wasQuoted = false
+                if index < end, data[index] == quote {
+                    wasQuoted = true
+                    let openedOn = line
+                    index += 1
+                    var closed = false
+                    while index < end {
+                        let byte = data[index]
+                        if byte == quote {
+                            if index + 1 < end, data[index + 1] == quote {
+                                record.bytes.append(quote)
+                                index += 2
+                                continue
+                            }
+                            index += 1
+                            closed = true
+                            break
+                        }
+                        if byte == lf { line += 1 }
+                        record.bytes.append(byte)
+                        index += 1
+                    }
+                    guard closed else { throw SyntaxError(line: openedOn, message: "a quoted field opened here is never closed") }
+                    if index < end, data[index] != comma, data[index] != lf, data[index] != cr {
+                        throw SyntaxError(line: line, message: "unexpected text after a closing quote")
+                    }
+                } else {
+                    while index < end {
+                        let byte = data[index]
+                        if byte == comma || byte == lf || byte == cr { break }
+                        if byte == quote {
+                            throw SyntaxError(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
+                        }
+                        record.bytes.append(byte)
+                        index += 1
+                    }
+                }
+                record.fields.append(fieldStart..<record.bytes.count)
+                record.quoted.append(wasQuoted)
+                if index >= end {
+                    atRecordEnd = true
+                } else if data[index] == comma {
+                    index += 1
+                    // A trailing comma at the end of the data still ends with an empty field.
+                    if index >= end { record.fields.append(record.bytes.count..<record.bytes.count); record.quoted.append(false) }
+                } else {
+                    if data[index] == cr { index += 1 }
+                    if index < end, data[index] == lf { index += 1 }
+                    line += 1
+                    atRecordEnd = true
+                }
+            }
+            // Blank lines (a lone empty field) carry no record.
+            if record.fields.count == 1, record.fields[0].isEmpty, !record.quoted[0] { continue }
+            record.endOffset = index
+            try body(&record)
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import OutcomesInstruments
+
+/// A categorical column held as small integer codes into a list of levels (sites, waves, arms):
+/// cheap to group by, for a million rows.
+public struct Factor: Sendable, Equatable {
+    public var levels: [String]
+    /// Index into `levels` per row, or -1 where the value is missing.
+    public var codes: [Int32]
+    public init(levels: [String], codes: [Int32]) { self.levels = levels; self.codes = codes }
+}
+
+/// One item's answers for every response in a frame.
+public enum AnswerColumn: Sendable, Equatable {
+    /// Choice codes and integers; nil where missing.
+    case integers([Int?])
+    case numbers([Double?])
+    /// Text, dates, and multiple choice codes joined by ';'.
+    case texts([String?])
+
+    public var integers: [Int?]? { if case let .integers(v) = self { return v } else { return nil } }
+
+    /// Values as doubles (integers converted), nil where missing or not numeric.
+    public var numbers: [Double?]? {
+        switch self {
+        case let .integers(values): return values.map { $0.map(Double.init) }
+        case let .numbers(values): return values
+        case .texts: return nil
+        }
+    }
+}
+
+/// Completed responses to one instrument, read column-wise, each response once.
+public struct ResponseFrame: Sendable {
+    public var instrument: Instrument
+    public var count: Int
+    public var responseIDs: [Int64]
+    public var respondents: [String]
+    public var sites: Factor
+    public var waves: Factor
+    /// "pilot", "control", or missing (-1).
+    public var arms: Factor
+    public var answers: [String: AnswerColumn]
+
+    public func column(_ itemID: String) -> AnswerColumn? { answers[itemID] }
+}
+
+extension Store {
+    /// Reads the responses to `instrumentID` (optionally one wave) with the answers to `items`
+    /// (all items if nil), in one pass over the answers table.
+    public func responses(instrument instrumentID: String, wave: String? = nil, items: [String]? = nil) throws -> ResponseFrame {
+        guard let instrument = try instrument(id: instrumentID) else {
+            let known = try instruments().map(\.id)
+            throw StoreError("no responses to instrument '\(instrumentID)' are stored in \(path)"
+                             + (known.isEmpty ? " (the store is empty)" : " (stored: \(Set(known).sorted().joined(separator: ", ")))"))
+        }
+        guard let table = try answerTable(for: instrumentID, create: false) else {
+            throw StoreError("instrument \(instrumentID) has no answers table in \(path)")
+        }
+        let itemIDs = items ?? instrument.items.map(\.id)
+        let storedColumns = try columns(of: table)
+        var kinds: [ItemType] = []
+        for id in itemIDs {
+            guard let item = instrument.item(id), storedColumns[id] != nil else {
+                throw StoreError("instrument \(instrumentID) has no item '\(id)'")
+            }
+            kinds.append(item.type)
+        }
+        if let wave, try db.scalarInt("SELECT wave_id FROM waves WHERE name = ?", [.text(wave)]) == nil {
+            let known = try waveNames()
+            throw StoreError("no wave '\(wave)' is stored (waves: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        }
+        let statement = try db.prepare("""
+            SELECT r.response_id, p.code, r.respondent_id, p.site_id, r.wave_id, r.arm\(itemIDs.map { ", a." + quoted($0) }.joined())
+            FROM responses r
+            JOIN respondents p ON p.respondent_id = r.respondent_id
+            JOIN waves w ON w.wave_id = r.wave_id
+            JOIN \(quoted(table)) a ON a.response_id = r.response_id
+            WHERE r.instrument_id = ?\(wave == nil ? "" : " AND w.name = ?")
+            ORDER BY r.response_id
+            """)
+        try statement.bind(wave.map { [.text(instrumentID), .text($0)] } ?? [.text(instrumentID)])
+
+        let siteNames = try idNames("SELECT site_id, code FROM sites")
+        let waveNamesByID = try idNames("SELECT wave_id, name FROM waves")
+        var siteLevels = LevelIndex(), waveLevels = LevelIndex(), armLevels = LevelIndex()
+        var responseIDs: [Int64] = [], respondents: [String] = []
+        var siteCodes: [Int32] = [], waveCodes: [Int32] = [], armCodes: [Int32] = []
+        var integerColumns = Array(repeating: [Int?](), count: itemIDs.count)
+        var numberColumns = Array(repeating: [Double?](), count: itemIDs.count)
+        var textColumns = Array(repeating: [String?](), count: itemIDs.count)
+        while try statement.step() {
+            responseIDs.append(statement.int(0))
+            respondents.append(statement.text(1) ?? "")
+            siteCodes.append(siteLevels.code(for: siteNames[statement.int(3)] ?? "?"))
+            waveCodes.append(waveLevels.code(for: waveNamesByID[statement.int(4)] ?? "?"))
+            armCodes.append(statement.isNull(5) ? -1 : armLevels.code(for: statement.text(5) ?? ""))
+            for (index, kind) in kinds.enumerated() {
+                let column = Int32(index + 6)
+                let isNull = statement.isNull(column)
+                switch kind {
+                case .singleChoice, .integer: integerColumns[index].append(isNull ? nil : Int(statement.int(column)))
+                case .number: numberColumns[index].append(isNull ? nil : statement.double(column))
+                case .text, .date, .multipleChoice: textColumns[index].append(isNull ? nil : statement.text(column))
+                }
+            }
+        }
+        var answers: [String: AnswerColumn] = [:]
+        for (index, id) in itemIDs.enumerated() {
+            switch kinds[index] {
+            case .singleChoice, .integer: answers[id] = .integers(integerColumns[index])
+            case .number: answers[id] = .numbers(numberColumns[index])
+            case .text, .date, .multipleChoice: answers[id] = .texts(textColumns[index])
+            }
+        }
+        return ResponseFrame(instrument: instrument, count: responseIDs.count, responseIDs: responseIDs,
+                             respondents: respondents,
+                             sites: Factor(levels: siteLevels.levels, codes: siteCodes),
+                             waves: Factor(levels: waveLevels.levels, codes: waveCodes),
+                             arms: Factor(levels: armLevels.levels, codes: armCodes), answers: answers)
+    }
+
+    /// Wave names stored for an instrument (all instruments if nil), in order of first storage.
+    public func waveNames(instrument: String? = nil) throws -> [String] {
+        let statement = try db.prepare(instrument == nil
+            ? "SELECT name FROM waves ORDER BY wave_id"
+            : "SELECT name FROM waves WHERE wave_id IN (SELECT DISTINCT wave_id FROM responses WHERE instrument_id = ?) ORDER BY wave_id")
+        if let instrument { statement.bind(1, instrument) }
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(0) ?? "") }
+        return names
+    }
+
+    private func idNames(_ sql: String) throws -> [Int64: String] {
+        let statement = try db.prepare(sql)
+        var result: [Int64: String] = [:]
+        while try statement.step() { result[statement.int(0)] = statement.text(1) ?? "" }
+        return result
+    }
+}
+
+/// Assigns level codes in order of first appearance.
+private struct LevelIndex {
+    var levels: [String] = []
+    var index: [String: Int32] = [:]
+    mutating func code(for level: String) -> Int32 {
+        if let code = index[level] { return code }
+        let code = Int32(levels.count)
+        levels.append(level)
+        index[level] = code
+        return code
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import OutcomesInstruments
+
+/// The SQLite store of instruments and responses.
+///
+/// Layout (schema version 1):
+/// - `instruments`: every instrument version responses were validated against, with its definition.
+/// - `sites`, `waves`, `respondents` (unique by site and respondent id): so that one respondent's
+///   baseline and follow-up link up.
+/// - `imports`: one row per imported file (source, rows, counts, tool version, time).
+/// - `responses`: one row per completed questionnaire (instrument, respondent, wave, arm, import),
+///   unique by instrument, respondent and wave, so re-importing a file adds nothing.
+/// - `answers_<instrument>`: one row per response with one typed column per item. A national survey
+///   holds millions of responses: a row per response (not per answer) keeps import and analysis fast,
+///   and the table still reads naturally in any SQLite tool.
+public final class Store {
+    public static let schemaVersion = 1
+    public static let defaultPath = "outcomes.sqlite"
+
+    let db: SQLiteConnection
+    public var path: String { db.path }
+
+    /// Opens (creating if needed) the store at `path`.
+    public init(path: String = Store.defaultPath) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            throw StoreError("cannot open database \(path): folder \(directory) does not exist")
+        }
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA foreign_keys = ON")
+        // WAL: readers are not blocked by an import, and a crash mid-import leaves the last commit intact.
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = NORMAL")
+        try migrate()
+    }
+
+    /// Opens an existing store only (for analyses: a mistyped path must not create an empty database).
+    public static func openExisting(path: String) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError("no database at \(path) (import responses first, or pass --db PATH)")
+        }
+        return try Store(path: path)
+    }
+
+    private func migrate() throws {
+        let version = try db.scalarInt("PRAGMA user_version") ?? 0
+        if version > Int64(Self.schemaVersion) {
+            throw StoreError("\(path) has schema version \(version), newer than this tool's \(Self.schemaVersion): upgrade outcomes")
+        }
+        guard version < 1 else { return }
+        try db.transaction {
+            try db.execute("""
+            CREATE TABLE instruments (
+                instrument_id TEXT NOT NULL,
+                version TEXT NOT NULL,
+                title TEXT NOT NULL,
+                definition TEXT NOT NULL,      -- the instrument file as registered
+                registered_at TEXT NOT NULL,
+                PRIMARY KEY (instrument_id, version)
+            );
+            CREATE TABLE answer_tables (
+                instrument_id TEXT PRIMARY KEY,
+                table_name TEXT NOT NULL UNIQUE
+            );
+            CREATE TABLE sites (site_id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
+            CREATE TABLE waves (wave_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+            CREATE TABLE respondents (
+                respondent_id INTEGER PRIMARY KEY,
+                site_id INTEGER NOT NULL REFERENCES sites,
+                code TEXT NOT NULL,
+                UNIQUE (site_id, code)
+            );
+            CREATE TABLE imports (
+                import_id INTEGER PRIMARY KEY,
+                source TEXT NOT NULL,
+                instrument_id TEXT NOT NULL,
+                instrument_version TEXT NOT NULL,
+                rows_read INTEGER NOT NULL,
+                responses_new INTEGER NOT NULL,
+                responses_duplicate INTEGER NOT NULL,
+                tool_version TEXT NOT NULL,
+                imported_at TEXT NOT NULL
+            );
+            CREATE TABLE responses (
+                response_id INTEGER PRIMARY KEY,
+                instrument_id TEXT NOT NULL,
+                instrument_version TEXT NOT NULL,
+                respondent_id INTEGER NOT NULL REFERENCES respondents,
+                wave_id INTEGER NOT NULL REFERENCES waves,
+                arm TEXT CHECK (arm IN ('pilot', 'control')),
+                import_id INTEGER REFERENCES imports,
+                source_line INTEGER,
+                UNIQUE (instrument_id, respondent_id, wave_id),
+                FOREIGN KEY (instrument_id, instrument_version) REFERENCES instruments
+            );
+            PRAGMA user_version = 1;
+            """)
+        }
+    }
+
+    // MARK: Instruments
+
+    /// Records an instrument version so responses can be stored against it, and creates or extends
+    /// its answers table. Registering the same version again is a no-op; a different definition under
+    /// a version already stored is refused, because stored responses were validated against the old one.
+    public func register(_ instrument: Instrument, definition: String) throws {
+        try db.transaction { try registerInTransaction(instrument, definition: definition) }
+    }
+
+    func registerInTransaction(_ instrument: Instrument, definition: String) throws {
+        if let stored = try db.scalarText("SELECT definition FROM instruments WHERE instrument_id = ? AND version = ?",
+                                          [.text(instrument.id), .text(instrument.version)]) {
+            let previous = try? InstrumentParser.parse(stored, file: "stored \(instrument.id) \(instrument.version)")
+            guard previous == instrument else {
+                throw StoreError("instrument \(instrument.id) version \(instrument.version) is already stored with a different definition: give the changed instrument a new version")
+            }
+            return
+        }
+        let table = try answerTable(for: instrument.id, create: true)!
+        let existing = try columns(of: table)
+        for item in instrument.items {
+            let type = Self.sqlType(of: item.type)
+            if let current = existing[item.id] {
+                guard current == type else {
+                    throw StoreError("item \(item.id) of \(instrument.id) was stored as \(current) and is now \(item.type.rawValue): a changed item needs a new id")
+                }
+            } else {
+                try db.execute("ALTER TABLE \(quoted(table)) ADD COLUMN \(quoted(item.id)) \(type)")
+            }
+        }
+        let insert = try db.prepare("INSERT INTO instruments VALUES (?, ?, ?, ?, ?)")
+        try insert.bind([.text(instrument.id), .text(instrument.version), .text(instrument.title),
+                         .text(definition), .text(Self.timestamp())])
+        try insert.run()
+    }
+
+    /// Instrument versions in the store, oldest first.
+    public func instruments() throws -> [(id: String, version: String, title: String)] {
+        let statement = try db.prepare("SELECT instrument_id, version, title FROM instruments ORDER BY instrument_id, rowid")
+        var result: [(String, String, String)] = []
+        while try statement.step() { result.append((statement.text(0) ?? "", statement.text(1) ?? "", statement.text(2) ?? "")) }
+        return result
+    }
+
+    /// The newest registered version of an instrument, parsed from its stored definition.
+    public func instrument(id: String) throws -> Instrument? {
+        guard let definition = try db.scalarText(
+            "SELECT definition FROM instruments WHERE instrument_id = ? ORDER BY rowid DESC LIMIT 1", [.text(id)])
+        else { return nil }
+        return try InstrumentParser.parse(definition, file: "stored instrument \(id)")
+    }
+
+    func answerTable(for instrumentID: String, create: Bool) throws -> String? {
+        if let table = try db.scalarText("SELECT table_name FROM answer_tables WHERE instrument_id = ?", [.text(instrumentID)]) {
+            return table
+        }
+        guard create else { return nil }
+        // Instrument ids may hold '-', which SQL names do not like; numbered if two ids collide.
+        let base = "answers_" + instrumentID.replacingOccurrences(of: "-", with: "_")
+        var name = base, suffix = 1
+        while try db.scalarText("SELECT table_name FROM answer_tables WHERE table_name = ?", [.text(name)]) != nil {
+            suffix += 1
+            name = "\(base)_\(suffix)"
+        }
+        try db.execute("CREATE TABLE \(quoted(name)) (response_id INTEGER PRIMARY KEY REFERENCES responses ON DELETE CASCADE)")
+        let insert = try db.prepare("INSERT INTO answer_tables VALUES (?, ?)")
+        try insert.bind([.text(instrumentID), .text(name)])
+        try insert.run()
+        return name
+    }
+
+    func columns(of table: String) throws -> [String: String] {
+        let statement = try db.prepare("SELECT name, type FROM pragma_table_info(?)")
+        try statement.bind([.text(table)])
+        var result: [String: String] = [:]
+        while try statement.step() { result[statement.text(0) ?? ""] = statement.text(1) ?? "" }
+        return result
+    }
+
+    static func sqlType(of type: ItemType) -> String {
+        switch type {
+        case .singleChoice, .integer: return "INTEGER"
+        case .number: return "REAL"
+        case .text, .date, .multipleChoice: return "TEXT"
+        }
+    }
+
+    static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+
+    /// Counts of stored responses by instrument and wave.
+    public func responseCounts() throws -> [(instrument: String, wave: String, responses: Int)] {
+        let statement = try db.prepare("""
+            SELECT r.instrument_id, w.name, count(*) FROM responses r JOIN waves w USING (wave_id)
+            GROUP BY r.instrument_id, w.name ORDER BY r.instrument_id, w.name
+            """)
+        var result: [(String, String, Int)] = []
+        while try statement.step() { result.append((statement.text(0) ?? "", statement.text(1) ?? "", Int(statement.int(2)))) }
+        return result
+    }
+
+    /// Runs SQLite's own consistency check; "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try db.scalarText("PRAGMA integrity_check") ?? ""
+    }
+}
+
+/// Quotes an SQL identifier (ids are validated as identifiers already; quoting is belt and braces).
+func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
