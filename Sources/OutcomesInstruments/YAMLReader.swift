@@ -24,6 +24,11 @@ public final class YAMLReader {
                 let detail = context.map { "\($0.text) " } ?? ""
                 diagnostics.append(Diagnostic(file: file, line: mark.line, column: mark.column,
                                               message: "malformed YAML: \(detail)\(problem)"))
+            case let .duplicatedKeysInMapping(duplicates, context):
+                for key in duplicates.sorted() {
+                    diagnostics.append(Diagnostic(file: file, line: Self.secondLine(ofKey: key, in: text, from: context.mark.line),
+                                                  message: "key '\(key)' appears twice"))
+                }
             default:
                 error(at: nil, "malformed YAML: \(yamlError)")
             }
@@ -32,6 +37,19 @@ public final class YAMLReader {
             self.error(at: nil, "malformed YAML: \(error)")
             return nil
         }
+    }
+
+    /// libyaml reports a duplicated key against its mapping; point at the repeat instead.
+    static func secondLine(ofKey key: String, in text: String, from line: Int) -> Int? {
+        var seen = 0
+        for (index, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where index + 1 >= line - 1 {
+            let trimmed = content.drop { $0 == " " || $0 == "-" || $0 == "{" }
+            if trimmed.hasPrefix(key + ":") || content.contains(" " + key + ":") || content.contains("{" + key + ":") {
+                seen += 1
+                if seen == 2 { return index + 1 }
+            }
+        }
+        return nil
     }
 
     /// Reads and parses a file; a missing or unreadable file becomes a diagnostic.

@@ -126,8 +126,8 @@ private struct CSVImport {
         var waveIDs: [String: Int64] = [:]
         struct RespondentKey: Hashable { var site: Int64; var code: String }
         var respondentIDs: [RespondentKey: Int64] = [:]
-        struct ResponseKey: Hashable { var respondent: Int64; var wave: Int64 }
-        var linesInFile: [ResponseKey: Int] = [:]
+        struct RowKey: Hashable { var site: String; var respondent: String; var wave: String }
+        var linesInFile: [RowKey: Int] = [:]
         var values: [AnswerValue?] = []
 
         func id(for key: String, cache: inout [String: Int64], insert: SQLiteStatement, select: SQLiteStatement) throws -> Int64 {
@@ -204,6 +204,15 @@ private struct CSVImport {
                         fail(record.line, column.field + 1, "\(item.id) is required but empty")
                     }
                 }
+                // One questionnaire per respondent and wave: a repeated row means a broken export.
+                if !respondent.isEmpty {
+                    let key = RowKey(site: site, respondent: respondent, wave: wave)
+                    if let firstLine = linesInFile[key] {
+                        fail(record.line, nil, "respondent \(respondent) at site \(site) already has a \(wave) response on line \(firstLine) of this file")
+                    } else {
+                        linesInFile[key] = record.line
+                    }
+                }
                 // Once any row has failed nothing more is written; the rest is only validated.
                 guard diagnostics.isEmpty else { return }
 
@@ -226,13 +235,6 @@ private struct CSVImport {
                     }
                     respondentIDs[respondentKey] = respondentID
                 }
-                let responseKey = ResponseKey(respondent: respondentID!, wave: waveID)
-                if let firstLine = linesInFile[responseKey] {
-                    fail(record.line, nil, "respondent \(respondent) at site \(site) already has a \(wave) response on line \(firstLine) of this file")
-                    return
-                }
-                linesInFile[responseKey] = record.line
-
                 insertResponse.bind(1, instrument.id)
                 insertResponse.bind(2, instrument.version)
                 insertResponse.bind(3, respondentID!)

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+/// Runs the built `outcomes` executable as a user would, in a fresh working folder.
+struct CLI {
+    let directory: URL
+
+    static var executable: URL {
+        // The test bundle sits in the build products folder, beside the executable.
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return products.appendingPathComponent("outcomes")
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for folder in ["instruments", "analyses", "samples"] {
+            try FileManager.default.copyItem(at: Self.root.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
+        }
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func run(_ arguments: String...) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        // A crash (signal) would show as an uncaught-signal termination: never acceptable.
+        #expect(process.terminationReason == .exit, "outcomes \(arguments.joined(separator: " ")) crashed")
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct CommandLine_ {
+    @Test func theMainJobOnTheShippedSamples() throws {
+        let cli = try CLI()
+        #expect(try cli.run("instrument", "check", "instruments/budget-holder.yaml", "instruments/carer.yaml").status == 0)
+        let imported = try cli.run("import", "--instrument", "budget-holder", "samples/budget-holder.csv")
+        #expect(imported.status == 0)
+        #expect(imported.out.contains("400 rows: stored 400 new responses, 0 duplicates skipped, 0 rejected"))
+        #expect(try cli.run("import", "--instrument", "carer", "samples/carer.csv").status == 0)
+        let again = try cli.run("import", "--instrument", "carer", "samples/carer.csv")
+        #expect(again.out.contains("stored 0 new responses, 150 duplicates skipped"))
+        let analysed = try cli.run("analyse", "analyses/budget-holder-outcomes.yaml", "analyses/carer-outcomes.yaml", "--out", "tables")
+        #expect(analysed.status == 0, "\(analysed.err)")
+        #expect(analysed.out.contains("Tables are in tables/"))
+        for file in ["budget-holder-outcomes.csv", "budget-holder-outcomes.md", "budget-holder-outcomes.json", "carer-outcomes.md"] {
+            #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("tables/\(file)").path), "\(file)")
+        }
+        let status = try cli.run("status")
+        #expect(status.out.contains("budget-holder, wave 2026: 400 responses"))
+    }
+
+    @Test func missingFile() throws {
+        let cli = try CLI()
+        let result = try cli.run("instrument", "check", "instruments/nope.yaml")
+        #expect(result.status == 1)
+        #expect(result.err == "instruments/nope.yaml: no such file\n")
+        let importing = try cli.run("import", "--instrument", "carer", "nope.csv")
+        #expect(importing.status == 1)
+        #expect(importing.err.hasPrefix("nope.csv: no such file\n"))
+    }
+
+    @Test func malformedYAML() throws {
+        let cli = try CLI()
+        try cli.write("broken.yaml", "id: x\nversion: \"1\ntitle: [\n")
+        let result = try cli.run("instrument", "check", "broken.yaml")
+        #expect(result.status == 1)
+        #expect(result.err.hasPrefix("broken.yaml:"))
+        #expect(result.err.contains("malformed YAML"))
+    }
+
+    @Test func unknownInstrument() throws {
+        let cli = try CLI()
+        let result = try cli.run("import", "--instrument", "budget-holders", "samples/budget-holder.csv")
+        #expect(result.status != 0)
+        #expect(result.err.contains("no instrument with id 'budget-holders' in instruments (found: budget-holder, carer)"))
+        let analysis = try cli.run("analyse", "analyses/carer-outcomes.yaml")
+        #expect(analysis.status == 1)
+        #expect(analysis.err.contains("no database at outcomes.sqlite"))
+    }
+
+    @Test func wrongColumnBadCodeAndOutOfRange() throws {
+        let cli = try CLI()
+        try cli.write("bad.csv", """
+        respondent_id,site,arm,wave,carer_age_band,carer_quality_of_lif
+        C1,north,,2026,2,1
+
+        """)
+        let wrongColumn = try cli.run("import", "--instrument", "carer", "bad.csv")
+        #expect(wrongColumn.status == 1)
+        #expect(wrongColumn.err.hasPrefix("bad.csv:1:6: column 'carer_quality_of_lif' names no item of instrument carer 1.0.0\n"))
+        #expect(wrongColumn.err.contains("bad.csv: nothing stored"))
+
+        try cli.write("codes.csv", """
+        respondent_id,site,arm,wave,carer_age_band,carer_quality_of_life,carer_hours
+        C1,north,,2026,7,1,1
+        C2,north,,2026,2,6,1
+        C3,north,,2026,2,1,x
+
+        """)
+        let badCodes = try cli.run("import", "--instrument", "carer", "codes.csv")
+        #expect(badCodes.status == 1)
+        #expect(badCodes.err.split(separator: "\n").prefix(3) == [
+            "codes.csv:2:5: carer_age_band: 7 is not a code of choice set age_band (expected 1, 2, 3, 4 or 5)",
+            "codes.csv:3:6: carer_quality_of_life: 6 is not a code of choice set impact (expected 1, 2, 3, 4, 5 or 8)",
+            "codes.csv:4:7: carer_hours: 'x': expected a code (1, 2 or 3)",
+        ])
+        // Nothing was stored, so the store holds no carer responses.
+        #expect(try cli.run("status").out.contains("carer, wave") == false)
+
+        try cli.write("range.yaml", """
+        id: ranged
+        version: "1"
+        title: Ranged
+        sections:
+          - id: s
+            items:
+              - {id: hours, text: Hours, type: integer, range: {min: 0, max: 168}}
+        """)
+        try FileManager.default.moveItem(at: cli.directory.appendingPathComponent("range.yaml"),
+                                         to: cli.directory.appendingPathComponent("instruments/range.yaml"))
+        try cli.write("range.csv", "respondent_id,site,wave,hours\nR1,a,b,169\n")
+        let outOfRange = try cli.run("import", "--instrument", "ranged", "range.csv")
+        #expect(outOfRange.status == 1)
+        #expect(outOfRange.err.hasPrefix("range.csv:2:4: hours: 169 is out of range (0 to 168)\n"))
+    }
+
+    @Test func dryRunAndHelp() throws {
+        let cli = try CLI()
+        let dry = try cli.run("import", "--dry-run", "--instrument", "carer", "samples/carer.csv")
+        #expect(dry.status == 0 && dry.out.contains("would store 150 new responses"))
+        let help = try cli.run("import", "--help")
+        let text = help.out.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        #expect(text.contains("stored whole, in one transaction, or not at all"))
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+@testable import OutcomesInstruments
+@testable import OutcomesStore
+
+let surveyYAML = """
+id: survey
+version: "1"
+title: Survey
+domains:
+  independence: Independence
+  safety: Safety
+choice_sets:
+  impact:
+    - {code: 1, label: Better, valence: positive}
+    - {code: 3, label: Same, valence: neutral}
+    - {code: 5, label: Worse, valence: negative}
+    - {code: 8, label: Not applicable, special: not_applicable}
+  yes_no:
+    - {code: 1, label: "Yes"}
+    - {code: 2, label: "No"}
+sections:
+  - id: main
+    items:
+      - {id: has_carer, text: Carer?, type: single_choice, choices: yes_no}
+      - {id: carer_hours, text: Hours, type: integer, range: {min: 0, max: 168}, show_if: {item: has_carer, equals: 1}}
+      - {id: helpers, text: Helpers, type: multiple_choice, choices: yes_no}
+      - {id: cost, text: Cost, type: number}
+      - {id: started, text: Started, type: date}
+      - {id: note, text: Note, type: text}
+      - {id: outcome_independence, text: Independence, type: single_choice, choices: impact, domain: independence, required: true}
+      - {id: outcome_safety, text: Safety, type: single_choice, choices: impact, domain: safety, required: true}
+"""
+
+/// A fresh store in its own temporary folder, removed afterwards.
+final class TemporaryStore {
+    let directory: URL
+    let store: Store
+    let instrument: Instrument
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try Store(path: directory.appendingPathComponent("test.sqlite").path)
+        instrument = try InstrumentParser.parse(surveyYAML)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func importCSV(_ text: String, file: String = "in.csv", dryRun: Bool = false) throws -> ImportSummary {
+        try store.importCSV(data: Data(text.utf8), file: file, instrument: instrument, definition: surveyYAML, dryRun: dryRun)
+    }
+
+    /// The problems an import reports (it must fail).
+    func problems(_ text: String) -> [String] {
+        do {
+            _ = try importCSV(text)
+            Issue.record("expected the import to fail")
+            return []
+        } catch let list as DiagnosticList {
+            return list.diagnostics.map(\.description)
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return []
+        }
+    }
+
+    func count(_ table: String) throws -> Int64 {
+        try store.db.scalarInt("SELECT count(*) FROM \(table)") ?? -1
+    }
+}
+
+let goodCSV = #"""
+respondent_id,site,arm,wave,has_carer,carer_hours,helpers,cost,started,note,outcome_independence,outcome_safety
+R1,north,pilot,baseline,1,20,1;2,120.5,2024-01-31,"Fine, ""mostly""",1,3
+R2,north,pilot,baseline,2,,,,,,3,8
+R3,south,control,baseline,,,2,,,,5,1
+R1,north,pilot,followup,1,10,,,,,1,1
+
+"""#
+
+@Suite struct Import {
+    @Test func storesAGoodFileAndReadsItBack() throws {
+        let t = try TemporaryStore()
+        let summary = try t.importCSV(goodCSV)
+        #expect(summary.rows == 4 && summary.new == 4 && summary.duplicates == 0)
+        #expect(try t.count("responses") == 4)
+        #expect(try t.count("respondents") == 3)  // R1 answered two waves: one respondent, linked
+        #expect(try t.count("answers_survey") == 4)
+
+        let frame = try t.store.responses(instrument: "survey", wave: "baseline")
+        #expect(frame.count == 3)
+        #expect(frame.respondents == ["R1", "R2", "R3"])
+        #expect(frame.column("outcome_safety") == .integers([3, 8, 1]))
+        #expect(frame.column("carer_hours") == .integers([20, nil, nil]))
+        #expect(frame.column("helpers") == .texts(["1;2", nil, "2"]))
+        #expect(frame.column("cost") == .numbers([120.5, nil, nil]))
+        #expect(frame.column("started") == .texts(["2024-01-31", nil, nil]))
+        #expect(frame.column("note") == .texts(["Fine, \"mostly\"", nil, nil]))
+        #expect(frame.arms.levels == ["pilot", "control"] && frame.arms.codes == [0, 0, 1])
+        #expect(frame.sites.levels == ["north", "south"])
+        #expect(try t.store.integrityCheck() == "ok")
+    }
+
+    @Test func reimportingTheSameFileStoresNoDuplicates() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV)
+        let again = try t.importCSV(goodCSV)
+        #expect(again.new == 0 && again.duplicates == 4)
+        #expect(try t.count("responses") == 4)
+        #expect(try t.count("answers_survey") == 4)
+        #expect(try t.count("imports") == 2)
+    }
+
+    @Test func aChangedAnswerForAStoredResponseIsRefusedNotOverwritten() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV)
+        let changed = goodCSV.replacingOccurrences(of: "R2,north,pilot,baseline,2,,,,,,3,8", with: "R2,north,pilot,baseline,2,,,,,,1,8")
+        #expect(t.problems(changed) == ["in.csv:3: respondent R2 at site north already has a stored baseline response with different answers; corrections are not applied by import"])
+        #expect(try t.store.responses(instrument: "survey", wave: "baseline").column("outcome_independence") == .integers([1, 3, 5]))
+    }
+
+    @Test func aBadFileStoresNothingAndReportsEveryProblem() throws {
+        let t = try TemporaryStore()
+        let bad = """
+        respondent_id,site,arm,wave,has_carer,carer_hours,outcome_independence,outcome_safety
+        R1,north,pilot,baseline,1,20,1,3
+        R2,north,pilot,baseline,1,200,7,3
+        R3,north,trial,baseline,2,5,1,
+        ,north,,baseline,1,1,1,1
+        R5,north,,baseline,1,1,1
+        R1,north,pilot,baseline,1,20,1,3
+        """
+        #expect(t.problems(bad) == [
+            "in.csv:3:6: carer_hours: 200 is out of range (0 to 168)",
+            "in.csv:3:7: outcome_independence: 7 is not a code of choice set impact (expected 1, 3, 5 or 8)",
+            "in.csv:4:3: arm 'trial' should be pilot, control or empty",
+            "in.csv:4:6: carer_hours is answered, but it is asked only when has_carer is 1 (here 2)",
+            "in.csv:4:8: outcome_safety is required but empty",
+            "in.csv:5:1: respondent_id is empty",
+            "in.csv:6: the row has 7 fields; the header has 8",
+            "in.csv:7: respondent R1 at site north already has a baseline response on line 2 of this file",
+        ])
+        #expect(try t.count("responses") == 0)
+        #expect(try t.count("respondents") == 0)
+        #expect(try t.count("imports") == 0)
+    }
+
+    @Test func aRepeatedRowInOneFileIsReported() throws {
+        let t = try TemporaryStore()
+        let repeated = """
+        respondent_id,site,wave,outcome_independence,outcome_safety
+        R1,north,baseline,1,3
+        R1,north,baseline,1,3
+        """
+        #expect(t.problems(repeated) == ["in.csv:3: respondent R1 at site north already has a baseline response on line 2 of this file"])
+        #expect(try t.count("responses") == 0)
+    }
+
+    @Test func headerProblems() throws {
+        let t = try TemporaryStore()
+        #expect(t.problems("respondent_id,site,wave,outcome_dignity,outcome_safety\nR1,a,b,1,1\n") == [
+            "in.csv:1:4: column 'outcome_dignity' names no item of instrument survey 1",
+        ])
+        #expect(t.problems("respondent_id,site,outcome_safety,outcome_safety\n") == [
+            "in.csv:1:4: column 'outcome_safety' appears twice (also column 3)",
+            "in.csv:1: the header has no 'wave' column (expected respondent_id,site,arm,wave,<item ids>)",
+        ])
+        #expect(t.problems("") == ["in.csv:1: the file is empty: expected a header row"])
+        #expect(t.problems("respondent_id,site,wave,note\nR1,a,b,\"unterminated\n") == [
+            "in.csv:2: malformed CSV: a quoted field opened here is never closed",
+        ])
+    }
+
+    @Test func aFileMayCarryAnySubsetOfItemsInAnyOrder() throws {
+        let t = try TemporaryStore()
+        // A byte order mark, CRLF line ends, reordered columns, no arm column, no safety column.
+        let csv = "\u{FEFF}outcome_independence,wave,site,respondent_id\r\n1,baseline,north,R1\r\n8,baseline,north,R2\r\n"
+        let summary = try t.importCSV(csv)
+        #expect(summary.new == 2)
+        #expect(summary.absentRequiredItems == ["outcome_safety"])
+        let frame = try t.store.responses(instrument: "survey")
+        #expect(frame.column("outcome_independence") == .integers([1, 8]))
+        #expect(frame.column("outcome_safety") == .integers([nil, nil]))
+        #expect(frame.arms.codes == [-1, -1])
+    }
+
+    @Test func dryRunStoresNothing() throws {
+        let t = try TemporaryStore()
+        let summary = try t.importCSV(goodCSV, dryRun: true)
+        #expect(summary.dryRun && summary.new == 4)
+        #expect(try t.count("responses") == 0)
+        #expect(try t.count("instruments") == 0)
+    }
+
+    @Test func aChangedInstrumentUnderTheSameVersionIsRefused() throws {
+        let t = try TemporaryStore()
+        try t.store.register(t.instrument, definition: surveyYAML)
+        try t.store.register(t.instrument, definition: surveyYAML + "\n# a comment changes nothing\n")
+        var changed = t.instrument
+        changed.title = "Survey, revised"
+        #expect(throws: StoreError.self) { try t.store.register(changed, definition: surveyYAML) }
+        changed.version = "2"
+        try t.store.register(changed, definition: surveyYAML.replacingOccurrences(of: "version: \"1\"", with: "version: \"2\""))
+        #expect(try t.store.instruments().map(\.version) == ["1", "2"])
+    }
+
+    @Test func unknownInstrumentOrWaveIsAClearError() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV)
+        #expect(throws: StoreError.self) { try t.store.responses(instrument: "carer") }
+        do { _ = try t.store.responses(instrument: "survey", wave: "2030") } catch {
+            #expect("\(error)" == "no wave '2030' is stored (waves: baseline, followup)")
+        }
+    }
+}
