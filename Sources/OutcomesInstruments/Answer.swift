@@ -22,7 +22,8 @@ public enum AnswerValue: Sendable, Equatable, CustomStringConvertible {
 /// Checks and converts one item's answers from their text form (a CSV cell, a typed reply).
 ///
 /// Built once per item so that validating a million rows does not look up choice sets per cell.
-public struct AnswerRule: Sendable {
+/// A class, so that the per-cell loop passes a reference instead of copying the item.
+public final class AnswerRule: Sendable {
     public let item: Item
     private let codes: Set<Int>
     private let codeList: String

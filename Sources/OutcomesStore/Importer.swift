@@ -83,6 +83,7 @@ private struct CSVImport {
         /// The column holding this item's skip-condition item, if the file has it.
         var conditionColumn: Int?
         var conditionCodes: Set<Int>
+        var required: Bool
     }
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
@@ -177,31 +178,34 @@ private struct CSVImport {
                 if !(arm.isEmpty || arm == "pilot" || arm == "control") {
                     fail(record.line, header.arm.map { $0 + 1 }, "arm '\(arm)' should be pilot, control or empty")
                 }
-                for (index, column) in columns.enumerated() {
-                    if record.isEmpty(column.field) { values[index] = nil; continue }
-                    switch record.withField(column.field, { column.rule.parse($0) }) {
+                // Indexing (not iterating) the columns avoids copying each column's description per cell.
+                for index in columns.indices {
+                    let field = columns[index].field
+                    if record.isEmpty(field) { values[index] = nil; continue }
+                    let rule = columns[index].rule
+                    switch record.withField(field, { rule.parse($0) }) {
                     case let .success(value): values[index] = value
                     case let .failure(problem):
                         values[index] = nil
-                        fail(record.line, column.field + 1, "\(column.rule.item.id): \(problem.message)")
+                        fail(record.line, field + 1, "\(rule.item.id): \(problem.message)")
                     }
                 }
                 // Row-level rules: skip conditions and required items.
-                for (index, column) in columns.enumerated() {
+                for index in columns.indices {
                     var shown = true
-                    if let conditionColumn = column.conditionColumn {
-                        if case let .integer(code)? = values[conditionColumn] { shown = column.conditionCodes.contains(code) } else {
+                    if let conditionColumn = columns[index].conditionColumn {
+                        if case let .integer(code)? = values[conditionColumn] { shown = columns[index].conditionCodes.contains(code) } else {
                             shown = false
                         }
                     }
-                    let item = column.rule.item
-                    if !shown, values[index] != nil, let condition = item.showIf {
-                        let given = values[conditionColumn: column.conditionColumn]
-                        fail(record.line, column.field + 1,
-                             "\(item.id) is answered, but it is asked only when \(condition.item) is \(condition.codes.map(String.init).joined(separator: " or ")) (here \(given))")
+                    let field = columns[index].field
+                    if !shown, values[index] != nil, let condition = columns[index].rule.item.showIf {
+                        let given = values[conditionColumn: columns[index].conditionColumn]
+                        fail(record.line, field + 1,
+                             "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition.item) is \(condition.codes.map(String.init).joined(separator: " or ")) (here \(given))")
                     }
-                    if shown, item.required, record.isEmpty(column.field) {
-                        fail(record.line, column.field + 1, "\(item.id) is required but empty")
+                    if shown, columns[index].required, record.isEmpty(field) {
+                        fail(record.line, field + 1, "\(columns[index].rule.item.id) is required but empty")
                     }
                 }
                 // One questionnaire per respondent and wave: a repeated row means a broken export.
@@ -298,7 +302,8 @@ private struct CSVImport {
             guard let field = positions[item.id] else { continue }
             columnOfItem[item.id] = columns.count
             columns.append(ItemColumn(field: field, rule: AnswerRule(item: item, instrument: instrument),
-                                      conditionColumn: nil, conditionCodes: Set(item.showIf?.codes ?? [])))
+                                      conditionColumn: nil, conditionCodes: Set(item.showIf?.codes ?? []),
+                                      required: item.required))
         }
         for index in columns.indices {
             if let condition = columns[index].rule.item.showIf { columns[index].conditionColumn = columnOfItem[condition.item] }
