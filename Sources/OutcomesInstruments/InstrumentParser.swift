@@ -177,7 +177,7 @@ public enum InstrumentParser {
 
     static func parseScale(_ node: Node, reader r: YAMLReader) -> Scale? {
         guard let map = r.mapping(node, "a scale", allowed: ["id", "label", "items", "method", "reverse", "min_answered",
-                                                            "rescale", "lookup", "levels"])
+                                                            "rescale", "lookup", "range", "levels"])
         else { return nil }
         guard let id = r.required(map, "id", in: node, "a scale").flatMap({ r.string($0, "scale id") }) else { return nil }
         if !YAMLReader.isIdentifier(id) { r.error(at: map["id"], "scale id '\(id)' should be lower-case letters, digits and '_'") }
@@ -224,6 +224,22 @@ public enum InstrumentParser {
             if list.isEmpty { r.error(at: lookupNode, "scale \(id): lookup table is empty") }
             transform = .lookup(entries)
         }
+        var range: ValueRange?
+        if let rangeNode = map["range"], let rangeMap = r.mapping(rangeNode, "range of scale \(id)", allowed: ["min", "max"]) {
+            range = ValueRange(min: rangeMap["min"].flatMap { r.double($0, "range min") },
+                               max: rangeMap["max"].flatMap { r.double($0, "range max") })
+            if let range {
+                // A licensee's table or a rescale that leaves the declared range would give impossible scores.
+                if let lookupNode = map["lookup"], case let .lookup(entries)? = transform {
+                    for entry in entries where !range.contains(entry.score) {
+                        r.error(at: lookupNode, "scale \(id): lookup score \(entry.score) (raw \(entry.raw)) is outside the scale's range \(range.description)")
+                    }
+                }
+                if case let .linear(_, _, toMin, toMax)? = transform, !range.contains(toMin) || !range.contains(toMax) {
+                    r.error(at: map["rescale"], "scale \(id): rescale target \(toMin) to \(toMax) is outside the scale's range \(range.description)")
+                }
+            }
+        }
         var levels: [Scale.Level] = []
         if let levelsNode = map["levels"], let list = r.sequence(levelsNode, "levels of \(id)") {
             for (index, levelNode) in list.enumerated() {
@@ -241,8 +257,15 @@ public enum InstrumentParser {
                                           upperBound: bound))
             }
         }
+        if let range {
+            for level in levels {
+                if let bound = level.upperBound, !range.contains(bound) {
+                    r.error(at: map["levels"], "scale \(id): cutpoint \(bound) of level \(level.level) is outside the scale's range \(range.description)")
+                }
+            }
+        }
         return Scale(id: id, label: label, items: items, method: method, reverseItems: reverse,
-                     minAnswered: minAnswered, transform: transform, levels: levels)
+                     minAnswered: minAnswered, transform: transform, range: range, levels: levels)
     }
 
     /// Cross-references: everything that names something else must name something that exists.

@@ -40,10 +40,12 @@ public struct Scale: Sendable, Equatable {
     /// Fewest answered items that still give a score (all items if nil).
     public var minAnswered: Int?
     public var transform: Transform?
+    /// The range final scores must lie in (e.g. 0-100); a lookup table or rescale outside it is an error.
+    public var range: ValueRange?
     public var levels: [Level]
 
     public init(id: String, label: String, items: [String], method: Method, reverseItems: [String] = [],
-                minAnswered: Int? = nil, transform: Transform? = nil, levels: [Level] = []) {
+                minAnswered: Int? = nil, transform: Transform? = nil, range: ValueRange? = nil, levels: [Level] = []) {
         self.id = id
         self.label = label
         self.items = items
@@ -51,6 +53,7 @@ public struct Scale: Sendable, Equatable {
         self.reverseItems = reverseItems
         self.minAnswered = minAnswered
         self.transform = transform
+        self.range = range
         self.levels = levels
     }
 

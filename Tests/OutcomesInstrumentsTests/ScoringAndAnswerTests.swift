@@ -64,6 +64,23 @@ scales:
         #expect(tooFew.raw == nil && tooFew.score == nil && tooFew.level == nil)
     }
 
+    @Test func shippedActivationScale() throws {
+        let instrument = try InstrumentParser.load(file: repositoryRoot.appendingPathComponent("instruments/activation.yaml").path)
+        #expect(instrument.items.map(\.id) == (1...13).map { String(format: "act_%02d", $0) })
+        #expect(instrument.choiceSet(for: instrument.item("act_07")!)?.choices.map(\.code) == [1, 2, 3, 4, 8])
+        let s = try ScaleScorer(scale: try #require(instrument.scale("activation_score")), instrument: instrument)
+        // All 13 "agree" (3): mean 3 -> 66.67, level 3. Ten answered at 4 and three not applicable -> 100, level 4.
+        let agree = s.score(Array(repeating: 3, count: 13))
+        #expect(abs(agree.score! - 200.0 / 3.0) < 1e-12 && agree.level == 3)
+        let ten = s.score(Array(repeating: 4, count: 10) + [8, 8, 8])
+        #expect(ten.answered == 10 && ten.score == 100 && ten.level == 4)
+        // Nine answered is below the minimum of ten: no score, whatever the answers.
+        let nine = s.score(Array(repeating: 4, count: 9) + [8, nil, 8, nil])
+        #expect(nine.answered == 9 && nine.score == nil)
+        // A score exactly at a cutpoint belongs to the lower level (mean 2.41 gives exactly 47.0).
+        #expect(instrument.scale("activation_score")!.level(for: 47.0)?.level == 1)
+    }
+
     @Test func levelBoundariesAreInclusive() throws {
         let scale = try scorer().scale
         #expect(scale.level(for: 47.0)?.level == 1)
@@ -99,6 +116,10 @@ scales:
         ("      - {level: 4}", "      - {level: 4, max: 100}", "the last level should have no 'max'"),
         ("    rescale: {from: [1, 4], to: [0, 100]}", "    rescale: {from: [1, 4], to: [0, 100]}\n    lookup: [{raw: 1, score: 2}]",
          "has both rescale and lookup"),
+        ("    rescale: {from: [1, 4], to: [0, 100]}", "    lookup: [{raw: 1, score: 0}, {raw: 4, score: 120}]\n    range: {min: 0, max: 100}",
+         "lookup score 120.0 (raw 4.0) is outside the scale's range 0 to 100"),
+        ("    rescale: {from: [1, 4], to: [0, 100]}", "    rescale: {from: [1, 4], to: [0, 110]}\n    range: {min: 0, max: 100}",
+         "rescale target 0.0 to 110.0 is outside the scale's range 0 to 100"),
     ]
 
     @Test(arguments: 0..<scaleCases.count)
