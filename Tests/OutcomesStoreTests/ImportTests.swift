@@ -214,3 +214,38 @@ R1,north,pilot,followup,1,10,,,,,1,1
         }
     }
 }
+
+@Suite struct Export {
+    @Test func anExportedFileReimportsToIdenticalData() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV)
+        let path = t.directory.appendingPathComponent("export.csv").path
+        #expect(try t.store.export(instrument: "survey", format: .csv, to: path) == 4)
+
+        let copy = try TemporaryStore()
+        let summary = try copy.store.importCSV(file: path, instrument: copy.instrument, definition: surveyYAML)
+        #expect(summary.new == 4)
+        let original = try t.store.responses(instrument: "survey"), reimported = try copy.store.responses(instrument: "survey")
+        #expect(reimported.respondents == original.respondents)
+        #expect(reimported.answers == original.answers)
+        #expect(reimported.waves == original.waves && reimported.arms == original.arms && reimported.sites == original.sites)
+        // And importing the export into the original store finds every response already there.
+        #expect(try t.store.importCSV(file: path, instrument: t.instrument, definition: surveyYAML).duplicates == 4)
+    }
+
+    @Test func longFormatHasOneRowPerAnswer() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV)
+        let path = t.directory.appendingPathComponent("long.csv").path
+        try t.store.export(instrument: "survey", wave: "followup", format: .longCSV, to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == """
+        respondent_id,site,arm,wave,item,value
+        R1,north,pilot,followup,has_carer,1
+        R1,north,pilot,followup,carer_hours,10
+        R1,north,pilot,followup,outcome_independence,1
+        R1,north,pilot,followup,outcome_safety,1
+
+        """)
+    }
+}
