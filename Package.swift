@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // SHA-256 checksums of imported files and merged databases, for the audit trail.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System libraries: the only C the package links.
@@ -28,7 +30,9 @@ let package = Package(
         // Survey instruments as data: definitions, YAML parsing with line numbers, validation, scoring.
         .target(name: "OutcomesInstruments", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The SQLite store: schema, bulk import of the CSV interchange format, reading responses back.
-        .target(name: "OutcomesStore", dependencies: ["OutcomesInstruments", "CSQLite"]),
+        .target(name: "OutcomesStore", dependencies: [
+            "OutcomesInstruments", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Statistics: the only module that talks to GSL.
         .target(name: "OutcomesStatistics", dependencies: ["CGSL"]),
         // Analyses as data: analysis files and the computations they name.

@@ -79,7 +79,8 @@ struct StatusCommand: ParsableCommand {
                 print("  instrument \(instrument.id) \(instrument.version): \(instrument.title)")
             }
             for count in try store.responseCounts() {
-                print("  \(count.instrument), wave \(count.wave): \(count.responses) responses")
+                print("  \(count.instrument), wave \(count.wave): \(count.complete) responses"
+                      + (count.drafts > 0 ? " (and \(count.drafts) drafts, not counted in analyses)" : ""))
             }
         } catch {
             throw reportAndExit(error)

@@ -16,7 +16,9 @@ struct ImportCommand: ParsableCommand {
         Every row is validated. A file is stored whole, in one transaction, or not at all: if any row
         is bad, every problem is printed as file:line:column: message and nothing from that file is
         stored. Responses already stored with the same answers are counted as duplicates and skipped,
-        so importing a file twice is safe.
+        so importing a file twice is safe. A stored response whose answers the file changes is refused,
+        unless --corrections is given: then it is updated and the old and new answers are kept in the
+        audit trail (the audit_trail view of the database).
 
         Example: outcomes import --instrument budget-holder samples/budget-holder.csv
         """)
@@ -32,6 +34,9 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Validate and report what would be stored, without storing anything.")
     var dryRun = false
 
+    @Flag(help: "Apply changed answers to responses already stored, keeping old and new in the audit trail.")
+    var corrections = false
+
     @Argument(help: ArgumentHelp("CSV files to import.", valueName: "file.csv"))
     var files: [String]
 
@@ -45,11 +50,12 @@ struct ImportCommand: ParsableCommand {
                 do {
                     let progress = standardErrorIsTerminal ? ProgressLine(label: "importing \(file)") : nil
                     let summary = try store.importCSV(file: file, instrument: found.instrument, definition: found.text,
-                                                      dryRun: dryRun, progress: progress.map { line in { line.update(rows: $0, fraction: $1) } })
+                                                      options: ImportOptions(dryRun: dryRun, applyCorrections: corrections), progress: progress.map { line in { line.update(rows: $0, fraction: $1) } })
                     progress?.finish()
                     let verb = dryRun ? "would store" : "stored"
-                    print("\(file): \(summary.rows) rows: \(verb) \(summary.new) new responses, \(summary.duplicates) duplicates skipped, 0 rejected"
-                          + " (\(summary.instrumentID) \(summary.instrumentVersion) -> \(store.path))")
+                    print("\(file): \(summary.rows) rows: \(verb) \(summary.new) new responses, \(summary.duplicates) duplicates skipped, "
+                          + (summary.corrected > 0 ? "\(summary.corrected) corrected, " : "")
+                          + "0 rejected (\(summary.instrumentID) \(summary.instrumentVersion) -> \(store.path))")
                     if !summary.absentRequiredItems.isEmpty {
                         print("\(file): note: \(summary.absentRequiredItems.count) required items have no column and are stored as missing: "
                               + summary.absentRequiredItems.joined(separator: ", "))

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import OutcomesInstruments
 
@@ -12,6 +13,10 @@ public struct ImportSummary: Sendable, Equatable {
     public var new: Int
     /// Responses already stored with the same answers (a file imported twice), skipped.
     public var duplicates: Int
+    /// Stored responses whose answers the file changed (only with `applyCorrections`); history kept.
+    public var corrected: Int
+    /// SHA-256 of the file's bytes, as recorded in the audit trail.
+    public var sha256: String
     /// Required items with no column in the file: stored as missing for every row.
     public var absentRequiredItems: [String]
     public var dryRun: Bool
@@ -19,6 +24,18 @@ public struct ImportSummary: Sendable, Equatable {
 
 /// Progress of a long import: rows read so far and the share of the file's bytes.
 public typealias ImportProgress = (_ rows: Int, _ fractionRead: Double) -> Void
+
+public struct ImportOptions: Sendable {
+    /// Validate and count, then roll back: nothing is stored.
+    public var dryRun: Bool
+    /// Apply changed answers to responses already stored (keeping old and new in `corrections`),
+    /// instead of refusing the file.
+    public var applyCorrections: Bool
+    public init(dryRun: Bool = false, applyCorrections: Bool = false) {
+        self.dryRun = dryRun
+        self.applyCorrections = applyCorrections
+    }
+}
 
 extension Store {
     /// The tool version recorded with each import.
@@ -30,31 +47,33 @@ extension Store {
     /// transaction, or nothing is and a `DiagnosticList` names every problem as
     /// `file:line:column: message`. A response already stored (same instrument, site, respondent and
     /// wave, same answers) is counted as a duplicate and not stored again; the same key with different
-    /// answers is an error, because silently overwriting stored data loses it.
-    public func importCSV(file: String, instrument: Instrument, definition: String, dryRun: Bool = false,
+    /// answers is an error unless `options.applyCorrections` is set, because silently overwriting
+    /// stored data loses it; an applied correction keeps the old and new answers.
+    public func importCSV(file: String, instrument: Instrument, definition: String, options: ImportOptions = ImportOptions(),
                           progress: ImportProgress? = nil) throws -> ImportSummary {
         guard let data = FileManager.default.contents(atPath: file) else {
             let reason = FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file"
             throw DiagnosticList([Diagnostic(file: file, message: reason)])
         }
         return try importCSV(data: data, file: file, instrument: instrument, definition: definition,
-                             dryRun: dryRun, progress: progress)
+                             options: options, progress: progress)
     }
 
     /// Imports CSV bytes; `file` names the source in messages and in the imports table.
-    public func importCSV(data: Data, file: String, instrument: Instrument, definition: String, dryRun: Bool = false,
-                          progress: ImportProgress? = nil) throws -> ImportSummary {
-        var importer = CSVImport(store: self, file: file, instrument: instrument)
+    public func importCSV(data: Data, file: String, instrument: Instrument, definition: String,
+                          options: ImportOptions = ImportOptions(), progress: ImportProgress? = nil) throws -> ImportSummary {
+        var importer = CSVImport(store: self, file: file, instrument: instrument, options: options)
+        let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         do {
             try db.execute("BEGIN IMMEDIATE")
             try registerInTransaction(instrument, definition: definition)
             let summary = try data.withUnsafeBytes { raw in
-                try importer.run(raw.bindMemory(to: UInt8.self), progress: progress)
+                try importer.run(raw.bindMemory(to: UInt8.self), sha256: checksum, progress: progress)
             }
             if !importer.diagnostics.isEmpty { throw DiagnosticList(importer.diagnostics) }
-            try db.execute(dryRun ? "ROLLBACK" : "COMMIT")
+            try db.execute(options.dryRun ? "ROLLBACK" : "COMMIT")
             var result = summary
-            result.dryRun = dryRun
+            result.dryRun = options.dryRun
             return result
         } catch {
             try? db.execute("ROLLBACK")
@@ -68,12 +87,14 @@ private struct CSVImport {
     let store: Store
     let file: String
     let instrument: Instrument
+    let options: ImportOptions
     var diagnostics: [Diagnostic] = []
 
-    init(store: Store, file: String, instrument: Instrument) {
+    init(store: Store, file: String, instrument: Instrument, options: ImportOptions) {
         self.store = store
         self.file = file
         self.instrument = instrument
+        self.options = options
     }
 
     /// A column of the file that holds an item.
@@ -90,58 +111,16 @@ private struct CSVImport {
         diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
     }
 
-    mutating func run(_ data: UnsafeBufferPointer<UInt8>, progress: ImportProgress?) throws -> ImportSummary {
-        let db = store.db
+    mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
         var identity: Header?
         var columns: [ItemColumn] = []
         var absentRequired: [String] = []
-        var rows = 0, new = 0, duplicates = 0
-        var insertAnswers: SQLiteStatement?
-        var selectAnswers: SQLiteStatement?
-        let table = try store.answerTable(for: instrument.id, create: false)!
-
-        // Statements are prepared once: the per-row cost is binding and stepping only.
-        let insertSite = try db.prepare("INSERT INTO sites (code) VALUES (?) ON CONFLICT (code) DO NOTHING")
-        let selectSite = try db.prepare("SELECT site_id FROM sites WHERE code = ?")
-        let insertWave = try db.prepare("INSERT INTO waves (name) VALUES (?) ON CONFLICT (name) DO NOTHING")
-        let selectWave = try db.prepare("SELECT wave_id FROM waves WHERE name = ?")
-        let insertRespondent = try db.prepare("INSERT INTO respondents (site_id, code) VALUES (?, ?) ON CONFLICT (site_id, code) DO NOTHING")
-        let selectRespondent = try db.prepare("SELECT respondent_id FROM respondents WHERE site_id = ? AND code = ?")
-        let insertResponse = try db.prepare("""
-            INSERT INTO responses (instrument_id, instrument_version, respondent_id, wave_id, arm, import_id, source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instrument_id, respondent_id, wave_id) DO NOTHING
-            """)
-        let selectResponse = try db.prepare("""
-            SELECT response_id, arm FROM responses WHERE instrument_id = ? AND respondent_id = ? AND wave_id = ?
-            """)
-        let insertImport = try db.prepare("""
-            INSERT INTO imports (source, instrument_id, instrument_version, rows_read, responses_new, responses_duplicate,
-                                 tool_version, imported_at) VALUES (?, ?, ?, 0, 0, 0, ?, ?)
-            """)
-        try insertImport.bind([.text(file), .text(instrument.id), .text(instrument.version),
-                               .text(Store.toolVersion), .text(Store.timestamp())])
-        try insertImport.run()
-        let importID = db.lastInsertRowID
-
-        var siteIDs: [String: Int64] = [:]
-        var waveIDs: [String: Int64] = [:]
-        struct RespondentKey: Hashable { var site: Int64; var code: String }
-        var respondentIDs: [RespondentKey: Int64] = [:]
+        var rows = 0, new = 0, duplicates = 0, corrected = 0
+        var writer: ResponseWriter?
+        let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
         struct RowKey: Hashable { var site: String; var respondent: String; var wave: String }
         var linesInFile: [RowKey: Int] = [:]
         var values: [AnswerValue?] = []
-
-        func id(for key: String, cache: inout [String: Int64], insert: SQLiteStatement, select: SQLiteStatement) throws -> Int64 {
-            if let id = cache[key] { return id }
-            insert.bind(1, key)
-            try insert.run()
-            select.bind(1, key)
-            defer { select.reset() }
-            guard try select.step() else { throw StoreError("could not store '\(key)'") }
-            let id = select.int(0)
-            cache[key] = id
-            return id
-        }
 
         let total = max(data.count, 1)
         do {
@@ -149,9 +128,8 @@ private struct CSVImport {
                 guard let header = identity else {
                     (identity, columns, absentRequired) = mapHeader(record)
                     if identity != nil {
-                        let names = columns.map { quoted($0.rule.item.id) }
-                        insertAnswers = try db.prepare("INSERT INTO \(quoted(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES (?\(String(repeating: ", ?", count: names.count)))")
-                        selectAnswers = try db.prepare("SELECT \((["response_id"] + names).joined(separator: ", ")) FROM \(quoted(table)) WHERE response_id = ?")
+                        writer = try ResponseWriter(store: store, instrument: instrument, items: columns.map(\.rule.item),
+                                                    importID: importID, applyCorrections: options.applyCorrections)
                         values = Array(repeating: nil, count: columns.count)
                     } else if diagnostics.isEmpty {
                         fail(record.line, nil, "the header should name respondent_id, site and wave columns")
@@ -220,45 +198,14 @@ private struct CSVImport {
                 // Once any row has failed nothing more is written; the rest is only validated.
                 guard diagnostics.isEmpty else { return }
 
-                let siteID = try id(for: site, cache: &siteIDs, insert: insertSite, select: selectSite)
-                let waveID = try id(for: wave, cache: &waveIDs, insert: insertWave, select: selectWave)
-                let respondentKey = RespondentKey(site: siteID, code: respondent)
-                var respondentID = respondentIDs[respondentKey]
-                if respondentID == nil {
-                    insertRespondent.bind(1, siteID)
-                    insertRespondent.bind(2, respondent)
-                    try insertRespondent.run()
-                    if db.changes == 1 {
-                        respondentID = db.lastInsertRowID
-                    } else {
-                        selectRespondent.bind(1, siteID)
-                        selectRespondent.bind(2, respondent)
-                        defer { selectRespondent.reset() }
-                        _ = try selectRespondent.step()
-                        respondentID = selectRespondent.int(0)
-                    }
-                    respondentIDs[respondentKey] = respondentID
-                }
-                insertResponse.bind(1, instrument.id)
-                insertResponse.bind(2, instrument.version)
-                insertResponse.bind(3, respondentID!)
-                insertResponse.bind(4, waveID)
-                insertResponse.bind(5, arm.isEmpty ? nil : arm)
-                insertResponse.bind(6, importID)
-                insertResponse.bind(7, Int64(record.line))
-                try insertResponse.run()
-                if db.changes == 1 {
-                    let responseID = db.lastInsertRowID
-                    let insert = insertAnswers!
-                    insert.bind(1, responseID)
-                    for (index, value) in values.enumerated() { Self.bind(value, to: insert, at: Int32(index + 2)) }
-                    try insert.run()
-                    new += 1
-                } else if try isSameAsStored(respondentID: respondentID!, waveID: waveID, arm: arm, values: values, select: selectResponse,
-                                             selectAnswers: selectAnswers!) {
-                    duplicates += 1
-                } else {
-                    fail(record.line, nil, "respondent \(respondent) at site \(site) already has a stored \(wave) response with different answers; corrections are not applied by import")
+                switch try writer!.write(site: site, respondent: respondent, wave: wave, arm: arm.isEmpty ? nil : arm,
+                                         values: values, sourceLine: record.line) {
+                case .new: new += 1
+                case .duplicate: duplicates += 1
+                case .corrected: corrected += 1
+                case let .conflict(changed):
+                    fail(record.line, nil, "respondent \(respondent) at site \(site) already has a stored \(wave) response with different answers "
+                         + "(\(changed.joined(separator: ", "))); to apply them as a correction, import with --corrections")
                 }
             }
         } catch let error as CSVReader.SyntaxError {
@@ -266,11 +213,10 @@ private struct CSVImport {
         }
         if identity == nil, diagnostics.isEmpty { fail(1, nil, "the file is empty: expected a header row") }
         progress?(rows, 1)
-        let update = try db.prepare("UPDATE imports SET rows_read = ?, responses_new = ?, responses_duplicate = ? WHERE import_id = ?")
-        try update.bind([.int(Int64(rows)), .int(Int64(new)), .int(Int64(duplicates)), .int(importID)])
-        try update.run()
+        try store.finishImport(importID, rows: rows, new: new, duplicates: duplicates, corrected: corrected)
         return ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: rows,
-                             new: new, duplicates: duplicates, absentRequiredItems: absentRequired, dryRun: false)
+                             new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
+                             absentRequiredItems: absentRequired, dryRun: false)
     }
 
     struct Header { var respondent: Int; var site: Int; var arm: Int?; var wave: Int; var expectedFields: Int }
@@ -317,50 +263,6 @@ private struct CSVImport {
         text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
     }
 
-    static func bind(_ value: AnswerValue?, to statement: SQLiteStatement, at index: Int32) {
-        switch value {
-        case nil: statement.bindNull(index)
-        case let .integer(v)?: statement.bind(index, Int64(v))
-        case let .number(v)?: statement.bind(index, v)
-        case let .text(v)?: statement.bind(index, v)
-        case let .codes(v)?: statement.bind(index, AnswerValue.codes(v).description)
-        }
-    }
-
-    /// Whether the stored response under `key` has the same arm and the same answer in every column
-    /// of this file (a re-import of the same data).
-    func isSameAsStored(respondentID: Int64, waveID: Int64, arm: String, values: [AnswerValue?],
-                        select: SQLiteStatement, selectAnswers: SQLiteStatement) throws -> Bool {
-        select.bind(1, instrument.id)
-        select.bind(2, respondentID)
-        select.bind(3, waveID)
-        defer { select.reset() }
-        guard try select.step() else { return false }
-        let responseID = select.int(0)
-        if (select.text(1) ?? "") != arm { return false }
-        selectAnswers.bind(1, responseID)
-        defer { selectAnswers.reset() }
-        guard try selectAnswers.step() else { return false }
-        for (index, value) in values.enumerated() {
-            let column = Int32(index + 1)
-            let stored: AnswerValue?
-            if selectAnswers.isNull(column) {
-                stored = nil
-            } else {
-                switch value {
-                case .integer?: stored = .integer(Int(selectAnswers.int(column)))
-                case .number?: stored = .number(selectAnswers.double(column))
-                case .text?: stored = .text(selectAnswers.text(column) ?? "")
-                case .codes?: stored = selectAnswers.text(column).flatMap { text in
-                        .codes(text.split(separator: ";").compactMap { Int($0) })
-                    }
-                case nil: stored = .text("")  // stored has a value where the file has none
-                }
-            }
-            if stored != value { return false }
-        }
-        return true
-    }
 }
 
 private extension Array where Element == AnswerValue? {

@@ -45,8 +45,8 @@ public struct ResponseFrame: Sendable {
 }
 
 extension Store {
-    /// Reads the responses to `instrumentID` (optionally one wave) with the answers to `items`
-    /// (all items if nil), in one pass over the answers table.
+    /// Reads the completed responses to `instrumentID` (optionally one wave) with the answers to
+    /// `items` (all items if nil), in one pass over the answers table. Drafts are never read.
     public func responses(instrument instrumentID: String, wave: String? = nil, items: [String]? = nil) throws -> ResponseFrame {
         guard let instrument = try instrument(id: instrumentID) else {
             let known = try instruments().map(\.id)
@@ -75,7 +75,7 @@ extension Store {
             JOIN respondents p ON p.respondent_id = r.respondent_id
             JOIN waves w ON w.wave_id = r.wave_id
             JOIN \(quoted(table)) a ON a.response_id = r.response_id
-            WHERE r.instrument_id = ?\(wave == nil ? "" : " AND w.name = ?")
+            WHERE r.instrument_id = ? AND r.status = 'complete'\(wave == nil ? "" : " AND w.name = ?")
             ORDER BY r.response_id
             """)
         try statement.bind(wave.map { [.text(instrumentID), .text($0)] } ?? [.text(instrumentID)])
@@ -123,7 +123,7 @@ extension Store {
     public func waveNames(instrument: String? = nil) throws -> [String] {
         let statement = try db.prepare(instrument == nil
             ? "SELECT name FROM waves ORDER BY wave_id"
-            : "SELECT name FROM waves WHERE wave_id IN (SELECT DISTINCT wave_id FROM responses WHERE instrument_id = ?) ORDER BY wave_id")
+            : "SELECT name FROM waves WHERE wave_id IN (SELECT DISTINCT wave_id FROM responses WHERE instrument_id = ? AND status = 'complete') ORDER BY wave_id")
         if let instrument { statement.bind(1, instrument) }
         var names: [String] = []
         while try statement.step() { names.append(statement.text(0) ?? "") }

@@ -7,9 +7,12 @@ import OutcomesInstruments
 /// - `instruments`: every instrument version responses were validated against, with its definition.
 /// - `sites`, `waves`, `respondents` (unique by site and respondent id): so that one respondent's
 ///   baseline and follow-up link up.
-/// - `imports`: one row per imported file (source, rows, counts, tool version, time).
-/// - `responses`: one row per completed questionnaire (instrument, respondent, wave, arm, import),
-///   unique by instrument, respondent and wave, so re-importing a file adds nothing.
+/// - `imports`: one row per imported file, capture or merge (source and its SHA-256, counts, tool
+///   version, user, time): with `responses.import_id`, the audit of who or what stored each response.
+/// - `responses`: one row per questionnaire (instrument, respondent, wave, arm, status), unique by
+///   instrument, respondent and wave and by a stable `response_key`, so re-importing adds nothing.
+/// - `corrections`: old and new answers of every change to a stored response; `audit_trail` is a
+///   view over imports, responses and corrections.
 /// - `answers_<instrument>`: one row per response with one typed column per item. A national survey
 ///   holds millions of responses: a row per response (not per answer) keeps import and analysis fast,
 ///   and the table still reads naturally in any SQLite tool.
@@ -72,27 +75,52 @@ public final class Store {
             );
             CREATE TABLE imports (
                 import_id INTEGER PRIMARY KEY,
-                source TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('csv', 'capture', 'merge')),
+                source TEXT NOT NULL,          -- file path, database path, or 'terminal'
+                sha256 TEXT,                   -- of the file or database as read
                 instrument_id TEXT NOT NULL,
                 instrument_version TEXT NOT NULL,
-                rows_read INTEGER NOT NULL,
-                responses_new INTEGER NOT NULL,
-                responses_duplicate INTEGER NOT NULL,
+                rows_read INTEGER NOT NULL DEFAULT 0,
+                responses_new INTEGER NOT NULL DEFAULT 0,
+                responses_duplicate INTEGER NOT NULL DEFAULT 0,
+                responses_corrected INTEGER NOT NULL DEFAULT 0,
                 tool_version TEXT NOT NULL,
+                stored_by TEXT NOT NULL,       -- the operating-system user who ran the tool
                 imported_at TEXT NOT NULL
             );
             CREATE TABLE responses (
                 response_id INTEGER PRIMARY KEY,
+                -- Stable across databases: instrument, site, respondent and wave, joined by '/'.
+                response_key TEXT NOT NULL UNIQUE,
                 instrument_id TEXT NOT NULL,
                 instrument_version TEXT NOT NULL,
                 respondent_id INTEGER NOT NULL REFERENCES respondents,
                 wave_id INTEGER NOT NULL REFERENCES waves,
                 arm TEXT CHECK (arm IN ('pilot', 'control')),
-                import_id INTEGER REFERENCES imports,
+                -- A draft (a capture stopped part-way) is never counted in analyses.
+                status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'draft')),
+                import_id INTEGER NOT NULL REFERENCES imports,
                 source_line INTEGER,
                 UNIQUE (instrument_id, respondent_id, wave_id),
                 FOREIGN KEY (instrument_id, instrument_version) REFERENCES instruments
             );
+            -- A stored response changed later keeps its history: old and new answers, as JSON objects.
+            CREATE TABLE corrections (
+                correction_id INTEGER PRIMARY KEY,
+                response_id INTEGER NOT NULL REFERENCES responses,
+                import_id INTEGER NOT NULL REFERENCES imports,
+                old_answers TEXT NOT NULL,
+                new_answers TEXT NOT NULL
+            );
+            -- Who or what stored or changed each response, when, from which source.
+            CREATE VIEW audit_trail AS
+                SELECT r.response_key, 'stored' AS action, i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
+                       i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
+                FROM responses r JOIN imports i ON i.import_id = r.import_id
+                UNION ALL
+                SELECT r.response_key, 'corrected', i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
+                       i.imported_at, c.old_answers, c.new_answers
+                FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN imports i ON i.import_id = c.import_id;
             PRAGMA user_version = 1;
             """)
         }
@@ -189,14 +217,17 @@ public final class Store {
         ISO8601DateFormatter().string(from: Date())
     }
 
-    /// Counts of stored responses by instrument and wave.
-    public func responseCounts() throws -> [(instrument: String, wave: String, responses: Int)] {
+    /// Counts of stored responses by instrument, wave and status (complete or draft).
+    public func responseCounts() throws -> [(instrument: String, wave: String, complete: Int, drafts: Int)] {
         let statement = try db.prepare("""
-            SELECT r.instrument_id, w.name, count(*) FROM responses r JOIN waves w USING (wave_id)
+            SELECT r.instrument_id, w.name, sum(r.status = 'complete'), sum(r.status = 'draft')
+            FROM responses r JOIN waves w USING (wave_id)
             GROUP BY r.instrument_id, w.name ORDER BY r.instrument_id, w.name
             """)
-        var result: [(String, String, Int)] = []
-        while try statement.step() { result.append((statement.text(0) ?? "", statement.text(1) ?? "", Int(statement.int(2)))) }
+        var result: [(String, String, Int, Int)] = []
+        while try statement.step() {
+            result.append((statement.text(0) ?? "", statement.text(1) ?? "", Int(statement.int(2)), Int(statement.int(3))))
+        }
         return result
     }
 

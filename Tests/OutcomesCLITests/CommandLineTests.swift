@@ -87,7 +87,7 @@ struct CLI {
         let cli = try CLI()
         let result = try cli.run("import", "--instrument", "budget-holders", "samples/budget-holder.csv")
         #expect(result.status != 0)
-        #expect(result.err.contains("no instrument with id 'budget-holders' in instruments (found: budget-holder, carer)"))
+        #expect(result.err.contains("no instrument with id 'budget-holders' in instruments (found: activation, budget-holder, carer)"))
         let analysis = try cli.run("analyse", "analyses/carer-outcomes.yaml")
         #expect(analysis.status == 1)
         #expect(analysis.err.contains("no database at outcomes.sqlite"))

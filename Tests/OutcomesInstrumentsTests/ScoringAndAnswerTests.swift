@@ -66,7 +66,7 @@ scales:
 
     @Test func shippedActivationScale() throws {
         let instrument = try InstrumentParser.load(file: repositoryRoot.appendingPathComponent("instruments/activation.yaml").path)
-        #expect(instrument.items.map(\.id) == (1...13).map { String(format: "act_%02d", $0) })
+        #expect(instrument.scale("activation_score")?.items == (1...13).map { String(format: "act_%02d", $0) })
         #expect(instrument.choiceSet(for: instrument.item("act_07")!)?.choices.map(\.code) == [1, 2, 3, 4, 8])
         let s = try ScaleScorer(scale: try #require(instrument.scale("activation_score")), instrument: instrument)
         // All 13 "agree" (3): mean 3 -> 66.67, level 3. Ten answered at 4 and three not applicable -> 100, level 4.

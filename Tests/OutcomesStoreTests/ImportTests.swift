@@ -47,8 +47,9 @@ final class TemporaryStore {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    func importCSV(_ text: String, file: String = "in.csv", dryRun: Bool = false) throws -> ImportSummary {
-        try store.importCSV(data: Data(text.utf8), file: file, instrument: instrument, definition: surveyYAML, dryRun: dryRun)
+    func importCSV(_ text: String, file: String = "in.csv", dryRun: Bool = false, corrections: Bool = false) throws -> ImportSummary {
+        try store.importCSV(data: Data(text.utf8), file: file, instrument: instrument, definition: surveyYAML,
+                            options: ImportOptions(dryRun: dryRun, applyCorrections: corrections))
     }
 
     /// The problems an import reports (it must fail).
@@ -116,8 +117,31 @@ R1,north,pilot,followup,1,10,,,,,1,1
         let t = try TemporaryStore()
         _ = try t.importCSV(goodCSV)
         let changed = goodCSV.replacingOccurrences(of: "R2,north,pilot,baseline,2,,,,,,3,8", with: "R2,north,pilot,baseline,2,,,,,,1,8")
-        #expect(t.problems(changed) == ["in.csv:3: respondent R2 at site north already has a stored baseline response with different answers; corrections are not applied by import"])
+        #expect(t.problems(changed) == ["in.csv:3: respondent R2 at site north already has a stored baseline response with different answers (outcome_independence); to apply them as a correction, import with --corrections"])
         #expect(try t.store.responses(instrument: "survey", wave: "baseline").column("outcome_independence") == .integers([1, 3, 5]))
+    }
+
+    @Test func aCorrectionKeepsOldAndNewInTheAuditTrail() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV, file: "first.csv")
+        let changed = goodCSV.replacingOccurrences(of: "R2,north,pilot,baseline,2,,,,,,3,8", with: "R2,north,control,baseline,2,,,,,,1,8")
+        let summary = try t.importCSV(changed, file: "second.csv", corrections: true)
+        #expect(summary.corrected == 1 && summary.duplicates == 3 && summary.new == 0)
+        #expect(try t.store.responses(instrument: "survey", wave: "baseline").column("outcome_independence") == .integers([1, 1, 5]))
+        let audit = try t.store.db.prepare("""
+            SELECT action, source, old_answers, new_answers, length(sha256), stored_by FROM audit_trail
+            WHERE response_key = 'survey/north/R2/baseline' ORDER BY at, action DESC
+            """)
+        var rows: [[String]] = []
+        while try audit.step() { rows.append((0..<6).map { audit.text(Int32($0)) ?? "NULL" }) }
+        #expect(rows.count == 2)
+        #expect(rows.first { $0[0] == "stored" }?[1] == "first.csv")
+        let correction = try #require(rows.first { $0[0] == "corrected" })
+        #expect(correction[1] == "second.csv")
+        #expect(correction[2] == #"{"arm":"pilot","outcome_independence":3}"#)
+        #expect(correction[3] == #"{"arm":"control","outcome_independence":1}"#)
+        #expect(correction[4] == "64")
+        #expect(correction[5] != "NULL")
     }
 
     @Test func aBadFileStoresNothingAndReportsEveryProblem() throws {
@@ -144,6 +168,16 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(try t.count("responses") == 0)
         #expect(try t.count("respondents") == 0)
         #expect(try t.count("imports") == 0)
+    }
+
+    @Test func responsesHaveStableKeys() throws {
+        let t = try TemporaryStore()
+        _ = try t.importCSV(goodCSV)
+        let keys = try t.store.db.prepare("SELECT response_key FROM responses ORDER BY response_id")
+        var found: [String] = []
+        while try keys.step() { found.append(keys.text(0) ?? "") }
+        #expect(found == ["survey/north/R1/baseline", "survey/north/R2/baseline", "survey/south/R3/baseline", "survey/north/R1/followup"])
+        #expect(ResponseWriter.responseKey(instrument: "a", site: "b/c", respondent: "50%", wave: "w") == "a/b%2Fc/50%25/w")
     }
 
     @Test func aRepeatedRowInOneFileIsReported() throws {
