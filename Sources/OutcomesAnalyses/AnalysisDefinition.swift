@@ -16,10 +16,21 @@ import Yams
 ///   - {field: site, label: Site}
 /// confidence: 0.95          # optional
 /// ```
+///
+/// A `scale_change` analysis names a scale and two waves instead of items:
+/// ```yaml
+/// kind: scale_change
+/// instrument: activation
+/// scale: activation_score
+/// baseline_wave: baseline
+/// followup_wave: followup
+/// ```
 public struct AnalysisDefinition: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         /// Per outcome domain: % positive, no change and negative, with Wilson intervals.
         case outcomeTable = "outcome_table"
+        /// Change in a scale score and level between a baseline and a follow-up wave, per respondent.
+        case scaleChange = "scale_change"
     }
 
     /// A variable to split the table by: an item of the instrument, or a field every response has.
@@ -40,6 +51,10 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var items: [String]?
     public var subgroups: [Subgroup]
     public var confidence: Double
+    /// For `scale_change`: the scale and the two waves to link.
+    public var scale: String?
+    public var baselineWave: String?
+    public var followupWave: String?
     /// File lines of the parts checked against the instrument later, for messages.
     var lines: [String: Int] = [:]
 
@@ -73,7 +88,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
 
     static func parse(root: Node, reader r: YAMLReader) -> AnalysisDefinition? {
         guard let top = r.mapping(root, "the analysis",
-                                  allowed: ["id", "title", "kind", "instrument", "wave", "items", "subgroups", "confidence"])
+                                  allowed: ["id", "title", "kind", "instrument", "wave", "items", "subgroups", "confidence",
+                                            "scale", "baseline_wave", "followup_wave"])
         else { return nil }
         let id = r.required(top, "id", in: root, "the analysis").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id) {
@@ -128,9 +144,31 @@ public struct AnalysisDefinition: Sendable, Equatable {
         if let node = top["confidence"], let value = r.double(node, "confidence") {
             if value > 0, value < 1 { confidence = value } else { r.error(at: node, "confidence should be between 0 and 1, e.g. 0.95") }
         }
+        let scale = top["scale"].flatMap { r.string($0, "scale") }
+        let baselineWave = top["baseline_wave"].flatMap { r.string($0, "baseline_wave") }
+        let followupWave = top["followup_wave"].flatMap { r.string($0, "followup_wave") }
+        if kind == .scaleChange {
+            for (key, value) in [("scale", scale), ("baseline_wave", baselineWave), ("followup_wave", followupWave)] where value == nil {
+                r.error(at: root, "a scale_change analysis needs '\(key)'")
+            }
+            if let baselineWave, baselineWave == followupWave {
+                r.error(at: top["followup_wave"], "baseline_wave and followup_wave are both '\(baselineWave)'")
+            }
+            for key in ["items", "wave"] where top[key] != nil {
+                r.error(at: top[key], "'\(key)' does not apply to a scale_change analysis (it uses scale, baseline_wave and followup_wave)")
+            }
+        } else {
+            for key in ["scale", "baseline_wave", "followup_wave"] where top[key] != nil {
+                r.error(at: top[key], "'\(key)' applies only to a scale_change analysis")
+            }
+        }
+        lines["scale"] = top["scale"]?.mark?.line
         guard let id, let kind, let instrument else { return nil }
         var definition = AnalysisDefinition(file: r.file, id: id, title: title ?? id, kind: kind, instrument: instrument,
                                             wave: wave, items: items, subgroups: subgroups, confidence: confidence)
+        definition.scale = scale
+        definition.baselineWave = baselineWave
+        definition.followupWave = followupWave
         definition.lines = lines
         return definition
     }
@@ -148,7 +186,18 @@ public struct AnalysisDefinition: Sendable, Equatable {
             }
             if item.domain == nil { fail("item:" + itemID, "item '\(itemID)' is not an outcome item (it has no domain)") }
         }
-        if items == nil, instrument.outcomeItems.isEmpty {
+        if kind == .scaleChange, let scaleID = scale {
+            if let found = instrument.scale(scaleID) {
+                if found.levels.isEmpty {
+                    fail("scale", "scale '\(scaleID)' has no levels; a scale_change analysis reports level transitions")
+                }
+            } else {
+                let known = instrument.scales.map(\.id)
+                fail("scale", "scale '\(scaleID)' is not in instrument \(instrument.id) \(instrument.version)"
+                     + (known.isEmpty ? " (it has no scales)" : " (scales: \(known.joined(separator: ", ")))"))
+            }
+        }
+        if kind == .outcomeTable, items == nil, instrument.outcomeItems.isEmpty {
             problems.append(Diagnostic(file: file, message: "instrument \(instrument.id) has no outcome items (items with a domain)"))
         }
         for case let .item(itemID, _) in subgroups {

@@ -4,10 +4,12 @@ import OutcomesStore
 /// The result of running one analysis file.
 public enum AnalysisResult: Sendable {
     case outcomeTable(OutcomeTableResult)
+    case scaleChange(ScaleChangeResult)
 
     public var definition: AnalysisDefinition {
         switch self {
         case let .outcomeTable(result): return result.definition
+        case let .scaleChange(result): return result.definition
         }
     }
 }
@@ -15,19 +17,30 @@ public enum AnalysisResult: Sendable {
 public enum AnalysisRunner {
     /// Runs an analysis on the store: reads the responses it needs once, then computes.
     public static func run(_ definition: AnalysisDefinition, store: Store) throws -> AnalysisResult {
-        let wave = try resolveWave(definition, store: store)
+        guard let instrument = try store.instrument(id: definition.instrument) else {
+            throw Diagnostic(file: definition.file, message: "no responses to instrument '\(definition.instrument)' are stored in \(store.path)")
+        }
+        try definition.validate(against: instrument)
         switch definition.kind {
         case .outcomeTable:
-            guard let instrument = try store.instrument(id: definition.instrument) else {
-                throw Diagnostic(file: definition.file, message: "no responses to instrument '\(definition.instrument)' are stored in \(store.path)")
-            }
-            try definition.validate(against: instrument)
+            let wave = try resolveWave(definition, store: store)
             var needed = definition.items ?? instrument.outcomeItems.map(\.id)
             for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
             let frame = try store.responses(instrument: definition.instrument, wave: wave, items: needed)
             var resolved = definition
             resolved.wave = wave
             return .outcomeTable(try OutcomeTable.compute(resolved, frame: frame))
+        case .scaleChange:
+            // Both waves must hold responses: otherwise there is no change to measure.
+            let waves = try store.waveNames(instrument: definition.instrument)
+            for wave in [definition.baselineWave, definition.followupWave].compactMap({ $0 }) where !waves.contains(wave) {
+                throw Diagnostic(file: definition.file, message: "wave '\(wave)' has no responses to \(definition.instrument) (stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
+            }
+            let scale = instrument.scale(definition.scale ?? "")!
+            var needed = scale.items
+            for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
+            let frame = try store.responses(instrument: definition.instrument, items: needed)
+            return .scaleChange(try ScaleChange.compute(definition, frame: frame))
         }
     }
 

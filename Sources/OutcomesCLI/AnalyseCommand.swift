@@ -60,6 +60,9 @@ struct AnalyseCommand: ParsableCommand {
         switch result {
         case let .outcomeTable(table):
             return "\(table.responses) responses, \(table.overall.rows.count) domains, \(table.groups.count - 1) subgroup levels"
+        case let .scaleChange(change):
+            let l = change.linking
+            return "\(l.linked) respondents linked (\(l.baselineOnly) baseline only, \(l.followupOnly) follow-up only, \(l.unscored) unscored), \(change.groups.count - 1) groups"
         }
     }
 }

@@ -7,8 +7,9 @@ struct SamplesCommand: ParsableCommand {
         commandName: "samples",
         abstract: "Generate seeded, realistic sample responses (budget holders and carers) as CSV.",
         discussion: """
-        Writes budget-holder.csv and carer.csv in the interchange format. The same seed always gives
-        the same files. The shipped samples/ were made with:
+        Writes, in the interchange format: budget-holder.csv and carer.csv (a POET-style survey, one
+        wave) and activation.csv (a controlled evaluation: pilot and control sites, baseline and
+        follow-up). The same seed always gives the same files. The shipped samples/ were made with:
 
           outcomes samples --respondents 400 --seed 2026 --out samples
         """)
@@ -18,6 +19,9 @@ struct SamplesCommand: ParsableCommand {
 
     @Option(help: "Number of carers (default: 3/8 of the budget holders).")
     var carers: Int?
+
+    @Option(help: "Number of people in the controlled evaluation (pilot and control, two waves).")
+    var evaluationRespondents: Int = 600
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
@@ -31,6 +35,7 @@ struct SamplesCommand: ParsableCommand {
     func validate() throws {
         guard respondents >= 0 else { throw ValidationError("--respondents must be 0 or more") }
         if let carers, carers < 0 { throw ValidationError("--carers must be 0 or more") }
+        guard evaluationRespondents >= 0 else { throw ValidationError("--evaluation-respondents must be 0 or more") }
     }
 
     func run() throws {
@@ -41,7 +46,11 @@ struct SamplesCommand: ParsableCommand {
             let carerFile = (out as NSString).appendingPathComponent("carer.csv")
             try Data(generator.budgetHolderCSV().utf8).write(to: URL(fileURLWithPath: budgetHolders), options: .atomic)
             try Data(generator.carerCSV().utf8).write(to: URL(fileURLWithPath: carerFile), options: .atomic)
-            print("wrote \(budgetHolders) (\(generator.options.budgetHolders) budget holders) and \(carerFile) (\(generator.options.carers) carers), seed \(seed)")
+            let evaluation = EvaluationSampleGenerator(options: .init(respondents: evaluationRespondents, seed: seed))
+            let activationFile = (out as NSString).appendingPathComponent("activation.csv")
+            try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
+            print("wrote \(budgetHolders) (\(generator.options.budgetHolders) budget holders), \(carerFile) (\(generator.options.carers) carers) "
+                  + "and \(activationFile) (\(evaluationRespondents) people, two waves), seed \(seed)")
         } catch {
             throw reportAndExit(error)
         }

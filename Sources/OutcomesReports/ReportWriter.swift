@@ -15,22 +15,30 @@ public enum ReportWriter {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let id = result.definition.id
         let base = (directory as NSString).appendingPathComponent(id)
-        let files = [
-            (base + ".csv", csv(result)),
-            (base + ".md", markdown(result)),
-            (base + ".json", try json(result, generatedAt: generatedAt)),
-        ]
+        var files = csvTables(result).map { (suffix, table) in (base + suffix + ".csv", TableFormat.csv(table)) }
+        files.append((base + ".md", markdown(result)))
+        files.append((base + ".json", try json(result, generatedAt: generatedAt)))
         for (path, text) in files {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         }
         return files.map(\.0)
     }
 
-    /// The long CSV of the result.
-    public static func csv(_ result: AnalysisResult) -> String {
+    /// The machine-readable tables of a result, each with the suffix of its CSV file name
+    /// ("" for the main table, `<id>.csv`).
+    public static func csvTables(_ result: AnalysisResult) -> [(suffix: String, table: ReportTable)] {
         switch result {
-        case let .outcomeTable(table): return TableFormat.csv(OutcomeTableLayout.longTable(table))
+        case let .outcomeTable(table): return [("", OutcomeTableLayout.longTable(table))]
+        case let .scaleChange(change):
+            return [("", ScaleChangeLayout.summaryTable(change)), ("-levels", ScaleChangeLayout.levelsTable(change)),
+                    ("-transitions", ScaleChangeLayout.transitionsTable(change)),
+                    ("-by-baseline-level", ScaleChangeLayout.byBaselineLevelTable(change))]
         }
+    }
+
+    /// The main CSV of the result.
+    public static func csv(_ result: AnalysisResult) -> String {
+        TableFormat.csv(csvTables(result)[0].table)
     }
 
     /// A Markdown document: title, what data it covers, then the tables.
@@ -41,25 +49,41 @@ public enum ReportWriter {
             out += dataLine(table) + "\n\n"
             for human in OutcomeTableLayout.humanTables(table) { out += TableFormat.markdown(human) + "\n" }
             return out
+        case let .scaleChange(change):
+            var out = "# \(change.definition.title)\n\n"
+            out += "Instrument: \(change.instrumentTitle) (`\(change.instrumentID)` \(change.instrumentVersion)), "
+                + "scale `\(change.scale.id)`, waves \(change.definition.baselineWave ?? "") to \(change.definition.followupWave ?? ""). "
+                + "Sites: \(change.sites.count) (\(change.sites.joined(separator: ", "))).\n\n"
+            return out + ScaleChangeLayout.markdown(change)
         }
     }
 
     /// JSON for other tools: `{"schema", "analysis", "data", "tables": [...]}`; see docs/json-tables.md.
     public static func json(_ result: AnalysisResult, generatedAt: Date = Date()) throws -> String {
+        let definition = result.definition
+        let data: [String: Any]
         switch result {
         case let .outcomeTable(table):
-            let object: [String: Any] = [
-                "schema": jsonSchema,
-                "generated_at": ISO8601DateFormatter().string(from: generatedAt),
-                "analysis": ["id": table.definition.id, "title": table.definition.title,
-                             "kind": table.definition.kind.rawValue, "confidence": table.definition.confidence],
-                "data": ["instrument": table.instrumentID, "instrument_version": table.instrumentVersion,
-                         "wave": table.wave as Any? ?? NSNull(), "responses": table.responses, "sites": table.sites],
-                "tables": [TableFormat.jsonObject(OutcomeTableLayout.longTable(table))],
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            return String(decoding: data, as: UTF8.self) + "\n"
+            data = ["instrument": table.instrumentID, "instrument_version": table.instrumentVersion,
+                    "wave": table.wave as Any? ?? NSNull(), "responses": table.responses, "sites": table.sites]
+        case let .scaleChange(change):
+            let l = change.linking
+            data = ["instrument": change.instrumentID, "instrument_version": change.instrumentVersion, "scale": change.scale.id,
+                    "baseline_wave": definition.baselineWave ?? "", "followup_wave": definition.followupWave ?? "",
+                    "sites": change.sites,
+                    "linking": ["linked": l.linked, "baseline_only": l.baselineOnly, "followup_only": l.followupOnly,
+                                "unscored": l.unscored, "arm_changed": l.armChanged]]
         }
+        let object: [String: Any] = [
+            "schema": jsonSchema,
+            "generated_at": ISO8601DateFormatter().string(from: generatedAt),
+            "analysis": ["id": definition.id, "title": definition.title, "kind": definition.kind.rawValue,
+                         "confidence": definition.confidence],
+            "data": data,
+            "tables": csvTables(result).map { TableFormat.jsonObject($0.table) },
+        ]
+        let encoded = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: encoded, as: UTF8.self) + "\n"
     }
 
     static func dataLine(_ table: OutcomeTableResult) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import CGSL
 
 /// A paired t-test of follow-up minus baseline.
@@ -81,8 +82,14 @@ public enum Paired {
     /// zero differences dropped (`zero_method="wilcox"`), no continuity correction, and `method="auto"`:
     /// exact when n <= 50 with no ties or zeros, all 2^n sign assignments when there are ties or zeros
     /// and n <= 13, otherwise the normal approximation with the tie correction.
+    ///
+    /// Differences are ranked after rounding to 12 significant digits (as R's `wilcox.test` allows with
+    /// `digits.rank`): scores such as 7.6923076923076925 and 7.692307692307692 are the same change
+    /// computed by two routes and must tie. SciPy ranks raw values; the reference script rounds the
+    /// same way before calling it.
     public static func wilcoxonSignedRank(before: [Double?], after: [Double?]) throws -> WilcoxonSignedRank {
-        let (d, missing) = try differences(before: before, after: after)
+        let (raw, missing) = try differences(before: before, after: after)
+        let d = raw.map(significant12)
         let nonzero = d.filter { $0 != 0 }
         let zeros = d.count - nonzero.count
         guard !nonzero.isEmpty else {
@@ -149,6 +156,12 @@ public enum Paired {
         }
         return min(1, 2 * Double(min(atMost, atLeast)) / Double(assignments))
     }
+}
+
+/// `value` rounded to 12 significant digits.
+func significant12(_ value: Double) -> Double {
+    guard value != 0, value.isFinite else { return value }
+    return Double(String(format: "%.12g", value))!
 }
 
 /// Ranking with ties given their average rank.

@@ -54,10 +54,13 @@ struct CLI {
         #expect(try cli.run("import", "--instrument", "carer", "samples/carer.csv").status == 0)
         let again = try cli.run("import", "--instrument", "carer", "samples/carer.csv")
         #expect(again.out.contains("stored 0 new responses, 150 duplicates skipped"))
-        let analysed = try cli.run("analyse", "analyses/budget-holder-outcomes.yaml", "analyses/carer-outcomes.yaml", "--out", "tables")
+        #expect(try cli.run("import", "--instrument", "activation", "samples/activation.csv").status == 0)
+        let analysed = try cli.run("analyse", "analyses/budget-holder-outcomes.yaml", "analyses/carer-outcomes.yaml",
+                                   "analyses/activation-change.yaml", "--out", "tables")
         #expect(analysed.status == 0, "\(analysed.err)")
         #expect(analysed.out.contains("Tables are in tables/"))
-        for file in ["budget-holder-outcomes.csv", "budget-holder-outcomes.md", "budget-holder-outcomes.json", "carer-outcomes.md"] {
+        for file in ["budget-holder-outcomes.csv", "budget-holder-outcomes.md", "budget-holder-outcomes.json", "carer-outcomes.md",
+                     "activation-change.md", "activation-change-transitions.csv"] {
             #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("tables/\(file)").path), "\(file)")
         }
         let status = try cli.run("status")

@@ -1,0 +1,144 @@
+import Foundation
+import OutcomesInstruments
+import OutcomesStatistics
+import OutcomesStore
+
+/// Change in a scale (e.g. activation) for one group of linked respondents.
+public struct ScaleChangeGroup: Sendable {
+    /// The subgroup variable's label ("Arm", "Main support need"), nil for everyone.
+    public var variable: String?
+    public var level: String?
+    /// Linked respondents in the group (a score at both waves).
+    public var n: Int
+    /// Level distribution at each wave among the linked respondents: counts per level, in level order.
+    public var baselineLevels: [Int]
+    public var followupLevels: [Int]
+    /// transitions[i][j]: respondents at level i at baseline and level j at follow-up.
+    public var transitions: [[Int]]
+    /// Shares whose level went up, stayed, went down, with Wilson intervals.
+    public var up: ProportionEstimate
+    public var same: ProportionEstimate
+    public var down: ProportionEstimate
+    /// Mean score change (follow-up minus baseline) with its paired t-test and interval.
+    public var meanBaseline: Double
+    public var meanFollowup: Double
+    public var change: PairedTTest?
+    public var wilcoxon: WilcoxonSignedRank?
+    /// Mean change by baseline level: n, mean, interval (nil where n < 2).
+    public var changeByBaselineLevel: [MeanEstimate?]
+    public var stuartMaxwell: StuartMaxwellTest?
+    /// Why a test could not be computed (too few respondents, no variation), for the table's notes.
+    public var notes: [String]
+}
+
+public struct ScaleChangeResult: Sendable {
+    public var definition: AnalysisDefinition
+    public var instrumentID: String
+    public var instrumentVersion: String
+    public var instrumentTitle: String
+    public var scale: Scale
+    public var linking: LinkingReport
+    public var sites: [String]
+    public var groups: [ScaleChangeGroup]
+
+    public var overall: ScaleChangeGroup { groups[0] }
+}
+
+public enum ScaleChange {
+    /// Links baseline and follow-up, then computes every figure overall, by arm and by each subgroup.
+    public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> ScaleChangeResult {
+        let instrument = frame.instrument
+        try definition.validate(against: instrument)
+        guard let scaleID = definition.scale, let scale = instrument.scale(scaleID),
+              let baselineWave = definition.baselineWave, let followupWave = definition.followupWave else {
+            throw Diagnostic(file: definition.file, message: "a scale_change analysis needs scale, baseline_wave and followup_wave")
+        }
+        let (pairs, report) = try WaveLinking.link(frame: frame, scale: scale, baselineWave: baselineWave, followupWave: followupWave)
+
+        // Groups: everyone, then each arm present, then each subgroup level (characteristics as at baseline).
+        var groups: [ScaleChangeGroup] = [try group(nil, nil, pairs, scale: scale, confidence: definition.confidence)]
+        let arms: [String] = ["pilot", "control"].filter { arm in pairs.contains { $0.arm == arm } }
+        if !arms.isEmpty {
+            for arm in arms {
+                groups.append(try group("Arm", arm.capitalized, pairs.filter { $0.arm == arm }, scale: scale, confidence: definition.confidence))
+            }
+        }
+        for subgroup in definition.subgroups {
+            switch subgroup {
+            case let .item(id, label):
+                let item = instrument.item(id)!
+                let choices = instrument.choiceSet(for: item)?.choices ?? []
+                let answers = frame.column(id)?.integers ?? Array(repeating: nil, count: frame.count)
+                let variable = label ?? humanized(id)
+                for choice in choices {
+                    // Recorded at baseline; if left blank then, the follow-up answer stands in.
+                    let members = pairs.filter { (answers[$0.baselineRow] ?? answers[$0.followupRow]) == choice.code }
+                    groups.append(try group(variable, choice.label, members, scale: scale, confidence: definition.confidence))
+                }
+                let notStated = pairs.filter { answers[$0.baselineRow] == nil && answers[$0.followupRow] == nil }
+                if !notStated.isEmpty {
+                    groups.append(try group(variable, "Not stated", notStated, scale: scale, confidence: definition.confidence))
+                }
+            case let .field(field, label):
+                // Arms are always reported; a wave split makes no sense when comparing two waves.
+                if field == .wave {
+                    throw Diagnostic(file: definition.file, message: "a scale_change analysis cannot be split by wave (it compares two waves)")
+                }
+                guard field == .site else { continue }
+                for site in Set(pairs.map(\.site)).sorted() {
+                    groups.append(try group(label ?? "Site", site, pairs.filter { $0.site == site }, scale: scale,
+                                            confidence: definition.confidence))
+                }
+            }
+        }
+        return ScaleChangeResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+                                 instrumentTitle: instrument.title, scale: scale, linking: report,
+                                 sites: Set(frame.sites.codes.compactMap { $0 < 0 ? nil : frame.sites.levels[Int($0)] }).sorted(),
+                                 groups: groups)
+    }
+
+    static func group(_ variable: String?, _ level: String?, _ pairs: [LinkedScore], scale: Scale, confidence: Double) throws -> ScaleChangeGroup {
+        let levels = scale.levels.map(\.level)
+        let position = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+        var transitions = Array(repeating: Array(repeating: 0, count: levels.count), count: levels.count)
+        var up = 0, same = 0, down = 0
+        var baseline: [Double] = [], followup: [Double] = []
+        var changesByLevel = Array(repeating: [Double](), count: levels.count)
+        baseline.reserveCapacity(pairs.count)
+        followup.reserveCapacity(pairs.count)
+        for pair in pairs {
+            let b = pair.baseline.score!, f = pair.followup.score!
+            baseline.append(b)
+            followup.append(f)
+            guard let i = pair.baseline.level.flatMap({ position[$0] }), let j = pair.followup.level.flatMap({ position[$0] }) else { continue }
+            transitions[i][j] += 1
+            if j > i { up += 1 } else if j == i { same += 1 } else { down += 1 }
+            changesByLevel[i].append(f - b)
+        }
+        let n = pairs.count
+        var notes: [String] = []
+        func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
+            do { return try body() } catch {
+                notes.append("\(what): not computed (\(error))")
+                return nil
+            }
+        }
+        let change = attempt("Paired t-test") { try Paired.tTest(before: baseline, after: followup, confidence: confidence) }
+        let wilcoxon = attempt("Wilcoxon signed-rank test") { try Paired.wilcoxonSignedRank(before: baseline, after: followup) }
+        let stuartMaxwell = attempt("Stuart-Maxwell test") { try Contingency.stuartMaxwell(transitions) }
+        let byLevel = changesByLevel.map { changes in
+            changes.count < 2 ? nil : attempt("Mean change by level") { try Descriptives.mean(changes, confidence: confidence) }
+        }
+        return ScaleChangeGroup(
+            variable: variable, level: level, n: n,
+            baselineLevels: transitions.map { $0.reduce(0, +) },
+            followupLevels: levels.indices.map { j in transitions.reduce(0) { $0 + $1[j] } },
+            transitions: transitions,
+            up: try Proportions.wilson(count: up, n: n, confidence: confidence),
+            same: try Proportions.wilson(count: same, n: n, confidence: confidence),
+            down: try Proportions.wilson(count: down, n: n, confidence: confidence),
+            meanBaseline: n > 0 ? baseline.reduce(0, +) / Double(n) : .nan,
+            meanFollowup: n > 0 ? followup.reduce(0, +) / Double(n) : .nan,
+            change: change, wilcoxon: wilcoxon, changeByBaselineLevel: byLevel, stuartMaxwell: stuartMaxwell, notes: notes)
+    }
+}

@@ -1,0 +1,203 @@
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesStatistics
+
+/// How a scale-change (activation) analysis is laid out: a summary of change per group, the level
+/// distributions, the transition tables, and mean change by baseline level.
+public enum ScaleChangeLayout {
+    static func groupLabel(_ group: ScaleChangeGroup) -> (String, String) {
+        (group.variable ?? "Overall", group.level ?? "All linked respondents")
+    }
+
+    static func levelLabels(_ result: ScaleChangeResult) -> [String] {
+        result.scale.levels.map { "Level \($0.level)" }
+    }
+
+    /// One row per group: N, means, mean change with CI and tests, % up / same / down, Stuart-Maxwell.
+    public static func summaryTable(_ result: ScaleChangeResult) -> ReportTable {
+        var table = ReportTable(title: "Change in \(result.scale.label) by group", columns: [
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false), .init("n", "N"),
+            .init("mean_baseline", "Mean at baseline"), .init("mean_followup", "Mean at follow-up"),
+            .init("mean_change", "Mean change"), .init("change_ci_low", "Change CI low"), .init("change_ci_high", "Change CI high"),
+            .init("paired_t", "Paired t"), .init("paired_t_df", "df"), .init("paired_t_p", "Paired t p"),
+            .init("wilcoxon_statistic", "Wilcoxon statistic"), .init("wilcoxon_p", "Wilcoxon p"),
+            .init("wilcoxon_method", "Wilcoxon method", alignRight: false),
+            .init("up_n", "Level up n"), .init("up_pct", "Level up %"), .init("up_ci_low", "Up CI low %"), .init("up_ci_high", "Up CI high %"),
+            .init("same_n", "Same level n"), .init("same_pct", "Same level %"), .init("same_ci_low", "Same CI low %"), .init("same_ci_high", "Same CI high %"),
+            .init("down_n", "Level down n"), .init("down_pct", "Level down %"), .init("down_ci_low", "Down CI low %"), .init("down_ci_high", "Down CI high %"),
+            .init("stuart_maxwell", "Stuart-Maxwell chi-square"), .init("stuart_maxwell_df", "df"), .init("stuart_maxwell_p", "Stuart-Maxwell p"),
+            .init("notes", "Notes", alignRight: false),
+        ], notes: notes(result))
+        for group in result.groups {
+            let (variable, level) = groupLabel(group)
+            var cells: [ReportTable.Cell] = [.text(variable), .text(level), .integer(group.n),
+                                             .number(group.meanBaseline, decimals: 3), .number(group.meanFollowup, decimals: 3)]
+            if let change = group.change {
+                cells += [.number(change.meanDifference, decimals: 3), .number(change.lower, decimals: 3), .number(change.upper, decimals: 3),
+                          .number(change.t, decimals: 4), .number(change.df, decimals: 0), .number(change.pValue, decimals: 6)]
+            } else {
+                cells += Array(repeating: .empty, count: 6)
+            }
+            if let w = group.wilcoxon {
+                cells += [.number(w.statistic, decimals: 1), .number(w.pValue, decimals: 6), .text(w.method.rawValue)]
+            } else {
+                cells += [.empty, .empty, .empty]
+            }
+            for estimate in [group.up, group.same, group.down] {
+                cells += [.integer(estimate.count), .number(estimate.proportion * 100, decimals: 3),
+                          .number(estimate.lower * 100, decimals: 3), .number(estimate.upper * 100, decimals: 3)]
+            }
+            if let sm = group.stuartMaxwell {
+                cells += [.number(sm.statistic, decimals: 4), .integer(sm.df), .number(sm.pValue, decimals: 6)]
+            } else {
+                cells += [.empty, .empty, .empty]
+            }
+            cells.append(.text(group.notes.joined(separator: "; ")))
+            table.rows.append(cells)
+        }
+        return table
+    }
+
+    /// Level distribution at each wave, per group (long form).
+    public static func levelsTable(_ result: ScaleChangeResult) -> ReportTable {
+        var table = ReportTable(title: "Level at baseline and follow-up", columns: [
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("level", "Level", alignRight: false), .init("baseline_n", "Baseline n"), .init("baseline_pct", "Baseline %"),
+            .init("followup_n", "Follow-up n"), .init("followup_pct", "Follow-up %"),
+        ])
+        for group in result.groups {
+            let (variable, level) = groupLabel(group)
+            for (index, label) in levelLabels(result).enumerated() {
+                table.rows.append([.text(variable), .text(level), .text(label),
+                                   .integer(group.baselineLevels[index]), .number(percent(group.baselineLevels[index], group.n), decimals: 3),
+                                   .integer(group.followupLevels[index]), .number(percent(group.followupLevels[index], group.n), decimals: 3)])
+            }
+        }
+        return table
+    }
+
+    /// Transition counts per group (long form: one row per baseline and follow-up level).
+    public static func transitionsTable(_ result: ScaleChangeResult) -> ReportTable {
+        var table = ReportTable(title: "Transitions between levels", columns: [
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("baseline_level", "Baseline level", alignRight: false), .init("followup_level", "Follow-up level", alignRight: false),
+            .init("n", "n"), .init("row_pct", "Row %"),
+        ])
+        let labels = levelLabels(result)
+        for group in result.groups {
+            let (variable, level) = groupLabel(group)
+            for (i, from) in labels.enumerated() {
+                let rowTotal = group.transitions[i].reduce(0, +)
+                for (j, to) in labels.enumerated() {
+                    table.rows.append([.text(variable), .text(level), .text(from), .text(to), .integer(group.transitions[i][j]),
+                                       .number(percent(group.transitions[i][j], rowTotal), decimals: 3)])
+                }
+            }
+        }
+        return table
+    }
+
+    /// Mean change by baseline level, per group: do those starting lowest improve most?
+    public static func byBaselineLevelTable(_ result: ScaleChangeResult) -> ReportTable {
+        var table = ReportTable(title: "Mean change by baseline level", columns: [
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("baseline_level", "Baseline level", alignRight: false), .init("n", "n"),
+            .init("mean_change", "Mean change"), .init("ci_low", "CI low"), .init("ci_high", "CI high"),
+        ])
+        let labels = levelLabels(result)
+        for group in result.groups {
+            let (variable, level) = groupLabel(group)
+            for (index, label) in labels.enumerated() {
+                let n = group.baselineLevels[index]
+                if let estimate = group.changeByBaselineLevel[index] {
+                    table.rows.append([.text(variable), .text(level), .text(label), .integer(n), .number(estimate.mean, decimals: 3),
+                                       .number(estimate.lower, decimals: 3), .number(estimate.upper, decimals: 3)])
+                } else {
+                    table.rows.append([.text(variable), .text(level), .text(label), .integer(n), .empty, .empty, .empty])
+                }
+            }
+        }
+        return table
+    }
+
+    /// Tables for people: attrition, the summary, then levels and transitions for everyone and by arm.
+    public static func markdown(_ result: ScaleChangeResult) -> String {
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        var out = ""
+        let l = result.linking
+        var linking = ReportTable(title: "Who could be compared", columns: [
+            .init("who", "Respondents", alignRight: false), .init("n", "n"),
+        ])
+        linking.rows = [
+            [.text("Scored at both waves (analysed)"), .integer(l.linked)],
+            [.text("Baseline only (no follow-up)"), .integer(l.baselineOnly)],
+            [.text("Follow-up only (no baseline)"), .integer(l.followupOnly)],
+            [.text("Both waves, too few items answered for a score at one or both"), .integer(l.unscored)],
+            [.text("Both waves, but recorded in different arms"), .integer(l.armChanged)],
+        ]
+        linking.notes = ["Only respondents scored at both waves enter the figures below; the others are counted here, not guessed."]
+        out += TableFormat.markdown(linking) + "\n"
+
+        var summary = ReportTable(title: "Change in \(result.scale.label)", columns: [
+            .init("group", "Group", alignRight: false), .init("n", "N"), .init("baseline", "Mean at baseline"),
+            .init("followup", "Mean at follow-up"), .init("change", "Mean change (\(level) CI)"), .init("t", "Paired t-test p"),
+            .init("w", "Wilcoxon p"), .init("up", "Level up, % (\(level) CI)"), .init("same", "Same level, %"),
+            .init("down", "Level down, % (\(level) CI)"), .init("sm", "Stuart-Maxwell p"),
+        ])
+        for group in result.groups {
+            let name = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"
+            summary.rows.append([
+                .text(name), .integer(group.n), .text(fixed(group.meanBaseline)), .text(fixed(group.meanFollowup)),
+                .text(group.change.map { "\(signed($0.meanDifference)) (\(signed($0.lower)) to \(signed($0.upper)))" } ?? "–"),
+                .text(group.change.map { pValue($0.pValue) } ?? "–"), .text(group.wilcoxon.map { pValue($0.pValue) } ?? "–"),
+                .text(OutcomeTableLayout.percentWithCI(group.up)),
+                .text(group.same.n > 0 ? TableFormat.format(group.same.proportion * 100, 1) : "–"),
+                .text(OutcomeTableLayout.percentWithCI(group.down)),
+                .text(group.stuartMaxwell.map { pValue($0.pValue) } ?? "–"),
+            ])
+        }
+        summary.notes = notes(result) + result.groups.flatMap { group in
+            group.notes.map { "\(group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"): \($0)" }
+        }
+        out += TableFormat.markdown(summary) + "\n"
+
+        let labels = levelLabels(result)
+        let shown = result.groups.filter { $0.variable == nil || $0.variable == "Arm" }
+        for group in shown {
+            let name = group.level.map { "\($0) arm" } ?? "all linked respondents"
+            var transitions = ReportTable(title: "Level transitions, \(name) (n = \(group.n))",
+                                          columns: [.init("from", "Baseline level", alignRight: false)]
+                                              + labels.map { .init($0, "Follow-up \($0.lowercased())") }
+                                              + [.init("total", "Baseline n (%)"), .init("change", "Mean change (\(level) CI)")])
+            for (i, label) in labels.enumerated() {
+                let rowTotal = group.transitions[i].reduce(0, +)
+                let estimate = group.changeByBaselineLevel[i]
+                transitions.rows.append([.text(label)]
+                    + group.transitions[i].map { .text("\($0) (\(TableFormat.format(percent($0, rowTotal), 0))%)") }
+                    + [.text("\(rowTotal) (\(TableFormat.format(percent(rowTotal, group.n), 1))%)"),
+                       .text(estimate.map { "\(signed($0.mean)) (\(signed($0.lower)) to \(signed($0.upper)))" } ?? "–")])
+            }
+            transitions.rows.append([.text("Follow-up n (%)")]
+                + group.followupLevels.map { .text("\($0) (\(TableFormat.format(percent($0, group.n), 1))%)") }
+                + [.text("\(group.n)"), .text("")])
+            transitions.notes = ["Cells: respondents (row %). The last column shows whether those starting lowest improved most."]
+            out += TableFormat.markdown(transitions) + "\n"
+        }
+        return out
+    }
+
+    static func notes(_ result: ScaleChangeResult) -> [String] {
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        let cutpoints = result.scale.levels.compactMap { l in l.upperBound.map { "level \(l.level) up to \(fixed($0))" } }
+        return [
+            "\(result.scale.label): \(result.scale.method.rawValue) of answered items, at least \(result.scale.minAnswered ?? result.scale.items.count) of \(result.scale.items.count); levels: \(cutpoints.joined(separator: ", ")), level \(result.scale.levels.last?.level ?? 0) above.",
+            "Change is follow-up minus baseline, per respondent linked by site and respondent id. Mean change: paired t-test with its \(level) t interval. Wilcoxon signed-rank test: zero changes dropped; exact, all sign assignments (ties, n <= 13) or normal approximation with tie correction (as SciPy).",
+            "Level up / same / down: \(level) Wilson intervals. Stuart-Maxwell: test that the level distribution is the same at both waves (levels empty at both waves left out).",
+        ]
+    }
+
+    static func percent(_ count: Int, _ total: Int) -> Double { total > 0 ? Double(count) / Double(total) * 100 : .nan }
+    static func fixed(_ value: Double) -> String { value.isFinite ? TableFormat.format(value, 1) : "–" }
+    static func signed(_ value: Double) -> String { value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1) }
+    static func pValue(_ p: Double) -> String { p < 0.001 ? "<0.001" : TableFormat.format(p, 3) }
+}
