@@ -183,3 +183,37 @@ enum Ranks {
         return (ranks, groups)
     }
 }
+
+/// McNemar's test for a paired 2 x 2 table (e.g. "positive" at baseline and at follow-up).
+public struct McNemarTest: Sendable, Equatable {
+    /// The discordant counts: table[0][1] and table[1][0].
+    public var b: Int
+    public var c: Int
+    /// Exact: min(b, c); chi-square: (|b - c| - 1)² / (b + c) with the continuity correction.
+    public var statistic: Double
+    public var pValue: Double
+    public var exact: Bool
+}
+
+extension Paired {
+    /// McNemar's test. Exact: the two-sided binomial test of b against b + c with p = 1/2
+    /// (`gsl_cdf_binomial_P`); otherwise chi-square on 1 df, with the continuity correction by default.
+    ///
+    /// Matches statsmodels `mcnemar(table, exact=True)` and `mcnemar(table, exact=False, correction=True)`.
+    public static func mcNemar(_ table: [[Int]], exact: Bool, continuityCorrection: Bool = true) throws -> McNemarTest {
+        guard table.count == 2, table.allSatisfy({ $0.count == 2 }), table.joined().allSatisfy({ $0 >= 0 }) else {
+            throw StatisticsError.invalidArgument("McNemar's test needs a 2 x 2 table of counts")
+        }
+        _ = GSL.ready
+        let b = table[0][1], c = table[1][0]
+        guard b + c > 0 else { throw StatisticsError.insufficientData("no discordant pairs: McNemar's test is undefined") }
+        if exact {
+            let low = min(b, c)
+            let p = min(1, 2 * gsl_cdf_binomial_P(UInt32(low), 0.5, UInt32(b + c)))
+            return McNemarTest(b: b, c: c, statistic: Double(low), pValue: p, exact: true)
+        }
+        let difference = abs(Double(b - c)) - (continuityCorrection ? 1 : 0)
+        let statistic = difference * difference / Double(b + c)
+        return McNemarTest(b: b, c: c, statistic: statistic, pValue: gsl_cdf_chisq_Q(statistic, 1), exact: false)
+    }
+}

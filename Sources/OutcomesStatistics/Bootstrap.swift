@@ -1,0 +1,47 @@
+import CGSL
+
+/// A bootstrap percentile interval.
+public struct BootstrapInterval: Sendable, Equatable {
+    /// The statistic on the original data.
+    public var estimate: Double
+    public var lower: Double
+    public var upper: Double
+    public var replicates: Int
+    /// Replicates whose statistic could not be computed (NaN), left out of the percentiles.
+    public var failed: Int
+    public var confidence: Double
+    public var seed: UInt64
+}
+
+public enum Bootstrap {
+    /// The percentile bootstrap interval of any statistic of `n` units (respondents, or clusters).
+    ///
+    /// Each replicate draws n unit indices with replacement from a seeded Mersenne Twister
+    /// (`RandomSource`), so the same seed gives the same interval on every machine. The limits are the
+    /// α/2 and 1 - α/2 quantiles of the replicate statistics, interpolated linearly between order
+    /// statistics (`gsl_stats_quantile_from_sorted_data`, as numpy's default percentile).
+    public static func percentile(units n: Int, replicates: Int = 2000, confidence: Double = 0.95, seed: UInt64,
+                                  statistic: ([Int]) throws -> Double) throws -> BootstrapInterval {
+        guard n >= 1 else { throw StatisticsError.insufficientData("the bootstrap needs at least one unit") }
+        guard replicates >= 10 else { throw StatisticsError.invalidArgument("use at least 10 bootstrap replicates (1,000 or more for an interval)") }
+        _ = try Distributions.normalCritical(confidence: confidence)
+        let estimate = try statistic(Array(0..<n))
+        let random = RandomSource(seed: seed)
+        var values: [Double] = []
+        values.reserveCapacity(replicates)
+        var sample = [Int](repeating: 0, count: n)
+        var failed = 0
+        for _ in 0..<replicates {
+            for i in 0..<n { sample[i] = random.integer(below: n) }
+            let value = try statistic(sample)
+            if value.isNaN { failed += 1 } else { values.append(value) }
+        }
+        guard values.count >= 2 else { throw StatisticsError.insufficientData("fewer than 2 bootstrap replicates could be computed") }
+        values.sort()
+        let alpha = 1 - confidence
+        let lower = values.withUnsafeBufferPointer { gsl_stats_quantile_from_sorted_data($0.baseAddress, 1, values.count, alpha / 2) }
+        let upper = values.withUnsafeBufferPointer { gsl_stats_quantile_from_sorted_data($0.baseAddress, 1, values.count, 1 - alpha / 2) }
+        return BootstrapInterval(estimate: estimate, lower: lower, upper: upper, replicates: replicates, failed: failed,
+                                 confidence: confidence, seed: seed)
+    }
+}

@@ -1,0 +1,316 @@
+import CGSL
+
+/// One coefficient of a fitted model, with its standard error, test and interval.
+public struct Coefficient: Sendable, Equatable {
+    public var name: String
+    public var estimate: Double
+    public var se: Double
+    /// t (linear models) or z (logistic) statistic.
+    public var statistic: Double
+    public var pValue: Double
+    public var lower: Double
+    public var upper: Double
+}
+
+/// How coefficient standard errors are computed.
+public enum CovarianceKind: Sendable, Equatable {
+    /// The model-based covariance: σ²(X'X)⁻¹ for OLS, (X'WX)⁻¹ for logistic regression.
+    case classical
+    /// Heteroskedasticity-robust HC1 (White's sandwich times n / (n - p)).
+    case hc1
+    /// Cluster-robust CR1: clusters (e.g. sites) given per row; small-sample factor
+    /// G/(G - 1) · (n - 1)/(n - p), as statsmodels' `cov_type="cluster"` by default.
+    case cluster([Int])
+}
+
+/// A fitted regression model.
+public struct RegressionFit: Sendable, Equatable {
+    /// Coefficients in order: the intercept first, then one per predictor.
+    public var coefficients: [Coefficient]
+    /// Rows used, and rows left out because the outcome or a predictor was missing (NaN).
+    public var n: Int
+    public var nMissing: Int
+    /// Residual degrees of freedom used for t tests (n - p; G - 1 with clusters), nil for z tests.
+    public var df: Double?
+    /// OLS: R² and adjusted R²; logistic: nil.
+    public var rSquared: Double?
+    public var adjustedRSquared: Double?
+    /// Logistic: iterations to converge and the deviance; OLS: nil.
+    public var iterations: Int?
+    public var deviance: Double?
+    public var covariance: CovarianceKind
+    public var confidence: Double
+
+    public func coefficient(_ name: String) -> Coefficient? { coefficients.first { $0.name == name } }
+}
+
+public enum Regression {
+    /// The design: complete rows only, an intercept column first.
+    struct Design {
+        var x: [Double]       // n x p, row-major
+        var y: [Double]
+        var clusters: [Int]?
+        var n: Int
+        var p: Int
+        var missing: Int
+        var names: [String]
+    }
+
+    static func design(y: [Double], predictors: [[Double]], names: [String], covariance: CovarianceKind) throws -> Design {
+        guard predictors.count == names.count else {
+            throw StatisticsError.invalidArgument("\(predictors.count) predictors but \(names.count) names")
+        }
+        guard predictors.allSatisfy({ $0.count == y.count }) else {
+            throw StatisticsError.invalidArgument("every predictor needs one value per outcome")
+        }
+        if case let .cluster(ids) = covariance, ids.count != y.count {
+            throw StatisticsError.invalidArgument("one cluster id per row is needed")
+        }
+        let p = predictors.count + 1
+        var x: [Double] = [], outcome: [Double] = [], clusters: [Int] = []
+        x.reserveCapacity(y.count * p)
+        outcome.reserveCapacity(y.count)
+        var missing = 0
+        for row in 0..<y.count {
+            if y[row].isNaN || predictors.contains(where: { $0[row].isNaN }) { missing += 1; continue }
+            x.append(1)
+            for column in predictors { x.append(column[row]) }
+            outcome.append(y[row])
+            if case let .cluster(ids) = covariance { clusters.append(ids[row]) }
+        }
+        let n = outcome.count
+        guard n > p else {
+            throw StatisticsError.insufficientData("\(n) complete rows for \(p) coefficients: the model cannot be estimated")
+        }
+        var clusterIDs: [Int]? = nil
+        if case .cluster = covariance {
+            guard Set(clusters).count >= 2 else { throw StatisticsError.insufficientData("cluster-robust errors need at least 2 clusters") }
+            clusterIDs = clusters
+        }
+        return Design(x: x, y: outcome, clusters: clusterIDs, n: n, p: p, missing: missing, names: ["(Intercept)"] + names)
+    }
+
+    /// Ordinary least squares with an intercept, by `gsl_multifit_linear` (SVD).
+    ///
+    /// Matches statsmodels `OLS(y, add_constant(X)).fit()` (classical), `.fit(cov_type="HC1", use_t=True)`
+    /// and `.fit(cov_type="cluster", cov_kwds={"groups": g}, use_t=True)`: estimates, standard errors,
+    /// t statistics, p-values and intervals (t on n - p df; with clusters on G - 1 df, as Stata does:
+    /// with a dozen sites a normal reference would overstate certainty), R².
+    /// Rows with a NaN are left out and counted. A singular design (a predictor with no variance, or
+    /// one that is a combination of others) is an error naming the problem, not a fit.
+    public static func ols(y: [Double], predictors: [[Double]], names: [String],
+                           covariance: CovarianceKind = .classical, confidence: Double = 0.95) throws -> RegressionFit {
+        var d = try design(y: y, predictors: predictors, names: names, covariance: covariance)
+        _ = GSL.ready
+        let (n, p) = (d.n, d.p)
+        var beta = [Double](repeating: 0, count: p)
+        var cov = [Double](repeating: 0, count: p * p)
+        var chisq = 0.0
+        var rank = p
+        try d.x.withUnsafeMutableBufferPointer { xBuffer in
+            try d.y.withUnsafeMutableBufferPointer { yBuffer in
+                try beta.withUnsafeMutableBufferPointer { bBuffer in
+                    try cov.withUnsafeMutableBufferPointer { cBuffer in
+                        var xView = gsl_matrix_view_array(xBuffer.baseAddress, n, p)
+                        var yView = gsl_vector_view_array(yBuffer.baseAddress, n)
+                        var bView = gsl_vector_view_array(bBuffer.baseAddress, p)
+                        var cView = gsl_matrix_view_array(cBuffer.baseAddress, p, p)
+                        guard let work = gsl_multifit_linear_alloc(n, p) else { throw StatisticsError.insufficientData("out of memory") }
+                        defer { gsl_multifit_linear_free(work) }
+                        try GSL.check(gsl_multifit_linear(&xView.matrix, &yView.vector, &bView.vector, &cView.matrix, &chisq, work),
+                                      "gsl_multifit_linear")
+                        rank = gsl_multifit_linear_rank(1e-10, work)
+                    }
+                }
+            }
+        }
+        if rank < p { throw StatisticsError.insufficientData("the design is singular: \(singularHint(d))") }
+        let residualDF = Double(n - p)
+        let sigma2 = chisq / residualDF
+        // (X'X)⁻¹ from GSL's σ²(X'X)⁻¹, for the sandwich estimators.
+        let bread = cov.map { $0 / sigma2 }
+        var residuals = [Double](repeating: 0, count: n)
+        var meanY = 0.0
+        for i in 0..<n { meanY += d.y[i] }
+        meanY /= Double(n)
+        var totalSS = 0.0
+        for i in 0..<n {
+            var fitted = 0.0
+            for j in 0..<p { fitted += d.x[i * p + j] * beta[j] }
+            residuals[i] = d.y[i] - fitted
+            totalSS += (d.y[i] - meanY) * (d.y[i] - meanY)
+        }
+        let finalCov: [Double]
+        var df: Double = residualDF
+        switch covariance {
+        case .classical:
+            finalCov = cov
+        case .hc1:
+            finalCov = sandwich(bread: bread, x: d.x, multipliers: residuals, p: p, groups: nil).map { $0 * Double(n) / residualDF }
+        case .cluster:
+            let clusters = d.clusters!
+            let g = Double(Set(clusters).count)
+            let factor = g / (g - 1) * Double(n - 1) / residualDF
+            finalCov = sandwich(bread: bread, x: d.x, multipliers: residuals, p: p, groups: clusters).map { $0 * factor }
+            df = g - 1
+        }
+        let critical = gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, df)
+        let coefficients = (0..<p).map { j -> Coefficient in
+            let se = finalCov[j * p + j].squareRoot()
+            let t = beta[j] / se
+            return Coefficient(name: d.names[j], estimate: beta[j], se: se, statistic: t,
+                               pValue: min(1, 2 * gsl_cdf_tdist_Q(abs(t), df)), lower: beta[j] - critical * se, upper: beta[j] + critical * se)
+        }
+        let r2 = 1 - chisq / totalSS
+        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: df, rSquared: r2,
+                             adjustedRSquared: 1 - (1 - r2) * Double(n - 1) / residualDF, iterations: nil, deviance: nil,
+                             covariance: covariance, confidence: confidence)
+    }
+
+    /// Logistic regression of a 0/1 outcome by iteratively reweighted least squares (Newton's method:
+    /// each step solves X'WX β = X'Wz by GSL's Cholesky decomposition, whose inverse at convergence is
+    /// the covariance), Wald z tests and intervals; odds ratios are exp of the coefficients and limits.
+    ///
+    /// Matches statsmodels `Logit(y, add_constant(X)).fit()` and `.fit(cov_type="cluster", ...)`; HC1 is
+    /// statsmodels' HC0 times n/(n - p), as HC1 is defined (statsmodels' Logit omits that factor). Non-convergence within 50 iterations, and (quasi-)complete separation (fitted
+    /// probabilities of 0 or 1, where the estimates run off to infinity), are errors, not numbers.
+    public static func logistic(y: [Double], predictors: [[Double]], names: [String],
+                                covariance: CovarianceKind = .classical, confidence: Double = 0.95) throws -> RegressionFit {
+        guard y.allSatisfy({ $0.isNaN || $0 == 0 || $0 == 1 }) else {
+            throw StatisticsError.invalidArgument("a logistic regression outcome must be 0 or 1")
+        }
+        let d = try design(y: y, predictors: predictors, names: names, covariance: covariance)
+        let events = d.y.reduce(0, +)
+        guard events > 0, events < Double(d.n) else {
+            throw StatisticsError.insufficientData("the outcome is \(events == 0 ? 0 : 1) for everyone: nothing to model")
+        }
+        _ = GSL.ready
+        let (n, p) = (d.n, d.p)
+        var beta = [Double](repeating: 0, count: p)
+        var cov = [Double](repeating: 0, count: p * p)
+        var probabilities = [Double](repeating: 0, count: n)
+        var deviance = Double.infinity
+        var iterations = 0
+        var converged = false
+        while iterations < 50 {
+            iterations += 1
+            // One Newton (IRLS) step: solve (X'WX) β = X'Wz with z = η + (y - p)/w, by Cholesky.
+            var xtwx = [Double](repeating: 0, count: p * p)
+            var xtwz = [Double](repeating: 0, count: p)
+            var newDeviance = 0.0
+            for i in 0..<n {
+                var eta = 0.0
+                for j in 0..<p { eta += d.x[i * p + j] * beta[j] }
+                let probability = 1 / (1 + exp(-eta))
+                probabilities[i] = probability
+                let w = max(probability * (1 - probability), 1e-300)
+                let wz = w * eta + (d.y[i] - probability)
+                for a in 0..<p {
+                    let xa = d.x[i * p + a]
+                    xtwz[a] += xa * wz
+                    let wxa = w * xa
+                    for b in a..<p { xtwx[a * p + b] += wxa * d.x[i * p + b] }
+                }
+                newDeviance -= 2 * log(max(d.y[i] == 1 ? probability : 1 - probability, 1e-300))
+            }
+            for a in 0..<p { for b in 0..<a { xtwx[a * p + b] = xtwx[b * p + a] } }
+            // Converged: one more step, so that the covariance is taken at the final weights.
+            converged = abs(newDeviance - deviance) < 1e-10 * (abs(newDeviance) + 0.1)
+            deviance = newDeviance
+            var solvable = true
+            xtwx.withUnsafeMutableBufferPointer { aBuffer in
+                xtwz.withUnsafeMutableBufferPointer { bBuffer in
+                    beta.withUnsafeMutableBufferPointer { xBuffer in
+                        var aView = gsl_matrix_view_array(aBuffer.baseAddress, p, p)
+                        var bView = gsl_vector_view_array(bBuffer.baseAddress, p)
+                        var xView = gsl_vector_view_array(xBuffer.baseAddress, p)
+                        // A non-positive-definite X'WX (status GSL_EDOM) means a singular design.
+                        guard gsl_linalg_cholesky_decomp1(&aView.matrix) == Int32(GSL_SUCCESS),
+                              gsl_linalg_cholesky_solve(&aView.matrix, &bView.vector, &xView.vector) == Int32(GSL_SUCCESS),
+                              gsl_linalg_cholesky_invert(&aView.matrix) == Int32(GSL_SUCCESS)
+                        else { solvable = false; return }
+                        for k in 0..<(p * p) { cov[k] = aBuffer[k] }
+                    }
+                }
+            }
+            if !solvable || !beta.allSatisfy(\.isFinite) {
+                // Nearly separated data also drive X'WX towards singularity: tell the two apart.
+                if probabilities.contains(where: { $0 < 1e-10 || $0 > 1 - 1e-10 }) { break }
+                throw StatisticsError.insufficientData("the design is singular: \(singularHint(d))")
+            }
+            if converged { break }
+        }
+        // Separation: some fitted probabilities are 0 or 1 to machine precision; the likelihood has
+        // no maximum and the "estimates" only reflect when the iterations stopped.
+        let extreme = probabilities.filter { $0 < 1e-10 || $0 > 1 - 1e-10 }.count
+        if extreme > 0 {
+            throw StatisticsError.insufficientData("perfect or quasi-complete separation: \(extreme) of \(n) fitted probabilities are 0 or 1, so the odds ratios are infinite; remove or combine the predictor that separates the outcome")
+        }
+        guard converged else {
+            throw StatisticsError.insufficientData("logistic regression did not converge in 50 iterations")
+        }
+        // cov is (X'WX)⁻¹ from the last weighted fit, at the weights of the converged estimates.
+        let finalCov: [Double]
+        switch covariance {
+        case .classical:
+            finalCov = cov
+        case .hc1:
+            let r = (0..<n).map { d.y[$0] - probabilities[$0] }
+            finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: nil).map { $0 * Double(n) / Double(n - p) }
+        case .cluster:
+            let r = (0..<n).map { d.y[$0] - probabilities[$0] }
+            let clusters = d.clusters!
+            let g = Double(Set(clusters).count)
+            finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: clusters).map { $0 * g / (g - 1) * Double(n - 1) / Double(n - p) }
+        }
+        let z = try Distributions.normalCritical(confidence: confidence)
+        let coefficients = (0..<p).map { j -> Coefficient in
+            let se = finalCov[j * p + j].squareRoot()
+            let statistic = beta[j] / se
+            return Coefficient(name: d.names[j], estimate: beta[j], se: se, statistic: statistic,
+                               pValue: min(1, 2 * gsl_cdf_ugaussian_Q(abs(statistic))), lower: beta[j] - z * se, upper: beta[j] + z * se)
+        }
+        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: nil, rSquared: nil, adjustedRSquared: nil,
+                             iterations: iterations, deviance: deviance, covariance: covariance, confidence: confidence)
+    }
+
+    /// bread · meat · bread, where the meat sums the outer products of the score vectors x_i·r_i
+    /// (r: residuals, or y - p for logistic regression), per row (HC) or summed within groups (CR).
+    static func sandwich(bread: [Double], x: [Double], multipliers r: [Double], p: Int, groups: [Int]?) -> [Double] {
+        var meat = [Double](repeating: 0, count: p * p)
+        let n = r.count
+        if let groups {
+            var sums: [Int: [Double]] = [:]
+            for i in 0..<n {
+                var u = sums[groups[i]] ?? [Double](repeating: 0, count: p)
+                for j in 0..<p { u[j] += x[i * p + j] * r[i] }
+                sums[groups[i]] = u
+            }
+            for u in sums.values { for a in 0..<p { for b in 0..<p { meat[a * p + b] += u[a] * u[b] } } }
+        } else {
+            for i in 0..<n {
+                let r2 = r[i] * r[i]
+                for a in 0..<p {
+                    let xa = x[i * p + a] * r2
+                    for b in a..<p { meat[a * p + b] += xa * x[i * p + b] }
+                }
+            }
+            for a in 0..<p { for b in 0..<a { meat[a * p + b] = meat[b * p + a] } }
+        }
+        var temp = [Double](repeating: 0, count: p * p), result = [Double](repeating: 0, count: p * p)
+        for a in 0..<p { for b in 0..<p { var s = 0.0; for k in 0..<p { s += bread[a * p + k] * meat[k * p + b] }; temp[a * p + b] = s } }
+        for a in 0..<p { for b in 0..<p { var s = 0.0; for k in 0..<p { s += temp[a * p + k] * bread[k * p + b] }; result[a * p + b] = s } }
+        return result
+    }
+
+    /// Names a predictor with no variation, if there is one (the commonest cause of a singular design).
+    static func singularHint(_ d: Design) -> String {
+        for j in 1..<d.p {
+            let first = d.x[j]
+            if (0..<d.n).allSatisfy({ d.x[$0 * d.p + j] == first }) {
+                return "predictor '\(d.names[j])' has the same value (\(first)) in every row"
+            }
+        }
+        return "a predictor is a linear combination of the others (for example every category of a factor included)"
+    }
+}
