@@ -31,6 +31,9 @@ public struct AnalysisDefinition: Sendable, Equatable {
         case outcomeTable = "outcome_table"
         /// Change in a scale score and level between a baseline and a follow-up wave, per respondent.
         case scaleChange = "scale_change"
+        /// A controlled evaluation: pilot against control sites, baseline to follow-up, with
+        /// balance, adjusted differences robust to clustering by site, effect sizes and costs.
+        case pilotVsControl = "pilot_vs_control"
     }
 
     /// A variable to split the table by: an item of the instrument, or a field every response has.
@@ -55,6 +58,43 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var scale: String?
     public var baselineWave: String?
     public var followupWave: String?
+    /// For `pilot_vs_control`: the outcomes, covariates, balance characteristics, p-value adjustment
+    /// and cost-effectiveness settings.
+    public var outcomes: [Outcome] = []
+    public var covariates: [String] = []
+    public var balance: [String] = []
+    public var adjustment: Adjustment = .holm
+    public var cost: CostSettings?
+
+    /// An outcome of a controlled evaluation: a scale score, or a binary event from a choice item.
+    public enum Outcome: Sendable, Equatable {
+        case scale(id: String, label: String?)
+        /// The event happened when the item's answer is one of `events` (any other answer: it did not).
+        case binary(item: String, events: [Int], label: String?)
+
+        public var id: String {
+            switch self {
+            case let .scale(id, _): return id
+            case let .binary(item, _, _): return item
+            }
+        }
+    }
+
+    public enum Adjustment: String, Sendable, CaseIterable {
+        case holm
+        case bh
+    }
+
+    public struct CostSettings: Sendable, Equatable {
+        /// The item holding each respondent's cost for the period (pounds).
+        public var item: String
+        /// The scale whose change is the effect (e.g. the quality-of-life index).
+        public var effect: String
+        /// Willingness-to-pay thresholds, pounds per unit of effect.
+        public var thresholds: [Double]
+        public var replicates: Int
+        public var seed: UInt64
+    }
     /// File lines of the parts checked against the instrument later, for messages.
     var lines: [String: Int] = [:]
 
@@ -89,7 +129,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     static func parse(root: Node, reader r: YAMLReader) -> AnalysisDefinition? {
         guard let top = r.mapping(root, "the analysis",
                                   allowed: ["id", "title", "kind", "instrument", "wave", "items", "subgroups", "confidence",
-                                            "scale", "baseline_wave", "followup_wave"])
+                                            "scale", "baseline_wave", "followup_wave", "outcomes", "covariates",
+                                            "balance", "adjust", "cost"])
         else { return nil }
         let id = r.required(top, "id", in: root, "the analysis").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id) {
@@ -147,19 +188,73 @@ public struct AnalysisDefinition: Sendable, Equatable {
         let scale = top["scale"].flatMap { r.string($0, "scale") }
         let baselineWave = top["baseline_wave"].flatMap { r.string($0, "baseline_wave") }
         let followupWave = top["followup_wave"].flatMap { r.string($0, "followup_wave") }
-        if kind == .scaleChange {
-            for (key, value) in [("scale", scale), ("baseline_wave", baselineWave), ("followup_wave", followupWave)] where value == nil {
-                r.error(at: root, "a scale_change analysis needs '\(key)'")
+        // Which keys each kind takes: a key meant for another kind is an error, not silently ignored.
+        let keysByKind: [Kind: Set<String>] = [
+            .outcomeTable: ["wave", "items"],
+            .scaleChange: ["scale", "baseline_wave", "followup_wave"],
+            .pilotVsControl: ["baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost"],
+        ]
+        if let kind {
+            let specific = keysByKind.values.reduce(Set<String>()) { $0.union($1) }
+            for key in specific.subtracting(keysByKind[kind]!).sorted() where top[key] != nil {
+                r.error(at: top[key], "'\(key)' does not apply to a \(kind.rawValue) analysis")
             }
+            let needed: [String] = kind == .scaleChange ? ["scale", "baseline_wave", "followup_wave"]
+                : kind == .pilotVsControl ? ["baseline_wave", "followup_wave", "outcomes"] : []
+            for key in needed where top[key] == nil { r.error(at: root, "a \(kind.rawValue) analysis needs '\(key)'") }
             if let baselineWave, baselineWave == followupWave {
                 r.error(at: top["followup_wave"], "baseline_wave and followup_wave are both '\(baselineWave)'")
             }
-            for key in ["items", "wave"] where top[key] != nil {
-                r.error(at: top[key], "'\(key)' does not apply to a scale_change analysis (it uses scale, baseline_wave and followup_wave)")
+        }
+        var outcomes: [Outcome] = []
+        if let node = top["outcomes"], let list = r.sequence(node, "outcomes") {
+            for outcomeNode in list {
+                guard let map = r.mapping(outcomeNode, "an outcome", allowed: ["scale", "item", "event", "label"]) else { continue }
+                let label = map["label"].flatMap { r.string($0, "label") }
+                if let scaleNode = map["scale"], let scaleID = r.string(scaleNode, "outcome scale") {
+                    outcomes.append(.scale(id: scaleID, label: label))
+                    lines["outcome:" + scaleID] = outcomeNode.mark?.line
+                } else if let itemNode = map["item"], let itemID = r.string(itemNode, "outcome item") {
+                    guard let eventNode = map["event"] else {
+                        r.error(at: outcomeNode, "binary outcome \(itemID) needs 'event: [CODES]' (the answers that count as the event)")
+                        continue
+                    }
+                    let events = (eventNode.sequence.map(Array.init) ?? [eventNode]).compactMap { r.int($0, "event code") }
+                    outcomes.append(.binary(item: itemID, events: events, label: label))
+                    lines["outcome:" + itemID] = outcomeNode.mark?.line
+                } else {
+                    r.error(at: outcomeNode, "an outcome needs 'scale: SCALE_ID' or 'item: ITEM_ID' with 'event: [CODES]'")
+                }
             }
-        } else {
-            for key in ["scale", "baseline_wave", "followup_wave"] where top[key] != nil {
-                r.error(at: top[key], "'\(key)' applies only to a scale_change analysis")
+            if list.isEmpty { r.error(at: node, "outcomes is empty") }
+        }
+        func idList(_ key: String) -> [String] {
+            guard let node = top[key], let list = r.sequence(node, key) else { return [] }
+            return list.compactMap { itemNode in
+                let value = r.string(itemNode, "\(key) item")
+                if let value { lines["\(key):" + value] = itemNode.mark?.line }
+                return value
+            }
+        }
+        let covariates = idList("covariates")
+        let balance = idList("balance")
+        var adjustment = Adjustment.holm
+        if let node = top["adjust"], let text = r.string(node, "adjust") {
+            if let value = Adjustment(rawValue: text) { adjustment = value } else {
+                r.error(at: node, "adjust should be holm (Holm) or bh (Benjamini-Hochberg), found '\(text)'")
+            }
+        }
+        var cost: CostSettings?
+        if let node = top["cost"], let map = r.mapping(node, "cost", allowed: ["item", "effect", "thresholds", "replicates", "seed"]) {
+            let item = r.required(map, "item", in: node, "cost").flatMap { r.string($0, "cost item") }
+            let effect = r.required(map, "effect", in: node, "cost").flatMap { r.string($0, "cost effect") }
+            let thresholds = map["thresholds"].flatMap { r.sequence($0, "thresholds") }?.compactMap { r.double($0, "threshold") } ?? [20_000, 30_000]
+            let replicates = map["replicates"].flatMap { r.int($0, "replicates") } ?? 1000
+            if replicates < 100, let replicatesNode = map["replicates"] { r.error(at: replicatesNode, "use at least 100 bootstrap replicates (1,000 or more for reporting)") }
+            let seed = map["seed"].flatMap { r.int($0, "seed") } ?? 1
+            if let item, let effect {
+                cost = CostSettings(item: item, effect: effect, thresholds: thresholds, replicates: replicates, seed: UInt64(max(0, seed)))
+                lines["cost"] = node.mark?.line
             }
         }
         lines["scale"] = top["scale"]?.mark?.line
@@ -169,6 +264,11 @@ public struct AnalysisDefinition: Sendable, Equatable {
         definition.scale = scale
         definition.baselineWave = baselineWave
         definition.followupWave = followupWave
+        definition.outcomes = outcomes
+        definition.covariates = covariates
+        definition.balance = balance
+        definition.adjustment = adjustment
+        definition.cost = cost
         definition.lines = lines
         return definition
     }
@@ -195,6 +295,47 @@ public struct AnalysisDefinition: Sendable, Equatable {
                 let known = instrument.scales.map(\.id)
                 fail("scale", "scale '\(scaleID)' is not in instrument \(instrument.id) \(instrument.version)"
                      + (known.isEmpty ? " (it has no scales)" : " (scales: \(known.joined(separator: ", ")))"))
+            }
+        }
+        if kind == .pilotVsControl {
+            for outcome in outcomes {
+                switch outcome {
+                case let .scale(id, _):
+                    if instrument.scale(id) == nil {
+                        fail("outcome:" + id, "outcome scale '\(id)' is not in instrument \(instrument.id) \(instrument.version) (scales: \(instrument.scales.map(\.id).joined(separator: ", ")))")
+                    }
+                case let .binary(item, events, _):
+                    guard let found = instrument.item(item) else {
+                        fail("outcome:" + item, "outcome item '\(item)' is not in instrument \(instrument.id) \(instrument.version)")
+                        continue
+                    }
+                    guard found.type == .singleChoice, let set = instrument.choiceSet(for: found) else {
+                        fail("outcome:" + item, "binary outcome '\(item)' must be a single_choice item"); continue
+                    }
+                    for code in events where set.choice(code) == nil {
+                        fail("outcome:" + item, "event code \(code) is not in \(item)'s choice set \(set.id)")
+                    }
+                    if events.isEmpty { fail("outcome:" + item, "binary outcome '\(item)' lists no event codes") }
+                }
+            }
+            for (key, list) in [("covariates", covariates), ("balance", balance)] {
+                for itemID in list {
+                    guard let item = instrument.item(itemID) else {
+                        fail("\(key):" + itemID, "\(key) item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
+                        continue
+                    }
+                    if ![.singleChoice, .integer, .number].contains(item.type) {
+                        fail("\(key):" + itemID, "\(key) item '\(itemID)' is \(item.type.rawValue); use a single_choice, integer or number item")
+                    }
+                }
+            }
+            if let cost {
+                if let item = instrument.item(cost.item) {
+                    if item.type != .number && item.type != .integer { fail("cost", "cost item '\(cost.item)' must be a number item") }
+                } else {
+                    fail("cost", "cost item '\(cost.item)' is not in instrument \(instrument.id) \(instrument.version)")
+                }
+                if instrument.scale(cost.effect) == nil { fail("cost", "cost effect scale '\(cost.effect)' is not in instrument \(instrument.id)") }
             }
         }
         if kind == .outcomeTable, items == nil, instrument.outcomeItems.isEmpty {

@@ -5,11 +5,13 @@ import OutcomesStore
 public enum AnalysisResult: Sendable {
     case outcomeTable(OutcomeTableResult)
     case scaleChange(ScaleChangeResult)
+    case pilotVsControl(PilotVsControlResult)
 
     public var definition: AnalysisDefinition {
         switch self {
         case let .outcomeTable(result): return result.definition
         case let .scaleChange(result): return result.definition
+        case let .pilotVsControl(result): return result.definition
         }
     }
 }
@@ -30,11 +32,14 @@ public enum AnalysisRunner {
             var resolved = definition
             resolved.wave = wave
             return .outcomeTable(try OutcomeTable.compute(resolved, frame: frame))
-        case .scaleChange:
+        case .scaleChange, .pilotVsControl:
             // Both waves must hold responses: otherwise there is no change to measure.
             let waves = try store.waveNames(instrument: definition.instrument)
             for wave in [definition.baselineWave, definition.followupWave].compactMap({ $0 }) where !waves.contains(wave) {
                 throw Diagnostic(file: definition.file, message: "wave '\(wave)' has no responses to \(definition.instrument) (stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
+            }
+            if definition.kind == .pilotVsControl {
+                return .pilotVsControl(try PilotVsControl.compute(definition, frame: try store.responses(instrument: definition.instrument)))
             }
             let scale = instrument.scale(definition.scale ?? "")!
             var needed = scale.items

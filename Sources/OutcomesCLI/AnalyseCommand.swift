@@ -63,6 +63,9 @@ struct AnalyseCommand: ParsableCommand {
         case let .scaleChange(change):
             let l = change.linking
             return "\(l.linked) respondents linked (\(l.baselineOnly) baseline only, \(l.followupOnly) follow-up only, \(l.unscored) unscored), \(change.groups.count - 1) groups"
+        case let .pilotVsControl(evaluation):
+            let a = evaluation.attrition
+            return "\(a.baselinePilot) pilot and \(a.baselineControl) control respondents at baseline, \(evaluation.overall.comparisons.count) outcomes"
         }
     }
 }

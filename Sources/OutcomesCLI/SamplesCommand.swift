@@ -9,7 +9,8 @@ struct SamplesCommand: ParsableCommand {
         discussion: """
         Writes, in the interchange format: budget-holder.csv and carer.csv (a POET-style survey, one
         wave) and activation.csv (a controlled evaluation: pilot and control sites, baseline and
-        follow-up). The same seed always gives the same files. The shipped samples/ were made with:
+        follow-up) and quality-of-life.csv (the same design: quality of life, wellbeing, admissions
+        and cost). The same seed always gives the same files. The shipped samples/ were made with:
 
           outcomes samples --respondents 400 --seed 2026 --out samples
         """)
@@ -49,8 +50,10 @@ struct SamplesCommand: ParsableCommand {
             let evaluation = EvaluationSampleGenerator(options: .init(respondents: evaluationRespondents, seed: seed))
             let activationFile = (out as NSString).appendingPathComponent("activation.csv")
             try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
+            let qualityFile = (out as NSString).appendingPathComponent("quality-of-life.csv")
+            try Data(evaluation.qualityOfLifeCSV().utf8).write(to: URL(fileURLWithPath: qualityFile), options: .atomic)
             print("wrote \(budgetHolders) (\(generator.options.budgetHolders) budget holders), \(carerFile) (\(generator.options.carers) carers) "
-                  + "and \(activationFile) (\(evaluationRespondents) people, two waves), seed \(seed)")
+                  + "\(activationFile) and \(qualityFile) (\(evaluationRespondents) people each, two waves), seed \(seed)")
         } catch {
             throw reportAndExit(error)
         }

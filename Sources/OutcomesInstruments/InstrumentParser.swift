@@ -176,7 +176,7 @@ public enum InstrumentParser {
     }
 
     static func parseScale(_ node: Node, reader r: YAMLReader) -> Scale? {
-        guard let map = r.mapping(node, "a scale", allowed: ["id", "label", "items", "method", "reverse", "min_answered",
+        guard let map = r.mapping(node, "a scale", allowed: ["id", "label", "items", "method", "reverse", "min_answered", "values", "constant",
                                                             "rescale", "lookup", "range", "levels"])
         else { return nil }
         guard let id = r.required(map, "id", in: node, "a scale").flatMap({ r.string($0, "scale id") }) else { return nil }
@@ -187,7 +187,7 @@ public enum InstrumentParser {
         var method = Scale.Method.sum
         if let methodNode = r.required(map, "method", in: node, "scale \(id)"), let text = r.string(methodNode, "method") {
             if let m = Scale.Method(rawValue: text) { method = m } else {
-                r.error(at: methodNode, "scale \(id): unknown method '\(text)' (expected sum or mean)")
+                r.error(at: methodNode, "scale \(id): unknown method '\(text)' (expected sum, mean or value_table)")
             }
         }
         let reverse = map["reverse"].flatMap { r.sequence($0, "reverse") }?.compactMap { r.string($0, "item id") } ?? []
@@ -224,6 +224,25 @@ public enum InstrumentParser {
             if list.isEmpty { r.error(at: lookupNode, "scale \(id): lookup table is empty") }
             transform = .lookup(entries)
         }
+        // A value table: for each item, the value of each answer code.
+        var values: [String: [Int: Double]] = [:]
+        if let valuesNode = map["values"], let entries = r.orderedMapping(valuesNode, "values of scale \(id)") {
+            for entry in entries {
+                guard let codes = r.orderedMapping(entry.value, "values of \(entry.key)") else { continue }
+                var table: [Int: Double] = [:]
+                for code in codes {
+                    guard let number = Int(code.key) else {
+                        r.error(at: code.keyNode, "scale \(id): '\(code.key)' is not an answer code")
+                        continue
+                    }
+                    if let value = r.double(code.value, "value of code \(number)") { table[number] = value }
+                }
+                values[entry.key] = table
+            }
+        }
+        if method == .valueTable, map["values"] == nil { r.error(at: node, "scale \(id): method value_table needs 'values'") }
+        if method != .valueTable, map["values"] != nil { r.error(at: map["values"], "scale \(id): 'values' applies only to method value_table") }
+        let constant = map["constant"].flatMap { r.double($0, "constant") } ?? 0
         var range: ValueRange?
         if let rangeNode = map["range"], let rangeMap = r.mapping(rangeNode, "range of scale \(id)", allowed: ["min", "max"]) {
             range = ValueRange(min: rangeMap["min"].flatMap { r.double($0, "range min") },
@@ -265,7 +284,8 @@ public enum InstrumentParser {
             }
         }
         return Scale(id: id, label: label, items: items, method: method, reverseItems: reverse,
-                     minAnswered: minAnswered, transform: transform, range: range, levels: levels)
+                     minAnswered: minAnswered, transform: transform, range: range, levels: levels,
+                     values: values, constant: constant)
     }
 
     /// Cross-references: everything that names something else must name something that exists.
@@ -341,6 +361,32 @@ public enum InstrumentParser {
                 if !scale.items.contains(itemID) { fail("reverse-scored item '\(itemID)' is not one of the scale's items"); continue }
                 if let item = instrument.item(itemID), ScaleScorer.bounds(of: item, choices: instrument.choiceSet(for: item)) == nil {
                     fail("reverse-scored item \(itemID) needs a choice set or a range with min and max")
+                }
+            }
+            if scale.method == .valueTable {
+                for itemID in scale.items {
+                    guard let item = instrument.item(itemID), let set = instrument.choiceSet(for: item) else {
+                        fail("value_table item \(itemID) needs a choice set"); continue
+                    }
+                    let table = scale.values[itemID] ?? [:]
+                    let missing = set.scaleCodes.filter { table[$0] == nil }
+                    if !missing.isEmpty { fail("values for \(itemID) lack code(s) \(missing.map(String.init).joined(separator: ", "))") }
+                    for code in table.keys.sorted() where set.choice(code) == nil || set.choice(code)?.special != nil {
+                        fail("values for \(itemID) give code \(code), which is not on \(set.id)'s scale")
+                    }
+                }
+                for itemID in scale.values.keys.sorted() where !scale.items.contains(itemID) {
+                    fail("values are given for \(itemID), which is not one of the scale's items")
+                }
+                if !scale.reverseItems.isEmpty { fail("reverse scoring does not apply to a value table") }
+                if let range = scale.range {
+                    // The table's extreme totals must stay inside the declared range.
+                    let lows = scale.items.compactMap { scale.values[$0]?.values.min() }
+                    let highs = scale.items.compactMap { scale.values[$0]?.values.max() }
+                    let low = scale.constant + lows.reduce(0, +), high = scale.constant + highs.reduce(0, +)
+                    if !range.contains(low) || !range.contains(high) {
+                        fail("the value table gives scores from \(low) to \(high), outside the scale's range \(range.description)")
+                    }
                 }
             }
             if let minimum = scale.minAnswered, minimum < 1 || minimum > scale.items.count {

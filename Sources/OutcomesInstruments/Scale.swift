@@ -5,7 +5,12 @@
 /// (sum or mean of answered items, if at least `minAnswered` were answered) -> optional transform
 /// (a linear rescale, or a licensee's lookup table) -> optional level from cutpoints.
 public struct Scale: Sendable, Equatable {
-    public enum Method: String, Sendable { case sum, mean }
+    public enum Method: String, Sendable {
+        case sum, mean
+        /// A licensee-style value table: each item's answer code has a value; the score is
+        /// `constant` plus the sum of the answered items' values (e.g. a 0-1 quality-of-life index).
+        case valueTable = "value_table"
+    }
 
     public enum Transform: Sendable, Equatable {
         /// Map the raw range `from` linearly onto `to` (e.g. mean 1...4 onto 0...100).
@@ -37,6 +42,9 @@ public struct Scale: Sendable, Equatable {
     public var items: [String]
     public var method: Method
     public var reverseItems: [String]
+    /// For `value_table`: the value of each answer code, per item, and the constant added.
+    public var values: [String: [Int: Double]]
+    public var constant: Double
     /// Fewest answered items that still give a score (all items if nil).
     public var minAnswered: Int?
     public var transform: Transform?
@@ -45,7 +53,8 @@ public struct Scale: Sendable, Equatable {
     public var levels: [Level]
 
     public init(id: String, label: String, items: [String], method: Method, reverseItems: [String] = [],
-                minAnswered: Int? = nil, transform: Transform? = nil, range: ValueRange? = nil, levels: [Level] = []) {
+                minAnswered: Int? = nil, transform: Transform? = nil, range: ValueRange? = nil, levels: [Level] = [],
+                values: [String: [Int: Double]] = [:], constant: Double = 0) {
         self.id = id
         self.label = label
         self.items = items
@@ -55,6 +64,8 @@ public struct Scale: Sendable, Equatable {
         self.transform = transform
         self.range = range
         self.levels = levels
+        self.values = values
+        self.constant = constant
     }
 
     /// The level a score falls in (nil if the scale has no levels).
@@ -80,6 +91,8 @@ public struct ScaleScorer: Sendable {
     public let scale: Scale
     private let reverse: [(min: Double, max: Double)?]
     private let special: [Set<Int>]
+    /// For value tables: each item's code values, in item order.
+    private let valueTables: [[Int: Double]]
 
     /// Fails if an item is missing or a reverse-scored item has no known range: the instrument
     /// validator reports both, so this only throws for instruments built by hand.
@@ -104,6 +117,7 @@ public struct ScaleScorer: Sendable {
         }
         self.reverse = reverse
         self.special = special
+        valueTables = scale.items.map { scale.values[$0] ?? [:] }
     }
 
     static func bounds(of item: Item, choices: ChoiceSet?) -> (min: Double, max: Double)? {
@@ -121,14 +135,27 @@ public struct ScaleScorer: Sendable {
         for (index, value) in values.enumerated() {
             guard let value else { continue }
             if special[index].contains(Int(value)) && Double(Int(value)) == value { continue }
-            if let bounds = reverse[index] { sum += bounds.min + bounds.max - value } else { sum += value }
+            if scale.method == .valueTable {
+                // The parser guarantees a value for every on-scale code.
+                guard let itemValue = valueTables[index][Int(value)] else { continue }
+                sum += itemValue
+            } else if let bounds = reverse[index] {
+                sum += bounds.min + bounds.max - value
+            } else {
+                sum += value
+            }
             answered += 1
         }
         let needed = scale.minAnswered ?? scale.items.count
         guard answered >= needed, answered > 0 else {
             return ScaleScore(answered: answered, raw: nil, score: nil, level: nil)
         }
-        let raw = scale.method == .sum ? sum : sum / Double(answered)
+        let raw: Double
+        switch scale.method {
+        case .sum: raw = sum
+        case .mean: raw = sum / Double(answered)
+        case .valueTable: raw = scale.constant + sum
+        }
         let score: Double?
         switch scale.transform {
         case nil:

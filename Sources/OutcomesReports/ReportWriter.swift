@@ -33,6 +33,15 @@ public enum ReportWriter {
             return [("", ScaleChangeLayout.summaryTable(change)), ("-levels", ScaleChangeLayout.levelsTable(change)),
                     ("-transitions", ScaleChangeLayout.transitionsTable(change)),
                     ("-by-baseline-level", ScaleChangeLayout.byBaselineLevelTable(change))]
+        case let .pilotVsControl(evaluation):
+            var tables = [("", PilotVsControlLayout.outcomesTable(evaluation)),
+                          ("-balance", PilotVsControlLayout.balanceTable(evaluation.balance, title: "Baseline characteristics by arm",
+                                                                         first: "pilot", second: "control")),
+                          ("-attrition", PilotVsControlLayout.balanceTable(evaluation.attrition.comparison,
+                                                                           title: "Baseline characteristics of those lost and those followed up",
+                                                                           first: "lost", second: "followed_up"))]
+            if let cost = evaluation.cost { tables.append(("-cost", PilotVsControlLayout.costTable(cost))) }
+            return tables
         }
     }
 
@@ -55,6 +64,12 @@ public enum ReportWriter {
                 + "scale `\(change.scale.id)`, waves \(change.definition.baselineWave ?? "") to \(change.definition.followupWave ?? ""). "
                 + "Sites: \(change.sites.count) (\(change.sites.joined(separator: ", "))).\n\n"
             return out + ScaleChangeLayout.markdown(change)
+        case let .pilotVsControl(evaluation):
+            var out = "# \(evaluation.definition.title)\n\n"
+            out += "Instrument: \(evaluation.instrumentTitle) (`\(evaluation.instrumentID)` \(evaluation.instrumentVersion)), "
+                + "waves \(evaluation.definition.baselineWave ?? "") to \(evaluation.definition.followupWave ?? ""). "
+                + "Pilot sites: \(evaluation.pilotSites.joined(separator: ", ")). Control sites: \(evaluation.controlSites.joined(separator: ", ")).\n\n"
+            return out + PilotVsControlLayout.markdown(evaluation)
         }
     }
 
@@ -73,6 +88,13 @@ public enum ReportWriter {
                     "sites": change.sites,
                     "linking": ["linked": l.linked, "baseline_only": l.baselineOnly, "followup_only": l.followupOnly,
                                 "unscored": l.unscored, "arm_changed": l.armChanged]]
+        case let .pilotVsControl(evaluation):
+            let a = evaluation.attrition
+            data = ["instrument": evaluation.instrumentID, "instrument_version": evaluation.instrumentVersion,
+                    "baseline_wave": definition.baselineWave ?? "", "followup_wave": definition.followupWave ?? "",
+                    "pilot_sites": evaluation.pilotSites, "control_sites": evaluation.controlSites,
+                    "attrition": ["baseline_pilot": a.baselinePilot, "baseline_control": a.baselineControl,
+                                  "lost_pilot": a.lostPilot, "lost_control": a.lostControl, "followup_only": a.followupOnly]]
         }
         let object: [String: Any] = [
             "schema": jsonSchema,

@@ -45,3 +45,42 @@ public enum Bootstrap {
                                  confidence: confidence, seed: seed)
     }
 }
+
+extension Bootstrap {
+    /// Draws `replicates` stratified bootstrap samples (units resampled with replacement within each
+    /// stratum, e.g. within each arm, so every replicate keeps the arms' sizes) from a seeded Mersenne
+    /// Twister, and returns each replicate's statistics. Several statistics from the same replicates
+    /// keep their joint distribution (needed for net benefit and cost-effectiveness probabilities).
+    public static func stratified(strata: [[Int]], replicates: Int, seed: UInt64,
+                                  statistics: ([Int]) throws -> [Double]) throws -> [[Double]] {
+        guard strata.allSatisfy({ !$0.isEmpty }) else { throw StatisticsError.insufficientData("a bootstrap stratum is empty") }
+        guard replicates >= 10 else { throw StatisticsError.invalidArgument("use at least 10 bootstrap replicates") }
+        let random = RandomSource(seed: seed)
+        let total = strata.reduce(0) { $0 + $1.count }
+        var sample = [Int](repeating: 0, count: total)
+        var results: [[Double]] = []
+        results.reserveCapacity(replicates)
+        for _ in 0..<replicates {
+            var position = 0
+            for stratum in strata {
+                for _ in 0..<stratum.count {
+                    sample[position] = stratum[random.integer(below: stratum.count)]
+                    position += 1
+                }
+            }
+            results.append(try statistics(sample))
+        }
+        return results
+    }
+
+    /// The percentile interval of replicate values (NaNs left out), as in `percentile(units:...)`.
+    public static func interval(_ values: [Double], confidence: Double = 0.95) -> (lower: Double, upper: Double) {
+        let sorted = values.filter { !$0.isNaN }.sorted()
+        guard sorted.count >= 2 else { return (.nan, .nan) }
+        let alpha = 1 - confidence
+        return sorted.withUnsafeBufferPointer { buffer in
+            (gsl_stats_quantile_from_sorted_data(buffer.baseAddress, 1, sorted.count, alpha / 2),
+             gsl_stats_quantile_from_sorted_data(buffer.baseAddress, 1, sorted.count, 1 - alpha / 2))
+        }
+    }
+}

@@ -46,6 +46,13 @@ public struct Comparison: Sendable, Equatable {
     public var lower: Double
     public var upper: Double
     public var confidence: Double
+
+    public init(estimate: Double, lower: Double, upper: Double, confidence: Double) {
+        self.estimate = estimate
+        self.lower = lower
+        self.upper = upper
+        self.confidence = confidence
+    }
 }
 
 extension Proportions {

@@ -10,6 +10,16 @@ public struct Coefficient: Sendable, Equatable {
     public var pValue: Double
     public var lower: Double
     public var upper: Double
+
+    public init(name: String, estimate: Double, se: Double, statistic: Double, pValue: Double, lower: Double, upper: Double) {
+        self.name = name
+        self.estimate = estimate
+        self.se = se
+        self.statistic = statistic
+        self.pValue = pValue
+        self.lower = lower
+        self.upper = upper
+    }
 }
 
 /// How coefficient standard errors are computed.

@@ -156,6 +156,13 @@ public enum TwoSample {
     }
 
     static func standardisedDifference(_ x: [Double?], _ y: [Double?]) throws -> (d: Double, n1: Double, n2: Double) {
+        let (pooled, n1, n2) = try pooledStandardDeviation(x, y)
+        let (a, _) = Descriptives.present(x), (b, _) = Descriptives.present(y)
+        return ((a.reduce(0, +) / n1 - b.reduce(0, +) / n2) / pooled, n1, n2)
+    }
+
+    /// √(((n1 - 1)s1² + (n2 - 1)s2²) / (n1 + n2 - 2)), the SD both groups share under equal variances.
+    static func pooledStandardDeviation(_ x: [Double?], _ y: [Double?]) throws -> (sd: Double, n1: Double, n2: Double) {
         let (a, missingA) = Descriptives.present(x)
         let (b, missingB) = Descriptives.present(y)
         let ma = try Descriptives.mean(of: a, missing: missingA, confidence: 0.95)
@@ -164,6 +171,21 @@ public enum TwoSample {
         let pooled = (((n1 - 1) * ma.sd * ma.sd + (n2 - 1) * mb.sd * mb.sd) / (n1 + n2 - 2)).squareRoot()
         guard pooled > 0 else { throw StatisticsError.insufficientData("no variation within the groups: a standardised difference is undefined") }
         _ = GSL.ready
-        return ((ma.mean - mb.mean) / pooled, n1, n2)
+        return (pooled, n1, n2)
+    }
+}
+
+extension TwoSample {
+    /// Hedges' g for a difference estimated elsewhere (e.g. a baseline-adjusted ANCOVA coefficient):
+    /// the difference and its interval divided by the pooled SD of the two groups' outcomes, times the
+    /// small-sample correction J. With the unadjusted mean difference this is exactly `hedgesG(x, y)`'s
+    /// estimate; its interval here is the difference's own interval, rescaled.
+    public static func hedgesG(difference: Double, lower: Double, upper: Double, se: Double,
+                               _ x: [Double?], _ y: [Double?], confidence: Double = 0.95) throws -> EffectSize {
+        let (pooledSD, n1, n2) = try pooledStandardDeviation(x, y)
+        let m = n1 + n2 - 2
+        let j = exp(gsl_sf_lngamma(m / 2) - gsl_sf_lngamma((m - 1) / 2)) / (m / 2).squareRoot()
+        return EffectSize(estimate: j * difference / pooledSD, se: j * se / pooledSD, lower: j * lower / pooledSD,
+                          upper: j * upper / pooledSD, confidence: confidence)
     }
 }

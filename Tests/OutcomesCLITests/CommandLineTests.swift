@@ -55,12 +55,13 @@ struct CLI {
         let again = try cli.run("import", "--instrument", "carer", "samples/carer.csv")
         #expect(again.out.contains("stored 0 new responses, 150 duplicates skipped"))
         #expect(try cli.run("import", "--instrument", "activation", "samples/activation.csv").status == 0)
+        #expect(try cli.run("import", "--instrument", "quality-of-life", "samples/quality-of-life.csv").status == 0)
         let analysed = try cli.run("analyse", "analyses/budget-holder-outcomes.yaml", "analyses/carer-outcomes.yaml",
-                                   "analyses/activation-change.yaml", "--out", "tables")
+                                   "analyses/activation-change.yaml", "analyses/pilot-vs-control.yaml", "--out", "tables")
         #expect(analysed.status == 0, "\(analysed.err)")
         #expect(analysed.out.contains("Tables are in tables/"))
         for file in ["budget-holder-outcomes.csv", "budget-holder-outcomes.md", "budget-holder-outcomes.json", "carer-outcomes.md",
-                     "activation-change.md", "activation-change-transitions.csv"] {
+                     "activation-change.md", "activation-change-transitions.csv", "pilot-vs-control.md", "pilot-vs-control-cost.csv"] {
             #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("tables/\(file)").path), "\(file)")
         }
         let status = try cli.run("status")
@@ -90,7 +91,7 @@ struct CLI {
         let cli = try CLI()
         let result = try cli.run("import", "--instrument", "budget-holders", "samples/budget-holder.csv")
         #expect(result.status != 0)
-        #expect(result.err.contains("no instrument with id 'budget-holders' in instruments (found: activation, budget-holder, carer)"))
+        #expect(result.err.contains("no instrument with id 'budget-holders' in instruments (found: activation, budget-holder, carer, quality-of-life)"))
         let analysis = try cli.run("analyse", "analyses/carer-outcomes.yaml")
         #expect(analysis.status == 1)
         #expect(analysis.err.contains("no database at outcomes.sqlite"))

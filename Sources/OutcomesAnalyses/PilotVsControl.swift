@@ -1,0 +1,510 @@
+import Foundation
+import OutcomesInstruments
+import OutcomesStatistics
+import OutcomesStore
+
+/// One line of the baseline balance table ("Table 1"): a characteristic (or one level of it) by arm.
+public struct BalanceRow: Sendable, Equatable {
+    public var characteristic: String
+    /// The level of a categorical characteristic; nil for a numeric one (then values are means).
+    public var level: String?
+    public var pilotN: Int
+    public var controlN: Int
+    /// Mean (numeric) or proportion (a level), and the SD of a numeric characteristic.
+    public var pilotValue: Double
+    public var controlValue: Double
+    public var pilotSD: Double?
+    public var controlSD: Double?
+    /// Standardised mean difference, pilot minus control: (m1 - m2) / √((s1² + s2²)/2); for a level,
+    /// (p1 - p2) / √((p1(1 - p1) + p2(1 - p2))/2). |SMD| above 0.1 is commonly read as imbalance.
+    public var smd: Double
+}
+
+/// One arm's summary of an outcome: n and mean (or proportion) with SD.
+public struct ArmSummary: Sendable, Equatable {
+    public var n: Int
+    public var mean: Double
+    public var sd: Double?
+}
+
+/// Everything the evaluation reports for one outcome in one group of respondents.
+public struct OutcomeComparison: Sendable {
+    public enum Kind: String, Sendable { case continuous, binary }
+    public var outcome: String
+    public var label: String
+    public var kind: Kind
+    public var followupPilot: ArmSummary?
+    public var followupControl: ArmSummary?
+    public var baselinePilot: ArmSummary?
+    public var baselineControl: ArmSummary?
+    /// Unadjusted difference at follow-up (mean difference by Welch's t, or risk difference by
+    /// Newcombe), with its p-value and the test's name.
+    public var unadjusted: Comparison?
+    public var unadjustedP: Double?
+    public var unadjustedTest: String?
+    /// Change from baseline by arm, and the difference in differences (Welch's t on change scores).
+    public var changePilot: MeanEstimate?
+    public var changeControl: MeanEstimate?
+    public var differenceInDifferences: Comparison?
+    public var differenceInDifferencesP: Double?
+    /// The baseline-adjusted arm effect: the ANCOVA coefficient (continuous) or the odds ratio from
+    /// logistic regression (binary), with cluster-robust (CR1, by site) errors.
+    public var adjusted: Coefficient?
+    public var adjustedIsOddsRatio: Bool
+    public var adjustedN: Int?
+    public var clusters: Int?
+    /// Hedges' g of the adjusted difference (continuous outcomes).
+    public var effectSize: EffectSize?
+    /// The adjusted p-value after Holm or Benjamini-Hochberg across the outcomes of the group.
+    public var adjustedP: Double?
+    public var notes: [String]
+}
+
+public struct PilotVsControlGroup: Sendable {
+    public var variable: String?
+    public var level: String?
+    public var comparisons: [OutcomeComparison]
+}
+
+/// Attrition: baseline respondents without a follow-up, and how they differed at baseline.
+public struct Attrition: Sendable {
+    public var baselinePilot: Int
+    public var baselineControl: Int
+    public var lostPilot: Int
+    public var lostControl: Int
+    public var followupOnly: Int
+    /// Baseline characteristics and outcomes of those lost against those followed up (SMD, lost minus kept).
+    public var comparison: [BalanceRow]
+}
+
+/// Cost-effectiveness: incremental cost and effect with seeded bootstrap intervals, ICER, and the
+/// incremental net benefit at each willingness-to-pay threshold with the probability it is positive.
+public struct CostEffectiveness: Sendable {
+    public struct NetBenefit: Sendable {
+        public var threshold: Double
+        public var estimate: Double
+        public var lower: Double
+        public var upper: Double
+        /// Share of bootstrap replicates in which the pilot is cost-effective (net benefit > 0).
+        public var probabilityCostEffective: Double
+    }
+    public var n: (pilot: Int, control: Int)
+    public var meanCost: (pilot: Double, control: Double)
+    public var incrementalCost: Comparison
+    public var incrementalEffect: Comparison
+    /// Incremental cost per unit of effect; not given an interval (ratio intervals are unreliable when
+    /// the effect's interval includes zero): the net benefits carry the uncertainty.
+    public var icer: Double
+    public var netBenefits: [NetBenefit]
+    public var replicates: Int
+    public var seed: UInt64
+    public var effectLabel: String
+}
+
+public struct PilotVsControlResult: Sendable {
+    public var definition: AnalysisDefinition
+    public var instrumentID: String
+    public var instrumentVersion: String
+    public var instrumentTitle: String
+    public var pilotSites: [String]
+    public var controlSites: [String]
+    public var balance: [BalanceRow]
+    public var attrition: Attrition
+    public var groups: [PilotVsControlGroup]
+    public var cost: CostEffectiveness?
+    public var notes: [String]
+
+    public var overall: PilotVsControlGroup { groups[0] }
+}
+
+public enum PilotVsControl {
+    /// One respondent with both waves' rows (either may be missing).
+    struct Person {
+        var site: Int32
+        var pilot: Bool
+        var baseline: Int?
+        var followup: Int?
+    }
+
+    public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> PilotVsControlResult {
+        let instrument = frame.instrument
+        try definition.validate(against: instrument)
+        guard let baselineWave = definition.baselineWave, let followupWave = definition.followupWave else {
+            throw Diagnostic(file: definition.file, message: "a pilot_vs_control analysis needs baseline_wave and followup_wave")
+        }
+        let baselineCode = frame.waves.levels.firstIndex(of: baselineWave).map(Int32.init) ?? -2
+        let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
+
+        // People, by site and respondent id; arm from their responses (it must agree between waves).
+        struct Key: Hashable { var site: Int32; var respondent: String }
+        var index: [Key: Int] = [:]
+        var people: [Person] = []
+        var noArm = 0, armChanged = 0
+        var changedKeys = Set<Int>()
+        for row in 0..<frame.count {
+            guard let arm = frame.arms.level(row) else { noArm += 1; continue }
+            let wave = frame.waves.codes[row]
+            guard wave == baselineCode || wave == followupCode else { continue }
+            let key = Key(site: frame.sites.codes[row], respondent: frame.respondents[row])
+            let position: Int
+            if let existing = index[key] { position = existing } else {
+                position = people.count
+                index[key] = position
+                people.append(Person(site: key.site, pilot: arm == "pilot", baseline: nil, followup: nil))
+            }
+            if people[position].pilot != (arm == "pilot") { changedKeys.insert(position) }
+            if wave == baselineCode { people[position].baseline = row } else { people[position].followup = row }
+        }
+        armChanged = changedKeys.count
+        people = people.enumerated().filter { !changedKeys.contains($0.offset) }.map(\.element)
+        guard people.contains(where: \.pilot), people.contains(where: { !$0.pilot }) else {
+            throw Diagnostic(file: definition.file, message: "a pilot_vs_control analysis needs responses from both arms (found only \(people.first?.pilot == true ? "pilot" : "control") respondents; check the arm column)")
+        }
+
+        // Values per row for every outcome: scale scores, or 1/0 for binary events.
+        var outcomeValues: [String: [Double?]] = [:]
+        for outcome in definition.outcomes { outcomeValues[outcome.id] = try values(of: outcome, frame: frame) }
+        func value(_ id: String, _ row: Int?) -> Double? { row.flatMap { outcomeValues[id]?[$0] ?? nil } }
+
+        var notes: [String] = []
+        if noArm > 0 { notes.append("\(noArm) responses have no arm and are left out.") }
+        if armChanged > 0 { notes.append("\(armChanged) respondents are recorded in different arms at the two waves and are left out.") }
+
+        let balance = try balanceRows(definition: definition, frame: frame, people: people, outcomeValues: outcomeValues)
+        let attrition = try attritionSummary(definition: definition, frame: frame, people: people, outcomeValues: outcomeValues)
+        let design = CovariateDesign(definition: definition, frame: frame)
+        if !design.constant.isEmpty {
+            notes.append("Left out of every adjusted model as they have one value in the data: \(design.constant.joined(separator: ", ")).")
+        }
+
+        var groups = [PilotVsControlGroup(variable: nil, level: nil,
+                                          comparisons: compare(definition: definition, instrument: instrument, people: people,
+                                                                      value: value, design: design))]
+        for case let .item(id, label) in definition.subgroups {
+            guard let item = instrument.item(id), let set = instrument.choiceSet(for: item),
+                  let answers = frame.column(id)?.integers else { continue }
+            for choice in set.choices {
+                let members = people.filter { person in (person.baseline.flatMap { answers[$0] } ?? person.followup.flatMap { answers[$0] }) == choice.code }
+                guard !members.isEmpty else { continue }
+                groups.append(PilotVsControlGroup(variable: label ?? humanized(id), level: choice.label,
+                                                  comparisons: compare(definition: definition, instrument: instrument, people: members,
+                                                                       value: value, design: design)))
+            }
+        }
+        var cost: CostEffectiveness?
+        if let settings = definition.cost {
+            do {
+                cost = try costEffectiveness(settings, definition: definition, frame: frame, people: people, value: value)
+            } catch {
+                notes.append("Cost-effectiveness: not computed (\(error)).")
+            }
+        }
+        let pilotSites = Set(people.filter(\.pilot).map { frame.sites.levels[Int($0.site)] }).sorted()
+        let controlSites = Set(people.filter { !$0.pilot }.map { frame.sites.levels[Int($0.site)] }).sorted()
+        return PilotVsControlResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+                                    instrumentTitle: instrument.title, pilotSites: pilotSites, controlSites: controlSites,
+                                    balance: balance, attrition: attrition, groups: groups, cost: cost, notes: notes)
+    }
+
+    /// Each row's value of an outcome: its scale score, or 1/0 for a binary event (nil if unanswered).
+    static func values(of outcome: AnalysisDefinition.Outcome, frame: ResponseFrame) throws -> [Double?] {
+        switch outcome {
+        case let .scale(id, _):
+            let scale = frame.instrument.scale(id)!
+            let scorer = try ScaleScorer(scale: scale, instrument: frame.instrument)
+            let columns = scale.items.map { frame.column($0)?.numbers ?? Array(repeating: nil, count: frame.count) }
+            var answers = [Double?](repeating: nil, count: columns.count)
+            return (0..<frame.count).map { row in
+                for i in columns.indices { answers[i] = columns[i][row] }
+                return scorer.score(answers).score
+            }
+        case let .binary(item, events, _):
+            let set = frame.instrument.item(item).flatMap { frame.instrument.choiceSet(for: $0) }
+            let special = Set(set?.choices.filter { $0.special != nil }.map(\.code) ?? [])
+            let answers = frame.column(item)?.integers ?? Array(repeating: nil, count: frame.count)
+            return answers.map { code in
+                guard let code, !special.contains(code) else { return nil }
+                return events.contains(code) ? 1 : 0
+            }
+        }
+    }
+
+    static func label(of outcome: AnalysisDefinition.Outcome, instrument: Instrument) -> String {
+        switch outcome {
+        case let .scale(id, label): return label ?? instrument.scale(id)?.label ?? id
+        case let .binary(item, _, label): return label ?? humanized(item)
+        }
+    }
+
+    /// Covariates as columns of a design matrix: numeric items as they are, choice items as 0/1
+    /// indicators of every level present but the first (the reference).
+    struct CovariateDesign {
+        var names: [String] = []
+        /// Per covariate column, the value of each row (nil where the covariate is missing).
+        var columns: [[Double?]] = []
+        /// Covariates with a single value in the data: nothing to adjust for.
+        var constant: [String] = []
+
+        init(definition: AnalysisDefinition, frame: ResponseFrame) {
+            for id in definition.covariates {
+                guard let item = frame.instrument.item(id), let column = frame.column(id) else { continue }
+                if item.type == .singleChoice, let answers = column.integers {
+                    let set = frame.instrument.choiceSet(for: item)
+                    let special = Set(set?.choices.filter { $0.special != nil }.map(\.code) ?? [])
+                    let present = (set?.choices.map(\.code) ?? []).filter { code in !special.contains(code) && answers.contains(code) }
+                    if present.count < 2 { constant.append(id) }
+                    for code in present.dropFirst() {
+                        names.append("\(id)=\(set?.label(code) ?? String(code))")
+                        columns.append(answers.map { answer in
+                            guard let answer, !special.contains(answer) else { return nil }
+                            return answer == code ? 1 : 0
+                        })
+                    }
+                } else if let numbers = column.numbers {
+                    if Set(numbers.compactMap { $0 }).count < 2 { constant.append(id); continue }
+                    names.append(id)
+                    columns.append(numbers)
+                }
+            }
+        }
+    }
+
+    static func compare(definition: AnalysisDefinition, instrument: Instrument, people: [Person],
+                        value: (String, Int?) -> Double?, design: CovariateDesign) -> [OutcomeComparison] {
+        let confidence = definition.confidence
+        var comparisons: [OutcomeComparison] = []
+        for outcome in definition.outcomes {
+            let id = outcome.id
+            let binary: Bool
+            if case .binary = outcome { binary = true } else { binary = false }
+            var comparison = OutcomeComparison(outcome: id, label: "", kind: binary ? .binary : .continuous, adjustedIsOddsRatio: binary, notes: [])
+            func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
+                do { return try body() } catch {
+                    comparison.notes.append("\(what): not computed (\(error))")
+                    return nil
+                }
+            }
+            let pilotFollowup = people.filter(\.pilot).compactMap { value(id, $0.followup) }
+            let controlFollowup = people.filter { !$0.pilot }.compactMap { value(id, $0.followup) }
+            let pilotBaseline = people.filter(\.pilot).compactMap { value(id, $0.baseline) }
+            let controlBaseline = people.filter { !$0.pilot }.compactMap { value(id, $0.baseline) }
+            comparison.followupPilot = summary(pilotFollowup, binary: binary)
+            comparison.followupControl = summary(controlFollowup, binary: binary)
+            comparison.baselinePilot = summary(pilotBaseline, binary: binary)
+            comparison.baselineControl = summary(controlBaseline, binary: binary)
+            if pilotFollowup.isEmpty || controlFollowup.isEmpty {
+                comparison.notes.append("no \(pilotFollowup.isEmpty ? "pilot" : "control") respondents have this outcome at follow-up: no comparison")
+                comparisons.append(comparison)
+                continue
+            }
+
+            // Unadjusted difference at follow-up.
+            if binary {
+                let (e1, n1) = (Int(pilotFollowup.reduce(0, +)), pilotFollowup.count)
+                let (e2, n2) = (Int(controlFollowup.reduce(0, +)), controlFollowup.count)
+                comparison.unadjusted = attempt("Risk difference") { try Proportions.difference(count1: e1, n1: n1, count2: e2, n2: n2, confidence: confidence) }
+                let table = [[e1, n1 - e1], [e2, n2 - e2]]
+                if let chi = try? Contingency.chiSquare(table, yates: false), !chi.smallExpected {
+                    comparison.unadjustedP = chi.pValue
+                    comparison.unadjustedTest = "chi-square"
+                } else if let fisher = attempt("Fisher's exact test", { try Contingency.fisherExact(table) }) {
+                    comparison.unadjustedP = fisher.pValue
+                    comparison.unadjustedTest = "Fisher's exact (an expected count below 5)"
+                }
+            } else if let welch = attempt("Welch t-test", { try TwoSample.welch(pilotFollowup.map { $0 }, controlFollowup.map { $0 }, confidence: confidence) }) {
+                comparison.unadjusted = Comparison(estimate: welch.difference, lower: welch.lower, upper: welch.upper, confidence: confidence)
+                comparison.unadjustedP = welch.pValue
+                comparison.unadjustedTest = "Welch t-test"
+            }
+
+            // Linked respondents: change from baseline, and the adjusted model.
+            let linked = people.filter { value(id, $0.baseline) != nil && value(id, $0.followup) != nil }
+            let change = { (person: Person) -> Double? in value(id, person.followup)! - value(id, person.baseline)! }
+            let pilotChange = linked.filter(\.pilot).map(change)
+            let controlChange = linked.filter { !$0.pilot }.map(change)
+            if !binary {
+                comparison.changePilot = attempt("Change, pilot") { try Descriptives.mean(pilotChange, confidence: confidence) }
+                comparison.changeControl = attempt("Change, control") { try Descriptives.mean(controlChange, confidence: confidence) }
+                if let did = attempt("Difference in differences", { try TwoSample.welch(pilotChange, controlChange, confidence: confidence) }) {
+                    comparison.differenceInDifferences = Comparison(estimate: did.difference, lower: did.lower, upper: did.upper, confidence: confidence)
+                    comparison.differenceInDifferencesP = did.pValue
+                }
+            }
+            // ANCOVA (or logistic): follow-up ~ arm + baseline + covariates, clusters = sites.
+            let complete = linked.filter { person in design.columns.allSatisfy { $0[person.baseline!] != nil } }
+            if complete.count < linked.count {
+                comparison.notes.append("\(linked.count - complete.count) linked respondents with a covariate missing are left out of the adjusted model")
+            }
+            let y = complete.map { value(id, $0.followup)! }
+            // A covariate that does not vary here (e.g. support need within one support-need subgroup)
+            // carries no information and would make the design singular: left out, and said so.
+            var covariateColumns: [[Double]] = [], covariateNames: [String] = [], constant: [String] = []
+            for (name, column) in zip(design.names, design.columns) {
+                let values = complete.map { column[$0.baseline!]! }
+                if Set(values).count > 1 {
+                    covariateColumns.append(values)
+                    covariateNames.append(name)
+                } else if !complete.isEmpty {
+                    let item = String(name.prefix { $0 != "=" })
+                    if !constant.contains(item) { constant.append(item) }
+                }
+            }
+            if !constant.isEmpty {
+                comparison.notes.append("left out of the adjusted model as they do not vary here: \(constant.joined(separator: ", "))")
+            }
+            let predictors = [complete.map { $0.pilot ? 1.0 : 0.0 }, complete.map { value(id, $0.baseline)! }] + covariateColumns
+            let names = ["arm (pilot)", "baseline"] + covariateNames
+            let sites = complete.map { Int($0.site) }
+            comparison.clusters = Set(sites).count
+            let fit = attempt(binary ? "Adjusted odds ratio (logistic regression)" : "Adjusted difference (ANCOVA)") {
+                binary ? try Regression.logistic(y: y, predictors: predictors, names: names, covariance: .cluster(sites), confidence: confidence)
+                       : try Regression.ols(y: y, predictors: predictors, names: names, covariance: .cluster(sites), confidence: confidence)
+            }
+            if let fit, var arm = fit.coefficient("arm (pilot)") {
+                if binary {
+                    arm = Coefficient(name: arm.name, estimate: exp(arm.estimate), se: arm.se, statistic: arm.statistic,
+                                      pValue: arm.pValue, lower: exp(arm.lower), upper: exp(arm.upper))
+                }
+                comparison.adjusted = arm
+                comparison.adjustedN = fit.n
+                if !binary {
+                    // Hedges' g of the adjusted difference: over the pooled follow-up SD, with J.
+                    let pilotY = complete.filter(\.pilot).map { Optional(value(id, $0.followup)!) }
+                    let controlY = complete.filter { !$0.pilot }.map { Optional(value(id, $0.followup)!) }
+                    comparison.effectSize = attempt("Hedges' g") {
+                        try TwoSample.hedgesG(difference: arm.estimate, lower: arm.lower, upper: arm.upper, se: arm.se,
+                                              pilotY, controlY, confidence: confidence)
+                    }
+                }
+            }
+            comparisons.append(comparison)
+        }
+        // Adjust the adjusted-model p-values across the outcomes of this group.
+        let raw = comparisons.map { $0.adjusted?.pValue ?? .nan }
+        let adjusted = definition.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+        for index in comparisons.indices {
+            comparisons[index].label = label(of: definition.outcomes[index], instrument: instrument)
+            comparisons[index].adjustedP = adjusted[index].isNaN ? nil : adjusted[index]
+        }
+        return comparisons
+    }
+
+    static func summary(_ values: [Double], binary: Bool) -> ArmSummary? {
+        guard !values.isEmpty else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        if binary { return ArmSummary(n: values.count, mean: mean, sd: nil) }
+        let sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : nil
+        return ArmSummary(n: values.count, mean: mean, sd: sd)
+    }
+}
+
+extension PilotVsControl {
+    /// Standardised differences of every characteristic and of the outcomes at baseline, between two
+    /// groups of rows (pilot against control, or lost against followed up).
+    static func characteristics(definition: AnalysisDefinition, frame: ResponseFrame, outcomeValues: [String: [Double?]],
+                                first: [Int], second: [Int]) -> [BalanceRow] {
+        var rows: [BalanceRow] = []
+        let instrument = frame.instrument
+        for id in definition.balance {
+            guard let item = instrument.item(id), let column = frame.column(id) else { continue }
+            if item.type == .singleChoice, let answers = column.integers, let set = instrument.choiceSet(for: item) {
+                let a = first.compactMap { answers[$0] }, b = second.compactMap { answers[$0] }
+                for choice in set.choices {
+                    let p1 = a.isEmpty ? .nan : Double(a.filter { $0 == choice.code }.count) / Double(a.count)
+                    let p2 = b.isEmpty ? .nan : Double(b.filter { $0 == choice.code }.count) / Double(b.count)
+                    let pooled = ((p1 * (1 - p1) + p2 * (1 - p2)) / 2).squareRoot()
+                    rows.append(BalanceRow(characteristic: humanized(id), level: choice.label, pilotN: a.count, controlN: b.count,
+                                           pilotValue: p1, controlValue: p2, pilotSD: nil, controlSD: nil,
+                                           smd: pooled > 0 ? (p1 - p2) / pooled : 0))
+                }
+            } else if let numbers = column.numbers {
+                rows.append(numeric(humanized(id), first.compactMap { numbers[$0] }, second.compactMap { numbers[$0] }))
+            }
+        }
+        for outcome in definition.outcomes {
+            guard let values = outcomeValues[outcome.id] else { continue }
+            let label = PilotVsControl.label(of: outcome, instrument: instrument) + " (baseline)"
+            rows.append(numeric(label, first.compactMap { values[$0] }, second.compactMap { values[$0] }))
+        }
+        return rows
+    }
+
+    static func numeric(_ label: String, _ a: [Double], _ b: [Double]) -> BalanceRow {
+        let sa = summary(a, binary: false), sb = summary(b, binary: false)
+        let s1 = sa?.sd ?? .nan, s2 = sb?.sd ?? .nan
+        let pooled = ((s1 * s1 + s2 * s2) / 2).squareRoot()
+        let difference = (sa?.mean ?? .nan) - (sb?.mean ?? .nan)
+        return BalanceRow(characteristic: label, level: nil, pilotN: a.count, controlN: b.count, pilotValue: sa?.mean ?? .nan,
+                          controlValue: sb?.mean ?? .nan, pilotSD: sa?.sd, controlSD: sb?.sd,
+                          smd: pooled > 0 ? difference / pooled : (difference == 0 ? 0 : .nan))
+    }
+
+    static func balanceRows(definition: AnalysisDefinition, frame: ResponseFrame, people: [Person],
+                            outcomeValues: [String: [Double?]]) throws -> [BalanceRow] {
+        characteristics(definition: definition, frame: frame, outcomeValues: outcomeValues,
+                        first: people.filter(\.pilot).compactMap(\.baseline), second: people.filter { !$0.pilot }.compactMap(\.baseline))
+    }
+
+    static func attritionSummary(definition: AnalysisDefinition, frame: ResponseFrame, people: [Person],
+                                 outcomeValues: [String: [Double?]]) throws -> Attrition {
+        let withBaseline = people.filter { $0.baseline != nil }
+        let lost = withBaseline.filter { $0.followup == nil }
+        let kept = withBaseline.filter { $0.followup != nil }
+        return Attrition(baselinePilot: withBaseline.filter(\.pilot).count, baselineControl: withBaseline.filter { !$0.pilot }.count,
+                         lostPilot: lost.filter(\.pilot).count, lostControl: lost.filter { !$0.pilot }.count,
+                         followupOnly: people.filter { $0.baseline == nil }.count,
+                         comparison: characteristics(definition: definition, frame: frame, outcomeValues: outcomeValues,
+                                                     first: lost.compactMap(\.baseline), second: kept.compactMap(\.baseline)))
+    }
+
+    /// Incremental cost (follow-up period) and effect (change in the effect scale), with a bootstrap
+    /// stratified by arm, seeded from the analysis file.
+    static func costEffectiveness(_ settings: AnalysisDefinition.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
+                                  people: [Person], value: (String, Int?) -> Double?) throws -> CostEffectiveness {
+        guard let costs = frame.column(settings.item)?.numbers else {
+            throw StatisticsError.insufficientData("no cost item '\(settings.item)' in the data")
+        }
+        let effect = settings.effect
+        // Respondents with a cost at follow-up and the effect at both waves.
+        let usable = people.filter { person in
+            person.followup.flatMap { costs[$0] } != nil && value(effect, person.baseline) != nil && value(effect, person.followup) != nil
+        }
+        let cost = usable.map { costs[$0.followup!]! }
+        let change = usable.map { value(effect, $0.followup)! - value(effect, $0.baseline)! }
+        let pilot = usable.indices.filter { usable[$0].pilot }, control = usable.indices.filter { !usable[$0].pilot }
+        guard pilot.count >= 2, control.count >= 2 else {
+            throw StatisticsError.insufficientData("fewer than 2 respondents with costs and effects in an arm")
+        }
+        func increments(_ sample: [Int]) -> [Double] {
+            var sums = [0.0, 0.0, 0.0, 0.0], counts = [0.0, 0.0]
+            for i in sample {
+                let arm = usable[i].pilot ? 0 : 1
+                sums[arm] += cost[i]
+                sums[arm + 2] += change[i]
+                counts[arm] += 1
+            }
+            let deltaCost = sums[0] / counts[0] - sums[1] / counts[1]
+            let deltaEffect = sums[2] / counts[0] - sums[3] / counts[1]
+            return [deltaCost, deltaEffect] + settings.thresholds.map { $0 * deltaEffect - deltaCost }
+        }
+        let observed = increments(Array(usable.indices))
+        let replicates = try Bootstrap.stratified(strata: [pilot, control], replicates: settings.replicates, seed: settings.seed,
+                                                  statistics: increments)
+        let confidence = definition.confidence
+        func interval(_ k: Int) -> (Double, Double) { Bootstrap.interval(replicates.map { $0[k] }, confidence: confidence) }
+        let (costLow, costHigh) = interval(0), (effectLow, effectHigh) = interval(1)
+        let netBenefits = settings.thresholds.enumerated().map { k, threshold -> CostEffectiveness.NetBenefit in
+            let (low, high) = interval(k + 2)
+            let positive = replicates.filter { $0[k + 2] > 0 }.count
+            return .init(threshold: threshold, estimate: observed[k + 2], lower: low, upper: high,
+                         probabilityCostEffective: Double(positive) / Double(replicates.count))
+        }
+        let meanCost = (pilot.map { cost[$0] }.reduce(0, +) / Double(pilot.count), control.map { cost[$0] }.reduce(0, +) / Double(control.count))
+        let effectLabel = frame.instrument.scale(effect)?.label ?? effect
+        return CostEffectiveness(n: (pilot.count, control.count), meanCost: meanCost,
+                                 incrementalCost: Comparison(estimate: observed[0], lower: costLow, upper: costHigh, confidence: confidence),
+                                 incrementalEffect: Comparison(estimate: observed[1], lower: effectLow, upper: effectHigh, confidence: confidence),
+                                 icer: observed[0] / observed[1], netBenefits: netBenefits, replicates: settings.replicates,
+                                 seed: settings.seed, effectLabel: effectLabel)
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesSamples
+import OutcomesStore
+
+@Suite struct ShippedPilotVsControlSample {
+    /// The committed sample has a known true effect on quality of life and none on wellbeing: the
+    /// analysis must recover the first inside its interval and not flag the second.
+    @Test func recoversTheKnownEffectAndDoesNotFlagTheNullOne() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-pvc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store(path: directory.appendingPathComponent("s.sqlite").path)
+        let yaml = try String(contentsOf: root.appendingPathComponent("instruments/quality-of-life.yaml"), encoding: .utf8)
+        _ = try store.importCSV(file: root.appendingPathComponent("samples/quality-of-life.csv").path,
+                                instrument: try InstrumentParser.parse(yaml), definition: yaml)
+        let definition = try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/pilot-vs-control.yaml").path)
+        guard case let .pilotVsControl(result) = try AnalysisRunner.run(definition, store: store) else {
+            Issue.record("not a pilot-vs-control result")
+            return
+        }
+        let truth = EvaluationSampleGenerator.trueQualityOfLifeIndexEffect
+        let quality = try #require(result.overall.comparisons.first { $0.outcome == "qol_index" }?.adjusted)
+        #expect(quality.lower <= truth && truth <= quality.upper, "true effect \(truth) outside \(quality.lower) to \(quality.upper)")
+        let wellbeing = try #require(result.overall.comparisons.first { $0.outcome == "wellbeing_score" })
+        #expect(try #require(wellbeing.adjustedP) > 0.05, "the null wellbeing effect must not be flagged")
+        print("true index effect \(truth); adjusted \(quality.estimate) (\(quality.lower) to \(quality.upper))")
+    }
+}
+
+/// The small hand-made evaluation imported into a fresh store.
+final class SmallEvaluationStore {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-small-pvc-\(UUID().uuidString)")
+    let store: Store
+    let instrument: Instrument
+    let yaml: String
+
+    init(csv: String? = nil) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try Store(path: directory.appendingPathComponent("t.sqlite").path)
+        yaml = try String(contentsOfFile: fixture("quality-of-life.yaml"), encoding: .utf8)
+        instrument = try InstrumentParser.parse(yaml, file: "quality-of-life.yaml")
+        let text = try csv ?? String(contentsOfFile: fixture("small-pvc.csv"), encoding: .utf8)
+        _ = try store.importCSV(data: Data(text.utf8), file: "small-pvc.csv", instrument: instrument, definition: yaml)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func result(_ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> PilotVsControlResult {
+        var definition = try AnalysisDefinition.load(file: fixture("small-pvc.analysis.yaml"))
+        edit(&definition)
+        guard case let .pilotVsControl(result) = try AnalysisRunner.run(definition, store: store) else {
+            throw StoreError("not a pilot-vs-control result")
+        }
+        return result
+    }
+}
+
+@Suite struct PilotVsControlAgainstStatsmodels {
+    struct Expected: Decodable {
+        struct Estimate: Decodable { var estimate, lower, upper, p: Double }
+        struct Outcome: Decodable {
+            var outcome: String
+            var followup_pilot, followup_control: [Double]
+            var unadjusted, adjusted: Estimate
+            var did: Estimate?
+            var hedges_g: [Double]?
+            var n_model: Int
+            var holm: Double
+        }
+        struct Balance: Decodable { var item: String; var level: Int?; var pilot, control, smd: Double }
+        struct Cost: Decodable { var delta_cost, delta_effect, icer: Double; var net_benefit: [Double] }
+        var outcomes: [Outcome]
+        var balance: [Balance]
+        var attrition: [String: Int]
+        var cost: Cost
+    }
+
+    func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) <= tolerance * abs(b) + 1e-12
+    }
+
+    @Test func everyFigureMatchesTheReference() throws {
+        let result = try SmallEvaluationStore().result()
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("small-pvc.expected.json"))))
+        for reference in expected.outcomes {
+            let c = try #require(result.overall.comparisons.first { $0.outcome == reference.outcome })
+            let name = reference.outcome
+            #expect(c.followupPilot?.n == Int(reference.followup_pilot[0]) && close(c.followupPilot?.mean, reference.followup_pilot[1]), "\(name) pilot")
+            #expect(c.followupControl?.n == Int(reference.followup_control[0]) && close(c.followupControl?.mean, reference.followup_control[1]), "\(name) control")
+            let u = try #require(c.unadjusted)
+            #expect(close(u.estimate, reference.unadjusted.estimate) && close(u.lower, reference.unadjusted.lower)
+                    && close(u.upper, reference.unadjusted.upper) && close(c.unadjustedP, reference.unadjusted.p), "\(name) unadjusted")
+            if let did = reference.did {
+                let d = try #require(c.differenceInDifferences)
+                #expect(close(d.estimate, did.estimate) && close(d.lower, did.lower) && close(d.upper, did.upper)
+                        && close(c.differenceInDifferencesP, did.p), "\(name) difference in differences")
+            }
+            // OLS is the same closed form (1e-9); the logistic fit is iterative on both sides (1e-6).
+            let tolerance = c.kind == .binary ? 1e-6 : 1e-9
+            let a = try #require(c.adjusted, "\(name) adjusted: \(c.notes)")
+            #expect(close(a.estimate, reference.adjusted.estimate, tolerance) && close(a.lower, reference.adjusted.lower, tolerance)
+                    && close(a.upper, reference.adjusted.upper, tolerance) && close(a.pValue, reference.adjusted.p, tolerance),
+                    "\(name) adjusted \(a) vs \(reference.adjusted)")
+            #expect(c.adjustedN == reference.n_model)
+            #expect(close(c.adjustedP, reference.holm, tolerance), "\(name) Holm")
+            if let g = reference.hedges_g {
+                let effect = try #require(c.effectSize)
+                #expect(close(effect.estimate, g[0]) && close(effect.lower, g[1]) && close(effect.upper, g[2]), "\(name) Hedges' g")
+            }
+        }
+        for (row, reference) in zip(result.balance, expected.balance) {
+            #expect(close(row.pilotValue, reference.pilot) && close(row.controlValue, reference.control) && close(row.smd, reference.smd),
+                    "balance \(reference.item) \(reference.level.map(String.init) ?? "")")
+        }
+        #expect(result.attrition.baselinePilot == expected.attrition["baseline_pilot"])
+        #expect(result.attrition.lostPilot == expected.attrition["lost_pilot"] && result.attrition.lostControl == expected.attrition["lost_control"])
+        let cost = try #require(result.cost)
+        #expect(close(cost.incrementalCost.estimate, expected.cost.delta_cost) && close(cost.incrementalEffect.estimate, expected.cost.delta_effect)
+                && close(cost.icer, expected.cost.icer))
+        for (nb, reference) in zip(cost.netBenefits, expected.cost.net_benefit) { #expect(close(nb.estimate, reference)) }
+    }
+
+    @Test func theMarkdownIsStable() throws {
+        let markdown = ReportWriter.markdown(.pilotVsControl(try SmallEvaluationStore().result()))
+        if ProcessInfo.processInfo.environment["OUTCOMES_UPDATE_SNAPSHOTS"] == "1" {
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/small-pvc.expected.md")
+            try markdown.write(to: source, atomically: true, encoding: .utf8)
+        }
+        #expect(markdown == (try String(contentsOfFile: fixture("small-pvc.expected.md"), encoding: .utf8)))
+    }
+
+    /// Bootstrap intervals cannot match another program's random stream: they must be reproducible
+    /// from the seed, contain the point estimate, and move when the seed does.
+    @Test func costBootstrapIsSeeded() throws {
+        let setup = try SmallEvaluationStore()
+        let first = try #require(try setup.result().cost)
+        let again = try #require(try setup.result().cost)
+        #expect(first.incrementalCost.lower == again.incrementalCost.lower && first.netBenefits[0].upper == again.netBenefits[0].upper)
+        #expect(first.incrementalCost.lower < first.incrementalCost.estimate && first.incrementalCost.estimate < first.incrementalCost.upper)
+        let other = try #require(try setup.result { $0.cost?.seed = 6 }.cost)
+        #expect(other.incrementalCost.lower != first.incrementalCost.lower)
+        #expect((0...1).contains(first.netBenefits[0].probabilityCostEffective))
+    }
+}
+
+@Suite struct PilotVsControlThinData {
+    static let header = "respondent_id,site,arm,wave,age_group,qol_control,qol_care,qol_food,qol_safety,qol_social,qol_occupation,qol_home,qol_dignity,wb_01,wb_02,wb_03,wb_04,wb_05,wb_06,wb_07,unplanned_admission,cost_total"
+
+    static func row(_ id: String, _ site: String, _ arm: String, _ wave: String, age: Int, level: Int, wb: Int, admission: Int) -> String {
+        ([id, site, arm, wave, String(age)] + Array(repeating: String(level), count: 8) + Array(repeating: String(wb), count: 7)
+            + [String(admission), "1000"]).joined(separator: ",")
+    }
+
+    @Test func anArmWithNoFollowUpIsSaidNotCrashed() throws {
+        var lines = [Self.header]
+        for i in 0..<6 {
+            lines.append(Self.row("P\(i)", "p\(i % 2)", "pilot", "baseline", age: 1 + i % 3, level: 1 + i % 4, wb: 1 + i % 5, admission: 1 + i % 2))
+            lines.append(Self.row("P\(i)", "p\(i % 2)", "pilot", "followup", age: 1 + i % 3, level: 1 + (i + 1) % 4, wb: 1 + (i + 2) % 5, admission: 1 + (i + 1) % 2))
+            lines.append(Self.row("C\(i)", "c\(i % 2)", "control", "baseline", age: 1 + i % 3, level: 1 + i % 4, wb: 1 + i % 5, admission: 1 + i % 2))
+        }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.cost = nil }
+        let quality = try #require(result.overall.comparisons.first)
+        #expect(quality.adjusted == nil && quality.unadjusted == nil)
+        #expect(quality.notes.contains("no control respondents have this outcome at follow-up: no comparison"))
+        #expect(result.attrition.lostControl == 6)
+    }
+
+    @Test func aConstantCovariateAndASiteWithOneRespondentAreHandled() throws {
+        var lines = [Self.header]
+        for i in 0..<12 {
+            // Everyone is in age group 2: the covariate cannot be adjusted for, and is left out with a note.
+            let site = i == 11 ? "c-single" : (i < 6 ? "p\(i % 2)" : "c\(i % 2)")
+            let arm = i < 6 ? "pilot" : "control"
+            lines.append(Self.row("R\(i)", site, arm, "baseline", age: 2, level: 1 + i % 4, wb: 1 + i % 5, admission: 1 + i % 2))
+            lines.append(Self.row("R\(i)", site, arm, "followup", age: 2, level: 1 + (i * 3 + 1) % 4, wb: 1 + (i + 3) % 5, admission: 1 + (i / 2) % 2))
+        }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.cost = nil }
+        let quality = try #require(result.overall.comparisons.first { $0.outcome == "qol_index" })
+        #expect(result.notes.contains("Left out of every adjusted model as they have one value in the data: age_group."))
+        #expect(quality.adjusted != nil, "\(quality.notes)")
+        #expect(quality.clusters == 5)
+    }
+
+    @Test func separationInTheLogisticModelIsAMessageNotANumber() throws {
+        var lines = [Self.header]
+        for i in 0..<16 {
+            let arm = i < 8 ? "pilot" : "control"
+            // Every control respondent has the event at follow-up, no pilot respondent does: complete separation.
+            lines.append(Self.row("S\(i)", "\(arm)-\(i % 3)", arm, "baseline", age: 1 + i % 3, level: 1 + i % 4, wb: 1 + i % 5, admission: 1 + i % 2))
+            lines.append(Self.row("S\(i)", "\(arm)-\(i % 3)", arm, "followup", age: 1 + i % 3, level: 1 + (i + 2) % 4, wb: 1 + (i + 1) % 5,
+                                  admission: arm == "pilot" ? 2 : 1))
+        }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.cost = nil }
+        let admission = try #require(result.overall.comparisons.first { $0.kind == .binary })
+        #expect(admission.adjusted == nil)
+        #expect(admission.notes.contains { $0.contains("separation") }, "\(admission.notes)")
+        #expect(admission.unadjusted != nil, "the unadjusted risk difference is still given")
+    }
+}
