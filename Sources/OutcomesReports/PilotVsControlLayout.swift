@@ -4,15 +4,8 @@ import OutcomesStatistics
 /// How a pilot-versus-control evaluation is laid out: balance ("Table 1"), attrition, outcomes with
 /// unadjusted, change and adjusted comparisons, subgroups and cost-effectiveness.
 public enum PilotVsControlLayout {
-    static func fmt(_ value: Double?, _ decimals: Int) -> String {
-        guard let value, value.isFinite else { return "–" }
-        return TableFormat.format(value, decimals)
-    }
-
-    static func p(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "–" }
-        return value < 0.001 ? "<0.001" : TableFormat.format(value, 3)
-    }
+    static func fmt(_ value: Double?, _ decimals: Int) -> String { TableFormat.fixed(value, decimals) }
+    static func p(_ value: Double?) -> String { TableFormat.pValue(value) }
 
     static func cell(_ value: Double?, decimals: Int) -> ReportTable.Cell {
         guard let value else { return .empty }
@@ -118,8 +111,8 @@ public enum PilotVsControlLayout {
             .init("arm", "Arm", alignRight: false), .init("baseline", "At baseline"), .init("lost", "No follow-up"), .init("rate", "Lost, %"),
         ])
         attrition.rows = [
-            [.text("Pilot"), .integer(a.baselinePilot), .integer(a.lostPilot), .text(fmt(percent(a.lostPilot, a.baselinePilot), 1))],
-            [.text("Control"), .integer(a.baselineControl), .integer(a.lostControl), .text(fmt(percent(a.lostControl, a.baselineControl), 1))],
+            [.text("Pilot"), .integer(a.baselinePilot), .integer(a.lostPilot), .text(fmt(TableFormat.percent(a.lostPilot, a.baselinePilot), 1))],
+            [.text("Control"), .integer(a.baselineControl), .integer(a.lostControl), .text(fmt(TableFormat.percent(a.lostControl, a.baselineControl), 1))],
         ]
         attrition.notes = ["\(a.followupOnly) respondents answered only at follow-up: they are in the follow-up comparisons but not in the change or adjusted figures."]
         let imbalanced = a.comparison.filter { abs($0.smd) > 0.1 }
@@ -212,7 +205,6 @@ public enum PilotVsControlLayout {
         return notes
     }
 
-    static func percent(_ count: Int, _ total: Int) -> Double? { total > 0 ? Double(count) / Double(total) * 100 : nil }
 
     /// Pounds, with the sign before the symbol (-£493).
     static func money(_ value: Double) -> String {

@@ -93,6 +93,23 @@ public enum TableFormat {
                 "rows": rows, "notes": table.notes]
     }
 
+    /// A number for people: `decimals` places, or "–" when there is none (nil, NaN, infinite).
+    public static func fixed(_ value: Double?, _ decimals: Int) -> String {
+        guard let value, value.isFinite else { return "–" }
+        return format(value, decimals)
+    }
+
+    /// A p-value for people: three places, "<0.001" below that, "–" when there is none.
+    public static func pValue(_ p: Double?) -> String {
+        guard let p, p.isFinite else { return "–" }
+        return p < 0.001 ? "<0.001" : format(p, 3)
+    }
+
+    /// count / total as a percentage; NaN for an empty total.
+    public static func percent(_ count: Int, _ total: Int) -> Double {
+        total > 0 ? Double(count) / Double(total) * 100 : .nan
+    }
+
     static func format(_ value: Double, _ decimals: Int) -> String {
         let text = String(format: "%.\(decimals)f", value)
         return text == "-" + String(format: "%.\(decimals)f", 0.0) ? String(format: "%.\(decimals)f", 0.0) : text

@@ -196,8 +196,8 @@ public enum ScaleChangeLayout {
         ]
     }
 
-    static func percent(_ count: Int, _ total: Int) -> Double { total > 0 ? Double(count) / Double(total) * 100 : .nan }
-    static func fixed(_ value: Double) -> String { value.isFinite ? TableFormat.format(value, 1) : "–" }
+    static func percent(_ count: Int, _ total: Int) -> Double { TableFormat.percent(count, total) }
+    static func fixed(_ value: Double) -> String { TableFormat.fixed(value, 1) }
     static func signed(_ value: Double) -> String { value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1) }
-    static func pValue(_ p: Double) -> String { p < 0.001 ? "<0.001" : TableFormat.format(p, 3) }
+    static func pValue(_ p: Double) -> String { TableFormat.pValue(p) }
 }
