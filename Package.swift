@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OutcomesStatistics", targets: ["OutcomesStatistics"]),
         .library(name: "OutcomesAnalyses", targets: ["OutcomesAnalyses"]),
         .library(name: "OutcomesReports", targets: ["OutcomesReports"]),
+        .library(name: "OutcomesCapture", targets: ["OutcomesCapture"]),
         .executable(name: "outcomes", targets: ["OutcomesCLI"]),
     ],
     dependencies: [
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "OutcomesAnalyses", dependencies: [
             "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", .product(name: "Yams", package: "Yams"),
         ]),
+        // The interactive questionnaire walk of `outcomes capture`, as a testable state machine.
+        .target(name: "OutcomesCapture", dependencies: ["OutcomesInstruments"]),
         // The seeded generator of realistic sample responses (samples/ and benchmarks use it).
         .target(name: "OutcomesSamples", dependencies: ["OutcomesInstruments", "OutcomesStatistics"]),
         // Evaluation tables written as CSV, Markdown and JSON.
@@ -46,13 +49,14 @@ let package = Package(
         // The thin command-line front end.
         .executableTarget(name: "OutcomesCLI", dependencies: [
             "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", "OutcomesAnalyses", "OutcomesReports",
-            "OutcomesSamples", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "OutcomesSamples", "OutcomesCapture", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Release-build benchmarks (`swift run -c release outcomes-bench`), kept out of the tests.
         .executableTarget(name: "OutcomesBenchmarks", dependencies: ["OutcomesStatistics"]),
 
         .testTarget(name: "OutcomesInstrumentsTests", dependencies: ["OutcomesInstruments"]),
         .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore"]),
+        .testTarget(name: "OutcomesCaptureTests", dependencies: ["OutcomesCapture"]),
         .testTarget(name: "OutcomesStatisticsTests", dependencies: ["OutcomesStatistics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OutcomesAnalysesTests", dependencies: ["OutcomesAnalyses", "OutcomesReports"],

@@ -134,6 +134,7 @@ public final class AnswerRule: Sendable {
 
 public struct AnswerProblem: Error, Sendable, Equatable {
     public var message: String
+    public init(message: String) { self.message = message }
 }
 
 extension String {

@@ -26,15 +26,18 @@ struct CLI {
     }
 
     @discardableResult
-    func run(_ arguments: String...) throws -> (status: Int32, out: String, err: String) {
+    func run(_ arguments: String..., input: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -141,6 +144,28 @@ struct CLI {
         let outOfRange = try cli.run("import", "--instrument", "ranged", "range.csv")
         #expect(outOfRange.status == 1)
         #expect(outOfRange.err.hasPrefix("range.csv:2:4: hours: 169 is out of range (0 to 168)\n"))
+    }
+
+    @Test func captureThroughStandardInputWithADraftAndResume() throws {
+        let cli = try CLI()
+        let who = ["capture", "--instrument", "carer", "--site", "north", "--respondent", "C9", "--wave", "2026"]
+        // Two answers, a bad one asked again, then quit: a draft, exit status 3.
+        let first = try cli.run(who[0], who[1], who[2], who[3], who[4], who[5], who[6], who[7], who[8], input: "2\n9\n3\nq\n")
+        #expect(first.status == 3, "\(first.err)")
+        #expect(first.out.contains("Not accepted: 9 is not one of the numbers shown (1 to 5)"))
+        #expect(first.out.contains("Saved as a draft (2 answers)"))
+        #expect(try cli.run("status").out.contains("carer, wave 2026: 0 responses (and 1 drafts, not counted in analyses)"))
+        // Resume: the hours (optional) skipped, nine outcomes, confirm.
+        let second = try cli.run(who[0], who[1], who[2], who[3], who[4], who[5], who[6], who[7], who[8],
+                                 input: "\n1\n2\n3\n4\n5\n6\n1\n2\n3\ny\n")
+        #expect(second.status == 0, "\(second.err)")
+        #expect(second.out.contains("Resuming the draft for respondent C9 (2 answers so far)"))
+        #expect(second.out.contains("Stored: 11 answers for respondent C9"))
+        #expect(try cli.run("status").out.contains("carer, wave 2026: 1 responses"))
+        // Capturing the same respondent again is refused; the stored response is not touched.
+        let again = try cli.run(who[0], who[1], who[2], who[3], who[4], who[5], who[6], who[7], who[8], input: "y\n")
+        #expect(again.status == 1)
+        #expect(again.err.contains("already has a complete 2026 response to carer"))
     }
 
     @Test func dryRunAndHelp() throws {

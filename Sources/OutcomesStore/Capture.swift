@@ -1,0 +1,60 @@
+import Foundation
+import OutcomesInstruments
+
+/// What the store holds for one respondent and wave of an instrument.
+public enum StoredResponseState: Sendable, Equatable {
+    case none
+    /// A capture stopped part-way, with the answers given so far.
+    case draft([String: AnswerValue])
+    case complete
+}
+
+extension Store {
+    /// Whether a response is stored for this respondent and wave, and the answers of a draft.
+    public func storedResponse(instrument: Instrument, site: String, respondent: String, wave: String) throws -> StoredResponseState {
+        let key = ResponseWriter.responseKey(instrument: instrument.id, site: site, respondent: respondent, wave: wave)
+        let statement = try db.prepare("SELECT response_id, status FROM responses WHERE response_key = ?")
+        statement.bind(1, key)
+        guard try statement.step() else { return .none }
+        let responseID = statement.int(0)
+        guard statement.text(1) == "draft" else { return .complete }
+        guard let table = try answerTable(for: instrument.id, create: false) else { return .draft([:]) }
+        let stored = try columns(of: table)
+        let items = instrument.items.filter { stored[$0.id] != nil }
+        let select = try db.prepare("SELECT \(items.map { quoted($0.id) }.joined(separator: ", ")) FROM \(quoted(table)) WHERE response_id = ?")
+        select.bind(1, responseID)
+        var answers: [String: AnswerValue] = [:]
+        if try select.step() {
+            for (index, item) in items.enumerated() where !select.isNull(Int32(index)) {
+                let column = Int32(index)
+                switch item.type {
+                case .singleChoice, .integer: answers[item.id] = .integer(Int(select.int(column)))
+                case .number: answers[item.id] = .number(select.double(column))
+                case .text, .date: answers[item.id] = .text(select.text(column) ?? "")
+                case .multipleChoice: answers[item.id] = .codes((select.text(column) ?? "").split(separator: ";").compactMap { Int($0) })
+                }
+            }
+        }
+        return .draft(answers)
+    }
+
+    /// Stores a response captured at a terminal, complete or as a draft, in one transaction, with an
+    /// audit record (kind "capture", source "terminal").
+    public func storeCaptured(instrument: Instrument, definition: String, site: String, respondent: String, wave: String,
+                              arm: String?, answers: [String: AnswerValue], draft: Bool) throws {
+        try db.transaction {
+            try registerInTransaction(instrument, definition: definition)
+            let importID = try beginImport(kind: "capture", source: "terminal", sha256: nil, instrument: instrument)
+            let writer = try ResponseWriter(store: self, instrument: instrument, items: instrument.items, importID: importID,
+                                            applyCorrections: false)
+            let outcome = try writer.write(site: site, respondent: respondent, wave: wave, arm: arm, draft: draft,
+                                           values: instrument.items.map { answers[$0.id] }, sourceLine: nil)
+            switch outcome {
+            case .new: try finishImport(importID, rows: 1, new: 1, duplicates: 0, corrected: 0)
+            case .duplicate: try finishImport(importID, rows: 1, new: 0, duplicates: 1, corrected: 0)
+            case .corrected, .conflict:
+                throw StoreError("respondent \(respondent) at site \(site) already has a complete \(wave) response to \(instrument.id); change it with import --corrections")
+            }
+        }
+    }
+}
