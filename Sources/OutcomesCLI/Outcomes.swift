@@ -22,7 +22,7 @@ struct Outcomes: ParsableCommand {
         The database is outcomes.sqlite in the working directory unless --db names another.
         """,
         version: version,
-        subcommands: [InstrumentCommand.self, ImportCommand.self, CaptureCommand.self, AnalyseCommand.self, ExportCommand.self, StatusCommand.self,
+        subcommands: [InstrumentCommand.self, ImportCommand.self, CaptureCommand.self, AnalyseCommand.self, ExportCommand.self, MergeCommand.self, StatusCommand.self,
                       SamplesCommand.self]
     )
 }

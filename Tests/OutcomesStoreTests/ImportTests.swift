@@ -283,3 +283,43 @@ R1,north,pilot,followup,1,10,,,,,1,1
         """)
     }
 }
+
+@Suite struct Merge {
+    @Test func sitesMergeIntoTheCentralStoreWithTheSameDuplicateRules() throws {
+        let north = try TemporaryStore(), south = try TemporaryStore(), central = try TemporaryStore()
+        _ = try north.importCSV("respondent_id,site,arm,wave,helpers,note,outcome_independence,outcome_safety\nR1,north,pilot,baseline,1;2,\"a, b\",1,3\nR2,north,pilot,baseline,,,3,8\n")
+        _ = try south.importCSV("respondent_id,site,wave,outcome_independence,outcome_safety\nR1,south,baseline,5,1\n")
+        let first = try central.store.merge(from: north.store.path)
+        #expect(first == [MergeSummary(source: north.store.path, instrumentID: "survey", responses: 2, new: 2, duplicates: 0, corrected: 0)])
+        #expect(try central.store.merge(from: south.store.path).first?.new == 1)
+        // Merging again stores nothing new.
+        #expect(try central.store.merge(from: north.store.path).first?.duplicates == 2)
+        let frame = try central.store.responses(instrument: "survey")
+        #expect(frame.respondents == ["R1", "R2", "R1"])
+        #expect(frame.column("helpers") == .texts(["1;2", nil, nil]))
+        #expect(frame.column("note") == .texts(["a, b", nil, nil]))
+        #expect(try central.store.integrityCheck() == "ok")
+        let sources = try central.store.db.prepare("SELECT DISTINCT kind, length(sha256) FROM audit_trail")
+        #expect(try sources.step() && sources.text(0) == "merge" && sources.int(1) == 64)
+    }
+
+    @Test func aChangedResponseOrAConflictingInstrumentIsRefusedWhole() throws {
+        let site = try TemporaryStore(), central = try TemporaryStore()
+        _ = try central.importCSV("respondent_id,site,wave,outcome_independence,outcome_safety\nR1,north,baseline,1,3\n")
+        _ = try site.importCSV("respondent_id,site,wave,outcome_independence,outcome_safety\nR0,north,baseline,3,3\nR1,north,baseline,5,3\n")
+        #expect(throws: StoreError.self) { try central.store.merge(from: site.store.path) }
+        #expect(try central.count("responses") == 1, "nothing from the site file is merged")
+        #expect(try central.store.merge(from: site.store.path, applyCorrections: true).first?.corrected == 1)
+
+        let other = try TemporaryStore()
+        var changed = other.instrument
+        changed.title = "Survey, changed without a new version"
+        try other.store.register(changed, definition: surveyYAML.replacingOccurrences(of: "title: Survey", with: "title: \"Survey, changed without a new version\""))
+        do {
+            _ = try central.store.merge(from: other.store.path)
+            Issue.record("expected the conflicting instrument to be refused")
+        } catch {
+            #expect("\(error)".contains("refusing instrument survey version 1"))
+        }
+    }
+}
