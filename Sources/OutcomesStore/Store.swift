@@ -52,6 +52,8 @@ public final class Store {
         }
         guard version < 1 else { return }
         try db.transaction {
+            // Another process may have created the schema while this one waited for the lock.
+            guard (try db.scalarInt("PRAGMA user_version") ?? 0) < 1 else { return }
             try db.execute("""
             CREATE TABLE instruments (
                 instrument_id TEXT NOT NULL,

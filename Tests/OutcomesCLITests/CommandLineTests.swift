@@ -177,3 +177,57 @@ struct CLI {
         #expect(text.contains("stored whole, in one transaction, or not at all"))
     }
 }
+
+@Suite(.serialized) struct Reliability {
+    /// An import killed part-way (SIGKILL) leaves all or none of the file, and a sound database.
+    @Test func anImportKilledPartWayLeavesAllOrNothing() throws {
+        let cli = try CLI()
+        #expect(try cli.run("samples", "--respondents", "100000", "--carers", "0", "--evaluation-respondents", "0", "--out", "big").status == 0)
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["import", "--instrument", "budget-holder", "big/budget-holder.csv"]
+        process.currentDirectoryURL = cli.directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the transaction has spilled pages to the write-ahead log, then kill.
+        let wal = cli.directory.appendingPathComponent("outcomes.sqlite-wal").path
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+            if size > 2_000_000 { break }
+            usleep(20_000)
+        }
+        let killedMidway = process.isRunning
+        if killedMidway { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(killedMidway, "the import finished before it could be killed; the test proved nothing")
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let status = try cli.run("status")
+        #expect(!status.out.contains("budget-holder, wave"), "a killed import must store nothing: \(status.out)")
+        // The database opens and the same file then imports completely.
+        let again = try cli.run("import", "--instrument", "budget-holder", "big/budget-holder.csv")
+        #expect(again.status == 0 && again.out.contains("stored 100000 new responses"), "\(again.err)")
+    }
+
+    /// Two imports into one database at once: one waits for the other; both succeed, nothing is lost.
+    @Test func twoImportsAtOnceBothSucceed() throws {
+        let cli = try CLI()
+        #expect(try cli.run("samples", "--respondents", "3000", "--carers", "1000", "--evaluation-respondents", "0", "--out", "two").status == 0)
+        let processes = ["budget-holder", "carer"].map { id -> Process in
+            let process = Process()
+            process.executableURL = CLI.executable
+            process.arguments = ["import", "--instrument", id, "two/\(id).csv"]
+            process.currentDirectoryURL = cli.directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let status = try cli.run("status").out
+        #expect(status.contains("budget-holder, wave 2026: 3000 responses") && status.contains("carer, wave 2026: 1000 responses"), "\(status)")
+    }
+}
