@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "OutcomesBenchmarks", dependencies: ["OutcomesStatistics"]),
 
         .testTarget(name: "OutcomesInstrumentsTests", dependencies: ["OutcomesInstruments"]),
-        .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore"]),
+        .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore", "OutcomesStatistics"]),
         .testTarget(name: "OutcomesCaptureTests", dependencies: ["OutcomesCapture"]),
         .testTarget(name: "OutcomesStatisticsTests", dependencies: ["OutcomesStatistics"],
                     resources: [.copy("Fixtures")]),

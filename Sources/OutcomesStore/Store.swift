@@ -116,13 +116,15 @@ public final class Store {
             );
             -- Who or what stored or changed each response, when, from which source.
             CREATE VIEW audit_trail AS
-                SELECT r.response_key, 'stored' AS action, i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
-                       i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
+                SELECT r.response_key, s.code AS site, 'stored' AS action, i.kind, i.source, i.sha256, i.tool_version,
+                       i.stored_by, i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
                 FROM responses r JOIN imports i ON i.import_id = r.import_id
+                JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
                 UNION ALL
-                SELECT r.response_key, 'corrected', i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
+                SELECT r.response_key, s.code, 'corrected', i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
                        i.imported_at, c.old_answers, c.new_answers
-                FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN imports i ON i.import_id = c.import_id;
+                FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN imports i ON i.import_id = c.import_id
+                JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id;
             PRAGMA user_version = 1;
             """)
         }

@@ -129,11 +129,11 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(summary.corrected == 1 && summary.duplicates == 3 && summary.new == 0)
         #expect(try t.store.responses(instrument: "survey", wave: "baseline").column("outcome_independence") == .integers([1, 1, 5]))
         let audit = try t.store.db.prepare("""
-            SELECT action, source, old_answers, new_answers, length(sha256), stored_by FROM audit_trail
+            SELECT action, source, old_answers, new_answers, length(sha256), stored_by, site FROM audit_trail
             WHERE response_key = 'survey/north/R2/baseline' ORDER BY at, action DESC
             """)
         var rows: [[String]] = []
-        while try audit.step() { rows.append((0..<6).map { audit.text(Int32($0)) ?? "NULL" }) }
+        while try audit.step() { rows.append((0..<7).map { audit.text(Int32($0)) ?? "NULL" }) }
         #expect(rows.count == 2)
         #expect(rows.first { $0[0] == "stored" }?[1] == "first.csv")
         let correction = try #require(rows.first { $0[0] == "corrected" })
@@ -142,6 +142,7 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(correction[3] == #"{"arm":"control","outcome_independence":1}"#)
         #expect(correction[4] == "64")
         #expect(correction[5] != "NULL")
+        #expect(correction[6] == "north")
     }
 
     @Test func aBadFileStoresNothingAndReportsEveryProblem() throws {
