@@ -45,7 +45,7 @@ let package = Package(
         // The seeded generator of realistic sample responses (samples/ and benchmarks use it).
         .target(name: "OutcomesSamples", dependencies: ["OutcomesInstruments", "OutcomesStatistics"]),
         // Evaluation tables written as CSV, Markdown and JSON.
-        .target(name: "OutcomesReports", dependencies: ["OutcomesAnalyses"]),
+        .target(name: "OutcomesReports", dependencies: ["OutcomesAnalyses", "OutcomesInstruments"]),
         // The thin command-line front end.
         .executableTarget(name: "OutcomesCLI", dependencies: [
             "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", "OutcomesAnalyses", "OutcomesReports",

@@ -132,6 +132,13 @@ public final class AnswerRule: Sendable {
     }
 }
 
+/// Quotes a field for the CSV interchange format (RFC 4180) when it holds a comma, quote or line
+/// break; shared by import's writers, export, sample generation and report tables.
+public func csvEscape(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
 public struct AnswerProblem: Error, Sendable, Equatable {
     public var message: String
     public init(message: String) { self.message = message }

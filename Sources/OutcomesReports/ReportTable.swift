@@ -1,4 +1,5 @@
 import Foundation
+import OutcomesInstruments
 
 /// A table ready to write as CSV, Markdown or JSON: the layouts of each analysis build these.
 public struct ReportTable: Sendable, Equatable {
@@ -40,11 +41,11 @@ public struct ReportTable: Sendable, Equatable {
 public enum TableFormat {
     /// RFC 4180 CSV with a header of column keys; numbers at full stated precision, NaN as empty.
     public static func csv(_ table: ReportTable) -> String {
-        var lines = [table.columns.map { escapeCSV($0.key) }.joined(separator: ",")]
+        var lines = [table.columns.map { csvEscape($0.key) }.joined(separator: ",")]
         for row in table.rows {
             lines.append(row.map { cell -> String in
                 switch cell {
-                case let .text(text): return escapeCSV(text)
+                case let .text(text): return csvEscape(text)
                 case let .integer(value): return String(value)
                 case let .number(value, decimals): return value.isFinite ? format(value, decimals) : ""
                 case .empty: return ""
@@ -115,10 +116,6 @@ public enum TableFormat {
         return text == "-" + String(format: "%.\(decimals)f", 0.0) ? String(format: "%.\(decimals)f", 0.0) : text
     }
 
-    static func escapeCSV(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 
     static func escapeMarkdown(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")

@@ -113,7 +113,7 @@ public struct SampleGenerator {
             row.append(maybe(helpers.map(String.init).joined(separator: ";"), missing: 0.1))
             row.append(String(views))
             row.append(views != 1 && random.bernoulli(0.3)
-                       ? csvField(["More time to talk it through", "Someone to speak up for me", "Meeting at home, not the office",
+                       ? csvEscape(["More time to talk it through", "Someone to speak up for me", "Meeting at home, not the office",
                                    "Being asked what \"a good day\" looks like"][random.integer(below: 4)])
                        : "")
             for _ in 0..<4 {
@@ -128,7 +128,7 @@ public struct SampleGenerator {
             row.append(maybe(String(random.bernoulli(confident) ? 1 + random.categorical([0.45, 0.55])
                                                                : 3 + random.categorical([0.5, 0.3, 0.2])), missing: 0.02))
             row.append(random.bernoulli(0.06)
-                       ? csvField(["My PA is brilliant, and I choose when she comes.", "Paperwork takes too long, but it is worth it.",
+                       ? csvEscape(["My PA is brilliant, and I choose when she comes.", "Paperwork takes too long, but it is worth it.",
                                    "I can go to the \"gardening club\" again.", "Changing agency was hard."][random.integer(below: 4)])
                        : "")
             lines.append(row.joined(separator: ","))
@@ -173,9 +173,3 @@ public struct SampleGenerator {
 }
 
 func logit(_ p: Double) -> Double { log(p / (1 - p)) }
-
-/// Quotes a CSV field when it holds a comma, quote or newline.
-func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}

@@ -25,14 +25,8 @@ extension Store {
         select.bind(1, responseID)
         var answers: [String: AnswerValue] = [:]
         if try select.step() {
-            for (index, item) in items.enumerated() where !select.isNull(Int32(index)) {
-                let column = Int32(index)
-                switch item.type {
-                case .singleChoice, .integer: answers[item.id] = .integer(Int(select.int(column)))
-                case .number: answers[item.id] = .number(select.double(column))
-                case .text, .date: answers[item.id] = .text(select.text(column) ?? "")
-                case .multipleChoice: answers[item.id] = .codes((select.text(column) ?? "").split(separator: ";").compactMap { Int($0) })
-                }
+            for (index, item) in items.enumerated() {
+                answers[item.id] = select.answer(Int32(index), type: item.type)
             }
         }
         return .draft(answers)

@@ -62,9 +62,3 @@ extension AnswerColumn {
         }
     }
 }
-
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
-func csvEscape(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}

@@ -159,16 +159,7 @@ final class ResponseWriter {
         selectAnswers.bind(1, responseID)
         defer { selectAnswers.reset() }
         guard try selectAnswers.step() else { return Array(repeating: nil, count: items.count) }
-        return items.enumerated().map { index, item in
-            let column = Int32(index + 1)
-            guard !selectAnswers.isNull(column) else { return nil }
-            switch item.type {
-            case .singleChoice, .integer: return .integer(Int(selectAnswers.int(column)))
-            case .number: return .number(selectAnswers.double(column))
-            case .text, .date: return .text(selectAnswers.text(column) ?? "")
-            case .multipleChoice: return .codes((selectAnswers.text(column) ?? "").split(separator: ";").compactMap { Int($0) })
-            }
-        }
+        return items.enumerated().map { index, item in selectAnswers.answer(Int32(index + 1), type: item.type) }
     }
 
     private func respondentID(site: Int64, code: String) throws -> Int64 {

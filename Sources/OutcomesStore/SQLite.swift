@@ -1,4 +1,5 @@
 import CSQLite
+import OutcomesInstruments
 
 /// A failure reported by SQLite or by the store's own checks.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -143,5 +144,16 @@ final class SQLiteStatement {
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         return String(cString: pointer)
+    }
+
+    /// A stored answer, typed as its item is stored (nil for NULL): the inverse of ResponseWriter.bind.
+    func answer(_ column: Int32, type: ItemType) -> AnswerValue? {
+        guard !isNull(column) else { return nil }
+        switch type {
+        case .singleChoice, .integer: return .integer(Int(int(column)))
+        case .number: return .number(double(column))
+        case .text, .date: return .text(text(column) ?? "")
+        case .multipleChoice: return .codes((text(column) ?? "").split(separator: ";").compactMap { Int($0) })
+        }
     }
 }
