@@ -6,6 +6,7 @@ import CGSL
 /// Not thread-safe: give each thread its own source.
 public final class RandomSource {
     private let rng: UnsafeMutablePointer<gsl_rng>
+    var rngPointer: UnsafeMutablePointer<gsl_rng> { rng }
 
     /// A generator seeded with `seed` (GSL treats seed 0 as its default seed 4357).
     public init(seed: UInt64) {
@@ -42,5 +43,13 @@ public final class RandomSource {
             u -= weight
         }
         return weights.count - 1
+    }
+}
+
+extension RandomSource {
+    /// The number of successes in `draws` draws without replacement from an urn of `successes` and
+    /// `failures` (`gsl_ran_hypergeometric`).
+    public func hypergeometric(successes: Int, failures: Int, draws: Int) -> Int {
+        Int(gsl_ran_hypergeometric(rngPointer, UInt32(successes), UInt32(failures), UInt32(draws)))
     }
 }
