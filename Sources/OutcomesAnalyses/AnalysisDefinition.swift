@@ -34,6 +34,44 @@ public struct AnalysisDefinition: Sendable, Equatable {
         /// A controlled evaluation: pilot against control sites, baseline to follow-up, with
         /// balance, adjusted differences robust to clustering by site, effect sizes and costs.
         case pilotVsControl = "pilot_vs_control"
+        /// Per outcome domain: % positive in each level of each subgroup variable, tested with
+        /// chi-square (Fisher's exact test when an expected count is below 5), p adjusted across domains.
+        case subgroupComparison = "subgroup_comparison"
+        /// Per outcome domain: logistic regression of "positive" on process items and covariates
+        /// (odds ratios with intervals), and a summary of which processes go with better outcomes.
+        case processAssociations = "process_associations"
+        /// Per respondent: domains better minus domains worse; its distribution and mean by subgroup.
+        case outcomeIndex = "outcome_index"
+        /// The answers to one choice item (e.g. confidence that needs will be met), overall and by subgroup.
+        case distribution
+    }
+
+    /// A choice item used as a predictor: each answer its own level, or answers grouped into levels.
+    public struct Predictor: Sendable, Equatable {
+        public struct Level: Sendable, Equatable {
+            public var label: String
+            public var codes: [Int]
+            public init(label: String, codes: [Int]) { self.label = label; self.codes = codes }
+        }
+        public var item: String
+        public var label: String?
+        /// Answer codes grouped into levels, in order; nil: every answer that is not a special code
+        /// ("don't know", "not applicable") is a level. Codes in no level count as missing.
+        public var levels: [Level]?
+        /// The level the others are compared with (its label, or its code); nil: the first level.
+        public var reference: String?
+        public init(item: String, label: String? = nil, levels: [Level]? = nil, reference: String? = nil) {
+            self.item = item
+            self.label = label
+            self.levels = levels
+            self.reference = reference
+        }
+    }
+
+    /// The answers summarised together in a distribution (e.g. "Confident": very or fairly confident).
+    public struct TopCategory: Sendable, Equatable {
+        public var label: String
+        public var codes: [Int]
     }
 
     /// A variable to split the table by: an item of the instrument, or a field every response has.
@@ -65,6 +103,12 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var balance: [String] = []
     public var adjustment: Adjustment = .holm
     public var cost: CostSettings?
+    /// For `process_associations`: the process items, and the covariates with any grouping of their answers.
+    public var processes: [Predictor] = []
+    public var covariatePredictors: [Predictor] = []
+    /// For `distribution`: the item, and the answers reported together as one share.
+    public var item: String?
+    public var top: TopCategory?
 
     /// An outcome of a controlled evaluation: a scale score, or a binary event from a choice item.
     public enum Outcome: Sendable, Equatable {
@@ -130,7 +174,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         guard let top = r.mapping(root, "the analysis",
                                   allowed: ["id", "title", "kind", "instrument", "wave", "items", "subgroups", "confidence",
                                             "scale", "baseline_wave", "followup_wave", "outcomes", "covariates",
-                                            "balance", "adjust", "cost"])
+                                            "balance", "adjust", "cost", "processes", "item", "top"])
         else { return nil }
         let id = r.required(top, "id", in: root, "the analysis").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id) {
@@ -193,14 +237,21 @@ public struct AnalysisDefinition: Sendable, Equatable {
             .outcomeTable: ["wave", "items"],
             .scaleChange: ["scale", "baseline_wave", "followup_wave"],
             .pilotVsControl: ["baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost"],
+            .subgroupComparison: ["wave", "items", "adjust"],
+            .processAssociations: ["wave", "items", "processes", "covariates", "adjust"],
+            .outcomeIndex: ["wave", "items"],
+            .distribution: ["wave", "item", "top"],
         ]
         if let kind {
             let specific = keysByKind.values.reduce(Set<String>()) { $0.union($1) }
             for key in specific.subtracting(keysByKind[kind]!).sorted() where top[key] != nil {
                 r.error(at: top[key], "'\(key)' does not apply to a \(kind.rawValue) analysis")
             }
-            let needed: [String] = kind == .scaleChange ? ["scale", "baseline_wave", "followup_wave"]
-                : kind == .pilotVsControl ? ["baseline_wave", "followup_wave", "outcomes"] : []
+            let neededByKind: [Kind: [String]] = [
+                .scaleChange: ["scale", "baseline_wave", "followup_wave"], .pilotVsControl: ["baseline_wave", "followup_wave", "outcomes"],
+                .subgroupComparison: ["subgroups"], .processAssociations: ["processes"], .distribution: ["item"],
+            ]
+            let needed = neededByKind[kind] ?? []
             for key in needed where top[key] == nil { r.error(at: root, "a \(kind.rawValue) analysis needs '\(key)'") }
             if let baselineWave, baselineWave == followupWave {
                 r.error(at: top["followup_wave"], "baseline_wave and followup_wave are both '\(baselineWave)'")
@@ -236,7 +287,39 @@ public struct AnalysisDefinition: Sendable, Equatable {
                 return value
             }
         }
-        let covariates = idList("covariates")
+        var covariatePredictors: [Predictor] = []
+        if let node = top["covariates"], let list = r.sequence(node, "covariates") {
+            for covariateNode in list {
+                guard let predictor = parsePredictor(covariateNode, "covariate", reader: r) else { continue }
+                if predictor.levels != nil || predictor.reference != nil, kind == .pilotVsControl {
+                    r.error(at: covariateNode, "grouped covariates (levels, reference) apply to process_associations; name the item only")
+                }
+                covariatePredictors.append(predictor)
+                lines["covariates:" + predictor.item] = covariateNode.mark?.line
+            }
+        }
+        let covariates = covariatePredictors.map(\.item)
+        var processes: [Predictor] = []
+        if let node = top["processes"], let list = r.sequence(node, "processes") {
+            for processNode in list {
+                guard let predictor = parsePredictor(processNode, "process", reader: r) else { continue }
+                processes.append(predictor)
+                lines["processes:" + predictor.item] = processNode.mark?.line
+            }
+            if list.isEmpty { r.error(at: node, "processes is empty") }
+        }
+        let item = top["item"].flatMap { r.string($0, "item") }
+        lines["item"] = top["item"]?.mark?.line
+        var topCategory: TopCategory?
+        if let node = top["top"], let map = r.mapping(node, "top (e.g. {label: Confident, codes: [1, 2]})", allowed: ["label", "codes"]) {
+            let label = r.required(map, "label", in: node, "top").flatMap { r.string($0, "top label") }
+            let codes = r.required(map, "codes", in: node, "top").flatMap { r.sequence($0, "top codes") }?.compactMap { r.int($0, "code") }
+            if let label, let codes {
+                if codes.isEmpty { r.error(at: node, "top lists no codes") }
+                topCategory = TopCategory(label: label, codes: codes)
+                lines["top"] = node.mark?.line
+            }
+        }
         let balance = idList("balance")
         var adjustment = Adjustment.holm
         if let node = top["adjust"], let text = r.string(node, "adjust") {
@@ -269,8 +352,30 @@ public struct AnalysisDefinition: Sendable, Equatable {
         definition.balance = balance
         definition.adjustment = adjustment
         definition.cost = cost
+        definition.processes = processes
+        definition.covariatePredictors = covariatePredictors
+        definition.item = item
+        definition.top = topCategory
         definition.lines = lines
         return definition
+    }
+
+    /// A predictor: an item id, or `{item, label, levels: {LABEL: [CODES], ...}, reference: LABEL}`.
+    static func parsePredictor(_ node: Node, _ what: String, reader r: YAMLReader) -> Predictor? {
+        if node.scalar != nil { return r.string(node, "\(what) item").map { Predictor(item: $0) } }
+        guard let map = r.mapping(node, "a \(what)", allowed: ["item", "label", "levels", "reference"]),
+              let item = r.required(map, "item", in: node, "a \(what)").flatMap({ r.string($0, "\(what) item") })
+        else { return nil }
+        var predictor = Predictor(item: item, label: map["label"].flatMap { r.string($0, "label") },
+                                  reference: map["reference"].flatMap { r.string($0, "reference") })
+        if let levelsNode = map["levels"], let entries = r.orderedMapping(levelsNode, "levels (LABEL: [CODES])") {
+            predictor.levels = entries.compactMap { entry in
+                let codes = (entry.value.sequence.map(Array.init) ?? [entry.value]).compactMap { r.int($0, "code of level '\(entry.key)'") }
+                return codes.isEmpty ? nil : Predictor.Level(label: entry.key, codes: codes)
+            }
+            if (predictor.levels ?? []).count < 2 { r.error(at: levelsNode, "levels of \(item) should name at least two groups of codes") }
+        }
+        return predictor
     }
 
     /// Checks the names the file uses against the instrument the data were stored with.
@@ -338,8 +443,47 @@ public struct AnalysisDefinition: Sendable, Equatable {
                 if instrument.scale(cost.effect) == nil { fail("cost", "cost effect scale '\(cost.effect)' is not in instrument \(instrument.id)") }
             }
         }
-        if kind == .outcomeTable, items == nil, instrument.outcomeItems.isEmpty {
+        if [.outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex].contains(kind), items == nil, instrument.outcomeItems.isEmpty {
             problems.append(Diagnostic(file: file, message: "instrument \(instrument.id) has no outcome items (items with a domain)"))
+        }
+        for (key, predictors) in [("processes", processes), ("covariates", kind == .processAssociations ? covariatePredictors : [])] {
+            for predictor in predictors {
+                let where_ = "\(key):" + predictor.item
+                guard let item = instrument.item(predictor.item) else {
+                    fail(where_, "\(key) item '\(predictor.item)' is not in instrument \(instrument.id) \(instrument.version)")
+                    continue
+                }
+                guard item.type == .singleChoice, let set = instrument.choiceSet(for: item) else {
+                    if key == "covariates", item.type == .integer || item.type == .number, predictor.levels == nil { continue }
+                    fail(where_, "\(key) item '\(predictor.item)' is \(item.type.rawValue); use a single_choice item\(key == "covariates" ? " (or a number without levels)" : "")")
+                    continue
+                }
+                var seen: Set<Int> = []
+                for level in predictor.levels ?? [] {
+                    for code in level.codes {
+                        if set.choice(code) == nil { fail(where_, "code \(code) (level '\(level.label)') is not in \(predictor.item)'s choice set \(set.id)") }
+                        if !seen.insert(code).inserted { fail(where_, "code \(code) of \(predictor.item) is in two levels") }
+                    }
+                }
+                if let reference = predictor.reference {
+                    let labels = predictor.levels.map { $0.map(\.label) } ?? set.choices.flatMap { [String($0.code), $0.label] }
+                    if !labels.contains(reference) {
+                        let known = predictor.levels.map { $0.map(\.label) } ?? set.choices.map { "\($0.code) \($0.label)" }
+                        fail(where_, "reference '\(reference)' is not a level of \(predictor.item) (levels: \(known.joined(separator: ", ")))")
+                    }
+                }
+            }
+        }
+        if kind == .distribution, let itemID = item {
+            if let found = instrument.item(itemID) {
+                if found.type != .singleChoice {
+                    fail("item", "item '\(itemID)' is \(found.type.rawValue); a distribution needs a single_choice item")
+                } else if let top, let set = instrument.choiceSet(for: found) {
+                    for code in top.codes where set.choice(code) == nil { fail("top", "top code \(code) is not in \(itemID)'s choice set \(set.id)") }
+                }
+            } else {
+                fail("item", "item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
+            }
         }
         for case let .item(itemID, _) in subgroups {
             guard let item = instrument.item(itemID) else {

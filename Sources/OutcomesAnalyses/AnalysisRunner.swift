@@ -6,12 +6,20 @@ public enum AnalysisResult: Sendable {
     case outcomeTable(OutcomeTableResult)
     case scaleChange(ScaleChangeResult)
     case pilotVsControl(PilotVsControlResult)
+    case subgroupComparison(SubgroupComparisonResult)
+    case processAssociations(ProcessAssociationsResult)
+    case outcomeIndex(OutcomeIndexResult)
+    case distribution(DistributionResult)
 
     public var definition: AnalysisDefinition {
         switch self {
         case let .outcomeTable(result): return result.definition
         case let .scaleChange(result): return result.definition
         case let .pilotVsControl(result): return result.definition
+        case let .subgroupComparison(result): return result.definition
+        case let .processAssociations(result): return result.definition
+        case let .outcomeIndex(result): return result.definition
+        case let .distribution(result): return result.definition
         }
     }
 }
@@ -24,14 +32,25 @@ public enum AnalysisRunner {
         }
         try definition.validate(against: instrument)
         switch definition.kind {
-        case .outcomeTable:
+        case .outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution:
+            // One wave of a cross-sectional survey: read the items the analysis names, once.
             let wave = try resolveWave(definition, store: store)
-            var needed = definition.items ?? instrument.outcomeItems.map(\.id)
-            for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
+            var needed = definition.kind == .distribution ? [] : (definition.items ?? instrument.outcomeItems.map(\.id))
+            var extra = definition.subgroups.compactMap { subgroup -> String? in
+                if case let .item(id, _) = subgroup { return id } else { return nil }
+            }
+            extra += (definition.processes + definition.covariatePredictors).map(\.item) + [definition.item].compactMap { $0 }
+            for id in extra where !needed.contains(id) { needed.append(id) }
             let frame = try store.responses(instrument: definition.instrument, wave: wave, items: needed)
             var resolved = definition
             resolved.wave = wave
-            return .outcomeTable(try OutcomeTable.compute(resolved, frame: frame))
+            switch definition.kind {
+            case .subgroupComparison: return .subgroupComparison(try SubgroupComparison.compute(resolved, frame: frame))
+            case .processAssociations: return .processAssociations(try ProcessAssociations.compute(resolved, frame: frame))
+            case .outcomeIndex: return .outcomeIndex(try OutcomeIndex.compute(resolved, frame: frame))
+            case .distribution: return .distribution(try Distribution.compute(resolved, frame: frame))
+            default: return .outcomeTable(try OutcomeTable.compute(resolved, frame: frame))
+            }
         case .scaleChange, .pilotVsControl:
             // Both waves must hold responses: otherwise there is no change to measure.
             let waves = try store.waveNames(instrument: definition.instrument)

@@ -69,69 +69,18 @@ public enum OutcomeTable {
     public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> OutcomeTableResult {
         let instrument = frame.instrument
         try definition.validate(against: instrument)
-        let items = try (definition.items ?? instrument.outcomeItems.map(\.id)).map { id -> Item in
-            guard let item = instrument.item(id) else { throw StoreError("item \(id) missing") }
-            return item
-        }
-
-        // Each row's group per subgroup variable, as small integer codes, so one pass fills every table.
-        struct Variable { var label: String; var levels: [String]; var codes: [Int32] }
-        var variables: [Variable] = [Variable(label: "", levels: ["All respondents"], codes: Array(repeating: 0, count: frame.count))]
-        for subgroup in definition.subgroups {
-            switch subgroup {
-            case let .item(id, label):
-                let item = instrument.item(id)!
-                let set = instrument.choiceSet(for: item)
-                let choices = set?.choices ?? []
-                let index = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, Int32($0)) })
-                let answers = frame.column(id)?.integers ?? Array(repeating: nil, count: frame.count)
-                let notStated = Int32(choices.count)
-                let codes = answers.map { code in code.flatMap { index[$0] } ?? notStated }
-                variables.append(Variable(label: label ?? humanized(item.id), levels: choices.map(\.label) + ["Not stated"], codes: codes))
-            case let .field(field, label):
-                let factor: Factor
-                switch field {
-                case .site: factor = frame.sites
-                case .arm: factor = frame.arms
-                case .wave: factor = frame.waves
-                }
-                // Sites and waves in a stable, readable order, whatever order they were stored in.
-                let order = field == .arm ? factor.levels.sorted { ($0 == "pilot" ? 0 : 1) < ($1 == "pilot" ? 0 : 1) } : factor.levels.sorted()
-                let remap = factor.levels.map { level in Int32(order.firstIndex(of: level)!) }
-                let none = Int32(order.count)
-                let codes = factor.codes.map { $0 < 0 ? none : remap[Int($0)] }
-                let missingLabel = field == .arm ? "No arm" : "Not recorded"
-                variables.append(Variable(label: label ?? field.rawValue.capitalized, levels: order + [missingLabel], codes: codes))
-            }
-        }
-
-        // Category of every code of each item's choice set: 0 positive, 1 neutral, 2 negative, 3 n/a, 4 don't know.
-        enum Category: Int { case positive, neutral, negative, notApplicable, dontKnow }
-        var lookups: [[Int: Category]] = []
-        for item in items {
-            var lookup: [Int: Category] = [:]
-            for choice in instrument.choiceSet(for: item)?.choices ?? [] {
-                switch (choice.valence, choice.special) {
-                case (.positive?, _): lookup[choice.code] = .positive
-                case (.neutral?, _): lookup[choice.code] = .neutral
-                case (.negative?, _): lookup[choice.code] = .negative
-                case (nil, .notApplicable?): lookup[choice.code] = .notApplicable
-                case (nil, _): lookup[choice.code] = .dontKnow
-                }
-            }
-            lookups.append(lookup)
-        }
+        let items = try definition.outcomeItems(of: instrument)
+        let variables = [GroupingVariable.everyone(frame.count)] + definition.subgroups.map { GroupingVariable($0, frame: frame) }
 
         // counts[variable][level][item]
         var counts = variables.map { variable in
             Array(repeating: Array(repeating: OutcomeCounts(), count: items.count), count: variable.levels.count)
         }
-        var groupSizes = variables.map { Array(repeating: 0, count: $0.levels.count) }
+        let groupSizes = variables.map(\.sizes)
         for (itemIndex, item) in items.enumerated() {
-            let answers = frame.column(item.id)?.integers ?? Array(repeating: nil, count: frame.count)
-            let lookup = lookups[itemIndex]
+            let categories = OutcomeCategory.column(item, frame: frame)
             for row in 0..<frame.count {
-                let category = answers[row].flatMap { lookup[$0] }
+                let category = categories[row]
                 for v in variables.indices {
                     let level = Int(variables[v].codes[row])
                     switch category {
@@ -145,7 +94,6 @@ public enum OutcomeTable {
                 }
             }
         }
-        for v in variables.indices { for row in 0..<frame.count { groupSizes[v][Int(variables[v].codes[row])] += 1 } }
 
         var groups: [OutcomeGroup] = []
         for (v, variable) in variables.enumerated() {
@@ -176,10 +124,4 @@ public enum OutcomeTable {
             neutralLabels: scale.filter { $0.valence == .neutral }.map(\.label),
             negativeLabels: scale.filter { $0.valence == .negative }.map(\.label))
     }
-}
-
-/// "budget_management" -> "Budget management": a readable default label for a variable.
-func humanized(_ id: String) -> String {
-    let words = id.replacingOccurrences(of: "_", with: " ")
-    return words.prefix(1).uppercased() + words.dropFirst()
 }

@@ -10,9 +10,11 @@ struct AnalyseCommand: ParsableCommand {
         commandName: "analyse",
         abstract: "Run analysis files on the stored responses and write evaluation tables.",
         discussion: """
-        Each analysis file (YAML, under analyses/) names an instrument, the outcome items to report and
-        the subgroups to split by. For each, the tables are written to the output folder as
-        <analysis id>.csv (one long table), .md (for people) and .json (for other tools).
+        Each analysis file (YAML, under analyses/) names an instrument, what to compute (its kind) and
+        the subgroups to split by. Kinds: outcome_table, subgroup_comparison, process_associations,
+        outcome_index, distribution (one survey wave); scale_change and pilot_vs_control (baseline to
+        follow-up). For each, the tables are written to the output folder as <analysis id>.csv (the
+        main long table, plus <id>-<part>.csv for the others), .md (for people) and .json (for tools).
 
         Example: outcomes analyse analyses/*.yaml --out out/tables
         """,
@@ -66,6 +68,16 @@ struct AnalyseCommand: ParsableCommand {
         case let .pilotVsControl(evaluation):
             let a = evaluation.attrition
             return "\(a.baselinePilot) pilot and \(a.baselineControl) control respondents at baseline, \(evaluation.overall.comparisons.count) outcomes"
+        case let .subgroupComparison(comparison):
+            let tests = comparison.variables.flatMap(\.domains).compactMap(\.test)
+            return "\(comparison.responses) responses, \(comparison.variables.count) subgroup variables, \(tests.count) tests (\(tests.filter { $0.method == .fisher }.count) Fisher's exact)"
+        case let .processAssociations(associations):
+            let fitted = associations.domains.filter { $0.notComputed == nil }.count
+            return "\(associations.responses) responses, \(fitted) of \(associations.domains.count) domain models fitted, \(associations.contrasts.count) process contrasts"
+        case let .outcomeIndex(index):
+            return "\(index.responses) responses, \(index.overall.scored) with an index over \(index.domains.count) domains"
+        case let .distribution(distribution):
+            return "\(distribution.responses) responses, \(distribution.overall.n) answering \(distribution.item.id)"
         }
     }
 }

@@ -111,6 +111,17 @@ public enum TableFormat {
         total > 0 ? Double(count) / Double(total) * 100 : .nan
     }
 
+    /// 100000 -> "100,000" (the same in every locale).
+    public static func thousands(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var out = value < 0 ? "-" : ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return out
+    }
+
     static func format(_ value: Double, _ decimals: Int) -> String {
         let text = String(format: "%.\(decimals)f", value)
         return text == "-" + String(format: "%.\(decimals)f", 0.0) ? String(format: "%.\(decimals)f", 0.0) : text

@@ -42,6 +42,26 @@ public enum ReportWriter {
                                                                            first: "lost", second: "followed_up"))]
             if let cost = evaluation.cost { tables.append(("-cost", PilotVsControlLayout.costTable(cost))) }
             return tables
+        case let .subgroupComparison(comparison):
+            return [("", SubgroupComparisonLayout.levelsTable(comparison)), ("-tests", SubgroupComparisonLayout.testsTable(comparison))]
+        case let .processAssociations(associations):
+            return [("", ProcessAssociationsLayout.estimatesTable(associations)), ("-summary", ProcessAssociationsLayout.summaryTable(associations))]
+        case let .outcomeIndex(index):
+            return [("", OutcomeIndexLayout.groupsTable(index)), ("-distribution", OutcomeIndexLayout.distributionTable(index))]
+        case let .distribution(distribution):
+            return [("", DistributionLayout.longTable(distribution)), ("-tests", DistributionLayout.testsTable(distribution))]
+        }
+    }
+
+    /// The tables for people of a single-wave survey analysis, nil for the others.
+    static func surveyTables(_ result: AnalysisResult) -> (survey: any SurveyAnalysisResult, tables: [ReportTable])? {
+        switch result {
+        case let .outcomeTable(table): return (table, OutcomeTableLayout.humanTables(table))
+        case let .subgroupComparison(comparison): return (comparison, SubgroupComparisonLayout.humanTables(comparison))
+        case let .processAssociations(associations): return (associations, ProcessAssociationsLayout.humanTables(associations))
+        case let .outcomeIndex(index): return (index, OutcomeIndexLayout.humanTables(index))
+        case let .distribution(distribution): return (distribution, DistributionLayout.humanTables(distribution))
+        case .scaleChange, .pilotVsControl: return nil
         }
     }
 
@@ -52,12 +72,15 @@ public enum ReportWriter {
 
     /// A Markdown document: title, what data it covers, then the tables.
     public static func markdown(_ result: AnalysisResult) -> String {
-        switch result {
-        case let .outcomeTable(table):
-            var out = "# \(table.definition.title)\n\n"
-            out += dataLine(table) + "\n\n"
-            for human in OutcomeTableLayout.humanTables(table) { out += TableFormat.markdown(human) + "\n" }
+        if let (survey, tables) = surveyTables(result) {
+            var out = "# \(result.definition.title)\n\n"
+            out += dataLine(survey) + "\n\n"
+            for human in tables { out += TableFormat.markdown(human) + "\n" }
             return out
+        }
+        switch result {
+        case .outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution:
+            return ""
         case let .scaleChange(change):
             var out = "# \(change.definition.title)\n\n"
             out += "Instrument: \(change.instrumentTitle) (`\(change.instrumentID)` \(change.instrumentVersion)), "
@@ -78,7 +101,8 @@ public enum ReportWriter {
         let definition = result.definition
         let data: [String: Any]
         switch result {
-        case let .outcomeTable(table):
+        case .outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution:
+            let table = surveyTables(result)!.survey
             data = ["instrument": table.instrumentID, "instrument_version": table.instrumentVersion,
                     "wave": table.wave as Any? ?? NSNull(), "responses": table.responses, "sites": table.sites]
         case let .scaleChange(change):
@@ -108,10 +132,26 @@ public enum ReportWriter {
         return String(decoding: encoded, as: UTF8.self) + "\n"
     }
 
-    static func dataLine(_ table: OutcomeTableResult) -> String {
+    static func dataLine(_ table: any SurveyAnalysisResult) -> String {
         let sites = table.sites.count == 1 ? "1 site" : "\(table.sites.count) sites"
         let wave = table.wave.map { ", wave \($0)" } ?? ""
         return "Instrument: \(table.instrumentTitle) (`\(table.instrumentID)` \(table.instrumentVersion))\(wave). "
             + "Responses: \(table.responses) from \(sites) (\(table.sites.joined(separator: ", ")))."
     }
 }
+
+/// What every single-wave survey analysis says about its data.
+public protocol SurveyAnalysisResult: Sendable {
+    var instrumentID: String { get }
+    var instrumentVersion: String { get }
+    var instrumentTitle: String { get }
+    var wave: String? { get }
+    var responses: Int { get }
+    var sites: [String] { get }
+}
+
+extension OutcomeTableResult: SurveyAnalysisResult {}
+extension SubgroupComparisonResult: SurveyAnalysisResult {}
+extension ProcessAssociationsResult: SurveyAnalysisResult {}
+extension OutcomeIndexResult: SurveyAnalysisResult {}
+extension DistributionResult: SurveyAnalysisResult {}

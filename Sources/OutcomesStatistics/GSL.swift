@@ -16,6 +16,14 @@ public enum StatisticsError: Error, Equatable, CustomStringConvertible {
         case let .invalidArgument(message): return "invalid argument: \(message)"
         }
     }
+
+    /// The reason alone, for a table's "not computed (...)" note.
+    public var reason: String {
+        switch self {
+        case .gsl: return description
+        case let .insufficientData(message), let .invalidArgument(message): return message
+        }
+    }
 }
 
 /// The one place that configures GSL for use from Swift.

@@ -125,6 +125,7 @@ extension Contingency {
         return IndependenceTest(method: .fisher, statistic: nil, df: nil, pValue: fisher.pValue, smallestExpected: smallest,
                                 monteCarloTables: fisher.monteCarloTables,
                                 reason: "an expected count was below 5 (smallest \(smallText))"
-                                    + (fisher.monteCarloTables.map { "; too many tables to enumerate, p from \($0) random tables" } ?? ""))
+                                    + (fisher.monteCarloTables == nil ? "" : "; too many tables to enumerate, so p is a Monte Carlo estimate"))
     }
 }
+

@@ -5,25 +5,9 @@ import OutcomesInstruments
 import OutcomesReports
 import OutcomesStore
 
-/// The path of a test fixture (copied into the test bundle).
-func fixture(_ name: String) -> String {
-    Bundle.module.bundleURL.appendingPathComponent("Fixtures/\(name)").path
-}
-
 /// The small survey imported into a fresh store.
-final class SmallSurveyStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-analyses-\(UUID().uuidString)")
-    let store: Store
-
-    init() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory.appendingPathComponent("t.sqlite").path)
-        let yaml = try String(contentsOfFile: fixture("small-survey.yaml"), encoding: .utf8)
-        let instrument = try InstrumentParser.parse(yaml, file: "small-survey.yaml")
-        _ = try store.importCSV(file: fixture("small-survey.csv"), instrument: instrument, definition: yaml)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
+final class SmallSurveyStore: FixtureStore {
+    init() throws { try super.init(instrument: "small-survey.yaml", csv: "small-survey.csv") }
 
     func outcomeTable() throws -> OutcomeTableResult {
         let definition = try AnalysisDefinition.load(file: fixture("small-survey.analysis.yaml"))
@@ -113,7 +97,7 @@ func close(_ actual: Double, _ expected: Any?) -> Bool {
     }
 
     @Test func badFilesNameLineAndField() {
-        #expect(problems("id: x\nkind: table\ninstrument: s\n") == ["a.yaml:2: unknown analysis kind 'table' (expected one of: outcome_table, scale_change, pilot_vs_control)"])
+        #expect(problems("id: x\nkind: table\ninstrument: s\n") == ["a.yaml:2: unknown analysis kind 'table' (expected one of: outcome_table, scale_change, pilot_vs_control, subgroup_comparison, process_associations, outcome_index, distribution)"])
         #expect(problems("id: x\nkind: outcome_table\n") == ["a.yaml:1: the analysis is missing 'instrument'"])
         #expect(problems("id: x\nkind: outcome_table\ninstrument: s\nsubgroups:\n  - {field: region}\n") == [
             "a.yaml:5: unknown field 'region' (expected site, arm or wave; use 'item:' for an item)"])

@@ -33,22 +33,8 @@ import OutcomesStore
 }
 
 /// The small hand-made evaluation imported into a fresh store.
-final class SmallEvaluationStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-small-pvc-\(UUID().uuidString)")
-    let store: Store
-    let instrument: Instrument
-    let yaml: String
-
-    init(csv: String? = nil) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory.appendingPathComponent("t.sqlite").path)
-        yaml = try String(contentsOfFile: fixture("quality-of-life.yaml"), encoding: .utf8)
-        instrument = try InstrumentParser.parse(yaml, file: "quality-of-life.yaml")
-        let text = try csv ?? String(contentsOfFile: fixture("small-pvc.csv"), encoding: .utf8)
-        _ = try store.importCSV(data: Data(text.utf8), file: "small-pvc.csv", instrument: instrument, definition: yaml)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
+final class SmallEvaluationStore: FixtureStore {
+    init(csv: String? = nil) throws { try super.init(instrument: "quality-of-life.yaml", csv: "small-pvc.csv", csvText: csv) }
 
     func result(_ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> PilotVsControlResult {
         var definition = try AnalysisDefinition.load(file: fixture("small-pvc.analysis.yaml"))

@@ -6,19 +6,8 @@ import OutcomesReports
 import OutcomesStore
 
 /// The small activation data set imported into a fresh store (with the shipped instrument's copy).
-final class SmallActivationStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-activation-\(UUID().uuidString)")
-    let store: Store
-
-    init() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try Store(path: directory.appendingPathComponent("t.sqlite").path)
-        let yaml = try String(contentsOfFile: fixture("activation.yaml"), encoding: .utf8)
-        let instrument = try InstrumentParser.parse(yaml, file: "activation.yaml")
-        _ = try store.importCSV(file: fixture("small-activation.csv"), instrument: instrument, definition: yaml)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
+final class SmallActivationStore: FixtureStore {
+    init() throws { try super.init(instrument: "activation.yaml", csv: "small-activation.csv") }
 
     func result() throws -> ScaleChangeResult {
         let definition = try AnalysisDefinition.load(file: fixture("small-activation.analysis.yaml"))

@@ -1,0 +1,102 @@
+import OutcomesInstruments
+import OutcomesStatistics
+import OutcomesStore
+
+/// The answers to one choice item in one group.
+public struct DistributionGroup: Sendable, Equatable {
+    public var variable: String?
+    public var level: String?
+    public var responses: Int
+    /// Per answer on the scale (special answers such as "don't know" excluded): share with interval.
+    public var answers: [ProportionEstimate]
+    /// The share giving one of the `top` answers, if the analysis names them.
+    public var top: ProportionEstimate?
+    /// Special answers ("don't know", "not applicable") and no answer: excluded from the shares.
+    public var special: Int
+    public var missing: Int
+    /// Those answering on the scale: the denominator.
+    public var n: Int { answers.first?.n ?? 0 }
+}
+
+/// The groups of one subgroup variable, with a test that the `top` share is the same in each.
+public struct DistributionVariable: Sendable, Equatable {
+    public var label: String
+    public var groups: [DistributionGroup]
+    /// Levels shown but left out of the test ("Not stated", "Don't know").
+    public var untested: [String]
+    public var test: IndependenceTest?
+    public var notTested: String?
+}
+
+public struct DistributionResult: Sendable {
+    public var definition: AnalysisDefinition
+    public var instrumentID: String
+    public var instrumentVersion: String
+    public var instrumentTitle: String
+    public var wave: String?
+    public var responses: Int
+    public var sites: [String]
+    public var item: Item
+    /// The answers on the scale, in the instrument's order.
+    public var choices: [Choice]
+    public var overall: DistributionGroup
+    public var variables: [DistributionVariable]
+}
+
+public enum Distribution {
+    public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> DistributionResult {
+        let instrument = frame.instrument
+        try definition.validate(against: instrument)
+        guard let itemID = definition.item, let item = instrument.item(itemID), let set = instrument.choiceSet(for: item) else {
+            throw StoreError("a distribution needs a single_choice item")
+        }
+        let choices = set.choices.filter { $0.special == nil }
+        let position = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, $0) })
+        let special = Set(set.choices.filter { $0.special != nil }.map(\.code))
+        let topCodes = Set(definition.top?.codes ?? [])
+        let answers = frame.column(itemID)?.integers ?? Array(repeating: nil, count: frame.count)
+
+        func group(_ rows: [Int], variable: String?, level: String?) throws -> DistributionGroup {
+            var counts = Array(repeating: 0, count: choices.count), specialCount = 0, missing = 0, top = 0
+            for row in rows {
+                guard let answer = answers[row] else { missing += 1; continue }
+                if special.contains(answer) { specialCount += 1; continue }
+                guard let at = position[answer] else { missing += 1; continue }
+                counts[at] += 1
+                if topCodes.contains(answer) { top += 1 }
+            }
+            let n = counts.reduce(0, +)
+            return DistributionGroup(
+                variable: variable, level: level, responses: rows.count,
+                answers: try counts.map { try Proportions.wilson(count: $0, n: n, confidence: definition.confidence) },
+                top: try definition.top.map { _ in try Proportions.wilson(count: top, n: n, confidence: definition.confidence) },
+                special: specialCount, missing: missing)
+        }
+        let overall = try group(Array(0..<frame.count), variable: nil, level: nil)
+        var variables: [DistributionVariable] = []
+        for subgroup in definition.subgroups {
+            let variable = GroupingVariable(subgroup, frame: frame)
+            var rowsByLevel = Array(repeating: [Int](), count: variable.levels.count)
+            for (row, code) in variable.codes.enumerated() { rowsByLevel[Int(code)].append(row) }
+            var groups: [DistributionGroup] = [], table: [[Int]] = [], untested: [String] = []
+            for (level, rows) in rowsByLevel.enumerated() where !(level == variable.levels.count - 1 && rows.isEmpty) {
+                let g = try group(rows, variable: variable.label, level: variable.levels[level])
+                groups.append(g)
+                if variable.untested.contains(level) { untested.append(variable.levels[level]) } else if let top = g.top {
+                    table.append([top.count, top.n - top.count])
+                }
+            }
+            var test: IndependenceTest?, notTested: String?
+            if definition.top == nil {
+                notTested = "name 'top' answers in the analysis file to test the difference between groups"
+            } else {
+                do { test = try Contingency.independence(groups: table) } catch let error as StatisticsError { notTested = error.reason }
+            }
+            variables.append(DistributionVariable(label: variable.label, groups: groups, untested: untested, test: test, notTested: notTested))
+        }
+        return DistributionResult(
+            definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+            instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
+            item: item, choices: choices, overall: overall, variables: variables)
+    }
+}

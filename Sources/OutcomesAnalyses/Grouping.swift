@@ -1,0 +1,94 @@
+import OutcomesInstruments
+import OutcomesStore
+
+/// Where an answer to an outcome item falls: the three shares of the outcome table, or outside them.
+enum OutcomeCategory: Int {
+    case positive, neutral, negative, notApplicable, dontKnow
+
+    /// Each row's category for one outcome item (nil: no answer).
+    static func column(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
+        var lookup: [Int: OutcomeCategory] = [:]
+        for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] {
+            switch (choice.valence, choice.special) {
+            case (.positive?, _): lookup[choice.code] = .positive
+            case (.neutral?, _): lookup[choice.code] = .neutral
+            case (.negative?, _): lookup[choice.code] = .negative
+            case (nil, .notApplicable?): lookup[choice.code] = .notApplicable
+            case (nil, _): lookup[choice.code] = .dontKnow
+            }
+        }
+        let answers = frame.column(item.id)?.integers ?? Array(repeating: nil, count: frame.count)
+        return answers.map { $0.flatMap { lookup[$0] } }
+    }
+}
+
+/// A subgroup variable coded per row: levels in a readable order, the last one for rows with no value.
+struct GroupingVariable {
+    var label: String
+    var levels: [String]
+    var codes: [Int32]
+    /// Levels shown but left out of tests: "not stated" and answers such as "don't know".
+    var untested: Set<Int>
+
+    static func everyone(_ count: Int) -> GroupingVariable {
+        GroupingVariable(label: "", levels: ["All respondents"], codes: Array(repeating: 0, count: count), untested: [])
+    }
+
+    init(label: String, levels: [String], codes: [Int32], untested: Set<Int>) {
+        self.label = label
+        self.levels = levels
+        self.codes = codes
+        self.untested = untested
+    }
+
+    init(_ subgroup: AnalysisDefinition.Subgroup, frame: ResponseFrame) {
+        let instrument = frame.instrument
+        switch subgroup {
+        case let .item(id, label):
+            let item = instrument.item(id)!
+            let choices = instrument.choiceSet(for: item)?.choices ?? []
+            let index = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, Int32($0)) })
+            let answers = frame.column(id)?.integers ?? Array(repeating: nil, count: frame.count)
+            let notStated = Int32(choices.count)
+            self.init(label: label ?? humanized(item.id), levels: choices.map(\.label) + ["Not stated"],
+                      codes: answers.map { code in code.flatMap { index[$0] } ?? notStated },
+                      untested: Set(choices.indices.filter { choices[$0].special != nil } + [choices.count]))
+        case let .field(field, label):
+            let factor: Factor
+            switch field {
+            case .site: factor = frame.sites
+            case .arm: factor = frame.arms
+            case .wave: factor = frame.waves
+            }
+            // Sites and waves in a stable, readable order, whatever order they were stored in.
+            let order = field == .arm ? factor.levels.sorted { ($0 == "pilot" ? 0 : 1) < ($1 == "pilot" ? 0 : 1) } : factor.levels.sorted()
+            let remap = factor.levels.map { level in Int32(order.firstIndex(of: level)!) }
+            let none = Int32(order.count)
+            self.init(label: label ?? field.rawValue.capitalized, levels: order + [field == .arm ? "No arm" : "Not recorded"],
+                      codes: factor.codes.map { $0 < 0 ? none : remap[Int($0)] }, untested: [order.count])
+        }
+    }
+
+    /// Rows per level.
+    var sizes: [Int] {
+        var sizes = Array(repeating: 0, count: levels.count)
+        for code in codes { sizes[Int(code)] += 1 }
+        return sizes
+    }
+}
+
+extension AnalysisDefinition {
+    /// The outcome items the analysis reports: those named, or every outcome item of the instrument.
+    func outcomeItems(of instrument: Instrument) throws -> [Item] {
+        try (items ?? instrument.outcomeItems.map(\.id)).map { id in
+            guard let item = instrument.item(id) else { throw StoreError("item \(id) missing") }
+            return item
+        }
+    }
+}
+
+/// "budget_management" -> "Budget management": a readable default label for a variable.
+func humanized(_ id: String) -> String {
+    let words = id.replacingOccurrences(of: "_", with: " ")
+    return words.prefix(1).uppercased() + words.dropFirst()
+}

@@ -1,0 +1,243 @@
+import Foundation
+import OutcomesInstruments
+import OutcomesStatistics
+import OutcomesStore
+
+/// One level of a process item against its reference level (e.g. views taken into account "Fully"
+/// against "Not at all").
+public struct ProcessContrast: Sendable, Equatable {
+    public var item: String
+    public var variable: String
+    public var level: String
+    public var reference: String
+    /// "Views taken into account: Fully vs Not at all".
+    public var label: String { "\(variable): \(level) vs \(reference)" }
+}
+
+/// An odds ratio of a positive outcome for one contrast in one domain's model.
+public struct AssociationEstimate: Sendable, Equatable {
+    public var oddsRatio: Double
+    public var lower: Double
+    public var upper: Double
+    public var pValue: Double
+    /// Adjusted across the domains, for this contrast.
+    public var adjustedP: Double?
+    /// Respondents in the contrast's level and in its reference level, in the model.
+    public var nLevel: Int
+    public var nReference: Int
+}
+
+/// One outcome domain's logistic regression of "positive" on the process items and covariates.
+public struct DomainModel: Sendable, Equatable {
+    public var item: String
+    public var domain: Domain
+    /// Respondents in the model, and those of them reporting a positive impact.
+    public var n: Int
+    public var positive: Int
+    /// Left out: outcome not applicable or don't know; outcome missing; a process or covariate missing.
+    public var notApplicable: Int
+    public var outcomeMissing: Int
+    public var predictorMissing: Int
+    /// One per contrast, in the order of `ProcessAssociationsResult.contrasts` (nil: not estimated).
+    public var estimates: [AssociationEstimate?]
+    /// Why the model could not be fitted (separation, one outcome category, ...), if it could not.
+    public var notComputed: String?
+    public var notes: [String]
+}
+
+/// How one contrast fared across the domains.
+public struct ContrastSummary: Sendable, Equatable {
+    public var contrast: ProcessContrast
+    /// Domains where the odds ratio is above / below 1 with adjusted p below 0.05, neither, or not estimated.
+    public var better: [String]
+    public var worse: [String]
+    public var unclear: Int
+    public var notEstimated: Int
+    public var lowestOddsRatio: Double?
+    public var highestOddsRatio: Double?
+}
+
+public struct ProcessAssociationsResult: Sendable {
+    public var definition: AnalysisDefinition
+    public var instrumentID: String
+    public var instrumentVersion: String
+    public var instrumentTitle: String
+    public var wave: String?
+    public var responses: Int
+    public var sites: [String]
+    public var positiveLabels: [String]
+    public var contrasts: [ProcessContrast]
+    /// Covariates adjusted for (their labels).
+    public var covariates: [String]
+    public var domains: [DomainModel]
+    public var summaries: [ContrastSummary]
+}
+
+public enum ProcessAssociations {
+    /// The significance level of the summary table (on p-values adjusted across domains).
+    public static let alpha = 0.05
+
+    /// A predictor's answers coded per row as a level index (nil: missing or in no level).
+    struct CodedPredictor {
+        var item: String
+        var label: String
+        var levels: [String]
+        var reference: Int
+        var codes: [Int?]
+        /// Set for a numeric covariate (used as it is, not as levels).
+        var numbers: [Double?]?
+
+        init(_ predictor: AnalysisDefinition.Predictor, frame: ResponseFrame) {
+            let instrument = frame.instrument
+            let item = instrument.item(predictor.item)!
+            self.item = item.id
+            label = predictor.label ?? humanized(item.id)
+            guard item.type == .singleChoice, let set = instrument.choiceSet(for: item) else {
+                levels = []
+                reference = 0
+                codes = []
+                numbers = frame.column(item.id)?.numbers ?? Array(repeating: nil, count: frame.count)
+                return
+            }
+            let groups = predictor.levels ?? set.choices.filter { $0.special == nil }.map { .init(label: $0.label, codes: [$0.code]) }
+            levels = groups.map(\.label)
+            var levelOfCode: [Int: Int] = [:]
+            for (index, group) in groups.enumerated() { for code in group.codes { levelOfCode[code] = index } }
+            reference = predictor.reference.flatMap { reference in
+                groups.firstIndex { $0.label == reference || (predictor.levels == nil && $0.codes == [Int(reference) ?? -1]) }
+            } ?? 0
+            let answers = frame.column(item.id)?.integers ?? Array(repeating: nil, count: frame.count)
+            codes = answers.map { $0.flatMap { levelOfCode[$0] } }
+            numbers = nil
+        }
+
+        func isMissing(_ row: Int) -> Bool { numbers.map { $0[row] == nil } ?? (codes[row] == nil) }
+    }
+
+    public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> ProcessAssociationsResult {
+        let instrument = frame.instrument
+        try definition.validate(against: instrument)
+        let items = try definition.outcomeItems(of: instrument)
+        let processes = definition.processes.map { CodedPredictor($0, frame: frame) }
+        let covariates = definition.covariatePredictors.map { CodedPredictor($0, frame: frame) }
+        var contrasts: [ProcessContrast] = []
+        for process in processes {
+            for level in process.levels.indices where level != process.reference {
+                contrasts.append(ProcessContrast(item: process.item, variable: process.label, level: process.levels[level],
+                                                 reference: process.levels[process.reference]))
+            }
+        }
+        let predictorsComplete = (0..<frame.count).map { row in !(processes + covariates).contains { $0.isMissing(row) } }
+
+        var domains: [DomainModel] = []
+        for item in items {
+            let categories = OutcomeCategory.column(item, frame: frame)
+            var model = DomainModel(item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
+                                    n: 0, positive: 0, notApplicable: 0, outcomeMissing: 0, predictorMissing: 0,
+                                    estimates: Array(repeating: nil, count: contrasts.count), notComputed: nil, notes: [])
+            var rows: [Int] = []
+            for (row, category) in categories.enumerated() {
+                switch category {
+                case .notApplicable?, .dontKnow?: model.notApplicable += 1
+                case nil: model.outcomeMissing += 1
+                default: if predictorsComplete[row] { rows.append(row) } else { model.predictorMissing += 1 }
+                }
+            }
+            let y = rows.map { categories[$0] == .positive ? 1.0 : 0.0 }
+            model.n = rows.count
+            model.positive = Int(y.reduce(0, +))
+
+            // Indicator columns of every level present, but the reference; covariates likewise.
+            var columns: [[Double]] = [], names: [String] = []
+            var contrastColumn: [Int: String] = [:]
+            var contrastIndex = 0
+            for process in processes {
+                let counts = process.levels.indices.map { level in rows.filter { process.codes[$0] == level }.count }
+                let present = counts.indices.filter { counts[$0] > 0 }
+                if counts[process.reference] == 0 || present.count < 2 {
+                    model.notes.append(present.count < 2
+                        ? "\(process.label): everyone in the model gave the same answer (\(present.first.map { process.levels[$0] } ?? "none")), so it is not estimated"
+                        : "\(process.label): no one in the model is in the reference level '\(process.levels[process.reference])', so it is not estimated")
+                    contrastIndex += process.levels.count - 1
+                    continue
+                }
+                for level in process.levels.indices where level != process.reference {
+                    if counts[level] > 0 {
+                        let name = "\(process.item)=\(process.levels[level])"
+                        columns.append(rows.map { process.codes[$0] == level ? 1 : 0 })
+                        names.append(name)
+                        contrastColumn[contrastIndex] = name
+                    } else {
+                        model.notes.append("\(process.label): no one in the model answered '\(process.levels[level])'")
+                    }
+                    contrastIndex += 1
+                }
+            }
+            var constant: [String] = []
+            for covariate in covariates {
+                if let numbers = covariate.numbers {
+                    let values = rows.map { numbers[$0]! }
+                    if Set(values).count > 1 { columns.append(values); names.append(covariate.item) } else { constant.append(covariate.label) }
+                    continue
+                }
+                let present = covariate.levels.indices.filter { level in rows.contains { covariate.codes[$0] == level } }
+                if present.count < 2 { constant.append(covariate.label); continue }
+                let reference = present.contains(covariate.reference) ? covariate.reference : present[0]
+                for level in present where level != reference {
+                    columns.append(rows.map { covariate.codes[$0] == level ? 1 : 0 })
+                    names.append("\(covariate.item)=\(covariate.levels[level])")
+                }
+            }
+            if !constant.isEmpty { model.notes.append("left out as they do not vary here: \(constant.joined(separator: ", "))") }
+
+            if contrastColumn.isEmpty {
+                model.notComputed = "no process item varies among the \(rows.count) respondents in the model"
+            } else {
+                do {
+                    let fit = try Regression.logistic(y: y, predictors: columns, names: names, confidence: definition.confidence)
+                    for (index, name) in contrastColumn {
+                        guard let coefficient = fit.coefficient(name) else { continue }
+                        let contrast = contrasts[index]
+                        let process = processes.first { $0.item == contrast.item }!
+                        let level = process.levels.firstIndex(of: contrast.level)!
+                        model.estimates[index] = AssociationEstimate(
+                            oddsRatio: exp(coefficient.estimate), lower: exp(coefficient.lower), upper: exp(coefficient.upper),
+                            pValue: coefficient.pValue, adjustedP: nil,
+                            nLevel: rows.filter { process.codes[$0] == level }.count,
+                            nReference: rows.filter { process.codes[$0] == process.reference }.count)
+                    }
+                } catch let error as StatisticsError {
+                    model.notComputed = error.reason
+                }
+            }
+            domains.append(model)
+        }
+
+        // Adjust each contrast's p-values across the domains, then summarise.
+        var summaries: [ContrastSummary] = []
+        for (index, contrast) in contrasts.enumerated() {
+            let raw = domains.map { $0.estimates[index]?.pValue ?? .nan }
+            let adjusted = definition.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+            var summary = ContrastSummary(contrast: contrast, better: [], worse: [], unclear: 0, notEstimated: 0)
+            for d in domains.indices {
+                guard var estimate = domains[d].estimates[index] else { summary.notEstimated += 1; continue }
+                estimate.adjustedP = adjusted[d]
+                domains[d].estimates[index] = estimate
+                if adjusted[d] < alpha {
+                    if estimate.oddsRatio > 1 { summary.better.append(domains[d].domain.label) } else { summary.worse.append(domains[d].domain.label) }
+                } else {
+                    summary.unclear += 1
+                }
+                summary.lowestOddsRatio = min(summary.lowestOddsRatio ?? .infinity, estimate.oddsRatio)
+                summary.highestOddsRatio = max(summary.highestOddsRatio ?? 0, estimate.oddsRatio)
+            }
+            summaries.append(summary)
+        }
+        let scale = items.first.flatMap { instrument.choiceSet(for: $0) }?.choices ?? []
+        return ProcessAssociationsResult(
+            definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+            instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
+            positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), contrasts: contrasts,
+            covariates: covariates.map(\.label), domains: domains, summaries: summaries)
+    }
+}

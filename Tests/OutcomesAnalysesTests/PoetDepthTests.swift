@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesStatistics
+import OutcomesStore
+
+/// The small POET-style survey (scripts/reference/make_small_poet.py) in a fresh store.
+final class SmallPoetStore: FixtureStore {
+    init(csv: String? = nil) throws { try super.init(instrument: "small-poet.yaml", csv: "small-poet.csv", csvText: csv) }
+
+    nonisolated(unsafe) static let expected: [String: Any] = {
+        let data = try! Data(contentsOf: URL(fileURLWithPath: fixture("small-poet.expected.json")))
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }()
+}
+
+/// Relative closeness to a reference value (nil/NSNull in the reference: no value expected).
+func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bool {
+    guard let expected = expected as? Double else { return actual == nil || actual!.isNaN }
+    guard let actual else { return false }
+    return abs(actual - expected) <= tolerance * max(1, abs(expected))
+}
+
+/// Each figure against scripts/reference/poet_reference.py (pandas, SciPy, statsmodels; Fisher's
+/// exact test by enumeration in exact fractions). Tolerance 1e-9 relative for closed forms and
+/// exact tests, 1e-6 for the iteratively fitted logistic models.
+@Suite struct PoetDepthAgainstReference {
+    @Test func subgroupComparison() throws {
+        guard case let .subgroupComparison(result) = try SmallPoetStore().run("small-poet.subgroups.yaml") else { throw StoreError("kind") }
+        let variables = try #require(SmallPoetStore.expected["subgroup_comparison"] as? [[String: Any]])
+        #expect(result.variables.count == variables.count)
+        var methods: Set<IndependenceTest.Method> = []
+        for (variable, reference) in zip(result.variables, variables) {
+            let domains = try #require(reference["domains"] as? [[String: Any]])
+            for (domain, ref) in zip(variable.domains, domains) {
+                let label = "\(variable.label) / \(domain.item)"
+                #expect(domain.item == ref["item"] as? String)
+                let levels = try #require(ref["levels"] as? [[String: Any]])
+                #expect(variable.levels == levels.map { $0["level"] as! String }, "\(label)")
+                for (index, level) in levels.enumerated() {
+                    #expect(variable.sizes[index] == level["responses"] as? Int, "\(label) size")
+                    #expect(domain.counts[index].answering == level["answering"] as? Int, "\(label) answering")
+                    #expect(domain.counts[index].positive == level["positive"] as? Int, "\(label) positive")
+                    #expect(near(domain.positive[index].n == 0 ? nil : domain.positive[index].lower, level["lower"]), "\(label) lower")
+                    #expect(near(domain.positive[index].n == 0 ? nil : domain.positive[index].upper, level["upper"]), "\(label) upper")
+                }
+                #expect(domain.n == ref["n"] as? Int, "\(label) N")
+                #expect(domain.excluded == 120 - domain.n, "\(label) excluded")
+                if let test = ref["test"] as? [String: Any] {
+                    let actual = try #require(domain.test, "\(label): \(domain.notTested ?? "")")
+                    #expect(actual.method.rawValue == test["method"] as? String, "\(label) method")
+                    methods.insert(actual.method)
+                    #expect(near(actual.pValue, test["p"]), "\(label) p \(actual.pValue) vs \(test["p"]!)")
+                    #expect(near(actual.smallestExpected, test["smallest_expected"]), "\(label) smallest expected")
+                    if actual.method == .chiSquare {
+                        #expect(near(actual.statistic, test["statistic"]), "\(label) chi-square")
+                        #expect(actual.df == test["df"] as? Int)
+                    }
+                    #expect(near(domain.adjustedP, ref["p_adjusted"]), "\(label) Holm")
+                } else {
+                    #expect(domain.test == nil && domain.notTested != nil, "\(label)")
+                }
+            }
+        }
+        // The data were built to need both tests.
+        #expect(methods == [.chiSquare, .fisher])
+    }
+
+    @Test func processAssociations() throws {
+        guard case let .processAssociations(result) = try SmallPoetStore().run("small-poet.processes.yaml") else { throw StoreError("kind") }
+        let reference = try #require(SmallPoetStore.expected["process_associations"] as? [String: Any])
+        let names = try #require(reference["contrasts"] as? [String])
+        #expect(result.contrasts.map { "\($0.item)=\($0.level)" } == names)
+        let domains = try #require(reference["domains"] as? [[String: Any]])
+        var separated = 0
+        for (domain, ref) in zip(result.domains, domains) {
+            let label = domain.item
+            #expect(domain.n == ref["n"] as? Int, "\(label) n")
+            #expect(domain.positive == ref["positive"] as? Int, "\(label) positive")
+            #expect(domain.notApplicable == ref["not_applicable"] as? Int, "\(label) n/a")
+            #expect(domain.outcomeMissing == ref["outcome_missing"] as? Int, "\(label) missing")
+            #expect(domain.predictorMissing == ref["predictor_missing"] as? Int, "\(label) predictor missing")
+            if ref["not_computed"] is String {
+                separated += 1
+                #expect(domain.notComputed?.contains("separation") == true, "\(label): \(domain.notComputed ?? "fitted")")
+                #expect(domain.estimates.allSatisfy { $0 == nil }, "\(label): no numbers when the model cannot be fitted")
+                continue
+            }
+            let estimates = try #require(ref["estimates"] as? [String: [String: Double]])
+            for (index, name) in names.enumerated() {
+                let e = try #require(domain.estimates[index], "\(label) \(name)")
+                let r = try #require(estimates[name])
+                for (actual, key) in [(e.oddsRatio, "or"), (e.lower, "lower"), (e.upper, "upper"), (e.pValue, "p"), (e.adjustedP!, "p_adjusted")] {
+                    #expect(near(actual, r[key], 1e-6), "\(label) \(name) \(key): \(actual) vs \(r[key]!)")
+                }
+            }
+        }
+        #expect(separated >= 1, "the fixture includes a domain the model cannot fit")
+        let summary = try #require(result.summaries.first { $0.contrast.level == "Fully" })
+        #expect(summary.notEstimated == separated)
+    }
+
+    @Test func outcomeIndex() throws {
+        guard case let .outcomeIndex(result) = try SmallPoetStore().run("small-poet.index.yaml") else { throw StoreError("kind") }
+        let reference = try #require(SmallPoetStore.expected["outcome_index"] as? [String: Any])
+        #expect(result.unscored == reference["unscored"] as? Int)
+        let distribution = try #require(reference["distribution"] as? [[Int]])
+        #expect(result.distribution.map { [$0.value, $0.count] } == distribution)
+        #expect(near(result.meanDomainsAnswered, reference["mean_answered"]))
+        let groups = try #require(reference["groups"] as? [[String: Any]])
+        #expect(result.groups.map(\.level) == groups.map { $0["level"] as? String })
+        for (group, ref) in zip(result.groups, groups) {
+            #expect(group.responses == ref["responses"] as? Int)
+            guard let s = ref["summary"] as? [String: Any] else { #expect(group.summary == nil); continue }
+            let actual = try #require(group.summary)
+            #expect(actual.n == s["n"] as? Int)
+            for (value, key) in [(actual.mean.mean, "mean"), (actual.mean.lower, "lower"), (actual.mean.upper, "upper"), (actual.mean.sd, "sd"),
+                                 (actual.median, "median"), (actual.q1, "q1"), (actual.q3, "q3"), (actual.min, "min"), (actual.max, "max")] {
+                #expect(near(value, s[key]), "\(group.level ?? "all") \(key)")
+            }
+        }
+    }
+
+    @Test func distribution() throws {
+        guard case let .distribution(result) = try SmallPoetStore().run("small-poet.confidence.yaml") else { throw StoreError("kind") }
+        let reference = try #require(SmallPoetStore.expected["distribution"] as? [String: Any])
+        func check(_ group: DistributionGroup, _ ref: [String: Any]) {
+            #expect(group.responses == ref["responses"] as? Int)
+            #expect(group.n == ref["n"] as? Int)
+            #expect(group.missing == ref["missing"] as? Int)
+            let answers = ref["answers"] as! [[String: Any]]
+            for (estimate, r) in zip(group.answers, answers) {
+                #expect(estimate.count == r["count"] as? Int)
+                #expect(near(estimate.lower, r["lower"]) && near(estimate.upper, r["upper"]), "\(group.level ?? "all")")
+            }
+            let top = ref["top"] as! [String: Any]
+            #expect(group.top?.count == top["count"] as? Int)
+            #expect(near(group.top?.lower, top["lower"]) && near(group.top?.upper, top["upper"]))
+        }
+        check(result.overall, try #require(reference["overall"] as? [String: Any]))
+        let variables = try #require(reference["variables"] as? [[String: Any]])
+        for (variable, ref) in zip(result.variables, variables) {
+            let groups = ref["groups"] as! [[String: Any]]
+            #expect(variable.groups.map(\.level) == groups.map { $0["level"] as? String })
+            for (group, r) in zip(variable.groups, groups) { check(group, r) }
+            let test = try #require(ref["test"] as? [String: Any])
+            #expect(variable.test?.method.rawValue == test["method"] as? String)
+            #expect(near(variable.test?.pValue, test["p"]), "\(variable.label) p")
+        }
+    }
+}
+
+/// Edge cases with hand-written data: the tables must say what could not be computed.
+@Suite struct PoetDepthEdgeCases {
+    static let header = "respondent_id,site,arm,wave,budget_management,support_need,age_band,process_views,process_planning,outcome_independence,outcome_safety,outcome_paid_job,outcome_volunteering,confidence_needs_met"
+
+    /// 12 people; everyone answering independence reports a positive change; everyone planned easily.
+    static let oneCategory: String = {
+        var lines = [header]
+        for i in 0..<12 {
+            lines.append("E\(i),s\(i % 2),,2026,\(1 + i % 3),\(1 + i % 2),\(1 + i % 3),\(1 + i % 3),1,\(1 + i % 2),\(i % 4 == 0 ? 4 : 2),8,\(i < 6 ? 1 : 3),\(1 + i % 3)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    @Test func oneOutcomeCategoryAndOneProcessLevelAreSaidNotComputed() throws {
+        guard case let .processAssociations(result) = try SmallPoetStore(csv: Self.oneCategory).run("small-poet.processes.yaml")
+        else { throw StoreError("kind") }
+        let independence = try #require(result.domains.first { $0.item == "outcome_independence" })
+        #expect(independence.notComputed == "the outcome is 1 for everyone: nothing to model")
+        #expect(independence.estimates.allSatisfy { $0 == nil })
+        #expect(independence.notes.contains { $0.hasPrefix("Planning: everyone in the model gave the same answer (Easy)") })
+        let paidJob = try #require(result.domains.first { $0.item == "outcome_paid_job" })
+        #expect(paidJob.n == 0 && paidJob.notComputed != nil)
+        let markdown = ReportWriter.markdown(.processAssociations(result))
+        #expect(markdown.contains("not computed: the outcome is 1 for everyone"))
+        #expect(!markdown.contains("nan") && !markdown.contains("inf"))
+    }
+
+    @Test func aDomainWithOneOutcomeCategoryIsNotTested() throws {
+        guard case let .subgroupComparison(result) = try SmallPoetStore(csv: Self.oneCategory).run("small-poet.subgroups.yaml")
+        else { throw StoreError("kind") }
+        let independence = try #require(result.variables[0].domains.first { $0.item == "outcome_independence" })
+        #expect(independence.test == nil)
+        #expect(independence.notTested == "everyone is in the same outcome category: nothing to compare")
+        #expect(independence.adjustedP == nil)
+        let markdown = ReportWriter.markdown(.subgroupComparison(result))
+        #expect(markdown.contains("not tested: everyone is in the same outcome category"))
+    }
+
+    @Test func namesAndCodesAreCheckedAgainstTheInstrument() throws {
+        let store = try SmallPoetStore()
+        func problems(_ yaml: String) -> String {
+            do {
+                let definition = try AnalysisDefinition.parse(yaml, file: "a.yaml")
+                _ = try AnalysisRunner.run(definition, store: store.store)
+                return ""
+            } catch { return "\(error)" }
+        }
+        let base = "id: a\ntitle: A\ninstrument: small-poet\n"
+        #expect(problems(base + "kind: process_associations\nprocesses:\n  - {item: process_views, reference: Mostly}\n")
+            .contains("a.yaml:6: reference 'Mostly' is not a level of process_views (levels: 1 Fully, 2 Partly, 3 Not at all)"))
+        #expect(problems(base + "kind: process_associations\nprocesses:\n  - {item: process_planning, levels: {Easy: [1, 7], Hard: [3]}}\n")
+            .contains("code 7 (level 'Easy') is not in process_planning's choice set ease"))
+        #expect(problems(base + "kind: process_associations\nprocesses:\n  - {item: process_planning, levels: {Easy: [1, 2], Hard: [2, 3]}}\n")
+            .contains("code 2 of process_planning is in two levels"))
+        #expect(problems(base + "kind: distribution\nitem: confidence_needs_met\ntop: {label: Sure, codes: [1, 6]}\n")
+            .contains("a.yaml:6: top code 6 is not in confidence_needs_met's choice set confidence"))
+        #expect(problems(base + "kind: distribution\n").contains("a.yaml:1: a distribution analysis needs 'item'"))
+        #expect(problems(base + "kind: subgroup_comparison\n").contains("a subgroup_comparison analysis needs 'subgroups'"))
+        #expect(problems(base + "kind: outcome_index\nprocesses: [process_views]\n").contains("'processes' does not apply to a outcome_index analysis"))
+        #expect(problems(base + "kind: pilot_vs_control\nbaseline_wave: a\nfollowup_wave: b\noutcomes: [{scale: x}]\ncovariates: [{item: age_band, levels: {A: [1], B: [2]}}]\n")
+            .contains("grouped covariates (levels, reference) apply to process_associations"))
+    }
+}
+
+/// The Markdown of each new table, as a reader sees it (review the diff when it changes).
+@Suite struct PoetDepthSnapshots {
+    @Test(arguments: ["subgroups", "processes", "index", "confidence"])
+    func markdown(_ name: String) throws {
+        let result = try SmallPoetStore().run("small-poet.\(name).yaml")
+        try expectSnapshot(ReportWriter.markdown(result), "small-poet.\(name).expected.md")
+    }
+}
