@@ -64,6 +64,14 @@ public struct SampleGenerator {
         ("carer_paid_work", 0.20, 0.05, 0.55),
     ]
 
+    /// The true associations in the budget-holder sample, on the log-odds of a positive answer in
+    /// every domain: a direct payment (against any other arrangement), and views taken into account
+    /// fully or not at all (against partly). Ease of planning, choosing and changing support goes
+    /// with being heard but has no effect of its own.
+    public static let directPaymentLogOdds = 0.5
+    public static let viewsFullyLogOdds = 0.6
+    public static let viewsNotAtAllLogOdds = -0.6
+
     public let options: Options
     private let random: RandomSource
 
@@ -83,7 +91,7 @@ public struct SampleGenerator {
         lines.reserveCapacity(options.budgetHolders + 1)
         // Average shift of the log-odds from the process effects, removed so that the overall shares
         // stay near the national figures while the associations remain.
-        let meanShift = 0.5 * 0.45 + 0.6 * 0.55 - 0.6 * 0.10
+        let meanShift = Self.directPaymentLogOdds * 0.45 + Self.viewsFullyLogOdds * 0.55 + Self.viewsNotAtAllLogOdds * 0.10
         for index in 0..<options.budgetHolders {
             let site = options.sites[random.integer(below: options.sites.count)]
             let need = 1 + random.categorical([0.30, 0.15, 0.15, 0.20, 0.15, 0.05])
@@ -96,9 +104,9 @@ public struct SampleGenerator {
             let management = [1, 2, 3, 4, 9][random.categorical([0.45, 0.28, 0.12, 0.10, 0.05])]
             let views = 1 + random.categorical(management == 1 ? [0.62, 0.30, 0.08] : [0.48, 0.38, 0.14])
             let directPayment = management == 1 ? 1.0 : 0.0
-            let viewsEffect = views == 1 ? 0.6 : (views == 3 ? -0.6 : 0)
+            let viewsEffect = views == 1 ? Self.viewsFullyLogOdds : (views == 3 ? Self.viewsNotAtAllLogOdds : 0)
             let personEffect = random.normal(sd: 0.5)
-            let lift = 0.5 * directPayment + viewsEffect - meanShift + personEffect
+            let lift = Self.directPaymentLogOdds * directPayment + viewsEffect - meanShift + personEffect
 
             var row: [String] = ["BH\(String(format: "%06d", index + 1))", site, "", options.wave]
             row.append(maybe(String(age), missing: 0.03))

@@ -4,6 +4,7 @@ import OutcomesAnalyses
 import OutcomesInstruments
 import OutcomesReports
 import OutcomesStatistics
+import OutcomesSamples
 import OutcomesStore
 
 /// The small POET-style survey (scripts/reference/make_small_poet.py) in a fresh store.
@@ -222,5 +223,44 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
     func markdown(_ name: String) throws {
         let result = try SmallPoetStore().run("small-poet.\(name).yaml")
         try expectSnapshot(ReportWriter.markdown(result), "small-poet.\(name).expected.md")
+    }
+}
+
+/// The shipped budget-holder sample carries known associations (SampleGenerator): direct payments
+/// and views fully taken into account raise the chance of a positive answer in every domain, ease of
+/// the processes adds nothing of its own. The sample run must show them with the right sign.
+@Suite struct ShippedBudgetHolderSample {
+    @Test func processAssociationsShowTheGeneratorsTruthWithTheRightSign() throws {
+        #expect(SampleGenerator.directPaymentLogOdds > 0 && SampleGenerator.viewsFullyLogOdds > 0)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bh-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store(path: directory.appendingPathComponent("s.sqlite").path)
+        let yaml = try String(contentsOf: root.appendingPathComponent("instruments/budget-holder.yaml"), encoding: .utf8)
+        _ = try store.importCSV(file: root.appendingPathComponent("samples/budget-holder.csv").path,
+                                instrument: try InstrumentParser.parse(yaml), definition: yaml)
+        func run(_ file: String) throws -> AnalysisResult {
+            try AnalysisRunner.run(try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\(file)").path), store: store)
+        }
+        guard case let .processAssociations(result) = try run("budget-holder-processes.yaml") else { throw StoreError("kind") }
+        func summary(_ variable: String, _ level: String) throws -> ContrastSummary {
+            try #require(result.summaries.first { $0.contrast.variable == variable && $0.contrast.level == level })
+        }
+        for (variable, level) in [("Budget management", "Direct payment"), ("Views taken into account", "Fully")] {
+            let s = try summary(variable, level)
+            let estimates = result.domains.compactMap { $0.estimates[result.contrasts.firstIndex(of: s.contrast)!] }
+            let above = estimates.filter { $0.oddsRatio > 1 }.count
+            #expect(above >= estimates.count - 1, "\(variable) \(level): odds ratio above 1 in \(above) of \(estimates.count) domains")
+            #expect(s.better.count >= 3 && s.worse.isEmpty, "\(variable) \(level): better in \(s.better.count), worse in \(s.worse.count)")
+        }
+        // No effect of its own: the ease items should not come out as clear associations.
+        let planning = try summary("Planning support", "Easy")
+        #expect(planning.better.count + planning.worse.count <= 1)
+
+        guard case let .outcomeIndex(index) = try run("budget-holder-index.yaml") else { throw StoreError("kind") }
+        func mean(_ level: String) -> Double? { index.groups.first { $0.level == level }?.summary?.mean.mean }
+        #expect(try #require(mean("Direct payment")) > (try #require(mean("Council-managed"))))
+        #expect(try #require(mean("Fully")) > (try #require(mean("Not at all"))))
     }
 }
