@@ -14,7 +14,8 @@ struct AnalyseCommand: ParsableCommand {
         the subgroups to split by. Kinds: outcome_table, subgroup_comparison, process_associations,
         outcome_index, distribution (one survey wave); scale_change and pilot_vs_control (baseline to
         follow-up). For each, the tables are written to the output folder as <analysis id>.csv (the
-        main long table, plus <id>-<part>.csv for the others), .md (for people) and .json (for tools).
+        main long table, plus <id>-<part>.csv for the others), .md (for people) and .json (for tools);
+        then report.html: one self-contained file with every analysis, its charts and a methods note.
 
         Example: outcomes analyse analyses/*.yaml --out out/tables
         """,
@@ -23,8 +24,11 @@ struct AnalyseCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Analysis files (YAML).", valueName: "file"))
     var files: [String]
 
-    @Option(help: ArgumentHelp("Folder to write the tables to (created if needed).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder to write the tables and report.html to (created if needed).", valueName: "dir"))
     var out: String = "tables"
+
+    @Option(help: ArgumentHelp("Title of report.html.", valueName: "text"))
+    var title: String = "Outcomes evaluation report"
 
     @OptionGroup var database: DatabaseOption
 
@@ -40,18 +44,37 @@ struct AnalyseCommand: ParsableCommand {
             }
             if !problems.isEmpty { throw DiagnosticList(problems) }
             let store = try Store.openExisting(path: database.db)
-            var failed = false
-            for definition in definitions {
+            var results: [AnalysisResult] = []
+            var omitted: [String] = []
+            // Progress on a terminal only: logs and pipes get the one summary line per analysis.
+            let progress = standardErrorIsTerminal
+            for (index, definition) in definitions.enumerated() {
+                if progress { FileHandle.standardError.write(Data("\r[\(index + 1)/\(definitions.count)] \(definition.id)...\u{1B}[K".utf8)) }
+                let started = Date()
                 do {
                     let result = try AnalysisRunner.run(definition, store: store)
                     let written = try ReportWriter.write(result, to: out)
-                    print("\(definition.file): \(summary(result)) -> \(written.joined(separator: ", "))")
+                    if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    let seconds = Date().timeIntervalSince(started)
+                    print("\(definition.file): \(summary(result))\(seconds >= 1 ? String(format: " (%.1f s)", seconds) : "") -> \(written.joined(separator: ", "))")
+                    results.append(result)
                 } catch {
-                    failed = true
+                    if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    omitted.append("\(definition.file): \(error)")
                     _ = reportAndExit(error)
                 }
             }
-            if failed { throw ExitCode.failure }
+            if !results.isEmpty {
+                let waves = try store.waveSummaries().map {
+                    ReportContext.Wave(instrument: $0.instrument, version: $0.version, wave: $0.wave, responses: $0.responses,
+                                       sites: $0.sites, firstStored: $0.firstStored, lastStored: $0.lastStored)
+                }
+                let report = try ReportWriter.writeReport(results, context: ReportContext(title: title, waves: waves,
+                                                                                        generator: "outcomes \(Outcomes.version)",
+                                                                                        omitted: omitted), to: out)
+                print("Report: \(report)\(omitted.isEmpty ? "" : " (leaves out \(omitted.count) failed analysis file\(omitted.count == 1 ? "" : "s"))")")
+            }
+            if !omitted.isEmpty { throw ExitCode.failure }
             print("Tables are in \(out)/")
         } catch {
             throw reportAndExit(error)

@@ -103,9 +103,9 @@ public enum PilotVsControlLayout {
     }
 
     /// The document for people.
-    public static func markdown(_ result: PilotVsControlResult) -> String {
+    public static func humanTables(_ result: PilotVsControlResult) -> [ReportTable] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        var out = ""
+        var tables: [ReportTable] = []
         let a = result.attrition
         var attrition = ReportTable(title: "Who was followed up", columns: [
             .init("arm", "Arm", alignRight: false), .init("baseline", "At baseline"), .init("lost", "No follow-up"), .init("rate", "Lost, %"),
@@ -119,7 +119,7 @@ public enum PilotVsControlLayout {
         attrition.notes.append(imbalanced.isEmpty
             ? "Those lost did not differ from those followed up at baseline (every |standardised difference| <= 0.1)."
             : "Those lost differed at baseline in: " + imbalanced.map { "\($0.characteristic)\($0.level.map { " = \($0)" } ?? "") (SMD \(fmt($0.smd, 2)))" }.joined(separator: "; ") + " (lost minus followed up).")
-        out += TableFormat.markdown(attrition) + "\n"
+        tables.append(attrition)
 
         var balance = ReportTable(title: "Baseline characteristics by arm (Table 1)", columns: [
             .init("characteristic", "Characteristic", alignRight: false), .init("pilot", "Pilot"), .init("control", "Control"),
@@ -137,7 +137,7 @@ public enum PilotVsControlLayout {
             }
         }
         balance.notes = ["Numeric: mean (SD); categories: % of those answering. Standardised difference pilot minus control; above 0.1 in absolute value suggests imbalance."]
-        out += TableFormat.markdown(balance) + "\n"
+        tables.append(balance)
 
         for group in result.groups {
             let title = group.variable.map { "Outcomes, \($0): \(group.level ?? "")" } ?? "Outcomes"
@@ -169,7 +169,7 @@ public enum PilotVsControlLayout {
                 for note in c.notes where !shared.contains(note) { table.notes.append("\(c.label): \(note)") }
             }
             if group.variable == nil { table.notes = notes(result) + table.notes }
-            out += TableFormat.markdown(table) + "\n"
+            tables.append(table)
         }
 
         if let cost = result.cost {
@@ -187,9 +187,14 @@ public enum PilotVsControlLayout {
                  .text("\(money(nb.estimate)) (\(money(nb.lower)) to \(money(nb.upper)))"), .text(fmt(nb.probabilityCostEffective, 3))]
             }
             table.notes = ["\(cost.n.pilot) pilot and \(cost.n.control) control respondents with a cost for the period and the effect at both waves. Intervals and probabilities from \(cost.replicates) bootstrap replicates resampled within arm (seed \(cost.seed)). Net benefit = threshold x incremental effect - incremental cost; the ICER has no interval (a ratio's interval is unreliable when the effect's interval includes zero)."]
-            out += TableFormat.markdown(table) + "\n"
+            tables.append(table)
         }
-        return out
+        return tables
+    }
+
+    /// The tables for people as Markdown.
+    public static func markdown(_ result: PilotVsControlResult) -> String {
+        humanTables(result).map { TableFormat.markdown($0) + "\n" }.joined()
     }
 
     static func notes(_ result: PilotVsControlResult) -> [String] {

@@ -24,6 +24,15 @@ public enum ReportWriter {
         return files.map(\.0)
     }
 
+    /// Writes `report.html` for all the results of a run (atomically) and returns its path.
+    @discardableResult
+    public static func writeReport(_ results: [AnalysisResult], context: ReportContext, to directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("report.html")
+        try Data(HTMLReport.render(results, context: context).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return path
+    }
+
     /// The machine-readable tables of a result, each with the suffix of its CSV file name
     /// ("" for the main table, `<id>.csv`).
     public static func csvTables(_ result: AnalysisResult) -> [(suffix: String, table: ReportTable)] {
@@ -70,30 +79,36 @@ public enum ReportWriter {
         TableFormat.csv(csvTables(result)[0].table)
     }
 
+    /// The tables for people, in reading order (Markdown and HTML both use them).
+    public static func humanTables(_ result: AnalysisResult) -> [ReportTable] {
+        switch result {
+        case let .scaleChange(change): return ScaleChangeLayout.humanTables(change)
+        case let .pilotVsControl(evaluation): return PilotVsControlLayout.humanTables(evaluation)
+        default: return surveyTables(result)!.tables
+        }
+    }
+
+    /// One sentence on the data an analysis covers: instrument and version, waves, responses, sites.
+    public static func dataDescription(_ result: AnalysisResult) -> String {
+        switch result {
+        case let .scaleChange(change):
+            return "Instrument: \(change.instrumentTitle) (`\(change.instrumentID)` \(change.instrumentVersion)), "
+                + "scale `\(change.scale.id)`, waves \(change.definition.baselineWave ?? "") to \(change.definition.followupWave ?? ""). "
+                + "Sites: \(change.sites.count) (\(change.sites.joined(separator: ", ")))."
+        case let .pilotVsControl(evaluation):
+            return "Instrument: \(evaluation.instrumentTitle) (`\(evaluation.instrumentID)` \(evaluation.instrumentVersion)), "
+                + "waves \(evaluation.definition.baselineWave ?? "") to \(evaluation.definition.followupWave ?? ""). "
+                + "Pilot sites: \(evaluation.pilotSites.joined(separator: ", ")). Control sites: \(evaluation.controlSites.joined(separator: ", "))."
+        default:
+            return dataLine(surveyTables(result)!.survey)
+        }
+    }
+
     /// A Markdown document: title, what data it covers, then the tables.
     public static func markdown(_ result: AnalysisResult) -> String {
-        if let (survey, tables) = surveyTables(result) {
-            var out = "# \(result.definition.title)\n\n"
-            out += dataLine(survey) + "\n\n"
-            for human in tables { out += TableFormat.markdown(human) + "\n" }
-            return out
-        }
-        switch result {
-        case .outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution:
-            return ""
-        case let .scaleChange(change):
-            var out = "# \(change.definition.title)\n\n"
-            out += "Instrument: \(change.instrumentTitle) (`\(change.instrumentID)` \(change.instrumentVersion)), "
-                + "scale `\(change.scale.id)`, waves \(change.definition.baselineWave ?? "") to \(change.definition.followupWave ?? ""). "
-                + "Sites: \(change.sites.count) (\(change.sites.joined(separator: ", "))).\n\n"
-            return out + ScaleChangeLayout.markdown(change)
-        case let .pilotVsControl(evaluation):
-            var out = "# \(evaluation.definition.title)\n\n"
-            out += "Instrument: \(evaluation.instrumentTitle) (`\(evaluation.instrumentID)` \(evaluation.instrumentVersion)), "
-                + "waves \(evaluation.definition.baselineWave ?? "") to \(evaluation.definition.followupWave ?? ""). "
-                + "Pilot sites: \(evaluation.pilotSites.joined(separator: ", ")). Control sites: \(evaluation.controlSites.joined(separator: ", ")).\n\n"
-            return out + PilotVsControlLayout.markdown(evaluation)
-        }
+        var out = "# \(result.definition.title)\n\n" + dataDescription(result) + "\n\n"
+        for table in humanTables(result) { out += TableFormat.markdown(table) + "\n" }
+        return out
     }
 
     /// JSON for other tools: `{"schema", "analysis", "data", "tables": [...]}`; see docs/json-tables.md.
@@ -126,7 +141,10 @@ public enum ReportWriter {
             "analysis": ["id": definition.id, "title": definition.title, "kind": definition.kind.rawValue,
                          "confidence": definition.confidence],
             "data": data,
-            "tables": csvTables(result).map { TableFormat.jsonObject($0.table) },
+            "tables": csvTables(result).map { suffix, table in
+                TableFormat.jsonObject(table).merging(["name": suffix.isEmpty ? "main" : String(suffix.dropFirst()),
+                                                       "csv": "\(definition.id)\(suffix).csv"]) { first, _ in first }
+            },
         ]
         let encoded = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: encoded, as: UTF8.self) + "\n"

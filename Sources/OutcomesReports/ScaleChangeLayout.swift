@@ -121,9 +121,9 @@ public enum ScaleChangeLayout {
     }
 
     /// Tables for people: attrition, the summary, then levels and transitions for everyone and by arm.
-    public static func markdown(_ result: ScaleChangeResult) -> String {
+    public static func humanTables(_ result: ScaleChangeResult) -> [ReportTable] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        var out = ""
+        var tables: [ReportTable] = []
         let l = result.linking
         var linking = ReportTable(title: "Who could be compared", columns: [
             .init("who", "Respondents", alignRight: false), .init("n", "n"),
@@ -136,7 +136,7 @@ public enum ScaleChangeLayout {
             [.text("Both waves, but recorded in different arms"), .integer(l.armChanged)],
         ]
         linking.notes = ["Only respondents scored at both waves enter the figures below; the others are counted here, not guessed."]
-        out += TableFormat.markdown(linking) + "\n"
+        tables.append(linking)
 
         var summary = ReportTable(title: "Change in \(result.scale.label)", columns: [
             .init("group", "Group", alignRight: false), .init("n", "N"), .init("baseline", "Mean at baseline"),
@@ -159,7 +159,7 @@ public enum ScaleChangeLayout {
         summary.notes = notes(result) + result.groups.flatMap { group in
             group.notes.map { "\(group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"): \($0)" }
         }
-        out += TableFormat.markdown(summary) + "\n"
+        tables.append(summary)
 
         let labels = levelLabels(result)
         let shown = result.groups.filter { $0.variable == nil || $0.variable == "Arm" }
@@ -181,9 +181,14 @@ public enum ScaleChangeLayout {
                 + group.followupLevels.map { .text("\($0) (\(TableFormat.format(percent($0, group.n), 1))%)") }
                 + [.text("\(group.n)"), .text("")])
             transitions.notes = ["Cells: respondents (row %). The last column shows whether those starting lowest improved most."]
-            out += TableFormat.markdown(transitions) + "\n"
+            tables.append(transitions)
         }
-        return out
+        return tables
+    }
+
+    /// The tables for people as Markdown.
+    public static func markdown(_ result: ScaleChangeResult) -> String {
+        humanTables(result).map { TableFormat.markdown($0) + "\n" }.joined()
     }
 
     static func notes(_ result: ScaleChangeResult) -> [String] {

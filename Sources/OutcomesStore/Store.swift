@@ -235,6 +235,38 @@ public final class Store {
         return result
     }
 
+    /// What a report says about its data: per instrument and wave, the completed responses, the
+    /// sites they came from, and when they were stored (first and last import, ISO 8601).
+    public struct WaveSummary: Sendable, Equatable {
+        public var instrument: String
+        public var version: String
+        public var wave: String
+        public var responses: Int
+        public var sites: [String]
+        public var firstStored: String
+        public var lastStored: String
+    }
+
+    public func waveSummaries() throws -> [WaveSummary] {
+        let statement = try db.prepare("""
+            SELECT r.instrument_id, r.instrument_version, w.name, count(*), group_concat(DISTINCT s.code),
+                   min(i.imported_at), max(i.imported_at)
+            FROM responses r JOIN waves w USING (wave_id)
+            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
+            JOIN imports i ON i.import_id = r.import_id
+            WHERE r.status = 'complete'
+            GROUP BY r.instrument_id, r.instrument_version, w.name ORDER BY r.instrument_id, min(r.response_id)
+            """)
+        var result: [WaveSummary] = []
+        while try statement.step() {
+            result.append(WaveSummary(instrument: statement.text(0) ?? "", version: statement.text(1) ?? "", wave: statement.text(2) ?? "",
+                                      responses: Int(statement.int(3)),
+                                      sites: (statement.text(4) ?? "").split(separator: ",").map(String.init).sorted(),
+                                      firstStored: statement.text(5) ?? "", lastStored: statement.text(6) ?? ""))
+        }
+        return result
+    }
+
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try db.scalarText("PRAGMA integrity_check") ?? ""

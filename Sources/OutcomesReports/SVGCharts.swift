@@ -1,0 +1,251 @@
+import Foundation
+
+/// Charts drawn as inline SVG by the toolkit: no scripts, fonts or network, so a report is one file.
+///
+/// Every chart has a `<title>` and a `<desc>` (read by screen readers, named by `aria-labelledby`),
+/// labelled axes, and colours from the Okabe-Ito palette, which stays distinguishable with the
+/// common colour-vision deficiencies. The figures are also in the table printed beside each chart.
+public enum SVGCharts {
+    public static let positive = "#0072B2"   // blue
+    public static let neutral = "#BBBBBB"    // grey
+    public static let negative = "#D55E00"   // vermillion
+    public static let series = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
+
+    /// One bar of a diverging stacked chart: percentages negative, no change and positive.
+    public struct DivergingRow: Sendable {
+        public var label: String
+        public var negative: Double
+        public var neutral: Double
+        public var positive: Double
+        public var n: Int
+        public init(label: String, negative: Double, neutral: Double, positive: Double, n: Int) {
+            self.label = label
+            self.negative = negative
+            self.neutral = neutral
+            self.positive = positive
+            self.n = n
+        }
+    }
+
+    /// Negative to the left of zero, positive to the right, no change straddling zero, rows in the
+    /// order given (callers sort by % positive).
+    public static func diverging(id: String, title: String, description: String, rows: [DivergingRow]) -> String {
+        let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 470.0, rowHeight = 24.0, top = 46.0
+        let left = niceCeiling(rows.map { $0.negative + $0.neutral / 2 }.max() ?? 10)
+        let right = niceCeiling(rows.map { $0.positive + $0.neutral / 2 }.max() ?? 10)
+        let height = top + Double(rows.count) * rowHeight + 52
+        let width = labelWidth + plotWidth + 20
+        func x(_ percent: Double) -> Double { labelWidth + (percent + left) / (left + right) * plotWidth }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        svg += legend([("Negative", negative), ("No change", neutral), ("Positive", positive)], x: labelWidth, y: 14)
+        for tick in stride(from: -left, through: right, by: tickStep(left + right)) {
+            svg += line(x(tick), top - 4, x(tick), top + Double(rows.count) * rowHeight, stroke: tick == 0 ? "#333333" : "#E5E5E5")
+            svg += text("\(format(abs(tick), 0))%", x: x(tick), y: top + Double(rows.count) * rowHeight + 16, anchor: "middle", size: 11)
+        }
+        for (index, row) in rows.enumerated() {
+            let y = top + Double(index) * rowHeight
+            svg += text(row.label, x: labelWidth - 8, y: y + 16, anchor: "end", size: 12)
+            let neutralStart = -row.neutral / 2
+            svg += rect(x(neutralStart - row.negative), y + 4, x(neutralStart) - x(neutralStart - row.negative), 16, fill: negative,
+                        label: "\(row.label): negative \(format(row.negative, 1))%")
+            svg += rect(x(neutralStart), y + 4, x(row.neutral / 2) - x(neutralStart), 16, fill: neutral,
+                        label: "\(row.label): no change \(format(row.neutral, 1))%")
+            svg += rect(x(row.neutral / 2), y + 4, x(row.neutral / 2 + row.positive) - x(row.neutral / 2), 16, fill: positive,
+                        label: "\(row.label): positive \(format(row.positive, 1))% of \(row.n)")
+            if row.positive >= 12 {
+                svg += text("\(format(row.positive, 0))%", x: x(row.neutral / 2 + row.positive) - 4, y: y + 16, anchor: "end", size: 11, fill: "#FFFFFF")
+            }
+        }
+        svg += text("% of respondents answering (negative to the left of 0, positive to the right)", x: labelWidth + plotWidth / 2,
+                    y: height - 12, anchor: "middle", size: 12)
+        return svg + "</svg>"
+    }
+
+    /// One row of a forest plot: an estimate with its interval.
+    public struct ForestRow: Sendable {
+        public var label: String
+        public var estimate: Double
+        public var lower: Double
+        public var upper: Double
+        /// Printed at the right, e.g. "0.112 (0.069 to 0.156)".
+        public var text: String
+        public var emphasised: Bool
+        public init(label: String, estimate: Double, lower: Double, upper: Double, text: String, emphasised: Bool = false) {
+            self.label = label
+            self.estimate = estimate
+            self.lower = lower
+            self.upper = upper
+            self.text = text
+            self.emphasised = emphasised
+        }
+    }
+
+    /// Estimates as squares with their intervals as lines, against a vertical line of no effect
+    /// (0 for differences; 1 for ratios, drawn on a log scale).
+    public static func forest(id: String, title: String, description: String, rows: [ForestRow], axisLabel: String, ratio: Bool) -> String {
+        let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 330.0, textWidth = 170.0, rowHeight = 24.0, top = 20.0
+        let shown = rows.filter { $0.lower.isFinite && $0.upper.isFinite && (!ratio || ($0.lower > 0 && $0.upper > 0)) }
+        let transform: (Double) -> Double = ratio ? { log($0) } : { $0 }
+        let null = ratio ? 1.0 : 0.0
+        var low = min(transform(null), shown.map { transform($0.lower) }.min() ?? -1)
+        var high = max(transform(null), shown.map { transform($0.upper) }.max() ?? 1)
+        let pad = (high - low) * 0.08 + 1e-9
+        low -= pad
+        high += pad
+        let height = top + Double(rows.count) * rowHeight + 50
+        let width = labelWidth + plotWidth + textWidth
+        func x(_ value: Double) -> Double { labelWidth + (transform(value) - low) / (high - low) * plotWidth }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        let bottom = top + Double(rows.count) * rowHeight
+        for tick in ticks(low: low, high: high, ratio: ratio) {
+            svg += line(x(tick), top, x(tick), bottom, stroke: "#E5E5E5")
+            svg += text(ratio ? (tick < 1 ? String(tick) : format(tick, 0)) : format(tick, decimals(for: high - low)), x: x(tick), y: bottom + 16, anchor: "middle", size: 11)
+        }
+        svg += line(x(null), top - 6, x(null), bottom, stroke: "#333333")
+        for (index, row) in rows.enumerated() {
+            let y = top + Double(index) * rowHeight + rowHeight / 2
+            svg += text(row.label, x: labelWidth - 8, y: y + 4, anchor: "end", size: 12, bold: row.emphasised)
+            svg += text(row.text, x: labelWidth + plotWidth + 8, y: y + 4, anchor: "start", size: 11)
+            guard shown.contains(where: { $0.label == row.label && $0.estimate == row.estimate }) else { continue }
+            svg += line(x(row.lower), y, x(row.upper), y, stroke: "#333333", width: 1.5)
+            let size = row.emphasised ? 10.0 : 8.0
+            svg += rect(x(row.estimate) - size / 2, y - size / 2, size, size, fill: row.emphasised ? "#000000" : positive,
+                        label: "\(row.label): \(row.text)")
+        }
+        svg += text(axisLabel, x: labelWidth + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
+        return svg + "</svg>"
+    }
+
+    /// A bar with an interval, in one group of a grouped bar chart.
+    public struct Bar: Sendable {
+        public var series: String
+        public var value: Double
+        public var lower: Double?
+        public var upper: Double?
+        public init(series: String, value: Double, lower: Double?, upper: Double?) {
+            self.series = series
+            self.value = value
+            self.lower = lower
+            self.upper = upper
+        }
+    }
+
+    /// Vertical bars grouped by category (e.g. baseline level), one colour per series (e.g. arm),
+    /// with interval whiskers and a zero line.
+    public static func groupedBars(id: String, title: String, description: String, groups: [(label: String, bars: [Bar])],
+                                   axisLabel: String, categoryLabel: String) -> String {
+        let seriesNames = groups.flatMap { $0.bars.map(\.series) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let values = groups.flatMap { $0.bars.flatMap { [$0.value, $0.lower ?? $0.value, $0.upper ?? $0.value] } }.filter(\.isFinite)
+        let step = tickStep((values.max() ?? 1) - min(0, values.min() ?? 0))
+        let high = ((max(0, values.max() ?? 1)) / step).rounded(.up) * step
+        let low = ((min(0, values.min() ?? 0)) / step).rounded(.down) * step
+        let left = 60.0, plotWidth = 560.0, top = 36.0, plotHeight = 240.0
+        let width = left + plotWidth + 20, height = top + plotHeight + 56
+        func y(_ value: Double) -> Double { top + (high - value) / (high - low) * plotHeight }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        svg += legend(seriesNames.enumerated().map { ($1, series[$0 % series.count]) }, x: left, y: 12)
+        for tick in stride(from: low, through: high + step / 2, by: step) {
+            svg += line(left, y(tick), left + plotWidth, y(tick), stroke: tick == 0 ? "#333333" : "#E5E5E5")
+            svg += text(format(tick, decimals(for: high - low)), x: left - 6, y: y(tick) + 4, anchor: "end", size: 11)
+        }
+        let groupWidth = plotWidth / Double(max(groups.count, 1))
+        let barWidth = min(40, groupWidth * 0.8 / Double(max(seriesNames.count, 1)))
+        for (g, group) in groups.enumerated() {
+            let centre = left + groupWidth * (Double(g) + 0.5)
+            svg += text(group.label, x: centre, y: top + plotHeight + 18, anchor: "middle", size: 12)
+            for bar in group.bars where bar.value.isFinite {
+                let s = seriesNames.firstIndex(of: bar.series)!
+                let x = centre - barWidth * Double(seriesNames.count) / 2 + barWidth * Double(s)
+                svg += rect(x + 2, min(y(bar.value), y(0)), barWidth - 4, abs(y(bar.value) - y(0)), fill: series[s % series.count],
+                            label: "\(group.label), \(bar.series): \(format(bar.value, 1))")
+                if let lower = bar.lower, let upper = bar.upper, lower.isFinite, upper.isFinite {
+                    let mid = x + barWidth / 2
+                    svg += line(mid, y(lower), mid, y(upper), stroke: "#000000", width: 1.2)
+                    svg += line(mid - 4, y(lower), mid + 4, y(lower), stroke: "#000000", width: 1.2)
+                    svg += line(mid - 4, y(upper), mid + 4, y(upper), stroke: "#000000", width: 1.2)
+                }
+            }
+        }
+        svg += text(categoryLabel, x: left + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
+        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" text-anchor=\"middle\" font-size=\"12\">\(escape(axisLabel))</text>"
+        return svg + "</svg>"
+    }
+
+    // MARK: Pieces
+
+    static func open(id: String, title: String, description: String, width: Double, height: Double) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" "
+            + "width=\"\(format(width, 0))\" height=\"\(format(height, 0))\" viewBox=\"0 0 \(format(width, 0)) \(format(height, 0))\" "
+            + "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\">"
+            + "<title id=\"\(id)-title\">\(escape(title))</title><desc id=\"\(id)-desc\">\(escape(description))</desc>"
+    }
+
+    static func legend(_ entries: [(String, String)], x: Double, y: Double) -> String {
+        var out = "", position = x
+        for (label, colour) in entries {
+            out += "<rect x=\"\(format(position, 1))\" y=\"\(format(y, 1))\" width=\"12\" height=\"12\" fill=\"\(colour)\"/>"
+            out += text(label, x: position + 16, y: y + 10, anchor: "start", size: 12)
+            position += 28 + Double(label.count) * 7
+        }
+        return out
+    }
+
+    static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String, label: String) -> String {
+        "<rect x=\"\(format(x, 1))\" y=\"\(format(y, 1))\" width=\"\(format(max(0, width), 1))\" height=\"\(format(max(0, height), 1))\" fill=\"\(fill)\"><title>\(escape(label))</title></rect>"
+    }
+
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1) -> String {
+        "<line x1=\"\(format(x1, 1))\" y1=\"\(format(y1, 1))\" x2=\"\(format(x2, 1))\" y2=\"\(format(y2, 1))\" stroke=\"\(stroke)\" stroke-width=\"\(format(width, 1))\"/>"
+    }
+
+    static func text(_ content: String, x: Double, y: Double, anchor: String, size: Int, fill: String = "#222222", bold: Bool = false) -> String {
+        "<text x=\"\(format(x, 1))\" y=\"\(format(y, 1))\" text-anchor=\"\(anchor)\" font-size=\"\(size)\" fill=\"\(fill)\"\(bold ? " font-weight=\"bold\"" : "")>\(escape(content))</text>"
+    }
+
+    /// Escapes text for XML (and so for HTML): & < > and quotes.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func format(_ value: Double, _ decimals: Int) -> String { TableFormat.format(value, decimals) }
+
+    /// A round step giving about five ticks over `span`.
+    static func tickStep(_ span: Double) -> Double {
+        guard span > 0, span.isFinite else { return 1 }
+        let raw = span / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let fraction = raw / magnitude
+        return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * magnitude
+    }
+
+    /// Room for the longest row label at 12px (about 6.7px a character in a sans-serif face).
+    static func labelColumn(_ labels: [String]) -> Double {
+        min(380, max(140, Double(labels.map(\.count).max() ?? 10) * 6.7 + 16))
+    }
+
+    static func niceCeiling(_ value: Double) -> Double { max(10, (value / 10).rounded(.up) * 10) }
+
+    static func decimals(for span: Double) -> Int { span >= 5 ? 0 : span >= 0.5 ? 1 : span >= 0.05 ? 2 : 3 }
+
+    /// Tick values between two transformed limits: round numbers, or 0.25, 0.5, 1, 2, 4 ... for ratios.
+    static func ticks(low: Double, high: Double, ratio: Bool) -> [Double] {
+        if ratio {
+            let candidates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
+            let inside = candidates.filter { log($0) >= low && log($0) <= high }
+            return inside.count > 7 ? inside.enumerated().filter { $0.offset % 2 == 0 || $0.element == 1 }.map(\.element) : inside
+        }
+        let step = tickStep(high - low)
+        return Array(stride(from: (low / step).rounded(.up) * step, through: high, by: step))
+    }
+}
