@@ -27,6 +27,11 @@ struct CLI {
 
     @discardableResult
     func run(_ arguments: String..., input: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        try run(arguments, input: input)
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -59,12 +64,19 @@ struct CLI {
         #expect(again.out.contains("stored 0 new responses, 150 duplicates skipped"))
         #expect(try cli.run("import", "--instrument", "activation", "samples/activation.csv").status == 0)
         #expect(try cli.run("import", "--instrument", "quality-of-life", "samples/quality-of-life.csv").status == 0)
-        let analysed = try cli.run("analyse", "analyses/budget-holder-outcomes.yaml", "analyses/carer-outcomes.yaml",
-                                   "analyses/activation-change.yaml", "analyses/pilot-vs-control.yaml", "--out", "tables")
+        let files = try FileManager.default.contentsOfDirectory(atPath: cli.directory.appendingPathComponent("analyses").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { "analyses/" + $0 }
+        #expect(files.count >= 9)
+        let analysed = try cli.run(["analyse"] + files + ["--out", "tables"])
         #expect(analysed.status == 0, "\(analysed.err)")
+        #expect(analysed.out.contains("Report: tables/report.html"))
         #expect(analysed.out.contains("Tables are in tables/"))
+        // Progress is for terminals: with standard error a pipe, nothing is redrawn in place.
+        #expect(!analysed.err.contains("\r") && analysed.err.isEmpty, "\(analysed.err)")
         for file in ["budget-holder-outcomes.csv", "budget-holder-outcomes.md", "budget-holder-outcomes.json", "carer-outcomes.md",
-                     "activation-change.md", "activation-change-transitions.csv", "pilot-vs-control.md", "pilot-vs-control-cost.csv"] {
+                     "activation-change.md", "activation-change-transitions.csv", "pilot-vs-control.md", "pilot-vs-control-cost.csv",
+                     "budget-holder-subgroups-tests.csv", "budget-holder-processes-summary.csv", "budget-holder-index-distribution.csv",
+                     "budget-holder-confidence.md", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("tables/\(file)").path), "\(file)")
         }
         let status = try cli.run("status")
