@@ -67,9 +67,25 @@ final class ResponseWriter {
     /// The stable key of a response: instrument, site, respondent and wave, '/'-separated
     /// (with '%' and '/' inside a part percent-escaped so that keys cannot collide).
     static func responseKey(instrument: String, site: String, respondent: String, wave: String) -> String {
-        [instrument, site, respondent, wave].map {
-            $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
-        }.joined(separator: "/")
+        var key = ""
+        key.reserveCapacity(instrument.utf8.count + site.utf8.count + respondent.utf8.count + wave.utf8.count + 3)
+        for (index, part) in [instrument, site, respondent, wave].enumerated() {
+            if index > 0 { key.append("/") }
+            // Byte scan, not Foundation's replacingOccurrences: this runs once per imported row, and
+            // the Foundation route was a third of a million-row import.
+            if !part.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "/") }) {
+                key.append(part)
+                continue
+            }
+            for character in part {
+                switch character {
+                case "%": key.append("%25")
+                case "/": key.append("%2F")
+                default: key.append(character)
+                }
+            }
+        }
+        return key
     }
 
     /// Stores one response. `values[i]` answers `items[i]`.
