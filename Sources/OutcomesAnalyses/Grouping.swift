@@ -5,18 +5,37 @@ import OutcomesStore
 enum OutcomeCategory: Int {
     case positive, neutral, negative, notApplicable, dontKnow
 
+    /// Each row's category as a small code, the raw value, or 5 for no answer (for fast tallies).
+    static func codes(_ item: Item, frame: ResponseFrame) -> [UInt8] {
+        let choices = frame.instrument.choiceSet(for: item)?.choices ?? []
+        if choices.contains(where: { !(0..<256).contains($0.code) }) {
+            return column(item, frame: frame).map { $0.map { UInt8($0.rawValue) } ?? 5 }
+        }
+        var lookup = [UInt8](repeating: 5, count: 256)
+        for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] where (0..<256).contains(choice.code) {
+            lookup[choice.code] = UInt8(category(of: choice).rawValue)
+        }
+        guard let answers = frame.column(item.id)?.integers else { return [UInt8](repeating: 5, count: frame.count) }
+        return answers.map { answer in
+            guard let answer, (0..<256).contains(answer) else { return 5 }
+            return lookup[answer]
+        }
+    }
+
+    static func category(of choice: Choice) -> OutcomeCategory {
+        switch (choice.valence, choice.special) {
+        case (.positive?, _): return .positive
+        case (.neutral?, _): return .neutral
+        case (.negative?, _): return .negative
+        case (nil, .notApplicable?): return .notApplicable
+        case (nil, _): return .dontKnow
+        }
+    }
+
     /// Each row's category for one outcome item (nil: no answer).
     static func column(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
         var lookup: [Int: OutcomeCategory] = [:]
-        for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] {
-            switch (choice.valence, choice.special) {
-            case (.positive?, _): lookup[choice.code] = .positive
-            case (.neutral?, _): lookup[choice.code] = .neutral
-            case (.negative?, _): lookup[choice.code] = .negative
-            case (nil, .notApplicable?): lookup[choice.code] = .notApplicable
-            case (nil, _): lookup[choice.code] = .dontKnow
-            }
-        }
+        for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] { lookup[choice.code] = category(of: choice) }
         let answers = frame.column(item.id)?.integers ?? Array(repeating: nil, count: frame.count)
         return answers.map { $0.flatMap { lookup[$0] } }
     }

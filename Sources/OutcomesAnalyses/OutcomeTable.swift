@@ -72,27 +72,29 @@ public enum OutcomeTable {
         let items = try definition.outcomeItems(of: instrument)
         let variables = [GroupingVariable.everyone(frame.count)] + definition.subgroups.map { GroupingVariable($0, frame: frame) }
 
-        // counts[variable][level][item]
-        var counts = variables.map { variable in
-            Array(repeating: Array(repeating: OutcomeCounts(), count: items.count), count: variable.levels.count)
-        }
+        // Tallies in one flat array per variable, [level][item][category] (category 5: no answer):
+        // a million rows x 15 items x 5 variables is 75 million increments, so no nested arrays here.
         let groupSizes = variables.map(\.sizes)
+        var tallies = variables.map { Array(repeating: 0, count: $0.levels.count * items.count * 6) }
         for (itemIndex, item) in items.enumerated() {
-            let categories = OutcomeCategory.column(item, frame: frame)
-            for row in 0..<frame.count {
-                let category = categories[row]
-                for v in variables.indices {
-                    let level = Int(variables[v].codes[row])
-                    switch category {
-                    case .positive?: counts[v][level][itemIndex].positive += 1
-                    case .neutral?: counts[v][level][itemIndex].neutral += 1
-                    case .negative?: counts[v][level][itemIndex].negative += 1
-                    case .notApplicable?: counts[v][level][itemIndex].notApplicable += 1
-                    case .dontKnow?: counts[v][level][itemIndex].dontKnow += 1
-                    case nil: counts[v][level][itemIndex].missing += 1
+            let categories = OutcomeCategory.codes(item, frame: frame)
+            for v in variables.indices {
+                variables[v].codes.withUnsafeBufferPointer { levels in
+                    categories.withUnsafeBufferPointer { category in
+                        tallies[v].withUnsafeMutableBufferPointer { tally in
+                            for row in 0..<levels.count {
+                                tally[(Int(levels[row]) * items.count + itemIndex) * 6 + Int(category[row])] += 1
+                            }
+                        }
                     }
                 }
             }
+        }
+        func counts(_ v: Int, _ level: Int, _ itemIndex: Int) -> OutcomeCounts {
+            let base = (level * items.count + itemIndex) * 6
+            let t = tallies[v]
+            return OutcomeCounts(positive: t[base], neutral: t[base + 1], negative: t[base + 2], notApplicable: t[base + 3],
+                                 dontKnow: t[base + 4], missing: t[base + 5])
         }
 
         var groups: [OutcomeGroup] = []
@@ -102,7 +104,7 @@ public enum OutcomeTable {
                 if level == variable.levels.count - 1, v > 0, groupSizes[v][level] == 0 { continue }
                 var rows: [OutcomeRow] = []
                 for (itemIndex, item) in items.enumerated() {
-                    let c = counts[v][level][itemIndex]
+                    let c = counts(v, level, itemIndex)
                     rows.append(OutcomeRow(
                         item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
                         counts: c,

@@ -136,8 +136,7 @@ public enum PilotVsControl {
         let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
 
         // People, by site and respondent id; arm from their responses (it must agree between waves).
-        struct Key: Hashable { var site: Int32; var respondent: String }
-        var index: [Key: Int] = [:]
+        var index: [Int64: Int] = [:]
         var people: [Person] = []
         var noArm = 0, armChanged = 0
         var changedKeys = Set<Int>()
@@ -145,12 +144,12 @@ public enum PilotVsControl {
             guard let arm = frame.arms.level(row) else { noArm += 1; continue }
             let wave = frame.waves.codes[row]
             guard wave == baselineCode || wave == followupCode else { continue }
-            let key = Key(site: frame.sites.codes[row], respondent: frame.respondents[row])
+            let key = frame.respondentKeys[row]
             let position: Int
             if let existing = index[key] { position = existing } else {
                 position = people.count
                 index[key] = position
-                people.append(Person(site: key.site, pilot: arm == "pilot", baseline: nil, followup: nil))
+                people.append(Person(site: frame.sites.codes[row], pilot: arm == "pilot", baseline: nil, followup: nil))
             }
             if people[position].pilot != (arm == "pilot") { changedKeys.insert(position) }
             if wave == baselineCode { people[position].baseline = row } else { people[position].followup = row }

@@ -4,7 +4,8 @@ import OutcomesStore
 /// One respondent's scale score at two waves, linked by site and respondent id.
 public struct LinkedScore: Sendable, Equatable {
     public var site: String
-    public var respondent: String
+    /// The store's respondent key (unique per site and respondent code).
+    public var respondent: Int64
     /// "pilot", "control", or nil where the evaluation has no arms.
     public var arm: String?
     public var baseline: ScaleScore
@@ -39,12 +40,11 @@ public enum WaveLinking {
         let baselineCode = frame.waves.levels.firstIndex(of: baselineWave).map(Int32.init) ?? -2
         let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
 
-        struct Key: Hashable { var site: Int32; var respondent: String }
-        var baselineRows: [Key: Int] = [:]
-        var followupRows: [Key: Int] = [:]
-        var order: [Key] = []
+        var baselineRows: [Int64: Int] = [:]
+        var followupRows: [Int64: Int] = [:]
+        var order: [Int64] = []
         for row in 0..<frame.count {
-            let key = Key(site: frame.sites.codes[row], respondent: frame.respondents[row])
+            let key = frame.respondentKeys[row]
             if frame.waves.codes[row] == baselineCode {
                 if baselineRows[key] == nil, followupRows[key] == nil { order.append(key) }
                 baselineRows[key] = row
@@ -68,7 +68,7 @@ public enum WaveLinking {
                 guard armB == armF else { report.armChanged += 1; continue }
                 let baseline = score(b), followup = score(f)
                 guard baseline.score != nil, followup.score != nil else { report.unscored += 1; continue }
-                pairs.append(LinkedScore(site: frame.sites.levels[Int(key.site)], respondent: key.respondent,
+                pairs.append(LinkedScore(site: frame.sites.levels[Int(frame.sites.codes[b])], respondent: key,
                                          arm: armB < 0 ? nil : frame.arms.levels[Int(armB)],
                                          baseline: baseline, followup: followup, baselineRow: b, followupRow: f))
                 report.linked += 1

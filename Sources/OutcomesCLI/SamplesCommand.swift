@@ -24,6 +24,9 @@ struct SamplesCommand: ParsableCommand {
     @Option(help: "Number of people in the controlled evaluation (pilot and control, two waves).")
     var evaluationRespondents: Int = 600
 
+    @Option(help: ArgumentHelp("Number of sites (default: the five fictional survey sites and ten evaluation sites). With N, sites are named site-001 ... and the evaluation's first half are pilot sites.", valueName: "n"))
+    var sites: Int?
+
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
 
@@ -37,17 +40,25 @@ struct SamplesCommand: ParsableCommand {
         guard respondents >= 0 else { throw ValidationError("--respondents must be 0 or more") }
         if let carers, carers < 0 { throw ValidationError("--carers must be 0 or more") }
         guard evaluationRespondents >= 0 else { throw ValidationError("--evaluation-respondents must be 0 or more") }
+        if let sites, sites < 2 { throw ValidationError("--sites must be 2 or more (the evaluation needs a pilot and a control site)") }
     }
 
     func run() throws {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            var generator = SampleGenerator(options: .init(budgetHolders: respondents, carers: carers, seed: seed, wave: wave))
+            let siteNames = sites.map { count in (1...count).map { String(format: "site-%03d", $0) } }
+            var generator = SampleGenerator(options: .init(budgetHolders: respondents, carers: carers, seed: seed, wave: wave,
+                                                           sites: siteNames ?? SampleGenerator.defaultSites))
             let budgetHolders = (out as NSString).appendingPathComponent("budget-holder.csv")
             let carerFile = (out as NSString).appendingPathComponent("carer.csv")
             try Data(generator.budgetHolderCSV().utf8).write(to: URL(fileURLWithPath: budgetHolders), options: .atomic)
             try Data(generator.carerCSV().utf8).write(to: URL(fileURLWithPath: carerFile), options: .atomic)
-            let evaluation = EvaluationSampleGenerator(options: .init(respondents: evaluationRespondents, seed: seed))
+            var evaluationOptions = EvaluationSampleGenerator.Options(respondents: evaluationRespondents, seed: seed)
+            if let siteNames {
+                evaluationOptions.pilotSites = Array(siteNames.prefix(siteNames.count / 2))
+                evaluationOptions.controlSites = Array(siteNames.dropFirst(siteNames.count / 2))
+            }
+            let evaluation = EvaluationSampleGenerator(options: evaluationOptions)
             let activationFile = (out as NSString).appendingPathComponent("activation.csv")
             try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
             let qualityFile = (out as NSString).appendingPathComponent("quality-of-life.csv")

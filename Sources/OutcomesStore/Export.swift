@@ -15,7 +15,7 @@ extension Store {
     /// Returns the number of responses written.
     @discardableResult
     public func export(instrument instrumentID: String, wave: String? = nil, format: ExportFormat, to path: String) throws -> Int {
-        let frame = try responses(instrument: instrumentID, wave: wave)
+        let frame = try responses(instrument: instrumentID, wave: wave, respondentCodes: true)
         let items = frame.instrument.items
         var out = ""
         out.reserveCapacity(frame.count * (format == .csv ? items.count * 3 : 40))

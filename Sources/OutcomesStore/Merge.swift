@@ -38,7 +38,7 @@ extension Store {
                 }
             }
             for id in Set(versions.map(\.id)).sorted() {
-                let frame = try site.responses(instrument: id)
+                let frame = try site.responses(instrument: id, respondentCodes: true)
                 let instrument = frame.instrument
                 let importID = try beginImport(kind: "merge", source: path, sha256: checksum, instrument: instrument)
                 let writer = try ResponseWriter(store: self, instrument: instrument, items: instrument.items, importID: importID,

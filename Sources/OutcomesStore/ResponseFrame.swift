@@ -34,6 +34,10 @@ public struct ResponseFrame: Sendable {
     public var instrument: Instrument
     public var count: Int
     public var responseIDs: [Int64]
+    /// The store's id of each row's respondent (unique per site and respondent code): what links a
+    /// person's waves, without reading a string per row.
+    public var respondentKeys: [Int64]
+    /// Respondent codes as submitted; read only when asked for (`respondentCodes: true`), else empty.
     public var respondents: [String]
     public var sites: Factor
     public var waves: Factor
@@ -47,7 +51,10 @@ public struct ResponseFrame: Sendable {
 extension Store {
     /// Reads the completed responses to `instrumentID` (optionally one wave) with the answers to
     /// `items` (all items if nil), in one pass over the answers table. Drafts are never read.
-    public func responses(instrument instrumentID: String, wave: String? = nil, items: [String]? = nil) throws -> ResponseFrame {
+    /// Respondent codes are read only with `respondentCodes` (exports and merges need them; analyses
+    /// link waves by `respondentKeys`).
+    public func responses(instrument instrumentID: String, wave: String? = nil, items: [String]? = nil,
+                          respondentCodes: Bool = false) throws -> ResponseFrame {
         guard let instrument = try instrument(id: instrumentID) else {
             let known = try instruments().map(\.id)
             throw StoreError("no responses to instrument '\(instrumentID)' are stored in \(path)"
@@ -65,32 +72,37 @@ extension Store {
             }
             kinds.append(item.type)
         }
-        if let wave, try db.scalarInt("SELECT wave_id FROM waves WHERE name = ?", [.text(wave)]) == nil {
-            let known = try waveNames()
-            throw StoreError("no wave '\(wave)' is stored (waves: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        var waveID: Int64?
+        if let wave {
+            guard let id = try db.scalarInt("SELECT wave_id FROM waves WHERE name = ?", [.text(wave)]) else {
+                let known = try waveNames()
+                throw StoreError("no wave '\(wave)' is stored (waves: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            }
+            waveID = id
         }
+        // The respondents table is joined only for codes; the site comes with it (one lookup by key).
         let statement = try db.prepare("""
-            SELECT r.response_id, p.code, r.respondent_id, p.site_id, r.wave_id, r.arm\(itemIDs.map { ", a." + quoted($0) }.joined())
+            SELECT r.response_id, \(respondentCodes ? "p.code" : "NULL"), r.respondent_id, p.site_id, r.wave_id, r.arm\(itemIDs.map { ", a." + quoted($0) }.joined())
             FROM responses r
             JOIN respondents p ON p.respondent_id = r.respondent_id
-            JOIN waves w ON w.wave_id = r.wave_id
             JOIN \(quoted(table)) a ON a.response_id = r.response_id
-            WHERE r.instrument_id = ? AND r.status = 'complete'\(wave == nil ? "" : " AND w.name = ?")
+            WHERE r.instrument_id = ? AND r.status = 'complete'\(waveID == nil ? "" : " AND r.wave_id = ?")
             ORDER BY r.response_id
             """)
-        try statement.bind(wave.map { [.text(instrumentID), .text($0)] } ?? [.text(instrumentID)])
+        try statement.bind(waveID.map { [.text(instrumentID), .int($0)] } ?? [.text(instrumentID)])
 
         let siteNames = try idNames("SELECT site_id, code FROM sites")
         let waveNamesByID = try idNames("SELECT wave_id, name FROM waves")
         var siteLevels = LevelIndex(), waveLevels = LevelIndex(), armLevels = LevelIndex()
-        var responseIDs: [Int64] = [], respondents: [String] = []
+        var responseIDs: [Int64] = [], respondents: [String] = [], respondentKeys: [Int64] = []
         var siteCodes: [Int32] = [], waveCodes: [Int32] = [], armCodes: [Int32] = []
         var integerColumns = Array(repeating: [Int?](), count: itemIDs.count)
         var numberColumns = Array(repeating: [Double?](), count: itemIDs.count)
         var textColumns = Array(repeating: [String?](), count: itemIDs.count)
         while try statement.step() {
             responseIDs.append(statement.int(0))
-            respondents.append(statement.text(1) ?? "")
+            if respondentCodes { respondents.append(statement.text(1) ?? "") }
+            respondentKeys.append(statement.int(2))
             siteCodes.append(siteLevels.code(for: siteNames[statement.int(3)] ?? "?"))
             waveCodes.append(waveLevels.code(for: waveNamesByID[statement.int(4)] ?? "?"))
             armCodes.append(statement.isNull(5) ? -1 : armLevels.code(for: statement.text(5) ?? ""))
@@ -113,7 +125,7 @@ extension Store {
             }
         }
         return ResponseFrame(instrument: instrument, count: responseIDs.count, responseIDs: responseIDs,
-                             respondents: respondents,
+                             respondentKeys: respondentKeys, respondents: respondents,
                              sites: Factor(levels: siteLevels.levels, codes: siteCodes),
                              waves: Factor(levels: waveLevels.levels, codes: waveCodes),
                              arms: Factor(levels: armLevels.levels, codes: armCodes), answers: answers)

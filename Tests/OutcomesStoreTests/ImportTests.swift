@@ -89,9 +89,11 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(try t.count("respondents") == 3)  // R1 answered two waves: one respondent, linked
         #expect(try t.count("answers_survey") == 4)
 
-        let frame = try t.store.responses(instrument: "survey", wave: "baseline")
+        let frame = try t.store.responses(instrument: "survey", wave: "baseline", respondentCodes: true)
         #expect(frame.count == 3)
         #expect(frame.respondents == ["R1", "R2", "R3"])
+        #expect(Set(frame.respondentKeys).count == 3)
+        #expect(try t.store.responses(instrument: "survey", wave: "baseline").respondents.isEmpty, "codes are read only when asked for")
         #expect(frame.column("outcome_safety") == .integers([3, 8, 1]))
         #expect(frame.column("carer_hours") == .integers([20, nil, nil]))
         #expect(frame.column("helpers") == .texts(["1;2", nil, "2"]))
@@ -295,7 +297,7 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(try central.store.merge(from: south.store.path).first?.new == 1)
         // Merging again stores nothing new.
         #expect(try central.store.merge(from: north.store.path).first?.duplicates == 2)
-        let frame = try central.store.responses(instrument: "survey")
+        let frame = try central.store.responses(instrument: "survey", respondentCodes: true)
         #expect(frame.respondents == ["R1", "R2", "R1"])
         #expect(frame.column("helpers") == .texts(["1;2", nil, nil]))
         #expect(frame.column("note") == .texts(["a, b", nil, nil]))
