@@ -107,6 +107,8 @@ public struct PilotVsControlResult: Sendable {
     public var instrumentVersion: String
     public var instrumentTitle: String
     public var pilotSites: [String]
+    /// Responses and sites in each wave read (what the analysis started from).
+    public var waves: [(wave: String, responses: Int, sites: [String])] = []
     public var controlSites: [String]
     public var balance: [BalanceRow]
     public var attrition: Attrition
@@ -200,9 +202,11 @@ public enum PilotVsControl {
         }
         let pilotSites = Set(people.filter(\.pilot).map { frame.sites.levels[Int($0.site)] }).sorted()
         let controlSites = Set(people.filter { !$0.pilot }.map { frame.sites.levels[Int($0.site)] }).sorted()
-        return PilotVsControlResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
-                                    instrumentTitle: instrument.title, pilotSites: pilotSites, controlSites: controlSites,
-                                    balance: balance, attrition: attrition, groups: groups, cost: cost, notes: notes)
+        var result = PilotVsControlResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+                                          instrumentTitle: instrument.title, pilotSites: pilotSites, controlSites: controlSites,
+                                          balance: balance, attrition: attrition, groups: groups, cost: cost, notes: notes)
+        result.waves = frame.waveCounts.filter { [definition.baselineWave, definition.followupWave].contains($0.wave) }
+        return result
     }
 
     /// Each row's value of an outcome: its scale score, or 1/0 for a binary event (nil if unanswered).

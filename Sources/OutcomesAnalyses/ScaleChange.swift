@@ -39,6 +39,8 @@ public struct ScaleChangeResult: Sendable {
     public var scale: Scale
     public var linking: LinkingReport
     public var sites: [String]
+    /// Responses and sites in each wave read (what the analysis started from).
+    public var waves: [(wave: String, responses: Int, sites: [String])] = []
     public var groups: [ScaleChangeGroup]
 
     public var overall: ScaleChangeGroup { groups[0] }
@@ -91,10 +93,12 @@ public enum ScaleChange {
                 }
             }
         }
-        return ScaleChangeResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
-                                 instrumentTitle: instrument.title, scale: scale, linking: report,
-                                 sites: Set(frame.sites.codes.compactMap { $0 < 0 ? nil : frame.sites.levels[Int($0)] }).sorted(),
-                                 groups: groups)
+        var result = ScaleChangeResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+                                       instrumentTitle: instrument.title, scale: scale, linking: report,
+                                       sites: Set(frame.sites.codes.compactMap { $0 < 0 ? nil : frame.sites.levels[Int($0)] }).sorted(),
+                                       groups: groups)
+        result.waves = frame.waveCounts.filter { [definition.baselineWave, definition.followupWave].contains($0.wave) }
+        return result
     }
 
     static func group(_ variable: String?, _ level: String?, _ pairs: [LinkedScore], scale: Scale, confidence: Double) throws -> ScaleChangeGroup {

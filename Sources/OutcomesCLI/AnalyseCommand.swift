@@ -65,10 +65,18 @@ struct AnalyseCommand: ParsableCommand {
                 }
             }
             if !results.isEmpty {
-                let waves = try store.waveSummaries().map {
-                    ReportContext.Wave(instrument: $0.instrument, version: $0.version, wave: $0.wave, responses: $0.responses,
-                                       sites: $0.sites, firstStored: $0.firstStored, lastStored: $0.lastStored)
+                // The data table: each instrument and wave the analyses read, once.
+                var waves: [ReportContext.Wave] = []
+                for result in results {
+                    let read = ReportWriter.waves(result)
+                    let dates = try store.storedDates(instrument: read.instrument)
+                    for wave in read.waves where !waves.contains(where: { $0.instrument == read.instrument && $0.wave == wave.wave }) {
+                        waves.append(ReportContext.Wave(instrument: read.instrument, version: read.version, wave: wave.wave,
+                                                        responses: wave.responses, sites: wave.sites,
+                                                        firstStored: dates?.first ?? "", lastStored: dates?.last ?? ""))
+                    }
                 }
+                waves.sort { ($0.instrument, $0.wave) < ($1.instrument, $1.wave) }
                 let report = try ReportWriter.writeReport(results, context: ReportContext(title: title, waves: waves,
                                                                                         generator: "outcomes \(Outcomes.version)",
                                                                                         omitted: omitted), to: out)

@@ -98,7 +98,7 @@ public enum HTMLReport {
         var table = ReportTable(title: "Responses analysed, by instrument and wave", columns: [
             .init("instrument", "Instrument", alignRight: false), .init("version", "Version", alignRight: false),
             .init("wave", "Wave", alignRight: false), .init("responses", "Responses"), .init("sites", "Sites"),
-            .init("stored", "Stored (first to last)", alignRight: false),
+            .init("stored", "Imported (first to last)", alignRight: false),
         ])
         for wave in context.waves where used.contains(wave.instrument) {
             table.rows.append([.text(wave.instrument), .text(wave.version), .text(wave.wave), .integer(wave.responses), .integer(wave.sites.count),
@@ -106,7 +106,7 @@ public enum HTMLReport {
         }
         let sites = Set(context.waves.filter { used.contains($0.instrument) }.flatMap(\.sites)).sorted()
         table.notes = ["Sites: \(sites.joined(separator: ", ")).",
-                       "Completed responses only; drafts saved during capture are never analysed."]
+                       "Completed responses read by the analyses in this report; drafts saved during capture are never analysed. Imported: when this instrument's responses were first and last stored or corrected."]
         return "<section id=\"data\"><h2>Data</h2>" + html(table) + "</section>"
     }
 

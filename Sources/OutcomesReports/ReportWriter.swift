@@ -88,6 +88,17 @@ public enum ReportWriter {
         }
     }
 
+    /// Responses and sites per wave that an analysis read, for the report's data table.
+    public static func waves(_ result: AnalysisResult) -> (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {
+        switch result {
+        case let .scaleChange(change): return (change.instrumentID, change.instrumentVersion, change.waves)
+        case let .pilotVsControl(evaluation): return (evaluation.instrumentID, evaluation.instrumentVersion, evaluation.waves)
+        default:
+            let survey = surveyTables(result)!.survey
+            return (survey.instrumentID, survey.instrumentVersion, [(survey.wave ?? "", survey.responses, survey.sites)])
+        }
+    }
+
     /// One sentence on the data an analysis covers: instrument and version, waves, responses, sites.
     public static func dataDescription(_ result: AnalysisResult) -> String {
         switch result {
@@ -146,8 +157,7 @@ public enum ReportWriter {
                                                        "csv": "\(definition.id)\(suffix).csv"]) { first, _ in first }
             },
         ]
-        let encoded = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: encoded, as: UTF8.self) + "\n"
+        return try JSONText.encode(object) + "\n"
     }
 
     static func dataLine(_ table: any SurveyAnalysisResult) -> String {

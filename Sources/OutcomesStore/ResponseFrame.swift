@@ -46,6 +46,17 @@ public struct ResponseFrame: Sendable {
     public var answers: [String: AnswerColumn]
 
     public func column(_ itemID: String) -> AnswerColumn? { answers[itemID] }
+
+    /// Responses and sites per wave, in the order the waves were first stored (for a report's data table).
+    public var waveCounts: [(wave: String, responses: Int, sites: [String])] {
+        var counts = Array(repeating: 0, count: waves.levels.count)
+        var sitesByWave = Array(repeating: Set<Int32>(), count: waves.levels.count)
+        for row in 0..<count where waves.codes[row] >= 0 {
+            counts[Int(waves.codes[row])] += 1
+            sitesByWave[Int(waves.codes[row])].insert(sites.codes[row])
+        }
+        return waves.levels.indices.map { (waves.levels[$0], counts[$0], sitesByWave[$0].filter { $0 >= 0 }.map { sites.levels[Int($0)] }.sorted()) }
+    }
 }
 
 extension Store {
@@ -80,14 +91,16 @@ extension Store {
             }
             waveID = id
         }
-        // The respondents table is joined only for codes; the site comes with it (one lookup by key).
+        // Driven by the instrument's own answers table in rowid order (CROSS JOIN fixes the join
+        // order in SQLite): responses and respondents are then looked up by key and no sort is needed.
+        // Starting from the responses index instead sorted a million wide rows in a temporary b-tree.
         let statement = try db.prepare("""
             SELECT r.response_id, \(respondentCodes ? "p.code" : "NULL"), r.respondent_id, p.site_id, r.wave_id, r.arm\(itemIDs.map { ", a." + quoted($0) }.joined())
-            FROM responses r
-            JOIN respondents p ON p.respondent_id = r.respondent_id
-            JOIN \(quoted(table)) a ON a.response_id = r.response_id
+            FROM \(quoted(table)) a
+            CROSS JOIN responses r ON r.response_id = a.response_id
+            CROSS JOIN respondents p ON p.respondent_id = r.respondent_id
             WHERE r.instrument_id = ? AND r.status = 'complete'\(waveID == nil ? "" : " AND r.wave_id = ?")
-            ORDER BY r.response_id
+            ORDER BY a.response_id
             """)
         try statement.bind(waveID.map { [.text(instrumentID), .int($0)] } ?? [.text(instrumentID)])
 

@@ -235,36 +235,16 @@ public final class Store {
         return result
     }
 
-    /// What a report says about its data: per instrument and wave, the completed responses, the
-    /// sites they came from, and when they were stored (first and last import, ISO 8601).
-    public struct WaveSummary: Sendable, Equatable {
-        public var instrument: String
-        public var version: String
-        public var wave: String
-        public var responses: Int
-        public var sites: [String]
-        public var firstStored: String
-        public var lastStored: String
-    }
-
-    public func waveSummaries() throws -> [WaveSummary] {
+    /// When an instrument's responses were stored: the first and last import that stored or
+    /// corrected any (ISO 8601), from the small imports table rather than the responses.
+    public func storedDates(instrument: String) throws -> (first: String, last: String)? {
         let statement = try db.prepare("""
-            SELECT r.instrument_id, r.instrument_version, w.name, count(*), group_concat(DISTINCT s.code),
-                   min(i.imported_at), max(i.imported_at)
-            FROM responses r JOIN waves w USING (wave_id)
-            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
-            JOIN imports i ON i.import_id = r.import_id
-            WHERE r.status = 'complete'
-            GROUP BY r.instrument_id, r.instrument_version, w.name ORDER BY r.instrument_id, min(r.response_id)
+            SELECT min(imported_at), max(imported_at) FROM imports
+            WHERE instrument_id = ? AND responses_new + responses_corrected > 0
             """)
-        var result: [WaveSummary] = []
-        while try statement.step() {
-            result.append(WaveSummary(instrument: statement.text(0) ?? "", version: statement.text(1) ?? "", wave: statement.text(2) ?? "",
-                                      responses: Int(statement.int(3)),
-                                      sites: (statement.text(4) ?? "").split(separator: ",").map(String.init).sorted(),
-                                      firstStored: statement.text(5) ?? "", lastStored: statement.text(6) ?? ""))
-        }
-        return result
+        statement.bind(1, instrument)
+        guard try statement.step(), let first = statement.text(0), let last = statement.text(1) else { return nil }
+        return (first, last)
     }
 
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
