@@ -478,16 +478,25 @@ extension PilotVsControl {
         guard pilot.count >= 2, control.count >= 2 else {
             throw StatisticsError.insufficientData("fewer than 2 respondents with costs and effects in an arm")
         }
+        // Flat arrays: a replicate of a national evaluation touches a million people, a thousand times.
+        let isPilot = usable.map(\.pilot)
         func increments(_ sample: [Int]) -> [Double] {
-            var sums = [0.0, 0.0, 0.0, 0.0], counts = [0.0, 0.0]
-            for i in sample {
-                let arm = usable[i].pilot ? 0 : 1
-                sums[arm] += cost[i]
-                sums[arm + 2] += change[i]
-                counts[arm] += 1
+            var pilotCost = 0.0, controlCost = 0.0, pilotChange = 0.0, controlChange = 0.0, pilotN = 0.0, controlN = 0.0
+            cost.withUnsafeBufferPointer { cost in
+                change.withUnsafeBufferPointer { change in
+                    isPilot.withUnsafeBufferPointer { isPilot in
+                        for i in sample {
+                            if isPilot[i] {
+                                pilotCost += cost[i]; pilotChange += change[i]; pilotN += 1
+                            } else {
+                                controlCost += cost[i]; controlChange += change[i]; controlN += 1
+                            }
+                        }
+                    }
+                }
             }
-            let deltaCost = sums[0] / counts[0] - sums[1] / counts[1]
-            let deltaEffect = sums[2] / counts[0] - sums[3] / counts[1]
+            let deltaCost = pilotCost / pilotN - controlCost / controlN
+            let deltaEffect = pilotChange / pilotN - controlChange / controlN
             return [deltaCost, deltaEffect] + settings.thresholds.map { $0 * deltaEffect - deltaCost }
         }
         let observed = increments(Array(usable.indices))

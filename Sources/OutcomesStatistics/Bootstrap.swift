@@ -60,12 +60,19 @@ extension Bootstrap {
         var sample = [Int](repeating: 0, count: total)
         var results: [[Double]] = []
         results.reserveCapacity(replicates)
+        let rng = random.rngPointer
         for _ in 0..<replicates {
             var position = 0
-            for stratum in strata {
-                for _ in 0..<stratum.count {
-                    sample[position] = stratum[random.integer(below: stratum.count)]
-                    position += 1
+            // The same draws as RandomSource.integer(below:), without a call through the class per draw.
+            sample.withUnsafeMutableBufferPointer { sample in
+                for stratum in strata {
+                    let size = UInt(stratum.count)
+                    stratum.withUnsafeBufferPointer { units in
+                        for _ in 0..<units.count {
+                            sample[position] = units[Int(gsl_rng_uniform_int(rng, size))]
+                            position += 1
+                        }
+                    }
                 }
             }
             results.append(try statistics(sample))
