@@ -76,10 +76,8 @@ public enum Distribution {
         var variables: [DistributionVariable] = []
         for subgroup in definition.subgroups {
             let variable = GroupingVariable(subgroup, frame: frame)
-            var rowsByLevel = Array(repeating: [Int](), count: variable.levels.count)
-            for (row, code) in variable.codes.enumerated() { rowsByLevel[Int(code)].append(row) }
             var groups: [DistributionGroup] = [], table: [[Int]] = [], untested: [String] = []
-            for (level, rows) in rowsByLevel.enumerated() where !(level == variable.levels.count - 1 && rows.isEmpty) {
+            for (level, rows) in variable.shownLevels {
                 let g = try group(rows, variable: variable.label, level: variable.levels[level])
                 groups.append(g)
                 if variable.untested.contains(level) { untested.append(variable.levels[level]) } else if let top = g.top {

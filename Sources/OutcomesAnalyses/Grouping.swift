@@ -88,6 +88,14 @@ struct GroupingVariable {
         }
     }
 
+    /// The rows of each level shown in a table: every named level, and the last ("not stated") level
+    /// only when someone is in it.
+    var shownLevels: [(level: Int, rows: [Int])] {
+        var rowsByLevel = Array(repeating: [Int](), count: levels.count)
+        for (row, code) in codes.enumerated() { rowsByLevel[Int(code)].append(row) }
+        return rowsByLevel.enumerated().filter { $0.offset < levels.count - 1 || !$0.element.isEmpty }.map { ($0.offset, $0.element) }
+    }
+
     /// Rows per level.
     var sizes: [Int] {
         var sizes = Array(repeating: 0, count: levels.count)

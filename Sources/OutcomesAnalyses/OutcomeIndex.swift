@@ -73,9 +73,7 @@ public enum OutcomeIndex {
         var groups = [group(Array(0..<frame.count), variable: nil, level: nil)]
         for subgroup in definition.subgroups {
             let variable = GroupingVariable(subgroup, frame: frame)
-            var rowsByLevel = Array(repeating: [Int](), count: variable.levels.count)
-            for (row, code) in variable.codes.enumerated() { rowsByLevel[Int(code)].append(row) }
-            for (level, rows) in rowsByLevel.enumerated() where !(level == variable.levels.count - 1 && rows.isEmpty) {
+            for (level, rows) in variable.shownLevels {
                 groups.append(group(rows, variable: variable.label, level: variable.levels[level]))
             }
         }

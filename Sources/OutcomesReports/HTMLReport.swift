@@ -168,7 +168,7 @@ public enum HTMLReport {
                                    columns: [.init("level", "Baseline level", alignRight: false)] + groups.map { .init($0.level ?? "all", $0.level ?? "All linked") })
             for (index, label) in labels.enumerated() {
                 data.rows.append([.text(label)] + groups.map { group in
-                    .text(group.changeByBaselineLevel[index].map { "\(signed($0.mean)) (\(signed($0.lower)) to \(signed($0.upper))), n = \($0.n)" } ?? "–")
+                    .text(group.changeByBaselineLevel[index].map { "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to \(ScaleChangeLayout.signed($0.upper))), n = \($0.n)" } ?? "–")
                 })
             }
             return [Chart(svg: SVGCharts.groupedBars(id: "\(id)-by-level", title: "Mean change in \(change.scale.label) by baseline level",
@@ -309,7 +309,6 @@ public enum HTMLReport {
 
     static func anchor(_ result: AnalysisResult) -> String { "analysis-" + result.definition.id }
 
-    static func signed(_ value: Double) -> String { value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1) }
 
     static func dateRange(_ first: String, _ last: String) -> String {
         let a = String(first.prefix(10)), b = String(last.prefix(10))

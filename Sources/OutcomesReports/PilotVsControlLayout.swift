@@ -192,11 +192,6 @@ public enum PilotVsControlLayout {
         return tables
     }
 
-    /// The tables for people as Markdown.
-    public static func markdown(_ result: PilotVsControlResult) -> String {
-        humanTables(result).map { TableFormat.markdown($0) + "\n" }.joined()
-    }
-
     static func notes(_ result: PilotVsControlResult) -> [String] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         let covariates = result.definition.covariates.isEmpty ? "" : " and " + result.definition.covariates.joined(separator: ", ")

@@ -186,11 +186,6 @@ public enum ScaleChangeLayout {
         return tables
     }
 
-    /// The tables for people as Markdown.
-    public static func markdown(_ result: ScaleChangeResult) -> String {
-        humanTables(result).map { TableFormat.markdown($0) + "\n" }.joined()
-    }
-
     static func notes(_ result: ScaleChangeResult) -> [String] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         let cutpoints = result.scale.levels.compactMap { l in l.upperBound.map { "level \(l.level) up to \(fixed($0))" } }

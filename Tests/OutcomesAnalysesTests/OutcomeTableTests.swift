@@ -7,7 +7,7 @@ import OutcomesStore
 
 /// The small survey imported into a fresh store.
 final class SmallSurveyStore: FixtureStore {
-    init() throws { try super.init(instrument: "small-survey.yaml", csv: "small-survey.csv") }
+    init() throws { try super.init(instrumentPath: fixture("small-survey.yaml"), csvPath: fixture("small-survey.csv")) }
 
     func outcomeTable() throws -> OutcomeTableResult {
         let definition = try AnalysisDefinition.load(file: fixture("small-survey.analysis.yaml"))

@@ -10,16 +10,7 @@ import OutcomesStore
     /// The committed sample has a known true effect on quality of life and none on wellbeing: the
     /// analysis must recover the first inside its interval and not flag the second.
     @Test func recoversTheKnownEffectAndDoesNotFlagTheNullOne() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-pvc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(path: directory.appendingPathComponent("s.sqlite").path)
-        let yaml = try String(contentsOf: root.appendingPathComponent("instruments/quality-of-life.yaml"), encoding: .utf8)
-        _ = try store.importCSV(file: root.appendingPathComponent("samples/quality-of-life.csv").path,
-                                instrument: try InstrumentParser.parse(yaml), definition: yaml)
-        let definition = try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/pilot-vs-control.yaml").path)
-        guard case let .pilotVsControl(result) = try AnalysisRunner.run(definition, store: store) else {
+        guard case let .pilotVsControl(result) = try FixtureStore.shippedSample("quality-of-life").runShipped("pilot-vs-control.yaml") else {
             Issue.record("not a pilot-vs-control result")
             return
         }
@@ -34,7 +25,7 @@ import OutcomesStore
 
 /// The small hand-made evaluation imported into a fresh store.
 final class SmallEvaluationStore: FixtureStore {
-    init(csv: String? = nil) throws { try super.init(instrument: "quality-of-life.yaml", csv: "small-pvc.csv", csvText: csv) }
+    init(csv: String? = nil) throws { try super.init(instrumentPath: fixture("quality-of-life.yaml"), csvPath: fixture("small-pvc.csv"), csvText: csv) }
 
     func result(_ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> PilotVsControlResult {
         var definition = try AnalysisDefinition.load(file: fixture("small-pvc.analysis.yaml"))

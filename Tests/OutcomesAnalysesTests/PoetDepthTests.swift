@@ -9,7 +9,7 @@ import OutcomesStore
 
 /// The small POET-style survey (scripts/reference/make_small_poet.py) in a fresh store.
 final class SmallPoetStore: FixtureStore {
-    init(csv: String? = nil) throws { try super.init(instrument: "small-poet.yaml", csv: "small-poet.csv", csvText: csv) }
+    init(csv: String? = nil) throws { try super.init(instrumentPath: fixture("small-poet.yaml"), csvPath: fixture("small-poet.csv"), csvText: csv) }
 
     nonisolated(unsafe) static let expected: [String: Any] = {
         let data = try! Data(contentsOf: URL(fileURLWithPath: fixture("small-poet.expected.json")))
@@ -232,17 +232,8 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
 @Suite struct ShippedBudgetHolderSample {
     @Test func processAssociationsShowTheGeneratorsTruthWithTheRightSign() throws {
         #expect(SampleGenerator.directPaymentLogOdds > 0 && SampleGenerator.viewsFullyLogOdds > 0)
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bh-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(path: directory.appendingPathComponent("s.sqlite").path)
-        let yaml = try String(contentsOf: root.appendingPathComponent("instruments/budget-holder.yaml"), encoding: .utf8)
-        _ = try store.importCSV(file: root.appendingPathComponent("samples/budget-holder.csv").path,
-                                instrument: try InstrumentParser.parse(yaml), definition: yaml)
-        func run(_ file: String) throws -> AnalysisResult {
-            try AnalysisRunner.run(try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\(file)").path), store: store)
-        }
+        let sample = try FixtureStore.shippedSample("budget-holder")
+        func run(_ file: String) throws -> AnalysisResult { try sample.runShipped(file) }
         guard case let .processAssociations(result) = try run("budget-holder-processes.yaml") else { throw StoreError("kind") }
         func summary(_ variable: String, _ level: String) throws -> ContrastSummary {
             try #require(result.summaries.first { $0.contrast.variable == variable && $0.contrast.level == level })

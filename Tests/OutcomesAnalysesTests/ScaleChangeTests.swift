@@ -7,7 +7,7 @@ import OutcomesStore
 
 /// The small activation data set imported into a fresh store (with the shipped instrument's copy).
 final class SmallActivationStore: FixtureStore {
-    init() throws { try super.init(instrument: "activation.yaml", csv: "small-activation.csv") }
+    init() throws { try super.init(instrumentPath: fixture("activation.yaml"), csvPath: fixture("small-activation.csv")) }
 
     func result() throws -> ScaleChangeResult {
         let definition = try AnalysisDefinition.load(file: fixture("small-activation.analysis.yaml"))
@@ -142,16 +142,9 @@ final class SmallActivationStore: FixtureStore {
     /// The committed sample carries a known truth: pilot respondents gain more, and people starting at
     /// lower levels gain more. The analysis must show both.
     @Test func showsThePilotEffectAndTheLowestImprovingMost() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-sample-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(path: directory.appendingPathComponent("s.sqlite").path)
-        let yaml = try String(contentsOf: root.appendingPathComponent("instruments/activation.yaml"), encoding: .utf8)
-        _ = try store.importCSV(file: root.appendingPathComponent("samples/activation.csv").path,
-                                instrument: try InstrumentParser.parse(yaml), definition: yaml)
-        let definition = try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/activation-change.yaml").path)
-        guard case let .scaleChange(result) = try AnalysisRunner.run(definition, store: store) else { return }
+        guard case let .scaleChange(result) = try FixtureStore.shippedSample("activation").runShipped("activation-change.yaml") else {
+            throw StoreError("not a scale change")
+        }
         let pilot = try #require(result.groups.first { $0.level == "Pilot" }?.change)
         let control = try #require(result.groups.first { $0.level == "Control" }?.change)
         #expect(pilot.meanDifference > control.meanDifference)

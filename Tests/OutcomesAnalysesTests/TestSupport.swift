@@ -17,17 +17,32 @@ class FixtureStore {
     let instrument: Instrument
     let yaml: String
 
-    /// `csvText` replaces the CSV fixture's content (for hand-written edge cases).
-    init(instrument instrumentFile: String, csv csvFile: String, csvText: String? = nil) throws {
+    /// `csvText` replaces the CSV file's content (for hand-written edge cases).
+    init(instrumentPath: String, csvPath: String, csvText: String? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try Store(path: directory.appendingPathComponent("t.sqlite").path)
-        yaml = try String(contentsOfFile: fixture(instrumentFile), encoding: .utf8)
-        instrument = try InstrumentParser.parse(yaml, file: instrumentFile)
-        let text = try csvText ?? String(contentsOfFile: fixture(csvFile), encoding: .utf8)
-        _ = try store.importCSV(data: Data(text.utf8), file: csvFile, instrument: instrument, definition: yaml)
+        yaml = try String(contentsOfFile: instrumentPath, encoding: .utf8)
+        let name = (instrumentPath as NSString).lastPathComponent
+        instrument = try InstrumentParser.parse(yaml, file: name)
+        let text = try csvText ?? String(contentsOfFile: csvPath, encoding: .utf8)
+        _ = try store.importCSV(data: Data(text.utf8), file: (csvPath as NSString).lastPathComponent, instrument: instrument, definition: yaml)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// The repository's root (for the shipped instruments, samples and analyses).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A shipped instrument's committed sample (`instruments/ID.yaml`, `samples/ID.csv`).
+    static func shippedSample(_ instrumentID: String) throws -> FixtureStore {
+        try FixtureStore(instrumentPath: root.appendingPathComponent("instruments/\(instrumentID).yaml").path,
+                         csvPath: root.appendingPathComponent("samples/\(instrumentID).csv").path)
+    }
+
+    /// Runs a shipped analysis file (`analyses/NAME`) on this store.
+    func runShipped(_ analysisFile: String) throws -> AnalysisResult {
+        try AnalysisRunner.run(try AnalysisDefinition.load(file: Self.root.appendingPathComponent("analyses/\(analysisFile)").path), store: store)
+    }
 
     /// Runs an analysis fixture, after `edit` has had its say.
     func run(_ analysisFile: String, _ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> AnalysisResult {
