@@ -1,3 +1,4 @@
+import Foundation
 import CSQLite
 import OutcomesInstruments
 
@@ -38,6 +39,22 @@ final class SQLiteConnection {
             let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
             sqlite3_free(errorMessage)
             throw StoreError("\(path): \(message)")
+        }
+    }
+
+    /// Like `execute`, but retries while SQLite reports the database busy, for up to `seconds`. For the
+    /// statements SQLite answers "busy" at once, without its busy handler, to avoid a deadlock: switching
+    /// a new database to WAL needs an exclusive lock, which two tools opening it at once both ask for.
+    func executeRetryingWhileBusy(_ sql: String, seconds: Double = 10) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            var errorMessage: UnsafeMutablePointer<CChar>?
+            let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+            let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(errorMessage)
+            if status == SQLITE_OK { return }
+            guard status & 0xFF == SQLITE_BUSY, Date() < deadline else { throw StoreError("\(path): \(message)") }
+            usleep(10_000)
         }
     }
 

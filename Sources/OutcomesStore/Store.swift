@@ -32,7 +32,7 @@ public final class Store {
         db = try SQLiteConnection(path: path)
         try db.execute("PRAGMA foreign_keys = ON")
         // WAL: readers are not blocked by an import, and a crash mid-import leaves the last commit intact.
-        try db.execute("PRAGMA journal_mode = WAL")
+        try db.executeRetryingWhileBusy("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
         try migrate()
     }
