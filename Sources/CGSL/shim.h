@@ -19,4 +19,5 @@
 
 // Swift 6 rejects C globals of non-Sendable type; hand out the generator type through a function.
 static inline const gsl_rng_type *outcomes_gsl_rng_mt19937(void) { return gsl_rng_mt19937; }
+static inline const gsl_rng_type *outcomes_gsl_rng_taus2(void) { return gsl_rng_taus2; }
 #endif

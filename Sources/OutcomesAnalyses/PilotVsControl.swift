@@ -165,7 +165,8 @@ public enum PilotVsControl {
         // Values per row for every outcome: scale scores, or 1/0 for binary events.
         var outcomeValues: [String: [Double?]] = [:]
         for outcome in definition.outcomes { outcomeValues[outcome.id] = try values(of: outcome, frame: frame) }
-        func value(_ id: String, _ row: Int?) -> Double? { row.flatMap { outcomeValues[id]?[$0] ?? nil } }
+        // One column per outcome, fetched once per outcome: a lookup by name per person is slow at a million.
+        let columnOf: (String) -> [Double?] = { outcomeValues[$0] ?? [] }
 
         var notes: [String] = []
         if noArm > 0 { notes.append("\(noArm) responses have no arm and are left out.") }
@@ -180,7 +181,7 @@ public enum PilotVsControl {
 
         var groups = [PilotVsControlGroup(variable: nil, level: nil,
                                           comparisons: compare(definition: definition, instrument: instrument, people: people,
-                                                                      value: value, design: design))]
+                                                                      values: columnOf, design: design))]
         for case let .item(id, label) in definition.subgroups {
             guard let item = instrument.item(id), let set = instrument.choiceSet(for: item),
                   let answers = frame.column(id)?.integers else { continue }
@@ -189,13 +190,13 @@ public enum PilotVsControl {
                 guard !members.isEmpty else { continue }
                 groups.append(PilotVsControlGroup(variable: label ?? humanized(id), level: choice.label,
                                                   comparisons: compare(definition: definition, instrument: instrument, people: members,
-                                                                       value: value, design: design)))
+                                                                       values: columnOf, design: design)))
             }
         }
         var cost: CostEffectiveness?
         if let settings = definition.cost {
             do {
-                cost = try costEffectiveness(settings, definition: definition, frame: frame, people: people, value: value)
+                cost = try costEffectiveness(settings, definition: definition, frame: frame, people: people, values: columnOf)
             } catch {
                 notes.append("Cost-effectiveness: not computed (\(error)).")
             }
@@ -273,11 +274,13 @@ public enum PilotVsControl {
     }
 
     static func compare(definition: AnalysisDefinition, instrument: Instrument, people: [Person],
-                        value: (String, Int?) -> Double?, design: CovariateDesign) -> [OutcomeComparison] {
+                        values: (String) -> [Double?], design: CovariateDesign) -> [OutcomeComparison] {
         let confidence = definition.confidence
         var comparisons: [OutcomeComparison] = []
         for outcome in definition.outcomes {
             let id = outcome.id
+            let column = values(id)
+            func value(_ row: Int?) -> Double? { row.flatMap { column[$0] } }
             let binary: Bool
             if case .binary = outcome { binary = true } else { binary = false }
             var comparison = OutcomeComparison(outcome: id, label: "", kind: binary ? .binary : .continuous, adjustedIsOddsRatio: binary, notes: [])
@@ -287,10 +290,10 @@ public enum PilotVsControl {
                     return nil
                 }
             }
-            let pilotFollowup = people.filter(\.pilot).compactMap { value(id, $0.followup) }
-            let controlFollowup = people.filter { !$0.pilot }.compactMap { value(id, $0.followup) }
-            let pilotBaseline = people.filter(\.pilot).compactMap { value(id, $0.baseline) }
-            let controlBaseline = people.filter { !$0.pilot }.compactMap { value(id, $0.baseline) }
+            let pilotFollowup = people.filter(\.pilot).compactMap { value($0.followup) }
+            let controlFollowup = people.filter { !$0.pilot }.compactMap { value($0.followup) }
+            let pilotBaseline = people.filter(\.pilot).compactMap { value($0.baseline) }
+            let controlBaseline = people.filter { !$0.pilot }.compactMap { value($0.baseline) }
             comparison.followupPilot = summary(pilotFollowup, binary: binary)
             comparison.followupControl = summary(controlFollowup, binary: binary)
             comparison.baselinePilot = summary(pilotBaseline, binary: binary)
@@ -321,8 +324,8 @@ public enum PilotVsControl {
             }
 
             // Linked respondents: change from baseline, and the adjusted model.
-            let linked = people.filter { value(id, $0.baseline) != nil && value(id, $0.followup) != nil }
-            let change = { (person: Person) -> Double? in value(id, person.followup)! - value(id, person.baseline)! }
+            let linked = people.filter { value($0.baseline) != nil && value($0.followup) != nil }
+            let change = { (person: Person) -> Double? in value(person.followup)! - value(person.baseline)! }
             let pilotChange = linked.filter(\.pilot).map(change)
             let controlChange = linked.filter { !$0.pilot }.map(change)
             if !binary {
@@ -338,7 +341,7 @@ public enum PilotVsControl {
             if complete.count < linked.count {
                 comparison.notes.append("\(linked.count - complete.count) linked respondents with a covariate missing are left out of the adjusted model")
             }
-            let y = complete.map { value(id, $0.followup)! }
+            let y = complete.map { value($0.followup)! }
             // A covariate that does not vary here (e.g. support need within one support-need subgroup)
             // carries no information and would make the design singular: left out, and said so.
             var covariateColumns: [[Double]] = [], covariateNames: [String] = [], constant: [String] = []
@@ -355,7 +358,7 @@ public enum PilotVsControl {
             if !constant.isEmpty {
                 comparison.notes.append("left out of the adjusted model as they do not vary here: \(constant.joined(separator: ", "))")
             }
-            let predictors = [complete.map { $0.pilot ? 1.0 : 0.0 }, complete.map { value(id, $0.baseline)! }] + covariateColumns
+            let predictors = [complete.map { $0.pilot ? 1.0 : 0.0 }, complete.map { value($0.baseline)! }] + covariateColumns
             let names = ["arm (pilot)", "baseline"] + covariateNames
             let sites = complete.map { Int($0.site) }
             comparison.clusters = Set(sites).count
@@ -372,8 +375,8 @@ public enum PilotVsControl {
                 comparison.adjustedN = fit.n
                 if !binary {
                     // Hedges' g of the adjusted difference: over the pooled follow-up SD, with J.
-                    let pilotY = complete.filter(\.pilot).map { Optional(value(id, $0.followup)!) }
-                    let controlY = complete.filter { !$0.pilot }.map { Optional(value(id, $0.followup)!) }
+                    let pilotY = complete.filter(\.pilot).map { Optional(value($0.followup)!) }
+                    let controlY = complete.filter { !$0.pilot }.map { Optional(value($0.followup)!) }
                     comparison.effectSize = attempt("Hedges' g") {
                         try TwoSample.hedgesG(difference: arm.estimate, lower: arm.lower, upper: arm.upper, se: arm.se,
                                               pilotY, controlY, confidence: confidence)
@@ -463,45 +466,47 @@ extension PilotVsControl {
     /// Incremental cost (follow-up period) and effect (change in the effect scale), with a bootstrap
     /// stratified by arm, seeded from the analysis file.
     static func costEffectiveness(_ settings: AnalysisDefinition.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
-                                  people: [Person], value: (String, Int?) -> Double?) throws -> CostEffectiveness {
+                                  people: [Person], values: (String) -> [Double?]) throws -> CostEffectiveness {
         guard let costs = frame.column(settings.item)?.numbers else {
             throw StatisticsError.insufficientData("no cost item '\(settings.item)' in the data")
         }
-        let effect = settings.effect
+        let effect = settings.effect, effectColumn = values(effect)
+        func value(_ row: Int?) -> Double? { row.flatMap { effectColumn[$0] } }
         // Respondents with a cost at follow-up and the effect at both waves.
         let usable = people.filter { person in
-            person.followup.flatMap { costs[$0] } != nil && value(effect, person.baseline) != nil && value(effect, person.followup) != nil
+            person.followup.flatMap { costs[$0] } != nil && value(person.baseline) != nil && value(person.followup) != nil
         }
-        let cost = usable.map { costs[$0.followup!]! }
-        let change = usable.map { value(effect, $0.followup)! - value(effect, $0.baseline)! }
-        let pilot = usable.indices.filter { usable[$0].pilot }, control = usable.indices.filter { !usable[$0].pilot }
-        guard pilot.count >= 2, control.count >= 2 else {
+        // Pilot people first, then control: the bootstrap numbers units stratum by stratum.
+        let ordered = usable.filter(\.pilot) + usable.filter { !$0.pilot }
+        let pilotCount = usable.count(where: \.pilot), controlCount = usable.count - pilotCount
+        guard pilotCount >= 2, controlCount >= 2 else {
             throw StatisticsError.insufficientData("fewer than 2 respondents with costs and effects in an arm")
         }
-        // Flat arrays: a replicate of a national evaluation touches a million people, a thousand times.
-        let isPilot = usable.map(\.pilot)
-        func increments(_ sample: [Int]) -> [Double] {
-            var pilotCost = 0.0, controlCost = 0.0, pilotChange = 0.0, controlChange = 0.0, pilotN = 0.0, controlN = 0.0
-            cost.withUnsafeBufferPointer { cost in
-                change.withUnsafeBufferPointer { change in
-                    isPilot.withUnsafeBufferPointer { isPilot in
-                        for i in sample {
-                            if isPilot[i] {
-                                pilotCost += cost[i]; pilotChange += change[i]; pilotN += 1
-                            } else {
-                                controlCost += cost[i]; controlChange += change[i]; controlN += 1
-                            }
+        let cost = ordered.map { costs[$0.followup!]! }
+        let change = ordered.map { value($0.followup)! - value($0.baseline)! }
+        let thresholds = settings.thresholds
+        // Flat arrays summed in order: a replicate of a national evaluation weighs a million people, a
+        // thousand times. `weights` is how often each person is in the sample (1 each for the data).
+        @Sendable func increments(_ weights: UnsafeBufferPointer<UInt32>) -> [Double] {
+            func weightedMeans(_ range: Range<Int>) -> (cost: Double, change: Double) {
+                var sumCost = 0.0, sumChange = 0.0, n = 0.0
+                cost.withUnsafeBufferPointer { cost in
+                    change.withUnsafeBufferPointer { change in
+                        for i in range {
+                            let w = Double(weights[i])
+                            sumCost += w * cost[i]; sumChange += w * change[i]; n += w
                         }
                     }
                 }
+                return (sumCost / n, sumChange / n)
             }
-            let deltaCost = pilotCost / pilotN - controlCost / controlN
-            let deltaEffect = pilotChange / pilotN - controlChange / controlN
-            return [deltaCost, deltaEffect] + settings.thresholds.map { $0 * deltaEffect - deltaCost }
+            let pilot = weightedMeans(0..<pilotCount), control = weightedMeans(pilotCount..<weights.count)
+            let deltaCost = pilot.cost - control.cost, deltaEffect = pilot.change - control.change
+            return [deltaCost, deltaEffect] + thresholds.map { $0 * deltaEffect - deltaCost }
         }
-        let observed = increments(Array(usable.indices))
-        let replicates = try Bootstrap.stratified(strata: [pilot, control], replicates: settings.replicates, seed: settings.seed,
-                                                  statistics: increments)
+        let observed = [UInt32](repeating: 1, count: ordered.count).withUnsafeBufferPointer { increments($0) }
+        let replicates = try Bootstrap.stratified(strata: [pilotCount, controlCount], replicates: settings.replicates,
+                                                  seed: settings.seed, statistics: increments)
         let confidence = definition.confidence
         func interval(_ k: Int) -> (Double, Double) { Bootstrap.interval(replicates.map { $0[k] }, confidence: confidence) }
         let (costLow, costHigh) = interval(0), (effectLow, effectHigh) = interval(1)
@@ -511,9 +516,9 @@ extension PilotVsControl {
             return .init(threshold: threshold, estimate: observed[k + 2], lower: low, upper: high,
                          probabilityCostEffective: Double(positive) / Double(replicates.count))
         }
-        let meanCost = (pilot.map { cost[$0] }.reduce(0, +) / Double(pilot.count), control.map { cost[$0] }.reduce(0, +) / Double(control.count))
+        let meanCost = (cost[..<pilotCount].reduce(0, +) / Double(pilotCount), cost[pilotCount...].reduce(0, +) / Double(controlCount))
         let effectLabel = frame.instrument.scale(effect)?.label ?? effect
-        return CostEffectiveness(n: (pilot.count, control.count), meanCost: meanCost,
+        return CostEffectiveness(n: (pilotCount, controlCount), meanCost: meanCost,
                                  incrementalCost: Comparison(estimate: observed[0], lower: costLow, upper: costHigh, confidence: confidence),
                                  incrementalEffect: Comparison(estimate: observed[1], lower: effectLow, upper: effectHigh, confidence: confidence),
                                  icer: observed[0] / observed[1], netBenefits: netBenefits, replicates: settings.replicates,
