@@ -216,10 +216,10 @@ public enum PilotVsControl {
         case let .scale(id, _):
             let scale = frame.instrument.scale(id)!
             let scorer = try ScaleScorer(scale: scale, instrument: frame.instrument)
-            let columns = scale.items.map { frame.column($0)?.numbers ?? Array(repeating: nil, count: frame.count) }
+            let columns = scale.items.map { frame.column($0) }
             var answers = [Double?](repeating: nil, count: columns.count)
             return (0..<frame.count).map { row in
-                for i in columns.indices { answers[i] = columns[i][row] }
+                for i in columns.indices { answers[i] = columns[i]?.number(at: row) }
                 return scorer.score(answers).score
             }
         case let .binary(item, events, _):

@@ -78,7 +78,7 @@ public enum ProcessAssociations {
     public static let alpha = 0.05
 
     /// A predictor's answers coded per row as a level index (nil: missing or in no level).
-    struct CodedPredictor {
+    struct CodedPredictor: Sendable {
         var item: String
         var label: String
         var levels: [String]
@@ -120,17 +120,16 @@ public enum ProcessAssociations {
         let items = try definition.outcomeItems(of: instrument)
         let processes = definition.processes.map { CodedPredictor($0, frame: frame) }
         let covariates = definition.covariatePredictors.map { CodedPredictor($0, frame: frame) }
-        var contrasts: [ProcessContrast] = []
-        for process in processes {
-            for level in process.levels.indices where level != process.reference {
-                contrasts.append(ProcessContrast(item: process.item, variable: process.label, level: process.levels[level],
-                                                 reference: process.levels[process.reference]))
+        let contrasts = processes.flatMap { process in
+            process.levels.indices.filter { $0 != process.reference }.map { level in
+                ProcessContrast(item: process.item, variable: process.label, level: process.levels[level],
+                                reference: process.levels[process.reference])
             }
         }
         let predictorsComplete = (0..<frame.count).map { row in !(processes + covariates).contains { $0.isMissing(row) } }
 
-        var domains: [DomainModel] = []
-        for item in items {
+        // Each domain's model is independent of the others: fit them on every core.
+        var domains = try parallelMap(items) { item -> DomainModel in
             let categories = OutcomeCategory.column(item, frame: frame)
             var model = DomainModel(item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
                                     n: 0, positive: 0, notApplicable: 0, outcomeMissing: 0, predictorMissing: 0,
@@ -210,7 +209,7 @@ public enum ProcessAssociations {
                     model.notComputed = error.reason
                 }
             }
-            domains.append(model)
+            return model
         }
 
         // Adjust each contrast's p-values across the domains, then summarise.

@@ -35,14 +35,14 @@ public enum WaveLinking {
     public static func link(frame: ResponseFrame, scale: Scale, baselineWave: String, followupWave: String) throws
         -> (pairs: [LinkedScore], report: LinkingReport) {
         let scorer = try ScaleScorer(scale: scale, instrument: frame.instrument)
-        let columns = scale.items.map { frame.column($0)?.numbers ?? Array(repeating: nil, count: frame.count) }
+        let columns = scale.items.map { frame.column($0) }
         // A wave with no responses matches no row: everyone then counts as seen at one wave only.
         let baselineCode = frame.waves.levels.firstIndex(of: baselineWave).map(Int32.init) ?? -2
         let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
 
-        var baselineRows: [Int64: Int] = [:]
-        var followupRows: [Int64: Int] = [:]
+        var baselineRows: [Int64: Int] = [:], followupRows: [Int64: Int] = [:]
         var order: [Int64] = []
+        baselineRows.reserveCapacity(frame.count / 2); followupRows.reserveCapacity(frame.count / 2); order.reserveCapacity(frame.count / 2)
         for row in 0..<frame.count {
             let key = frame.respondentKeys[row]
             if frame.waves.codes[row] == baselineCode {
@@ -56,10 +56,11 @@ public enum WaveLinking {
 
         var values = Array(repeating: Double?.none, count: scale.items.count)
         func score(_ row: Int) -> ScaleScore {
-            for index in columns.indices { values[index] = columns[index][row] }
+            for index in columns.indices { values[index] = columns[index]?.number(at: row) }
             return scorer.score(values)
         }
         var pairs: [LinkedScore] = []
+        pairs.reserveCapacity(order.count)
         var report = LinkingReport()
         for key in order {
             switch (baselineRows[key], followupRows[key]) {

@@ -208,20 +208,35 @@ public enum Regression {
             var xtwx = [Double](repeating: 0, count: p * p)
             var xtwz = [Double](repeating: 0, count: p)
             var newDeviance = 0.0
-            for i in 0..<n {
-                var eta = 0.0
-                for j in 0..<p { eta += d.x[i * p + j] * beta[j] }
-                let probability = 1 / (1 + exp(-eta))
-                probabilities[i] = probability
-                let w = max(probability * (1 - probability), 1e-300)
-                let wz = w * eta + (d.y[i] - probability)
-                for a in 0..<p {
-                    let xa = d.x[i * p + a]
-                    xtwz[a] += xa * wz
-                    let wxa = w * xa
-                    for b in a..<p { xtwx[a * p + b] += wxa * d.x[i * p + b] }
+            // Raw buffers: this loop runs n x p² times per iteration, and bounds checks double it.
+            d.x.withUnsafeBufferPointer { x in
+                d.y.withUnsafeBufferPointer { y in
+                    beta.withUnsafeBufferPointer { beta in
+                        probabilities.withUnsafeMutableBufferPointer { probabilities in
+                            xtwx.withUnsafeMutableBufferPointer { xtwx in
+                                xtwz.withUnsafeMutableBufferPointer { xtwz in
+                                    for i in 0..<n {
+                                        let row = x.baseAddress! + i * p
+                                        var eta = 0.0
+                                        for j in 0..<p { eta += row[j] * beta[j] }
+                                        let probability = 1 / (1 + exp(-eta))
+                                        probabilities[i] = probability
+                                        let w = max(probability * (1 - probability), 1e-300)
+                                        let wz = w * eta + (y[i] - probability)
+                                        for a in 0..<p {
+                                            let xa = row[a]
+                                            xtwz[a] += xa * wz
+                                            let wxa = w * xa
+                                            let upper = xtwx.baseAddress! + a * p
+                                            for b in a..<p { upper[b] += wxa * row[b] }
+                                        }
+                                        newDeviance -= 2 * log(max(y[i] == 1 ? probability : 1 - probability, 1e-300))
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                newDeviance -= 2 * log(max(d.y[i] == 1 ? probability : 1 - probability, 1e-300))
             }
             for a in 0..<p { for b in 0..<a { xtwx[a * p + b] = xtwx[b * p + a] } }
             // Converged: one more step, so that the covariance is taken at the final weights.
