@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "OutcomesAnalyses", targets: ["OutcomesAnalyses"]),
         .library(name: "OutcomesReports", targets: ["OutcomesReports"]),
         .library(name: "OutcomesCapture", targets: ["OutcomesCapture"]),
+        .library(name: "OutcomesInterchange", targets: ["OutcomesInterchange"]),
         .executable(name: "outcomes", targets: ["OutcomesCLI"]),
     ],
     dependencies: [
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // SHA-256 checksums of imported files and merged databases, for the audit trail.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Reading XLSForm spreadsheets (.xlsx files are zip archives of XML).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // System libraries: the only C the package links.
@@ -46,10 +49,15 @@ let package = Package(
         .target(name: "OutcomesSamples", dependencies: ["OutcomesInstruments", "OutcomesStatistics"]),
         // Evaluation tables written as CSV, Markdown and JSON.
         .target(name: "OutcomesReports", dependencies: ["OutcomesAnalyses", "OutcomesInstruments"]),
+        // Other tools' formats: REDCap data dictionaries and XLSForm forms in and out, and data
+        // dictionaries and loader scripts for R and Stata beside exported data.
+        .target(name: "OutcomesInterchange", dependencies: [
+            "OutcomesInstruments", "OutcomesStore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // The thin command-line front end.
         .executableTarget(name: "OutcomesCLI", dependencies: [
             "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", "OutcomesAnalyses", "OutcomesReports",
-            "OutcomesSamples", "OutcomesCapture", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "OutcomesSamples", "OutcomesCapture", "OutcomesInterchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Release-build benchmarks (`swift run -c release outcomes-bench`), kept out of the tests.
         .executableTarget(name: "OutcomesBenchmarks", dependencies: ["OutcomesStatistics"]),
@@ -57,6 +65,8 @@ let package = Package(
         .testTarget(name: "OutcomesInstrumentsTests", dependencies: ["OutcomesInstruments"]),
         .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore", "OutcomesStatistics"]),
         .testTarget(name: "OutcomesCaptureTests", dependencies: ["OutcomesCapture"]),
+        .testTarget(name: "OutcomesInterchangeTests", dependencies: ["OutcomesInterchange", "OutcomesInstruments", "OutcomesStore"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "OutcomesStatisticsTests", dependencies: ["OutcomesStatistics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OutcomesAnalysesTests", dependencies: ["OutcomesAnalyses", "OutcomesReports"],

@@ -6,7 +6,7 @@ struct InstrumentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instrument",
         abstract: "Work with instrument (questionnaire) definitions.",
-        subcommands: [Check.self])
+        subcommands: [Check.self, ImportREDCap.self, ImportXLSForm.self, ExportREDCap.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(

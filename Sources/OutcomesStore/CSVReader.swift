@@ -1,3 +1,6 @@
+import Foundation
+import OutcomesInstruments
+
 /// A fast reader for the CSV interchange format (RFC 4180: comma-separated, fields optionally in
 /// double quotes, `""` for a quote inside quotes, CRLF or LF line ends, newlines allowed inside quotes).
 ///
@@ -109,4 +112,20 @@ struct CSVReader {
             try body(&record)
         }
     }
+}
+
+/// Every record of a small CSV file (a data dictionary, a form's sheet) as strings, with the file line
+/// each record starts on. A syntax error is reported as `file:line: malformed CSV: ...`.
+public func readCSVRecords(_ data: Data, file: String) throws -> [(line: Int, fields: [String])] {
+    var records: [(line: Int, fields: [String])] = []
+    do {
+        try data.withUnsafeBytes { raw in
+            try CSVReader.read(raw.bindMemory(to: UInt8.self)) { record in
+                records.append((record.line, (0..<record.count).map { record.string($0) }))
+            }
+        }
+    } catch let error as CSVReader.SyntaxError {
+        throw Diagnostic(file: file, line: error.line, message: "malformed CSV: \(error.message)")
+    }
+    return records
 }

@@ -1,0 +1,172 @@
+import Foundation
+import OutcomesInstruments
+
+/// Something in another tool's questionnaire that the toolkit's instrument does not carry, or carries
+/// differently: every one is reported, none is dropped silently.
+public struct ConversionNote: Sendable, Equatable, CustomStringConvertible {
+    /// Where in the source it was found (a data dictionary row, a sheet and row).
+    public var location: String
+    /// The field or item it concerns, if any.
+    public var field: String?
+    public var message: String
+
+    public init(location: String, field: String? = nil, message: String) {
+        self.location = location
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(location): \(field.map { "\($0): " } ?? "")\(message)" }
+}
+
+/// An instrument converted from another tool's format, the YAML that defines it, and what did not map.
+public struct ConvertedInstrument: Sendable {
+    public var instrument: Instrument
+    /// The instrument file to save under `instruments/` (already checked by the instrument parser).
+    public var yaml: String
+    public var notes: [ConversionNote]
+}
+
+/// What to call a converted instrument: the other tools have no id, version or title of this shape.
+public struct InstrumentNaming: Sendable {
+    public var id: String
+    public var version: String
+    public var title: String
+
+    public init(id: String, version: String = "1.0.0", title: String) {
+        self.id = id
+        self.version = version
+        self.title = title
+    }
+
+    /// An id and title from a file name: "Baseline Survey_DataDictionary.csv" -> "baseline-survey-datadictionary".
+    public static func fromFile(_ path: String) -> InstrumentNaming {
+        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var id = ""
+        for scalar in stem.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) { id.unicodeScalars.append(scalar) } else if !id.hasSuffix("-") { id += "-" }
+        }
+        id = id.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return InstrumentNaming(id: id.isEmpty ? "instrument" : id, title: stem.replacingOccurrences(of: "_", with: " "))
+    }
+}
+
+/// An item id the instrument format accepts (lower-case letters, digits and '_', starting with a
+/// letter), made from another tool's variable name.
+func identifier(from name: String) -> String {
+    var id = ""
+    for scalar in name.lowercased().unicodeScalars {
+        if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" { id.unicodeScalars.append(scalar) } else { id += "_" }
+    }
+    if let first = id.unicodeScalars.first, !("a"..."z").contains(first) { id = "q_" + id }
+    return id.isEmpty ? "q" : id
+}
+
+/// "planning_form" -> "Planning form".
+func titleFromName(_ name: String) -> String {
+    let words = name.replacingOccurrences(of: "_", with: " ").trimmingCharacters(in: .whitespaces)
+    return words.prefix(1).uppercased() + words.dropFirst()
+}
+
+/// Plain text from a label that may hold HTML (REDCap allows rich text in labels).
+func plainText(_ label: String) -> (text: String, hadMarkup: Bool) {
+    guard label.contains("<") || label.contains("&") else { return (label.trimmingCharacters(in: .whitespacesAndNewlines), false) }
+    var text = label.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+    for (entity, character) in [("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
+        text = text.replacingOccurrences(of: entity, with: character)
+    }
+    text = text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression).trimmingCharacters(in: .whitespaces)
+    return (text, text != label)
+}
+
+/// Choice sets shared by every item with the same choices: named after the first item that uses them.
+struct ChoiceSetPool {
+    private(set) var sets: [String: ChoiceSet] = [:]
+    private var byChoices: [String: String] = [:]
+
+    mutating func id(for choices: [Choice], preferred: String) -> String {
+        let signature = choices.map { "\($0.code)\u{1F}\($0.label)" }.joined(separator: "\u{1E}")
+        if let existing = byChoices[signature] { return existing }
+        var id = preferred, suffix = 2
+        while sets[id] != nil { id = "\(preferred)_\(suffix)"; suffix += 1 }
+        sets[id] = ChoiceSet(id: id, choices: choices)
+        byChoices[signature] = id
+        return id
+    }
+}
+
+/// The instrument file for an instrument converted from another format: no domains or scales (those
+/// formats have neither), everything else as the instrument parser reads it.
+enum InstrumentYAML {
+    static func text(_ instrument: Instrument, source: String) -> String {
+        var lines = [
+            "# Converted from \(source) by `outcomes`. Review the wording, then add what the source format",
+            "# cannot say: outcome domains (and each outcome answer's valence), special codes such as",
+            "# \"not applicable\", and scales.",
+            "id: \(instrument.id)",
+            "version: \(quoted(instrument.version))",
+            "title: \(quoted(instrument.title))",
+        ]
+        if let description = instrument.description { lines.append("description: \(quoted(description))") }
+        let setOrder = instrument.items.compactMap(\.choiceSetID).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if !setOrder.isEmpty {
+            lines += ["", "choice_sets:"]
+            for id in setOrder {
+                lines.append("  \(id):")
+                for choice in instrument.choiceSets[id]!.choices {
+                    var fields = ["code: \(choice.code)", "label: \(quoted(choice.label))"]
+                    if let valence = choice.valence { fields.append("valence: \(valence.rawValue)") }
+                    if let special = choice.special { fields.append("special: \(special.rawValue)") }
+                    lines.append("    - {\(fields.joined(separator: ", "))}")
+                }
+            }
+        }
+        lines += ["", "sections:"]
+        for section in instrument.sections {
+            lines += ["  - id: \(section.id)", "    title: \(quoted(section.title))", "    items:"]
+            for item in section.items {
+                lines.append("      - id: \(item.id)")
+                lines.append("        text: \(quoted(item.text))")
+                lines.append("        type: \(item.type.rawValue)")
+                if let set = item.choiceSetID { lines.append("        choices: \(set)") }
+                if item.required { lines.append("        required: true") }
+                if let range = item.range {
+                    let bounds = [range.min.map { "min: \(number($0))" }, range.max.map { "max: \(number($0))" }].compactMap { $0 }
+                    lines.append("        range: {\(bounds.joined(separator: ", "))}")
+                }
+                if let condition = item.showIf {
+                    lines.append("        show_if: {item: \(condition.item), in: [\(condition.codes.map(String.init).joined(separator: ", "))]}")
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A YAML double-quoted scalar (JSON's escapes are valid YAML).
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// The YAML, read back by the instrument parser: a converter must not write a file `check` rejects.
+    static func checked(_ instrument: Instrument, source: String, notes: [ConversionNote]) throws -> ConvertedInstrument {
+        let yaml = text(instrument, source: source)
+        let parsed = try InstrumentParser.parse(yaml, file: "\(instrument.id).yaml (converted from \(source))")
+        return ConvertedInstrument(instrument: parsed, yaml: yaml, notes: notes)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import OutcomesInstruments
+import OutcomesInterchange
+import Testing
+
+func fixture(_ name: String) -> String { Bundle.module.bundleURL.appendingPathComponent("Fixtures/\(name)").path }
+
+/// The repository's instruments folder (for round trips of the shipped instruments).
+func shippedInstrument(_ id: String) throws -> Instrument {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try InstrumentParser.load(file: root.appendingPathComponent("instruments/\(id).yaml").path)
+}
+
+/// An item as the other formats can carry it: choice sets compared by their choices, not their ids.
+struct PortableItem: Equatable, CustomStringConvertible {
+    var id: String, text: String, type: ItemType, choices: [Choice]?, required: Bool, range: ValueRange?, showIf: SkipCondition?
+    init(_ item: Item, in instrument: Instrument) {
+        (id, text, type, required, range, showIf) = (item.id, item.text, item.type, item.required, item.range, item.showIf)
+        choices = instrument.choiceSet(for: item)?.choices.map { Choice(code: $0.code, label: $0.label) }
+    }
+    var description: String { "\(id) \(type) \(required) \(String(describing: range)) \(String(describing: showIf)) \(choices?.map(\.code) ?? [])" }
+}
+
+@Suite struct REDCapDictionaryImport {
+    let converted: ConvertedInstrument
+
+    init() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixture("redcap-every-type.csv")))
+        converted = try REDCapDictionary.instrument(csv: data, file: "redcap-every-type.csv",
+                                                    naming: InstrumentNaming(id: "every-type", title: "Every REDCap field type"))
+    }
+
+    func item(_ id: String) throws -> Item { try #require(converted.instrument.item(id), "no item \(id)") }
+    func notes(about field: String) -> [String] { converted.notes.filter { $0.field == field }.map(\.message) }
+
+    @Test func everyFieldTypeMapsOrIsListed() throws {
+        let instrument = converted.instrument
+        #expect(instrument.items.map(\.id) == ["participant_name", "age_years", "weight_kg", "visit_date", "email", "phone_calls", "comments",
+                                               "has_budget", "budget_type", "budget_type_other", "region", "region_detail", "helpers",
+                                               "helper_thanks", "true_or_false", "mood", "mood_low", "same_choices"])
+        #expect(try item("age_years").type == .integer && item("age_years").range == ValueRange(min: 18, max: 110) && item("age_years").required)
+        #expect(try item("weight_kg").type == .number && item("weight_kg").range == ValueRange(min: 30, max: 250.5))
+        #expect(try item("visit_date").type == .date && item("comments").type == .text && item("email").type == .text)
+        #expect(try item("helpers").type == .multipleChoice && item("mood").range == ValueRange(min: 0, max: 100))
+        #expect(try instrument.choiceSet(for: item("has_budget"))?.choices.map(\.code) == [1, 0])
+        #expect(try instrument.choiceSet(for: item("true_or_false"))?.choices.map(\.label) == ["True", "False"])
+        // Fields that do not map are named, with the reason, and are not items.
+        for (field, reason) in [("record_id", "record id"), ("score", "calculated"), ("welcome", "descriptive"), ("consent_form", "file field")] {
+            #expect(instrument.item(field) == nil)
+            #expect(notes(about: field).contains { $0.contains(reason) }, "\(field): \(notes(about: field))")
+        }
+    }
+
+    @Test func sectionsComeFromFormsAndSectionHeaders() {
+        #expect(converted.instrument.sections.map(\.id) == ["about_you", "your_budget", "your_budget_2"])
+        #expect(converted.instrument.sections.map(\.title) == ["Tell us about you", "Your budget", "Your budget"])
+    }
+
+    @Test func branchingLogicOfOneShapeBecomesShowIfAndTheRestIsListed() throws {
+        #expect(try item("budget_type").showIf == SkipCondition(item: "has_budget", codes: [1]))
+        #expect(try item("budget_type_other").showIf == SkipCondition(item: "budget_type", codes: [2, 3]))
+        // Renumbered codes are followed: 'N' is code 1.
+        #expect(try item("region_detail").showIf == SkipCondition(item: "region", codes: [1]))
+        #expect(try item("helper_thanks").showIf == nil && item("mood_low").showIf == nil)
+        #expect(notes(about: "helper_thanks").contains { $0.contains("[helpers(1)] = '1'") && $0.contains("not carried") })
+        #expect(notes(about: "mood_low").contains { $0.contains("[mood] < 30") })
+    }
+
+    @Test func whatDoesNotMapIsSaid() throws {
+        #expect(notes(about: "participant_name").contains { $0.contains("identifier") })
+        #expect(notes(about: "email").contains { $0.contains("'email' is not checked") })
+        #expect(notes(about: "visit_date").contains { $0.contains("'2020-01-01'/'today'") })
+        #expect(try item("phone_calls").range == ValueRange(min: 0, max: nil))
+        #expect(notes(about: "phone_calls").contains { $0.contains("[age_years]") })
+        #expect(notes(about: "region").contains { $0.contains("N -> 1, M -> 2, S -> 3") })
+        #expect(notes(about: "mood").contains { $0.contains("Bad | Okay | Good") })
+        #expect(try item("comments").text == "Anything else you'd like to say?")
+        #expect(notes(about: "comments").contains { $0.contains("HTML") })
+        #expect(converted.notes.contains { $0.message.contains("field notes") && $0.message.contains("comments") })
+        #expect(converted.notes.contains { $0.message.contains("custom alignment") && $0.message.contains("budget_type") })
+        // Identical choice lists share one set.
+        #expect(try item("same_choices").choiceSetID == item("budget_type").choiceSetID)
+        #expect(converted.notes.allSatisfy { $0.location.hasPrefix("redcap-every-type.csv") })
+    }
+
+    @Test func theYAMLIsAValidInstrumentFile() throws {
+        let parsed = try InstrumentParser.parse(converted.yaml, file: "converted.yaml")
+        #expect(parsed == converted.instrument)
+        #expect(parsed.id == "every-type" && parsed.title == "Every REDCap field type")
+    }
+
+    @Test func badDictionariesAreErrorsWithLines() throws {
+        func errors(_ text: String) -> [String] {
+            do {
+                _ = try REDCapDictionary.instrument(csv: Data(text.utf8), file: "bad.csv", naming: InstrumentNaming(id: "bad", title: "Bad"))
+                return []
+            } catch let list as DiagnosticList { return list.diagnostics.map(\.description) } catch { return ["\(error)"] }
+        }
+        #expect(errors("name,type\nx,text\n").first?.contains("not a REDCap data dictionary") == true)
+        let header = REDCapDictionary.columns.map(csvEscape).joined(separator: ",")
+        let duplicate = errors(header + "\nrecord_id,f,,text,Id\nq1,f,,text,One\nq1,f,,text,Again\n")
+        #expect(duplicate == ["bad.csv:4: variable 'q1' appears twice"])
+        #expect(errors(header + "\nrecord_id,f,,text,Id\nQ-1,f,,text,One\n").first?.hasPrefix("bad.csv:3: variable name 'Q-1'") == true)
+        #expect(errors(header + "\nrecord_id,f,,text,Id\nq1,f,,radio,One,\"Yes | No\"\n").first?.contains("'code, label'") == true)
+        #expect(errors(header + "\n\"unclosed,f\n").first?.contains("malformed CSV") == true)
+    }
+}
+
+@Suite struct REDCapRoundTrip {
+    /// Every shipped instrument survives export to REDCap and back in everything REDCap can carry, and
+    /// what it cannot carry is listed on the way out.
+    @Test(arguments: ["budget-holder", "carer", "activation", "quality-of-life"])
+    func shippedInstrumentsRoundTrip(id: String) throws {
+        let original = try shippedInstrument(id)
+        let (csv, notes) = REDCapDictionary.csv(for: original)
+        let back = try REDCapDictionary.instrument(csv: Data(csv.utf8), file: "\(id).csv",
+                                                   naming: InstrumentNaming(id: original.id, version: original.version, title: original.title)).instrument
+        #expect(back.items.map { PortableItem($0, in: back) } == original.items.map { PortableItem($0, in: original) })
+        #expect(back.sections.map(\.id) == original.sections.map(\.id))
+        #expect(back.sections.map(\.title) == original.sections.map(\.title))
+        if !original.outcomeItems.isEmpty { #expect(notes.contains { $0.message.contains("outcome domains") }) }
+        if !original.scales.isEmpty { #expect(notes.contains { $0.message.contains("scales") }) }
+    }
+
+    @Test func theExportedDictionaryHasREDCapsColumnsAndRecordIDFirst() throws {
+        let (csv, _) = REDCapDictionary.csv(for: try shippedInstrument("budget-holder"))
+        let lines = csv.split(separator: "\n")
+        #expect(lines[0].hasPrefix("Variable / Field Name,Form Name,Section Header,Field Type,Field Label,\"Choices, Calculations, OR Slider Labels\""))
+        #expect(lines[1].hasPrefix("record_id,about_you,,text,Record ID"))
+        #expect(csv.contains("process_views_missing,planning,,notes,What would have helped your views to be heard?,,,,,,,[process_views] = '2' or [process_views] = '3',"))
+        #expect(csv.contains("support_hours_week,your_budget,,text,About how many hours of paid support do you get in a usual week?,,,integer,0,168,"))
+    }
+}
