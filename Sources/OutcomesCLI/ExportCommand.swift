@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesInterchange
 import OutcomesStore
 
 extension ExportFormat: ExpressibleByArgument {}
@@ -13,7 +14,16 @@ struct ExportCommand: ParsableCommand {
         file re-imports to identical data. --format long-csv writes one row per answer
         (respondent_id,site,arm,wave,item,value), leaving out missing answers.
 
-        Example: outcomes export --instrument activation --wave baseline --format csv --out baseline.csv
+        Beside the data it writes a data dictionary, FILE-dictionary.csv: one row per variable with
+        its question, type, section, range, skip condition, domain, value labels (code=label | ...)
+        and special codes (not applicable, don't know), so that the data load into R, SPSS or Stata
+        with labels. --loaders also writes FILE.R (base R: choice items as labelled factors, dates as
+        Dates, each column's question as its "label" attribute; for long-csv, item and value labels
+        as columns) and, for --format csv, FILE.do (Stata: variable and value labels).
+
+        Examples:
+          outcomes export --instrument activation --wave baseline --out baseline.csv
+          outcomes export --instrument budget-holder --format long-csv --out answers.csv --loaders
         """)
 
     @Option(help: ArgumentHelp("The id of the instrument to export.", valueName: "id"))
@@ -28,6 +38,12 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("File to write.", valueName: "file.csv"))
     var out: String
 
+    @Flag(inversion: .prefixedNo, help: "Write FILE-dictionary.csv beside the data.")
+    var dictionary = true
+
+    @Flag(help: "Also write loader scripts beside the data: FILE.R, and FILE.do for --format csv.")
+    var loaders = false
+
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
@@ -35,6 +51,23 @@ struct ExportCommand: ParsableCommand {
             let store = try Store.openExisting(path: database.db)
             let count = try store.export(instrument: instrument, wave: wave, format: format, to: out)
             print("\(out): \(count) responses to \(instrument)\(wave.map { ", wave \($0)" } ?? "") (\(format.rawValue))")
+            guard dictionary || loaders, let definition = try store.instrument(id: instrument) else { return }
+            let stem = (out as NSString).deletingPathExtension
+            func write(_ text: String, _ path: String, _ what: String) throws {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                print("\(path): \(what)")
+            }
+            if dictionary { try write(DataDictionary.csv(for: definition), stem + "-dictionary.csv", "data dictionary") }
+            if loaders {
+                try write(DataDictionary.rScript(for: definition, dataFile: out, format: format), stem + ".R", "R loader (source it from this folder)")
+                if format == .csv {
+                    let (script, notes) = DataDictionary.stataScript(for: definition, dataFile: out)
+                    for note in notes { printError("note: \(note)") }
+                    try write(script, stem + ".do", "Stata loader (do it from this folder)")
+                } else {
+                    print("No Stata loader for long-csv: Stata labels values per variable, so export --format csv for Stata.")
+                }
+            }
         } catch {
             throw reportAndExit(error)
         }

@@ -243,3 +243,35 @@ struct CLI {
         #expect(status.contains("budget-holder, wave 2026: 3000 responses") && status.contains("carer, wave 2026: 1000 responses"), "\(status)")
     }
 }
+
+@Suite(.serialized) struct CommandLineInterchange {
+    /// An instrument out to REDCap and back, checked by `instrument check`; notes on standard error;
+    /// an existing file is not overwritten without --force.
+    @Test func redcapRoundTripFromTheCommandLine() throws {
+        let cli = try CLI()
+        let exported = try cli.run("instrument", "export-redcap", "instruments/carer.yaml", "--out", "carer-dictionary.csv")
+        #expect(exported.status == 0 && exported.err.contains("carer-dictionary.csv:"))
+        let imported = try cli.run("instrument", "import-redcap", "carer-dictionary.csv", "--id", "carer-copy", "--out", "carer-copy.yaml")
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(imported.err.contains("note: carer-dictionary.csv:2: record_id: the first field is REDCap's record id"))
+        #expect(try cli.run("instrument", "check", "carer-copy.yaml").out.contains("ok: carer-copy 1.0.0"))
+        let again = try cli.run("instrument", "import-redcap", "carer-dictionary.csv", "--out", "carer-copy.yaml")
+        #expect(again.status != 0 && again.err.contains("exists; pass --force"))
+        let stdout = try cli.run("instrument", "import-redcap", "carer-dictionary.csv")
+        #expect(stdout.status == 0 && stdout.out.hasPrefix("# Converted from carer-dictionary.csv"))
+        let missing = try cli.run("instrument", "import-xlsform", "nope.xlsx")
+        #expect(missing.status != 0 && missing.err.contains("nope.xlsx: no such file"))
+    }
+
+    @Test func exportWritesADictionaryAndLoaders() throws {
+        let cli = try CLI()
+        #expect(try cli.run("import", "--instrument", "budget-holder", "samples/budget-holder.csv").status == 0)
+        let wide = try cli.run("export", "--instrument", "budget-holder", "--out", "bh.csv", "--loaders")
+        #expect(wide.status == 0)
+        for file in ["bh.csv", "bh-dictionary.csv", "bh.R", "bh.do"] {
+            #expect(FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent(file).path), "\(file)")
+        }
+        let long = try cli.run("export", "--instrument", "budget-holder", "--format", "long-csv", "--out", "long.csv", "--no-dictionary")
+        #expect(long.status == 0 && !FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("long-dictionary.csv").path))
+    }
+}
