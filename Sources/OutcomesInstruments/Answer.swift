@@ -139,6 +139,25 @@ public func csvEscape(_ text: String) -> String {
     return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
+/// Appends `text` as a JSON string literal (quotes, backslashes and control characters escaped).
+/// JSON's escapes are also valid in a YAML double-quoted scalar: shared by the JSON tables and the
+/// instrument files written by converters.
+public func appendJSONString(_ text: String, to out: inout String) {
+    out += "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    out += "\""
+}
+
 public struct AnswerProblem: Error, Sendable, Equatable {
     public var message: String
     public init(message: String) { self.message = message }

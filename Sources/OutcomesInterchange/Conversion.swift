@@ -144,19 +144,9 @@ enum InstrumentYAML {
 
     /// A YAML double-quoted scalar (JSON's escapes are valid YAML).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        appendJSONString(text, to: &out)
+        return out
     }
 
     static func number(_ value: Double) -> String {

@@ -51,7 +51,7 @@ enum XLSXReader {
     private static func sharedStrings(_ data: Data, file: String) throws -> [String] {
         let parser = TextCollector(container: "si")
         try parser.run(data, file: file)
-        return parser.values.map(\.text)
+        return parser.values
     }
 
     private static func rows(_ data: Data, shared: [String], file: String) throws -> [(number: Int, cells: [String])] {
@@ -86,6 +86,15 @@ enum XLSXReader {
     }
 }
 
+/// Runs `delegate` over one XML part of the workbook.
+private func parseXML(_ data: Data, with delegate: XMLParserDelegate, file: String) throws {
+    let parser = XMLParser(data: data)
+    parser.delegate = delegate
+    guard parser.parse() else {
+        throw Diagnostic(file: file, message: "unreadable XML inside the workbook: \(parser.parserError.map { "\($0)" } ?? "unknown error")")
+    }
+}
+
 /// Elements of one name anywhere in a document, with their attributes.
 private enum XMLElements {
     struct Element { var attributes: [String: String] }
@@ -101,9 +110,7 @@ private enum XMLElements {
             }
         }
         let delegate = Delegate(names: names)
-        let parser = XMLParser(data: data)
-        parser.delegate = delegate
-        guard parser.parse() else { throw Diagnostic(file: file, message: "unreadable XML inside the workbook: \(parser.parserError.map { "\($0)" } ?? "unknown error")") }
+        try parseXML(data, with: delegate, file: file)
         return delegate.found
     }
 }
@@ -111,23 +118,19 @@ private enum XMLElements {
 /// The text of every <container> element (all its <t> runs joined).
 private final class TextCollector: NSObject, XMLParserDelegate {
     let container: String
-    var values: [(text: String, attributes: [String: String])] = []
+    var values: [String] = []
     private var current: String?
     private var inText = false
     init(container: String) { self.container = container }
 
-    func run(_ data: Data, file: String) throws {
-        let parser = XMLParser(data: data)
-        parser.delegate = self
-        guard parser.parse() else { throw Diagnostic(file: file, message: "unreadable XML inside the workbook") }
-    }
+    func run(_ data: Data, file: String) throws { try parseXML(data, with: self, file: file) }
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         if name == container { current = "" } else if name == "t" { inText = true }
     }
     func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current? += string } }
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        if name == "t" { inText = false } else if name == container, let text = current { values.append((text, [:])); current = nil }
+        if name == "t" { inText = false } else if name == container, let text = current { values.append(text); current = nil }
     }
 }
 
@@ -139,11 +142,7 @@ private final class CellCollector: NSObject, XMLParserDelegate {
     private var inValue = false, inText = false
     private var nextRow = 0, nextColumn = 0
 
-    func run(_ data: Data, file: String) throws {
-        let parser = XMLParser(data: data)
-        parser.delegate = self
-        guard parser.parse() else { throw Diagnostic(file: file, message: "unreadable worksheet XML") }
-    }
+    func run(_ data: Data, file: String) throws { try parseXML(data, with: self, file: file) }
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         switch name {

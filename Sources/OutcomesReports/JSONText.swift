@@ -1,4 +1,5 @@
 import Foundation
+import OutcomesInstruments
 
 /// Writes the report's JSON: objects with sorted keys, two-space indentation, one value per line.
 ///
@@ -48,19 +49,5 @@ enum JSONText {
         }
     }
 
-    static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
+    static func writeString(_ text: String, into out: inout String) { appendJSONString(text, to: &out) }
 }
