@@ -10,20 +10,20 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write stored responses back out as CSV.",
         discussion: """
-        --format csv writes the interchange format (one row per response, one column per item): the
-        file re-imports to identical data. --format long-csv writes one row per answer
+        --format csv writes the interchange format (one row per response, one column per item): the \
+        file re-imports to identical data. --format long-csv writes one row per answer \
         (respondent_id,site,arm,wave,item,value), leaving out missing answers.
 
-        Beside the data it writes a data dictionary, FILE-dictionary.csv: one row per variable with
-        its question, type, section, range, skip condition, domain, value labels (code=label | ...)
-        and special codes (not applicable, don't know), so that the data load into R, SPSS or Stata
-        with labels. --loaders also writes FILE.R (base R: choice items as labelled factors, dates as
-        Dates, each column's question as its "label" attribute; for long-csv, item and value labels
+        Beside the data it writes a data dictionary, FILE-dictionary.csv: one row per variable with \
+        its question, type, section, range, skip condition, domain, value labels (code=label | ...) \
+        and special codes (not applicable, don't know), so that the data load into R, SPSS or Stata \
+        with labels. --loaders also writes FILE.R (base R: choice items as labelled factors, dates as \
+        Dates, each column's question as its "label" attribute; for long-csv, item and value labels \
         as columns) and, for --format csv, FILE.do (Stata: variable and value labels).
 
         Examples:
           outcomes export --instrument activation --wave baseline --out baseline.csv
-          outcomes export --instrument budget-holder --format long-csv --out answers.csv --loaders
+          outcomes export --instrument carer --format long-csv --out long.csv --loaders
         """)
 
     @Option(help: ArgumentHelp("The id of the instrument to export.", valueName: "id"))

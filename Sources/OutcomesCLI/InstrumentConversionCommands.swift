@@ -50,18 +50,20 @@ extension InstrumentCommand {
             commandName: "import-redcap",
             abstract: "Convert a REDCap data dictionary (CSV) to an instrument file.",
             discussion: """
-            Forms and section headers become sections; text (integer, number and date validations, with
-            numeric min/max), notes, radio, dropdown, checkbox, yesno, truefalse and slider fields become
-            items; identical choice lists become one choice set; "Required Field?" becomes required;
-            branching logic such as [q] = '1' or [q] = '2' on an earlier radio/dropdown field becomes
-            show_if. The first field (REDCap's record id) is not an item: the toolkit's files carry
-            respondent_id. Whatever does not map (calculated, descriptive and file fields, other
+            Forms and section headers become sections; text (integer, number and date validations, with \
+            numeric min/max), notes, radio, dropdown, checkbox, yesno, truefalse and slider fields become \
+            items; identical choice lists become one choice set; "Required Field?" becomes required; \
+            branching logic such as [q] = '1' or [q] = '2' on an earlier radio/dropdown field becomes \
+            show_if. The first field (REDCap's record id) is not an item: the toolkit's files carry \
+            respondent_id. Whatever does not map (calculated, descriptive and file fields, other \
             validations or logic, annotations, field notes) is listed as a note on standard error.
 
-            The result has no outcome domains, valences or scales (REDCap has none): add them before
+            The result has no outcome domains, valences or scales (REDCap has none): add them before \
             using the instrument for outcome tables. `outcomes instrument check` it afterwards.
 
-            Example: outcomes instrument import-redcap Baseline_DataDictionary.csv --id baseline --out instruments/baseline.yaml
+            Example:
+              outcomes instrument import-redcap Baseline_DataDictionary.csv \\
+                --id baseline --out instruments/baseline.yaml
             """)
 
         @Argument(help: ArgumentHelp("The data dictionary, as downloaded from REDCap's Online Designer.", valueName: "dictionary.csv"))
@@ -88,17 +90,18 @@ extension InstrumentCommand {
             commandName: "import-xlsform",
             abstract: "Convert an XLSForm (ODK, KoboToolbox, SurveyCTO) to an instrument file.",
             discussion: """
-            Reads the form's .xlsx workbook, or its survey sheet saved as CSV (with --choices and
-            --settings for the other sheets). integer, decimal, range, text, date, select_one and
-            select_multiple questions become items; groups become sections; required, relevant such as
-            ${q} = '1' or selected(${q}, '1') on an earlier select_one, and constraints such as
-            . >= 0 and . <= 10 carry over. Choice names that are not whole numbers are numbered in
-            order (noted, so that data can be recoded). Notes, calculations, metadata, media, repeats,
+            Reads the form's .xlsx workbook, or its survey sheet saved as CSV (with --choices and \
+            --settings for the other sheets). integer, decimal, range, text, date, select_one and \
+            select_multiple questions become items; groups become sections; required, relevant such as \
+            ${q} = '1' or selected(${q}, '1') on an earlier select_one, and constraints such as \
+            . >= 0 and . <= 10 carry over. Choice names that are not whole numbers are numbered in \
+            order (noted, so that data can be recoded). Notes, calculations, metadata, media, repeats, \
             other expressions, hints and other languages are listed as notes on standard error.
 
             Examples:
-              outcomes instrument import-xlsform followup.xlsx --out instruments/followup.yaml
-              outcomes instrument import-xlsform survey.csv --choices choices.csv --settings settings.csv
+              outcomes instrument import-xlsform form.xlsx --out instruments/form.yaml
+              outcomes instrument import-xlsform survey.csv --choices choices.csv \\
+                --settings settings.csv
             """)
 
         @Argument(help: ArgumentHelp("The form: an .xlsx workbook, or its survey sheet as CSV.", valueName: "form"))
@@ -140,14 +143,15 @@ extension InstrumentCommand {
             commandName: "export-redcap",
             abstract: "Write an instrument as a REDCap data dictionary (CSV) to upload in the Online Designer.",
             discussion: """
-            Each section becomes a form (its title the first field's section header), choice items
-            become radio or checkbox fields, integer/number/date items become validated text fields
-            with their ranges, text items become notes fields, show_if becomes branching logic and
-            required becomes "Required Field?". A record_id field comes first, as REDCap requires.
-            What REDCap cannot hold (outcome domains, valences, special codes, scales) is listed on
+            Each section becomes a form (its title the first field's section header), choice items \
+            become radio or checkbox fields, integer/number/date items become validated text fields \
+            with their ranges, text items become notes fields, show_if becomes branching logic and \
+            required becomes "Required Field?". A record_id field comes first, as REDCap requires. \
+            What REDCap cannot hold (outcome domains, valences, special codes, scales) is listed on \
             standard error.
 
-            Example: outcomes instrument export-redcap instruments/budget-holder.yaml --out budget-holder-dictionary.csv
+            Example:
+              outcomes instrument export-redcap instruments/carer.yaml --out carer.csv
             """)
 
         @Argument(help: ArgumentHelp("The instrument file.", valueName: "instrument.yaml"))

@@ -7,9 +7,9 @@ struct SamplesCommand: ParsableCommand {
         commandName: "samples",
         abstract: "Generate seeded, realistic sample responses (budget holders and carers) as CSV.",
         discussion: """
-        Writes, in the interchange format: budget-holder.csv and carer.csv (a POET-style survey, one
-        wave) and activation.csv (a controlled evaluation: pilot and control sites, baseline and
-        follow-up) and quality-of-life.csv (the same design: quality of life, wellbeing, admissions
+        Writes, in the interchange format: budget-holder.csv and carer.csv (a POET-style survey, one \
+        wave) and activation.csv (a controlled evaluation: pilot and control sites, baseline and \
+        follow-up) and quality-of-life.csv (the same design: quality of life, wellbeing, admissions \
         and cost). The same seed always gives the same files. The shipped samples/ were made with:
 
           outcomes samples --respondents 400 --seed 2026 --out samples
