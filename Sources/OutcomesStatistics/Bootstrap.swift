@@ -1,5 +1,4 @@
 import CGSL
-import Dispatch
 import Foundation
 
 /// A bootstrap percentile interval.
@@ -77,13 +76,13 @@ extension Bootstrap {
         _ = GSL.ready
         let units = strata.reduce(0, +)
         let workers = max(1, min(workers, replicates))
-        let results = ReplicateResults(count: replicates)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        // Worker w computes replicates w, w + workers, w + 2 workers, ...
+        let shares = try parallelMap(Array(0..<workers)) { worker -> [[Double]] in
             let rng = gsl_rng_alloc(outcomes_gsl_rng_taus2())!
             defer { gsl_rng_free(rng) }
             let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: units)
             defer { counts.deallocate() }
-            for replicate in stride(from: worker, to: replicates, by: workers) {
+            return stride(from: worker, to: replicates, by: workers).map { replicate in
                 gsl_rng_set(rng, UInt(truncatingIfNeeded: replicateSeed(seed, replicate)))
                 counts.initialize(repeating: 0)
                 var first = 0
@@ -92,10 +91,10 @@ extension Bootstrap {
                     for _ in 0..<size { block[Int(gsl_rng_uniform_int(rng, UInt(size)))] &+= 1 }
                     first += size
                 }
-                results.store(statistics(UnsafeBufferPointer(counts)), at: replicate)
+                return statistics(UnsafeBufferPointer(counts))
             }
         }
-        return results.values
+        return (0..<replicates).map { shares[$0 % workers][$0 / workers] }
     }
 
     /// SplitMix64 of (seed, replicate): well-spread generator seeds from consecutive replicate numbers.
@@ -104,18 +103,6 @@ extension Bootstrap {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-
-    /// Replicate statistics written by several threads, each into its own slots.
-    private final class ReplicateResults: @unchecked Sendable {
-        private let slots: UnsafeMutableBufferPointer<[Double]>
-        init(count: Int) {
-            slots = .allocate(capacity: count)
-            slots.initialize(repeating: [])
-        }
-        deinit { slots.deinitialize(); slots.deallocate() }
-        func store(_ value: [Double], at index: Int) { slots[index] = value }
-        var values: [[Double]] { Array(slots) }
     }
 
     /// The percentile interval of replicate values (NaNs left out), as in `percentile(units:...)`.

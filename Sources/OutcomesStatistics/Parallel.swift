@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 
 /// `body` applied to each of `items` on every core the machine has, the results in the items' order.
-/// For independent pieces of one analysis (a model per domain); `body` must only read shared data.
-/// The first error thrown (in item order) is rethrown once every piece has finished.
-func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], _ body: @Sendable (Item) throws -> Result) throws -> [Result] {
+/// For independent pieces of one computation (a model per domain, a share of bootstrap replicates);
+/// `body` must only read shared data. The first error thrown (in item order) is rethrown once every
+/// piece has finished. Visible to the package's modules, not part of the public API.
+package func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], _ body: @Sendable (Item) throws -> Result) throws -> [Result] {
     let slots = ParallelSlots<Result>(count: items.count)
     DispatchQueue.concurrentPerform(iterations: items.count) { index in
         slots.store(Swift.Result { try body(items[index]) }, at: index)
