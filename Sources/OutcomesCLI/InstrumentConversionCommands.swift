@@ -73,10 +73,7 @@ extension InstrumentCommand {
 
         func run() throws {
             do {
-                guard let data = FileManager.default.contents(atPath: dictionary) else {
-                    throw DiagnosticList([Diagnostic(file: dictionary, message: FileManager.default.fileExists(atPath: dictionary) ? "cannot read the file" : "no such file")])
-                }
-                let converted = try REDCapDictionary.instrument(csv: data, file: dictionary,
+                let converted = try REDCapDictionary.instrument(csv: readInputFile(dictionary), file: dictionary,
                                                                 naming: output.naming(defaults: .fromFile(dictionary)))
                 try output.write(converted)
             } catch {

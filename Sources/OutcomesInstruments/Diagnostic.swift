@@ -1,3 +1,5 @@
+import Foundation
+
 /// One problem found in an input file, located as precisely as the input allows.
 ///
 /// Printed as `file:line:column: message` (or `file:line: message`, or `file: message`), the form
@@ -28,4 +30,13 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// The bytes of an input file (an instrument, a site's CSV, a data dictionary). A missing or unreadable
+/// file is a diagnostic naming it, in the same words wherever a file is read.
+public func readInputFile(_ file: String) throws(DiagnosticList) -> Data {
+    guard let data = FileManager.default.contents(atPath: file) else {
+        throw DiagnosticList([Diagnostic(file: file, message: FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file")])
+    }
+    return data
 }

@@ -54,8 +54,9 @@ public final class YAMLReader {
 
     /// Reads and parses a file; a missing or unreadable file becomes a diagnostic.
     public func parseFile() -> Node? {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            error(at: nil, FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file")
+        let data: Data
+        do { data = try readInputFile(file) } catch {
+            diagnostics += error.diagnostics
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {

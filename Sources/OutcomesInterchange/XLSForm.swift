@@ -32,10 +32,7 @@ public enum XLSForm {
 
     /// A sheet saved as CSV.
     public static func sheet(csv file: String, name: String) throws -> Sheet {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw DiagnosticList([Diagnostic(file: file, message: FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file")])
-        }
-        return Sheet(name: name, source: file, rows: try readCSVRecords(data, file: file).map { ($0.line, $0.fields) })
+        Sheet(name: name, source: file, rows: try readCSVRecords(readInputFile(file), file: file).map { ($0.line, $0.fields) })
     }
 
     /// Converts a form's sheets. `naming` overrides the settings sheet's form_id, version and title.

@@ -51,11 +51,7 @@ extension Store {
     /// stored data loses it; an applied correction keeps the old and new answers.
     public func importCSV(file: String, instrument: Instrument, definition: String, options: ImportOptions = ImportOptions(),
                           progress: ImportProgress? = nil) throws -> ImportSummary {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            let reason = FileManager.default.fileExists(atPath: file) ? "cannot read the file" : "no such file"
-            throw DiagnosticList([Diagnostic(file: file, message: reason)])
-        }
-        return try importCSV(data: data, file: file, instrument: instrument, definition: definition,
+        return try importCSV(data: readInputFile(file), file: file, instrument: instrument, definition: definition,
                              options: options, progress: progress)
     }
 
