@@ -116,18 +116,17 @@ public enum REDCapDictionary {
                 note(line, id, "the first field is REDCap's record id; the toolkit keeps respondent_id in every response file instead of an item, so it is not converted")
                 return
             }
-            // A new form, or a section header inside a form, starts a new section.
+            // A new form, or a section header inside a form, starts a new section: the form's first is
+            // named after the form, later ones (and a form that comes back) get _2, _3, ...
             let header = plainText(field.sectionHeader).text
-            if field.form != currentForm || sections.isEmpty {
+            let newForm = field.form != currentForm || sections.isEmpty
+            if newForm || !header.isEmpty {
                 currentForm = field.form
                 let formID = YAMLReader.isIdentifier(field.form) ? field.form : identifier(from: field.form)
                 sectionCount[formID, default: 0] += 1
-                let sectionID = sectionCount[formID]! == 1 ? formID : "\(formID)_\(sectionCount[formID]!)"
-                sections.append(Section(id: sectionID, title: header.isEmpty ? titleFromName(field.form) : header, items: []))
-            } else if !header.isEmpty {
-                let formID = YAMLReader.isIdentifier(field.form) ? field.form : identifier(from: field.form)
-                sectionCount[formID, default: 0] += 1
-                sections.append(Section(id: "\(formID)_\(sectionCount[formID]!)", title: header, items: []))
+                let number = sectionCount[formID]!
+                sections.append(Section(id: number == 1 ? formID : "\(formID)_\(number)",
+                                        title: header.isEmpty ? titleFromName(field.form) : header, items: []))
             }
 
             let (text, hadMarkup) = plainText(field.label)

@@ -21,7 +21,7 @@ enum JSONText {
             out += "{\n"
             for (index, key) in dictionary.keys.sorted().enumerated() {
                 out += String(repeating: "  ", count: indent + 1)
-                writeString(key, into: &out)
+                appendJSONString(key, to: &out)
                 out += " : "
                 try write(dictionary[key]!, indent: indent + 1, into: &out)
                 out += index == dictionary.count - 1 ? "\n" : ",\n"
@@ -36,7 +36,7 @@ enum JSONText {
                 out += index == array.count - 1 ? "\n" : ",\n"
             }
             out += String(repeating: "  ", count: indent) + "]"
-        case let text as String: writeString(text, into: &out)
+        case let text as String: appendJSONString(text, to: &out)
         case let flag as Bool: out += flag ? "true" : "false"
         case let integer as Int: out += String(integer)
         case let number as Double:
@@ -48,6 +48,4 @@ enum JSONText {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "cannot write \(type(of: value)) as JSON"))
         }
     }
-
-    static func writeString(_ text: String, into out: inout String) { appendJSONString(text, to: &out) }
 }
