@@ -57,13 +57,7 @@ func close(_ actual: Double, _ expected: Any?) -> Bool {
     @Test func markdownMatchesTheSnapshot() throws {
         let result = try SmallSurveyStore().outcomeTable()
         let markdown = ReportWriter.markdown(.outcomeTable(result))
-        // OUTCOMES_UPDATE_SNAPSHOTS=1 swift test rewrites the snapshot in the source tree (review the diff).
-        if ProcessInfo.processInfo.environment["OUTCOMES_UPDATE_SNAPSHOTS"] == "1" {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/small-survey.expected.md")
-            try markdown.write(to: source, atomically: true, encoding: .utf8)
-        }
-        let snapshot = try String(contentsOfFile: fixture("small-survey.expected.md"), encoding: .utf8)
-        #expect(markdown == snapshot, "Markdown changed; if intended, regenerate Fixtures/small-survey.expected.md")
+        try expectSnapshot(markdown, "small-survey.expected.md")
     }
 
     @Test func csvHasOneRowPerGroupAndItem() throws {

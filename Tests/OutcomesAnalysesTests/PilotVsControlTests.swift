@@ -105,11 +105,7 @@ final class SmallEvaluationStore: FixtureStore {
 
     @Test func theMarkdownIsStable() throws {
         let markdown = ReportWriter.markdown(.pilotVsControl(try SmallEvaluationStore().result()))
-        if ProcessInfo.processInfo.environment["OUTCOMES_UPDATE_SNAPSHOTS"] == "1" {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/small-pvc.expected.md")
-            try markdown.write(to: source, atomically: true, encoding: .utf8)
-        }
-        #expect(markdown == (try String(contentsOfFile: fixture("small-pvc.expected.md"), encoding: .utf8)))
+        try expectSnapshot(markdown, "small-pvc.expected.md")
     }
 
     /// Bootstrap intervals cannot match another program's random stream: they must be reproducible

@@ -105,11 +105,7 @@ final class SmallActivationStore: FixtureStore {
         #expect(tables.map(\.suffix) == ["", "-levels", "-transitions", "-by-baseline-level"])
         #expect(tables[2].table.rows.count == result.groups.count * 16)
         let markdown = ReportWriter.markdown(.scaleChange(result))
-        if ProcessInfo.processInfo.environment["OUTCOMES_UPDATE_SNAPSHOTS"] == "1" {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/small-activation.expected.md")
-            try markdown.write(to: source, atomically: true, encoding: .utf8)
-        }
-        #expect(markdown == (try String(contentsOfFile: fixture("small-activation.expected.md"), encoding: .utf8)))
+        try expectSnapshot(markdown, "small-activation.expected.md")
     }
 
     @Test func badInputGivesAClearMessageAndNoFigure() throws {
