@@ -12,9 +12,13 @@ public enum StoredResponseState: Sendable, Equatable {
 extension Store {
     /// Whether a response is stored for this respondent and wave, and the answers of a draft.
     public func storedResponse(instrument: Instrument, site: String, respondent: String, wave: String) throws -> StoredResponseState {
-        let key = ResponseWriter.responseKey(instrument: instrument.id, site: site, respondent: respondent, wave: wave)
-        let statement = try db.prepare("SELECT response_id, status FROM responses WHERE response_key = ?")
-        statement.bind(1, key)
+        let statement = try db.prepare("""
+            SELECT r.response_id, r.status FROM responses r
+            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
+            JOIN waves w ON w.wave_id = r.wave_id
+            WHERE r.instrument_id = ? AND s.code = ? AND p.code = ? AND w.name = ?
+            """)
+        try statement.bind([.text(instrument.id), .text(site), .text(respondent), .text(wave)])
         guard try statement.step() else { return .none }
         let responseID = statement.int(0)
         guard statement.text(1) == "draft" else { return .complete }

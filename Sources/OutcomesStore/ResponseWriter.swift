@@ -50,11 +50,12 @@ final class ResponseWriter {
         insertRespondent = try db.prepare("INSERT INTO respondents (site_id, code) VALUES (?, ?) ON CONFLICT (site_id, code) DO NOTHING")
         selectRespondent = try db.prepare("SELECT respondent_id FROM respondents WHERE site_id = ? AND code = ?")
         insertResponse = try db.prepare("""
-            INSERT INTO responses (response_key, instrument_id, instrument_version, respondent_id, wave_id, arm, status,
-                                   import_id, source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            INSERT INTO responses (instrument_id, instrument_version, respondent_id, wave_id, arm, status, import_id, source_line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
-        selectResponse = try db.prepare("SELECT response_id, arm, status FROM responses WHERE response_key = ?")
+        selectResponse = try db.prepare("""
+            SELECT response_id, arm, status FROM responses WHERE instrument_id = ? AND respondent_id = ? AND wave_id = ?
+            """)
         completeDraft = try db.prepare("UPDATE responses SET status = ?, arm = ?, import_id = ?, instrument_version = ? WHERE response_id = ?")
         updateArm = try db.prepare("UPDATE responses SET arm = ? WHERE response_id = ?")
         insertAnswers = try db.prepare("INSERT INTO \(quoted(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES (?\(String(repeating: ", ?", count: names.count)))")
@@ -62,63 +63,48 @@ final class ResponseWriter {
         updateAnswers = try db.prepare(names.isEmpty ? "SELECT 1 WHERE ? IS NULL"
             : "UPDATE \(quoted(table)) SET \(names.map { "\($0) = ?" }.joined(separator: ", ")) WHERE response_id = ?")
         insertCorrection = try db.prepare("INSERT INTO corrections (response_id, import_id, old_answers, new_answers) VALUES (?, ?, ?, ?)")
-    }
-
-    /// The stable key of a response: instrument, site, respondent and wave, '/'-separated
-    /// (with '%' and '/' inside a part percent-escaped so that keys cannot collide).
-    static func responseKey(instrument: String, site: String, respondent: String, wave: String) -> String {
-        var key = ""
-        key.reserveCapacity(instrument.utf8.count + site.utf8.count + respondent.utf8.count + wave.utf8.count + 3)
-        for (index, part) in [instrument, site, respondent, wave].enumerated() {
-            if index > 0 { key.append("/") }
-            // Byte scan, not Foundation's replacingOccurrences: this runs once per imported row, and
-            // the Foundation route was a third of a million-row import.
-            if !part.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "/") }) {
-                key.append(part)
-                continue
-            }
-            for character in part {
-                switch character {
-                case "%": key.append("%25")
-                case "/": key.append("%2F")
-                default: key.append(character)
-                }
-            }
-        }
-        return key
+        // Bound once: a statement keeps its bindings from one run to the next.
+        insertResponse.bind(1, instrument.id)
+        insertResponse.bind(2, instrument.version)
+        insertResponse.bind(7, importID)
+        selectResponse.bind(1, instrument.id)
     }
 
     /// Stores one response. `values[i]` answers `items[i]`.
     func write(site: String, respondent: String, wave: String, arm: String?, draft: Bool = false,
                values: [AnswerValue?], sourceLine: Int?) throws -> WriteOutcome {
+        try values.withUnsafeBufferPointer { values in
+            try write(site: site, respondent: respondent, wave: wave, arm: arm, draft: draft, values: values, sourceLine: sourceLine)
+        }
+    }
+
+    /// Stores one response from a slice of a larger buffer (the import hands over rows in batches).
+    func write(site: String, respondent: String, wave: String, arm: String?, draft: Bool = false,
+               values: UnsafeBufferPointer<AnswerValue?>, sourceLine: Int?) throws -> WriteOutcome {
         let siteID = try id(for: site, cache: &siteIDs, insert: insertSite, select: selectSite)
         let waveID = try id(for: wave, cache: &waveIDs, insert: insertWave, select: selectWave)
         let respondentID = try self.respondentID(site: siteID, code: respondent)
-        let key = Self.responseKey(instrument: instrument.id, site: site, respondent: respondent, wave: wave)
         let status = draft ? "draft" : "complete"
-        insertResponse.bind(1, key)
-        insertResponse.bind(2, instrument.id)
-        insertResponse.bind(3, instrument.version)
-        insertResponse.bind(4, respondentID)
-        insertResponse.bind(5, waveID)
-        insertResponse.bind(6, arm)
-        insertResponse.bind(7, status)
-        insertResponse.bind(8, importID)
-        if let sourceLine { insertResponse.bind(9, Int64(sourceLine)) } else { insertResponse.bindNull(9) }
+        insertResponse.bind(3, respondentID)
+        insertResponse.bind(4, waveID)
+        insertResponse.bind(5, arm)
+        insertResponse.bind(6, status)
+        if let sourceLine { insertResponse.bind(8, Int64(sourceLine)) } else { insertResponse.bindNull(8) }
         try insertResponse.run()
         if store.db.changes == 1 {
             let responseID = store.db.lastInsertRowID
             insertAnswers.bind(1, responseID)
-            for (index, value) in values.enumerated() { Self.bind(value, to: insertAnswers, at: Int32(index + 2)) }
+            for index in values.indices { Self.bind(values[index], to: insertAnswers, at: Int32(index + 2)) }
             try insertAnswers.run()
             return .new
         }
 
         // Already stored: the same answers are a duplicate; a draft is completed; anything else is a change.
-        selectResponse.bind(1, key)
+        selectResponse.bind(2, respondentID)
+        selectResponse.bind(3, waveID)
         guard try selectResponse.step() else {
             selectResponse.reset()
-            throw StoreError("response \(key) could not be stored or found")
+            throw StoreError("the \(wave) response of respondent \(respondent) at site \(site) could not be stored or found")
         }
         let responseID = selectResponse.int(0)
         let storedArm = selectResponse.text(1)
@@ -163,9 +149,9 @@ final class ResponseWriter {
         return .corrected
     }
 
-    private func replace(_ responseID: Int64, values: [AnswerValue?]) throws {
+    private func replace(_ responseID: Int64, values: UnsafeBufferPointer<AnswerValue?>) throws {
         guard !items.isEmpty else { return }
-        for (index, value) in values.enumerated() { Self.bind(value, to: updateAnswers, at: Int32(index + 1)) }
+        for index in values.indices { Self.bind(values[index], to: updateAnswers, at: Int32(index + 1)) }
         updateAnswers.bind(Int32(items.count + 1), responseID)
         try updateAnswers.run()
     }

@@ -111,10 +111,8 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    func reset() {
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-    }
+    /// Makes the statement ready to run again, keeping its bindings (every caller rebinds what changes).
+    func reset() { sqlite3_reset(handle) }
 
     // Binding indexes are 1-based, as in SQLite.
     func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
@@ -149,7 +147,8 @@ final class SQLiteStatement {
         }
     }
 
-    /// Runs a statement that returns no rows, then resets it for reuse.
+    /// Runs a statement that returns no rows, then resets it for reuse. Its bindings are kept, so a
+    /// value that is the same for every row can be bound once.
     func run() throws {
         defer { reset() }
         try step()

@@ -3,21 +3,23 @@ import OutcomesInstruments
 
 /// The SQLite store of instruments and responses.
 ///
-/// Layout (schema version 1):
+/// Layout (schema version 2; version 1 also stored the response key, indexed, in every row):
 /// - `instruments`: every instrument version responses were validated against, with its definition.
 /// - `sites`, `waves`, `respondents` (unique by site and respondent id): so that one respondent's
 ///   baseline and follow-up link up.
 /// - `imports`: one row per imported file, capture or merge (source and its SHA-256, counts, tool
 ///   version, user, time): with `responses.import_id`, the audit of who or what stored each response.
 /// - `responses`: one row per questionnaire (instrument, respondent, wave, arm, status), unique by
-///   instrument, respondent and wave and by a stable `response_key`, so re-importing adds nothing.
+///   instrument, respondent and wave, so re-importing adds nothing.
+/// - `response_keys`: a view giving each response its stable key, the same in every database
+///   (instrument, site, respondent and wave joined by '/', with '%' and '/' inside a part escaped).
 /// - `corrections`: old and new answers of every change to a stored response; `audit_trail` is a
 ///   view over imports, responses and corrections.
 /// - `answers_<instrument>`: one row per response with one typed column per item. A national survey
 ///   holds millions of responses: a row per response (not per answer) keeps import and analysis fast,
 ///   and the table still reads naturally in any SQLite tool.
 public final class Store {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public static let defaultPath = "outcomes.sqlite"
 
     let db: SQLiteConnection
@@ -50,85 +52,134 @@ public final class Store {
         if version > Int64(Self.schemaVersion) {
             throw StoreError("\(path) has schema version \(version), newer than this tool's \(Self.schemaVersion): upgrade outcomes")
         }
-        guard version < 1 else { return }
-        try db.transaction {
-            // Another process may have created the schema while this one waited for the lock.
-            guard (try db.scalarInt("PRAGMA user_version") ?? 0) < 1 else { return }
-            try db.execute("""
-            CREATE TABLE instruments (
-                instrument_id TEXT NOT NULL,
-                version TEXT NOT NULL,
-                title TEXT NOT NULL,
-                definition TEXT NOT NULL,      -- the instrument file as registered
-                registered_at TEXT NOT NULL,
-                PRIMARY KEY (instrument_id, version)
-            );
-            CREATE TABLE answer_tables (
-                instrument_id TEXT PRIMARY KEY,
-                table_name TEXT NOT NULL UNIQUE
-            );
-            CREATE TABLE sites (site_id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
-            CREATE TABLE waves (wave_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-            CREATE TABLE respondents (
-                respondent_id INTEGER PRIMARY KEY,
-                site_id INTEGER NOT NULL REFERENCES sites,
-                code TEXT NOT NULL,
-                UNIQUE (site_id, code)
-            );
-            CREATE TABLE imports (
-                import_id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL CHECK (kind IN ('csv', 'capture', 'merge')),
-                source TEXT NOT NULL,          -- file path, database path, or 'terminal'
-                sha256 TEXT,                   -- of the file or database as read
-                instrument_id TEXT NOT NULL,
-                instrument_version TEXT NOT NULL,
-                rows_read INTEGER NOT NULL DEFAULT 0,
-                responses_new INTEGER NOT NULL DEFAULT 0,
-                responses_duplicate INTEGER NOT NULL DEFAULT 0,
-                responses_corrected INTEGER NOT NULL DEFAULT 0,
-                tool_version TEXT NOT NULL,
-                stored_by TEXT NOT NULL,       -- the operating-system user who ran the tool
-                imported_at TEXT NOT NULL
-            );
-            CREATE TABLE responses (
-                response_id INTEGER PRIMARY KEY,
-                -- Stable across databases: instrument, site, respondent and wave, joined by '/'.
-                response_key TEXT NOT NULL UNIQUE,
-                instrument_id TEXT NOT NULL,
-                instrument_version TEXT NOT NULL,
-                respondent_id INTEGER NOT NULL REFERENCES respondents,
-                wave_id INTEGER NOT NULL REFERENCES waves,
-                arm TEXT CHECK (arm IN ('pilot', 'control')),
-                -- A draft (a capture stopped part-way) is never counted in analyses.
-                status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'draft')),
-                import_id INTEGER NOT NULL REFERENCES imports,
-                source_line INTEGER,
-                UNIQUE (instrument_id, respondent_id, wave_id),
-                FOREIGN KEY (instrument_id, instrument_version) REFERENCES instruments
-            );
-            -- A stored response changed later keeps its history: old and new answers, as JSON objects.
-            CREATE TABLE corrections (
-                correction_id INTEGER PRIMARY KEY,
-                response_id INTEGER NOT NULL REFERENCES responses,
-                import_id INTEGER NOT NULL REFERENCES imports,
-                old_answers TEXT NOT NULL,
-                new_answers TEXT NOT NULL
-            );
-            -- Who or what stored or changed each response, when, from which source.
-            CREATE VIEW audit_trail AS
-                SELECT r.response_key, s.code AS site, 'stored' AS action, i.kind, i.source, i.sha256, i.tool_version,
-                       i.stored_by, i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
-                FROM responses r JOIN imports i ON i.import_id = r.import_id
-                JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
-                UNION ALL
-                SELECT r.response_key, s.code, 'corrected', i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
-                       i.imported_at, c.old_answers, c.new_answers
-                FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN imports i ON i.import_id = c.import_id
-                JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id;
-            PRAGMA user_version = 1;
-            """)
+        if version == 0 {
+            try db.transaction {
+                // Another process may have created the schema while this one waited for the lock.
+                guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 0 else { return }
+                try db.execute(Self.tables + Self.views + "PRAGMA user_version = \(Self.schemaVersion);")
+            }
+        } else if version == 1 {
+            try upgradeFromVersion1()
         }
     }
+
+    /// Version 1 stored each response's key in an indexed text column: a sixth b-tree insert per
+    /// response (a fifth of a million-row import) that duplicated the (instrument, respondent, wave)
+    /// constraint. The key is now computed by the `response_keys` view. SQLite cannot drop a UNIQUE
+    /// column, so the table is rebuilt (SQLite's documented twelve-step procedure), keeping every id.
+    private func upgradeFromVersion1() throws {
+        try db.execute("PRAGMA foreign_keys = OFF")
+        defer { try? db.execute("PRAGMA foreign_keys = ON") }
+        try db.transaction {
+            guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 1 else { return }
+            try db.execute("""
+                DROP VIEW audit_trail;
+                \(Self.responsesTable.replacingOccurrences(of: "CREATE TABLE responses (", with: "CREATE TABLE responses_v2 ("))
+                INSERT INTO responses_v2 (response_id, instrument_id, instrument_version, respondent_id, wave_id, arm, status,
+                                          import_id, source_line)
+                    SELECT response_id, instrument_id, instrument_version, respondent_id, wave_id, arm, status, import_id, source_line
+                    FROM responses;
+                DROP TABLE responses;
+                ALTER TABLE responses_v2 RENAME TO responses;
+                \(Self.views)
+                PRAGMA user_version = 2;
+                """)
+            if try db.scalarText("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1") != nil {
+                throw StoreError("\(path): upgrading the schema to version 2 would break a reference between tables; nothing was changed")
+            }
+        }
+    }
+
+    static let responsesTable = """
+        CREATE TABLE responses (
+            response_id INTEGER PRIMARY KEY,
+            instrument_id TEXT NOT NULL,
+            instrument_version TEXT NOT NULL,
+            respondent_id INTEGER NOT NULL REFERENCES respondents,
+            wave_id INTEGER NOT NULL REFERENCES waves,
+            arm TEXT CHECK (arm IN ('pilot', 'control')),
+            -- A draft (a capture stopped part-way) is never counted in analyses.
+            status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'draft')),
+            import_id INTEGER NOT NULL REFERENCES imports,
+            source_line INTEGER,
+            UNIQUE (instrument_id, respondent_id, wave_id),
+            FOREIGN KEY (instrument_id, instrument_version) REFERENCES instruments
+        );
+
+        """
+
+    static let tables = """
+        CREATE TABLE instruments (
+            instrument_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            title TEXT NOT NULL,
+            definition TEXT NOT NULL,      -- the instrument file as registered
+            registered_at TEXT NOT NULL,
+            PRIMARY KEY (instrument_id, version)
+        );
+        CREATE TABLE answer_tables (
+            instrument_id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE sites (site_id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
+        CREATE TABLE waves (wave_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+        CREATE TABLE respondents (
+            respondent_id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites,
+            code TEXT NOT NULL,
+            UNIQUE (site_id, code)
+        );
+        CREATE TABLE imports (
+            import_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('csv', 'capture', 'merge')),
+            source TEXT NOT NULL,          -- file path, database path, or 'terminal'
+            sha256 TEXT,                   -- of the file or database as read
+            instrument_id TEXT NOT NULL,
+            instrument_version TEXT NOT NULL,
+            rows_read INTEGER NOT NULL DEFAULT 0,
+            responses_new INTEGER NOT NULL DEFAULT 0,
+            responses_duplicate INTEGER NOT NULL DEFAULT 0,
+            responses_corrected INTEGER NOT NULL DEFAULT 0,
+            tool_version TEXT NOT NULL,
+            stored_by TEXT NOT NULL,       -- the operating-system user who ran the tool
+            imported_at TEXT NOT NULL
+        );
+        \(responsesTable)
+        -- A stored response changed later keeps its history: old and new answers, as JSON objects.
+        CREATE TABLE corrections (
+            correction_id INTEGER PRIMARY KEY,
+            response_id INTEGER NOT NULL REFERENCES responses,
+            import_id INTEGER NOT NULL REFERENCES imports,
+            old_answers TEXT NOT NULL,
+            new_answers TEXT NOT NULL
+        );
+
+        """
+
+    static let views = """
+        -- The stable key of each response: instrument, site, respondent and wave joined by '/', with '%'
+        -- and '/' inside a part written %25 and %2F so that two keys cannot collide.
+        CREATE VIEW response_keys AS
+            SELECT r.response_id,
+                   replace(replace(r.instrument_id, '%', '%25'), '/', '%2F') || '/' || replace(replace(s.code, '%', '%25'), '/', '%2F')
+                   || '/' || replace(replace(p.code, '%', '%25'), '/', '%2F') || '/' || replace(replace(w.name, '%', '%25'), '/', '%2F')
+                   AS response_key
+            FROM responses r JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
+            JOIN waves w ON w.wave_id = r.wave_id;
+        -- Who or what stored or changed each response, when, from which source.
+        CREATE VIEW audit_trail AS
+            SELECT k.response_key, s.code AS site, 'stored' AS action, i.kind, i.source, i.sha256, i.tool_version,
+                   i.stored_by, i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
+            FROM responses r JOIN response_keys k ON k.response_id = r.response_id JOIN imports i ON i.import_id = r.import_id
+            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
+            UNION ALL
+            SELECT k.response_key, s.code, 'corrected', i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
+                   i.imported_at, c.old_answers, c.new_answers
+            FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN response_keys k ON k.response_id = r.response_id
+            JOIN imports i ON i.import_id = c.import_id
+            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id;
+
+        """
 
     // MARK: Instruments
 
