@@ -26,12 +26,17 @@ public enum AnswerValue: Sendable, Equatable, CustomStringConvertible {
 public final class AnswerRule: Sendable {
     public let item: Item
     private let codes: Set<Int>
+    /// `isSmallCode[c]` for codes 0..<256: the per-cell check without hashing.
+    private let isSmallCode: [Bool]
     private let codeList: String
 
     public init(item: Item, instrument: Instrument) {
         self.item = item
         let choices = instrument.choiceSet(for: item)?.choices ?? []
         codes = Set(choices.map(\.code))
+        var small = [Bool](repeating: false, count: 256)
+        for code in codes where (0..<256).contains(code) { small[code] = true }
+        isSmallCode = small
         let listed = choices.map { String($0.code) }
         codeList = listed.count > 1 ? listed.dropLast().joined(separator: ", ") + " or " + listed.last! : listed.joined()
         self.choiceSetID = item.choiceSetID ?? ""
@@ -45,7 +50,7 @@ public final class AnswerRule: Sendable {
         switch item.type {
         case .singleChoice:
             guard let code = Self.parseInt(bytes) else { return .failure(problem(bytes, "expected a code (\(codeList))")) }
-            guard codes.contains(code) else {
+            guard (0..<256).contains(code) ? isSmallCode[code] : codes.contains(code) else {
                 return .failure(problem(bytes, "\(code) is not a code of choice set \(choiceSetID) (expected \(codeList))"))
             }
             return .success(.integer(code))

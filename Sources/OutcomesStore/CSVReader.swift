@@ -35,15 +35,25 @@ struct CSVReader {
         var message: String
     }
 
-    /// Calls `body` for each record. A syntax error (an unterminated quote, a stray quote) stops the
-    /// read, because the rest of the file cannot be split into records reliably.
-    static func read(_ data: UnsafeBufferPointer<UInt8>, _ body: (inout Record) throws -> Void) throws {
+    /// Thrown by a reader's `body` to stop reading after the current record.
+    struct Stop: Error {}
+
+    /// Where a read stopped: the byte offset and the file line of the next record.
+    struct Position { var offset: Int; var line: Int }
+
+    /// Calls `body` for each record, from `start` (the beginning of the file, or a position an earlier
+    /// read stopped at). A syntax error (an unterminated quote, a stray quote) stops the read, because
+    /// the rest of the file cannot be split into records reliably; `body` throwing `Stop` stops it
+    /// cleanly, and the position after that record is returned.
+    @discardableResult
+    static func read(_ data: UnsafeBufferPointer<UInt8>, from start: Position = Position(offset: 0, line: 1),
+                     _ body: (inout Record) throws -> Void) throws -> Position {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        var index = 0
+        var index = start.offset
         let end = data.count
         // A UTF-8 byte order mark, as spreadsheet exports often write, is not part of the first header.
-        if end >= 3, data[0] == 0xEF, data[1] == 0xBB, data[2] == 0xBF { index = 3 }
-        var line = 1
+        if index == 0, end >= 3, data[0] == 0xEF, data[1] == 0xBB, data[2] == 0xBF { index = 3 }
+        var line = start.line
         var record = Record(line: 1)
         record.bytes.reserveCapacity(1024)
         while index < end {
@@ -109,8 +119,9 @@ struct CSVReader {
             // Blank lines (a lone empty field) carry no record.
             if record.fields.count == 1, record.fields[0].isEmpty, !record.quoted[0] { continue }
             record.endOffset = index
-            try body(&record)
+            do { try body(&record) } catch is Stop { return Position(offset: index, line: line) }
         }
+        return Position(offset: index, line: line)
     }
 }
 
@@ -120,7 +131,7 @@ public func readCSVRecords(_ data: Data, file: String) throws -> [(line: Int, fi
     var records: [(line: Int, fields: [String])] = []
     do {
         try data.withUnsafeBytes { raw in
-            try CSVReader.read(raw.bindMemory(to: UInt8.self)) { record in
+            _ = try CSVReader.read(raw.bindMemory(to: UInt8.self)) { record in
                 records.append((record.line, (0..<record.count).map { record.string($0) }))
             }
         }

@@ -78,13 +78,16 @@ extension Store {
     }
 }
 
-/// One file's import: header mapping, row validation and the prepared statements that store rows.
+/// One file's import. Two threads share the work, because a national survey's file is a million rows:
+/// a reading thread splits the CSV, checks every cell against the instrument and hands over rows in
+/// batches; the calling thread, which owns the database connection, stores them. Rows are stored only
+/// while no problem has been found; the transaction is rolled back if any is, so a bad file stores
+/// nothing whichever thread found the problem.
 private struct CSVImport {
     let store: Store
     let file: String
     let instrument: Instrument
     let options: ImportOptions
-    var diagnostics: [Diagnostic] = []
 
     init(store: Store, file: String, instrument: Instrument, options: ImportOptions) {
         self.store = store
@@ -93,8 +96,275 @@ private struct CSVImport {
         self.options = options
     }
 
+    var diagnostics: [Diagnostic] = []
+
+    mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
+        let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
+        var validator = RowValidator(file: file, instrument: instrument)
+        var dataStart = CSVReader.Position(offset: 0, line: 1)
+        var sawHeader = false
+        do {
+            dataStart = try CSVReader.read(data) { record in
+                sawHeader = true
+                validator.mapHeader(record)
+                throw CSVReader.Stop()
+            }
+        } catch let error as CSVReader.SyntaxError {
+            validator.fail(error.line, nil, "malformed CSV: \(error.message)")
+        }
+        guard validator.header != nil else {
+            diagnostics = validator.diagnostics
+            if diagnostics.isEmpty {
+                fail(1, nil, sawHeader ? "the header should name respondent_id, site and wave columns" : "the file is empty: expected a header row")
+            }
+            return summary(rows: 0, new: 0, duplicates: 0, corrected: 0, sha256: sha256, absent: [])
+        }
+        let writer = try ResponseWriter(store: store, instrument: instrument, items: validator.columns.map(\.rule.item),
+                                        importID: importID, applyCorrections: options.applyCorrections)
+
+        // The reading thread: validates every row, sends rows while none has failed.
+        let channel = BatchChannel(capacity: 8)
+        let reader = ReaderResult()
+        let input = UnsafeInput(data: data)
+        let startingValidator = validator
+        let start = dataStart
+        let thread = Thread {
+            var validator = startingValidator
+            validator.readRows(input.data, from: start, into: channel)
+            reader.finish(validator.diagnostics, rows: validator.rows)
+            channel.close()
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+        // Whatever happens here, the reading thread must be done before `data` goes away.
+        defer { channel.cancel(); reader.wait() }
+
+        var new = 0, duplicates = 0, corrected = 0
+        var writerProblems: [Diagnostic] = []
+        var reported = 0
+        // Store ids of the file's sites, waves and respondents, by the reader's numbering.
+        var siteIDs: [Int64] = [], siteCodes: [String] = [], waveIDs: [Int64] = [], waveNames: [String] = []
+        var respondentIDs: [Int64] = [], respondentCodes: [String] = [], respondentSites: [Int32] = []
+        let items = validator.columns.map(\.rule.item)
+        while let batch = channel.receive() {
+            if let progress, batch.rowsRead / 20_000 > reported {
+                reported = batch.rowsRead / 20_000
+                progress(batch.rowsRead, Double(batch.bytesRead) / Double(max(data.count, 1)))
+            }
+            guard writerProblems.isEmpty else { continue }
+            for code in batch.newSites { siteIDs.append(try writer.siteID(code)); siteCodes.append(code) }
+            for name in batch.newWaves { waveIDs.append(try writer.waveID(name)); waveNames.append(name) }
+            for respondent in batch.newRespondents {
+                respondentIDs.append(try writer.storeRespondent(site: siteIDs[Int(respondent.site)], code: respondent.code))
+                respondentCodes.append(respondent.code)
+                respondentSites.append(respondent.site)
+            }
+            try batch.withRows { row, cells, text in
+                let respondent = Int(batch.respondents[row])
+                let arm = ImportBatch.armNames[Int(batch.arms[row])]
+                let stored = try writer.insertIfNew(respondentID: respondentIDs[respondent], waveID: waveIDs[Int(batch.waves[row])],
+                                                    arm: arm, sourceLine: batch.lines[row]) { statement in
+                    for (index, cell) in cells.enumerated() { cell.bind(to: statement, at: Int32(index + 2), text: text) }
+                }
+                if stored { new += 1; return true }
+                // Already stored: the general path tells a duplicate from a correction or a conflict.
+                let site = siteCodes[Int(respondentSites[respondent])], code = respondentCodes[respondent]
+                let wave = waveNames[Int(batch.waves[row])]
+                let values = cells.indices.map { cells[$0].answer(type: items[$0].type, text: text) }
+                switch try writer.write(site: site, respondent: code, wave: wave, arm: arm, values: values, sourceLine: batch.lines[row]) {
+                case .new: new += 1
+                case .duplicate: duplicates += 1
+                case .corrected: corrected += 1
+                case let .conflict(changed):
+                    writerProblems.append(Diagnostic(
+                        file: file, line: batch.lines[row],
+                        message: "respondent \(code) at site \(site) already has a stored \(wave) response with different answers "
+                            + "(\(changed.joined(separator: ", "))); to apply them as a correction, import with --corrections"))
+                    return false
+                }
+                return true
+            }
+        }
+        reader.wait()
+        // In file order, whichever thread found them (a stable sort keeps a line's problems in order).
+        diagnostics = (reader.diagnostics + writerProblems).enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+        progress?(reader.rows, 1)
+        try store.finishImport(importID, rows: reader.rows, new: new, duplicates: duplicates, corrected: corrected)
+        return summary(rows: reader.rows, new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
+                       absent: validator.absentRequired)
+    }
+
+    mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
+        diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
+    }
+
+    func summary(rows: Int, new: Int, duplicates: Int, corrected: Int, sha256: String, absent: [String]) -> ImportSummary {
+        ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: rows,
+                      new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
+                      absentRequiredItems: absent, dryRun: false)
+    }
+}
+
+/// Validated rows on their way from the reading thread to the writer, in a form that is cheap to hand
+/// over and to free: numbers, and text as byte ranges, with no reference-counted value per cell.
+/// Sites, waves and respondents are numbered by the reader in order of first appearance in the file;
+/// a batch carries those it numbered first, so the writer looks each up in the store once.
+struct ImportBatch: Sendable {
+    /// One answer, ready to bind.
+    enum Cell: Sendable {
+        case missing
+        case integer(Int64)
+        case number(Double)
+        /// Bytes `start..<start+count` of the batch's `text`.
+        case text(start: Int32, count: Int32)
+
+        func bind(to statement: SQLiteStatement, at index: Int32, text: UnsafeBufferPointer<UInt8>) {
+            switch self {
+            case .missing: statement.bindNull(index)
+            case let .integer(value): statement.bind(index, value)
+            case let .number(value): statement.bind(index, value)
+            case let .text(start, count): statement.bindText(index, UnsafeBufferPointer(rebasing: text[Int(start)..<Int(start + count)]))
+            }
+        }
+
+        /// The answer as the rest of the store handles it (for the rare row already stored).
+        func answer(type: ItemType, text: UnsafeBufferPointer<UInt8>) -> AnswerValue? {
+            switch self {
+            case .missing: return nil
+            case let .integer(value): return .integer(Int(value))
+            case let .number(value): return .number(value)
+            case let .text(start, count):
+                let string = String(decoding: UnsafeBufferPointer(rebasing: text[Int(start)..<Int(start + count)]), as: UTF8.self)
+                return type == .multipleChoice ? .codes(string.split(separator: ";").compactMap { Int($0) }) : .text(string)
+            }
+        }
+    }
+
+    static let armNames: [String?] = [nil, "pilot", "control"]
+
+    var sites: [Int32] = []
+    var waves: [Int32] = []
+    var respondents: [Int32] = []
+    /// 0 none, 1 pilot, 2 control (`armNames`).
+    var arms: [UInt8] = []
+    var lines: [Int] = []
+    /// Row after row, one cell per item column of the file.
+    var cells: [Cell] = []
+    var text: [UInt8] = []
+    var width: Int
+    var newSites: [String] = []
+    var newWaves: [String] = []
+    var newRespondents: [(site: Int32, code: String)] = []
+    /// Rows and bytes of the file read when the batch was sent (for progress).
+    var rowsRead = 0
+    var bytesRead = 0
+    var count: Int { lines.count }
+
+    init(width: Int) { self.width = width }
+
+    /// Calls `body` with each row's cells and the text they point into, while it returns true.
+    func withRows(_ body: (Int, UnsafeBufferPointer<Cell>, UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows {
+        try cells.withUnsafeBufferPointer { cells in
+            try text.withUnsafeBufferPointer { text in
+                for row in 0..<count {
+                    guard try body(row, UnsafeBufferPointer(rebasing: cells[(row * width)..<((row + 1) * width)]), text) else { return }
+                }
+            }
+        }
+    }
+}
+
+/// A bounded queue of batches between two threads: the reader waits when the writer is behind, so
+/// memory stays small whatever the file's size.
+final class BatchChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [ImportBatch] = []
+    private var closed = false, cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// False once the receiver has given up (then the sender should stop).
+    func send(_ batch: ImportBatch) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= capacity, !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        queue.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, or nil when the sender has closed the channel and every batch was received.
+    func receive() -> ImportBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty, !closed { condition.wait() }
+        guard !queue.isEmpty else { return nil }
+        condition.broadcast()
+        return queue.removeFirst()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// What the reading thread found, handed over when it is done.
+private final class ReaderResult: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var finished = false
+    private(set) var diagnostics: [Diagnostic] = []
+    private(set) var rows = 0
+
+    func finish(_ diagnostics: [Diagnostic], rows: Int) {
+        self.diagnostics = diagnostics
+        self.rows = rows
+        done.signal()
+    }
+
+    /// Blocks until the reading thread has finished (at once if it already has); safe to call twice.
+    func wait() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        done.wait()
+        finished = true
+    }
+}
+
+/// The file's bytes, read by the reading thread while the caller keeps them alive (it waits for that
+/// thread before returning).
+private struct UnsafeInput: @unchecked Sendable { let data: UnsafeBufferPointer<UInt8> }
+
+/// Checks rows against the instrument: the header's columns, identity fields, each cell, skip
+/// conditions, required items and repeated rows. Collects every problem as a diagnostic.
+struct RowValidator: Sendable {
+    let file: String
+    let instrument: Instrument
+    var diagnostics: [Diagnostic] = []
+    var header: Header?
+    var columns: [ItemColumn] = []
+    var absentRequired: [String] = []
+    var rows = 0
+
+    struct Header: Sendable { var respondent: Int; var site: Int; var arm: Int?; var wave: Int; var expectedFields: Int }
+
     /// A column of the file that holds an item.
-    struct ItemColumn {
+    struct ItemColumn: Sendable {
         var field: Int
         var rule: AnswerRule
         /// The column holding this item's skip-condition item, if the file has it.
@@ -103,122 +373,17 @@ private struct CSVImport {
         var required: Bool
     }
 
+    init(file: String, instrument: Instrument) {
+        self.file = file
+        self.instrument = instrument
+    }
+
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
         diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
     }
 
-    mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
-        var identity: Header?
-        var columns: [ItemColumn] = []
-        var absentRequired: [String] = []
-        var rows = 0, new = 0, duplicates = 0, corrected = 0
-        var writer: ResponseWriter?
-        let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
-        struct RowKey: Hashable { var site: String; var respondent: String; var wave: String }
-        var linesInFile: [RowKey: Int] = [:]
-        var values: [AnswerValue?] = []
-
-        let total = max(data.count, 1)
-        do {
-            try CSVReader.read(data) { record in
-                guard let header = identity else {
-                    (identity, columns, absentRequired) = mapHeader(record)
-                    if identity != nil {
-                        writer = try ResponseWriter(store: store, instrument: instrument, items: columns.map(\.rule.item),
-                                                    importID: importID, applyCorrections: options.applyCorrections)
-                        values = Array(repeating: nil, count: columns.count)
-                    } else if diagnostics.isEmpty {
-                        fail(record.line, nil, "the header should name respondent_id, site and wave columns")
-                    }
-                    return
-                }
-                rows += 1
-                if let progress, rows % 20_000 == 0 { progress(rows, Double(record.endOffset) / Double(total)) }
-                guard record.count == header.expectedFields else {
-                    fail(record.line, nil, "the row has \(record.count) fields; the header has \(header.expectedFields)")
-                    return
-                }
-                let respondent = record.string(header.respondent)
-                let site = record.string(header.site)
-                let wave = record.string(header.wave)
-                let arm = header.arm.map { record.string($0) } ?? ""
-                if respondent.isEmpty { fail(record.line, header.respondent + 1, "respondent_id is empty") }
-                if site.isEmpty { fail(record.line, header.site + 1, "site is empty") }
-                if wave.isEmpty {
-                    fail(record.line, header.wave + 1, "wave is empty (expected e.g. baseline or followup)")
-                } else if !Self.isWaveName(wave) {
-                    fail(record.line, header.wave + 1, "wave '\(wave)' should be letters, digits, '-' or '_'")
-                }
-                if !(arm.isEmpty || arm == "pilot" || arm == "control") {
-                    fail(record.line, header.arm.map { $0 + 1 }, "arm '\(arm)' should be pilot, control or empty")
-                }
-                // Indexing (not iterating) the columns avoids copying each column's description per cell.
-                for index in columns.indices {
-                    let field = columns[index].field
-                    if record.isEmpty(field) { values[index] = nil; continue }
-                    let rule = columns[index].rule
-                    switch record.withField(field, { rule.parse($0) }) {
-                    case let .success(value): values[index] = value
-                    case let .failure(problem):
-                        values[index] = nil
-                        fail(record.line, field + 1, "\(rule.item.id): \(problem.message)")
-                    }
-                }
-                // Row-level rules: skip conditions and required items.
-                for index in columns.indices {
-                    var shown = true
-                    if let conditionColumn = columns[index].conditionColumn {
-                        if case let .integer(code)? = values[conditionColumn] { shown = columns[index].conditionCodes.contains(code) } else {
-                            shown = false
-                        }
-                    }
-                    let field = columns[index].field
-                    if !shown, values[index] != nil, let condition = columns[index].rule.item.showIf {
-                        let given = values[conditionColumn: columns[index].conditionColumn]
-                        fail(record.line, field + 1,
-                             "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition.item) is \(condition.codes.map(String.init).joined(separator: " or ")) (here \(given))")
-                    }
-                    if shown, columns[index].required, record.isEmpty(field) {
-                        fail(record.line, field + 1, "\(columns[index].rule.item.id) is required but empty")
-                    }
-                }
-                // One questionnaire per respondent and wave: a repeated row means a broken export.
-                if !respondent.isEmpty {
-                    let key = RowKey(site: site, respondent: respondent, wave: wave)
-                    if let firstLine = linesInFile[key] {
-                        fail(record.line, nil, "respondent \(respondent) at site \(site) already has a \(wave) response on line \(firstLine) of this file")
-                    } else {
-                        linesInFile[key] = record.line
-                    }
-                }
-                // Once any row has failed nothing more is written; the rest is only validated.
-                guard diagnostics.isEmpty else { return }
-
-                switch try writer!.write(site: site, respondent: respondent, wave: wave, arm: arm.isEmpty ? nil : arm,
-                                         values: values, sourceLine: record.line) {
-                case .new: new += 1
-                case .duplicate: duplicates += 1
-                case .corrected: corrected += 1
-                case let .conflict(changed):
-                    fail(record.line, nil, "respondent \(respondent) at site \(site) already has a stored \(wave) response with different answers "
-                         + "(\(changed.joined(separator: ", "))); to apply them as a correction, import with --corrections")
-                }
-            }
-        } catch let error as CSVReader.SyntaxError {
-            fail(error.line, nil, "malformed CSV: \(error.message)")
-        }
-        if identity == nil, diagnostics.isEmpty { fail(1, nil, "the file is empty: expected a header row") }
-        progress?(rows, 1)
-        try store.finishImport(importID, rows: rows, new: new, duplicates: duplicates, corrected: corrected)
-        return ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: rows,
-                             new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
-                             absentRequiredItems: absentRequired, dryRun: false)
-    }
-
-    struct Header { var respondent: Int; var site: Int; var arm: Int?; var wave: Int; var expectedFields: Int }
-
     /// Maps header names to identity columns and items; every unknown or repeated name is an error.
-    mutating func mapHeader(_ record: CSVReader.Record) -> (Header?, [ItemColumn], [String]) {
+    mutating func mapHeader(_ record: CSVReader.Record) {
         var positions: [String: Int] = [:]
         for index in 0..<record.count {
             let name = record.string(index).trimmingCharacters(in: .whitespaces)
@@ -235,10 +400,7 @@ private struct CSVImport {
         for name in ["respondent_id", "site", "wave"] where positions[name] == nil {
             fail(record.line, nil, "the header has no '\(name)' column (expected respondent_id,site,arm,wave,<item ids>)")
         }
-        guard let respondent = positions["respondent_id"], let site = positions["site"], let wave = positions["wave"] else {
-            return (nil, [], [])
-        }
-        var columns: [ItemColumn] = []
+        guard let respondent = positions["respondent_id"], let site = positions["site"], let wave = positions["wave"] else { return }
         var columnOfItem: [String: Int] = [:]
         for item in instrument.items {
             guard let field = positions[item.id] else { continue }
@@ -250,15 +412,161 @@ private struct CSVImport {
         for index in columns.indices {
             if let condition = columns[index].rule.item.showIf { columns[index].conditionColumn = columnOfItem[condition.item] }
         }
-        let absent = instrument.items.filter { $0.required && positions[$0.id] == nil }.map(\.id)
-        return (Header(respondent: respondent, site: site, arm: positions["arm"], wave: wave, expectedFields: record.count),
-                columns, absent)
+        absentRequired = instrument.items.filter { $0.required && positions[$0.id] == nil }.map(\.id)
+        header = Header(respondent: respondent, site: site, arm: positions["arm"], wave: wave, expectedFields: record.count)
+    }
+
+    /// Reads and checks every data row, sending rows to `channel` in batches while no row has failed.
+    mutating func readRows(_ data: UnsafeBufferPointer<UInt8>, from start: CSVReader.Position, into channel: BatchChannel) {
+        let batchSize = 1024
+        var batch = ImportBatch(width: columns.count)
+        var row = [AnswerValue?](repeating: nil, count: columns.count)
+        // The file's sites, waves and respondents, numbered in order of first appearance; and the line
+        // of each respondent's response in each wave, to report a repeated one.
+        var siteNumbers: [String: Int32] = [:], waveNumbers: [String: Int32] = [:]
+        struct RespondentKey: Hashable { var site: Int32; var code: String }
+        var respondentNumbers: [RespondentKey: Int32] = [:]
+        var lineOfResponse: [Int64: Int] = [:]
+        // Only the columns with a row-level rule are visited a second time.
+        let ruled = columns.indices.filter { columns[$0].conditionColumn != nil || columns[$0].rule.item.showIf != nil || columns[$0].required }
+        do {
+            try CSVReader.read(data, from: start) { record in
+                rows += 1
+                guard let header else { return }
+                guard record.count == header.expectedFields else {
+                    fail(record.line, nil, "the row has \(record.count) fields; the header has \(header.expectedFields)")
+                    return
+                }
+                let respondent = record.string(header.respondent)
+                let site = record.string(header.site)
+                let wave = record.string(header.wave)
+                let arm = header.arm.map { record.string($0) } ?? ""
+                if respondent.isEmpty { fail(record.line, header.respondent + 1, "respondent_id is empty") }
+                if site.isEmpty { fail(record.line, header.site + 1, "site is empty") }
+                var waveNumber = waveNumbers[wave]
+                if wave.isEmpty {
+                    fail(record.line, header.wave + 1, "wave is empty (expected e.g. baseline or followup)")
+                } else if waveNumber == nil {
+                    if Self.isWaveName(wave) {
+                        waveNumber = Int32(waveNumbers.count)
+                        waveNumbers[wave] = waveNumber
+                        batch.newWaves.append(wave)
+                    } else {
+                        fail(record.line, header.wave + 1, "wave '\(wave)' should be letters, digits, '-' or '_'")
+                    }
+                }
+                let armCode: UInt8 = arm.isEmpty ? 0 : arm == "pilot" ? 1 : arm == "control" ? 2 : 255
+                if armCode == 255 {
+                    fail(record.line, header.arm.map { $0 + 1 }, "arm '\(arm)' should be pilot, control or empty")
+                }
+                columns.withUnsafeBufferPointer { columns in
+                    for index in columns.indices {
+                        let field = columns[index].field
+                        if record.isEmpty(field) { row[index] = nil; continue }
+                        let rule = columns[index].rule
+                        switch record.withField(field, { rule.parse($0) }) {
+                        case let .success(value): row[index] = value
+                        case let .failure(problem):
+                            row[index] = nil
+                            fail(record.line, field + 1, "\(rule.item.id): \(problem.message)")
+                        }
+                    }
+                }
+                // Row-level rules: skip conditions and required items.
+                for index in ruled {
+                    var shown = true
+                    if let conditionColumn = columns[index].conditionColumn {
+                        if case let .integer(code)? = row[conditionColumn] { shown = columns[index].conditionCodes.contains(code) } else {
+                            shown = false
+                        }
+                    }
+                    let field = columns[index].field
+                    if !shown, row[index] != nil, let condition = columns[index].rule.item.showIf {
+                        let given = row[conditionColumn: columns[index].conditionColumn]
+                        fail(record.line, field + 1,
+                             "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition.item) is \(condition.codes.map(String.init).joined(separator: " or ")) (here \(given))")
+                    }
+                    if shown, columns[index].required, record.isEmpty(field) {
+                        fail(record.line, field + 1, "\(columns[index].rule.item.id) is required but empty")
+                    }
+                }
+                guard !site.isEmpty, !respondent.isEmpty, let waveNumber else { return }
+                let siteNumber: Int32
+                if let known = siteNumbers[site] { siteNumber = known } else {
+                    siteNumber = Int32(siteNumbers.count)
+                    siteNumbers[site] = siteNumber
+                    batch.newSites.append(site)
+                }
+                let key = RespondentKey(site: siteNumber, code: respondent)
+                let respondentNumber: Int32
+                if let known = respondentNumbers[key] { respondentNumber = known } else {
+                    respondentNumber = Int32(respondentNumbers.count)
+                    respondentNumbers[key] = respondentNumber
+                    batch.newRespondents.append((siteNumber, respondent))
+                }
+                // One questionnaire per respondent and wave: a repeated row means a broken export.
+                let response = Int64(respondentNumber) << 32 | Int64(waveNumber)
+                if let firstLine = lineOfResponse[response] {
+                    fail(record.line, nil, "respondent \(respondent) at site \(site) already has a \(wave) response on line \(firstLine) of this file")
+                } else {
+                    lineOfResponse[response] = record.line
+                }
+                // Once any row has failed nothing more is sent; the rest is only validated. The rows before
+                // the first failure still go to the writer, which may find problems of its own in them
+                // (a changed answer to a stored response), so that those are reported too.
+                guard diagnostics.isEmpty else {
+                    if batch.count > 0 {
+                        batch.rowsRead = rows
+                        batch.bytesRead = record.endOffset
+                        guard channel.send(batch) else { throw CSVReader.Stop() }
+                        batch = ImportBatch(width: columns.count)
+                    }
+                    return
+                }
+                batch.sites.append(siteNumber)
+                batch.waves.append(waveNumber)
+                batch.respondents.append(respondentNumber)
+                batch.arms.append(armCode)
+                batch.lines.append(record.line)
+                for value in row { batch.cells.append(Self.cell(value, text: &batch.text)) }
+                if batch.count == batchSize {
+                    batch.rowsRead = rows
+                    batch.bytesRead = record.endOffset
+                    guard channel.send(batch) else { throw CSVReader.Stop() }
+                    batch = ImportBatch(width: columns.count)
+                }
+            }
+        } catch let error as CSVReader.SyntaxError {
+            fail(error.line, nil, "malformed CSV: \(error.message)")
+        } catch {
+            // Stop: the writer gave up (an error of its own), so nothing more is needed.
+        }
+        if batch.count > 0 {
+            batch.rowsRead = rows
+            batch.bytesRead = data.count
+            _ = channel.send(batch)
+        }
+    }
+
+    /// A validated answer as a batch cell; text (and multiple choice codes, as stored) go to `text`.
+    static func cell(_ value: AnswerValue?, text: inout [UInt8]) -> ImportBatch.Cell {
+        func append(_ string: String) -> ImportBatch.Cell {
+            let start = text.count
+            text.append(contentsOf: string.utf8)
+            return .text(start: Int32(start), count: Int32(text.count - start))
+        }
+        switch value {
+        case nil: return .missing
+        case let .integer(v)?: return .integer(Int64(v))
+        case let .number(v)?: return .number(v)
+        case let .text(v)?: return append(v)
+        case let .codes(v)?: return append(AnswerValue.codes(v).description)
+        }
     }
 
     static func isWaveName(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
     }
-
 }
 
 private extension Array where Element == AnswerValue? {

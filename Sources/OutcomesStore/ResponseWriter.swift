@@ -167,19 +167,46 @@ final class ResponseWriter {
     private func respondentID(site: Int64, code: String) throws -> Int64 {
         let key = RespondentKey(site: site, code: code)
         if let id = respondentIDs[key] { return id }
+        let id = try storeRespondent(site: site, code: code)
+        respondentIDs[key] = id
+        return id
+    }
+
+    /// The id of a respondent, stored now if new. Uncached: the import looks each respondent up once
+    /// per file and keeps the ids itself.
+    func storeRespondent(site: Int64, code: String) throws -> Int64 {
         insertRespondent.bind(1, site)
         insertRespondent.bind(2, code)
         try insertRespondent.run()
-        var id = store.db.lastInsertRowID
-        if store.db.changes != 1 {
-            selectRespondent.bind(1, site)
-            selectRespondent.bind(2, code)
-            defer { selectRespondent.reset() }
-            guard try selectRespondent.step() else { throw StoreError("could not store respondent \(code)") }
-            id = selectRespondent.int(0)
-        }
-        respondentIDs[key] = id
-        return id
+        if store.db.changes == 1 { return store.db.lastInsertRowID }
+        selectRespondent.bind(1, site)
+        selectRespondent.bind(2, code)
+        defer { selectRespondent.reset() }
+        guard try selectRespondent.step() else { throw StoreError("could not store respondent \(code)") }
+        return selectRespondent.int(0)
+    }
+
+    /// The id of a site or a wave, stored now if new.
+    func siteID(_ code: String) throws -> Int64 { try id(for: code, cache: &siteIDs, insert: insertSite, select: selectSite) }
+    func waveID(_ name: String) throws -> Int64 { try id(for: name, cache: &waveIDs, insert: insertWave, select: selectWave) }
+
+    /// The bulk import's fast path: stores a complete response if none is stored for this respondent
+    /// and wave, with the answers `bindAnswers` binds to parameters 2... of the answers insert.
+    /// Returns false, writing nothing, if one is stored: the caller then goes through `write`, which
+    /// tells a duplicate from a correction or a conflict.
+    func insertIfNew(respondentID: Int64, waveID: Int64, arm: String?, sourceLine: Int,
+                     bindAnswers: (SQLiteStatement) -> Void) throws -> Bool {
+        insertResponse.bind(3, respondentID)
+        insertResponse.bind(4, waveID)
+        insertResponse.bind(5, arm)
+        insertResponse.bind(6, "complete")
+        insertResponse.bind(8, Int64(sourceLine))
+        try insertResponse.run()
+        guard store.db.changes == 1 else { return false }
+        insertAnswers.bind(1, store.db.lastInsertRowID)
+        bindAnswers(insertAnswers)
+        try insertAnswers.run()
+        return true
     }
 
     private func id(for key: String, cache: inout [String: Int64], insert: SQLiteStatement, select: SQLiteStatement) throws -> Int64 {

@@ -15,7 +15,11 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
 
+    /// Runs once, before the first connection opens.
+    private static let configured: Void = outcomes_sqlite_configure()
+
     init(path: String, readOnly: Bool = false) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let status = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -119,7 +123,20 @@ final class SQLiteStatement {
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
     func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
     func bind(_ index: Int32, _ value: String) {
-        sqlite3_bind_text(handle, index, value, -1, outcomes_sqlite_transient())
+        // withUTF8, not the implicit C-string bridge: that copies every string to a new array first.
+        var value = value
+        value.withUTF8 { bindText(index, $0) }
+    }
+    /// Binds UTF-8 bytes as text (copied by SQLite).
+    func bindText(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
+        // A nil base address would bind NULL; an empty text is still a value.
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            sqlite3_bind_text(handle, index, "", 0, outcomes_sqlite_transient())
+            return
+        }
+        base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            _ = sqlite3_bind_text(handle, index, $0, Int32(bytes.count), outcomes_sqlite_transient())
+        }
     }
     func bind(_ index: Int32, _ value: String?) {
         if let value { bind(index, value) } else { bindNull(index) }

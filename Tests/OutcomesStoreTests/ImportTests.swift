@@ -147,6 +147,43 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(correction[6] == "north")
     }
 
+    /// Files of several thousand rows cross the reading thread's batches (1,024 rows): problems found
+    /// by either thread, late in the file, still leave the store as it was, and are listed in file order.
+    @Test func problemsLateInALargeFileStoreNothingFromIt() throws {
+        let t = try TemporaryStore()
+        func file(_ rows: Int, _ change: (Int) -> String? = { _ in nil }) -> String {
+            var text = "respondent_id,site,arm,wave,outcome_independence,outcome_safety\n"
+            for row in 1...rows { text += change(row) ?? "R\(row),site-\(row % 7),pilot,baseline,1,3\n" }
+            return text
+        }
+        var progress: [Int] = []
+        let first = try t.store.importCSV(data: Data(file(3_000).utf8), file: "first.csv", instrument: t.instrument,
+                                          definition: surveyYAML, progress: { rows, _ in progress.append(rows) })
+        #expect(first.new == 3_000 && first.rows == 3_000)
+        #expect(progress.last == 3_000)
+        // Row 2,500 changes a stored answer (found by the writer); row 2,900 has a bad code and row 2,950
+        // repeats row 10 (found by the reader); rows 3,001-5,000 are new but must not be stored either.
+        let bad = file(5_000) { row in
+            switch row {
+            case 2_500: return "R2500,site-\(2_500 % 7),pilot,baseline,5,3\n"
+            case 2_900: return "R2900,site-\(2_900 % 7),pilot,baseline,4,3\n"
+            case 2_950: return "R10,site-3,pilot,baseline,1,3\n"
+            default: return nil
+            }
+        }
+        #expect(t.problems(bad) == [
+            "in.csv:2501: respondent R2500 at site site-1 already has a stored baseline response with different answers (outcome_independence); to apply them as a correction, import with --corrections",
+            "in.csv:2901:5: outcome_independence: 4 is not a code of choice set impact (expected 1, 3, 5 or 8)",
+            "in.csv:2951: respondent R10 at site site-3 already has a baseline response on line 11 of this file",
+        ])
+        #expect(try t.count("responses") == 3_000)
+        #expect(try t.count("respondents") == 3_000)
+        #expect(try t.count("imports") == 1)
+        // The same file without its problems stores the 2,000 new rows and skips the rest as duplicates.
+        let good = try t.importCSV(file(5_000))
+        #expect(good.new == 2_000 && good.duplicates == 3_000)
+    }
+
     @Test func aBadFileStoresNothingAndReportsEveryProblem() throws {
         let t = try TemporaryStore()
         let bad = """
