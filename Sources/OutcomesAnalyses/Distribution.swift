@@ -54,7 +54,7 @@ public enum Distribution {
         let position = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, $0) })
         let special = Set(set.choices.filter { $0.special != nil }.map(\.code))
         let topCodes = Set(definition.top?.codes ?? [])
-        let answers = frame.column(itemID)?.integers ?? Array(repeating: nil, count: frame.count)
+        let answers = frame.column(itemID)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
 
         func group(_ rows: [Int], variable: String?, level: String?) throws -> DistributionGroup {
             var counts = Array(repeating: 0, count: choices.count), specialCount = 0, missing = 0, top = 0

@@ -36,7 +36,7 @@ enum OutcomeCategory: Int {
     static func column(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
         var lookup: [Int: OutcomeCategory] = [:]
         for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] { lookup[choice.code] = category(of: choice) }
-        let answers = frame.column(item.id)?.integers ?? Array(repeating: nil, count: frame.count)
+        let answers = frame.column(item.id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
         return answers.map { $0.flatMap { lookup[$0] } }
     }
 }
@@ -67,7 +67,7 @@ struct GroupingVariable {
             let item = instrument.item(id)!
             let choices = instrument.choiceSet(for: item)?.choices ?? []
             let index = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, Int32($0)) })
-            let answers = frame.column(id)?.integers ?? Array(repeating: nil, count: frame.count)
+            let answers = frame.column(id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
             let notStated = Int32(choices.count)
             self.init(label: label ?? humanized(item.id), levels: choices.map(\.label) + ["Not stated"],
                       codes: answers.map { code in code.flatMap { index[$0] } ?? notStated },

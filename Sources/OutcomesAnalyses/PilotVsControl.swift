@@ -163,10 +163,10 @@ public enum PilotVsControl {
         }
 
         // Values per row for every outcome: scale scores, or 1/0 for binary events.
-        var outcomeValues: [String: [Double?]] = [:]
+        var outcomeValues: [String: NumberColumn] = [:]
         for outcome in definition.outcomes { outcomeValues[outcome.id] = try values(of: outcome, frame: frame) }
         // One column per outcome, fetched once per outcome: a lookup by name per person is slow at a million.
-        let columnOf: (String) -> [Double?] = { outcomeValues[$0] ?? [] }
+        let columnOf: (String) -> NumberColumn = { outcomeValues[$0] ?? NumberColumn(repeating: nil, count: frame.count) }
 
         var notes: [String] = []
         if noArm > 0 { notes.append("\(noArm) responses have no arm and are left out.") }
@@ -211,25 +211,25 @@ public enum PilotVsControl {
     }
 
     /// Each row's value of an outcome: its scale score, or 1/0 for a binary event (nil if unanswered).
-    static func values(of outcome: AnalysisDefinition.Outcome, frame: ResponseFrame) throws -> [Double?] {
+    static func values(of outcome: AnalysisDefinition.Outcome, frame: ResponseFrame) throws -> NumberColumn {
         switch outcome {
         case let .scale(id, _):
             let scale = frame.instrument.scale(id)!
             let scorer = try ScaleScorer(scale: scale, instrument: frame.instrument)
             let columns = scale.items.map { frame.column($0) }
             var answers = [Double?](repeating: nil, count: columns.count)
-            return (0..<frame.count).map { row in
+            return NumberColumn(storage: (0..<frame.count).map { row in
                 for i in columns.indices { answers[i] = columns[i]?.number(at: row) }
-                return scorer.score(answers).score
-            }
+                return scorer.score(answers).score ?? .nan
+            })
         case let .binary(item, events, _):
             let set = frame.instrument.item(item).flatMap { frame.instrument.choiceSet(for: $0) }
             let special = Set(set?.choices.filter { $0.special != nil }.map(\.code) ?? [])
-            let answers = frame.column(item)?.integers ?? Array(repeating: nil, count: frame.count)
-            return answers.map { code in
-                guard let code, !special.contains(code) else { return nil }
+            let answers = frame.column(item)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
+            return NumberColumn(storage: answers.map { code in
+                guard let code, !special.contains(code) else { return .nan }
                 return events.contains(code) ? 1 : 0
-            }
+            })
         }
     }
 
@@ -245,7 +245,7 @@ public enum PilotVsControl {
     struct CovariateDesign {
         var names: [String] = []
         /// Per covariate column, the value of each row (nil where the covariate is missing).
-        var columns: [[Double?]] = []
+        var columns: [NumberColumn] = []
         /// Covariates with a single value in the data: nothing to adjust for.
         var constant: [String] = []
 
@@ -259,10 +259,10 @@ public enum PilotVsControl {
                     if present.count < 2 { constant.append(id) }
                     for code in present.dropFirst() {
                         names.append("\(id)=\(set?.label(code) ?? String(code))")
-                        columns.append(answers.map { answer in
-                            guard let answer, !special.contains(answer) else { return nil }
+                        columns.append(NumberColumn(storage: answers.map { answer in
+                            guard let answer, !special.contains(answer) else { return .nan }
                             return answer == code ? 1 : 0
-                        })
+                        }))
                     }
                 } else if let numbers = column.numbers {
                     if Set(numbers.compactMap { $0 }).count < 2 { constant.append(id); continue }
@@ -274,7 +274,7 @@ public enum PilotVsControl {
     }
 
     static func compare(definition: AnalysisDefinition, instrument: Instrument, people: [Person],
-                        values: (String) -> [Double?], design: CovariateDesign) -> [OutcomeComparison] {
+                        values: (String) -> NumberColumn, design: CovariateDesign) -> [OutcomeComparison] {
         let confidence = definition.confidence
         var comparisons: [OutcomeComparison] = []
         for outcome in definition.outcomes {
@@ -407,7 +407,7 @@ public enum PilotVsControl {
 extension PilotVsControl {
     /// Standardised differences of every characteristic and of the outcomes at baseline, between two
     /// groups of rows (pilot against control, or lost against followed up).
-    static func characteristics(definition: AnalysisDefinition, frame: ResponseFrame, outcomeValues: [String: [Double?]],
+    static func characteristics(definition: AnalysisDefinition, frame: ResponseFrame, outcomeValues: [String: NumberColumn],
                                 first: [Int], second: [Int]) -> [BalanceRow] {
         var rows: [BalanceRow] = []
         let instrument = frame.instrument
@@ -446,13 +446,13 @@ extension PilotVsControl {
     }
 
     static func balanceRows(definition: AnalysisDefinition, frame: ResponseFrame, people: [Person],
-                            outcomeValues: [String: [Double?]]) throws -> [BalanceRow] {
+                            outcomeValues: [String: NumberColumn]) throws -> [BalanceRow] {
         characteristics(definition: definition, frame: frame, outcomeValues: outcomeValues,
                         first: people.filter(\.pilot).compactMap(\.baseline), second: people.filter { !$0.pilot }.compactMap(\.baseline))
     }
 
     static func attritionSummary(definition: AnalysisDefinition, frame: ResponseFrame, people: [Person],
-                                 outcomeValues: [String: [Double?]]) throws -> Attrition {
+                                 outcomeValues: [String: NumberColumn]) throws -> Attrition {
         let withBaseline = people.filter { $0.baseline != nil }
         let lost = withBaseline.filter { $0.followup == nil }
         let kept = withBaseline.filter { $0.followup != nil }
@@ -466,7 +466,7 @@ extension PilotVsControl {
     /// Incremental cost (follow-up period) and effect (change in the effect scale), with a bootstrap
     /// stratified by arm, seeded from the analysis file.
     static func costEffectiveness(_ settings: AnalysisDefinition.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
-                                  people: [Person], values: (String) -> [Double?]) throws -> CostEffectiveness {
+                                  people: [Person], values: (String) -> NumberColumn) throws -> CostEffectiveness {
         guard let costs = frame.column(settings.item)?.numbers else {
             throw StatisticsError.insufficientData("no cost item '\(settings.item)' in the data")
         }

@@ -85,7 +85,7 @@ public enum ProcessAssociations {
         var reference: Int
         var codes: [Int?]
         /// Set for a numeric covariate (used as it is, not as levels).
-        var numbers: [Double?]?
+        var numbers: NumberColumn?
 
         init(_ predictor: AnalysisDefinition.Predictor, frame: ResponseFrame) {
             let instrument = frame.instrument
@@ -96,7 +96,7 @@ public enum ProcessAssociations {
                 levels = []
                 reference = 0
                 codes = []
-                numbers = frame.column(item.id)?.numbers ?? Array(repeating: nil, count: frame.count)
+                numbers = frame.column(item.id)?.numbers ?? NumberColumn(repeating: nil, count: frame.count)
                 return
             }
             let groups = predictor.levels ?? set.choices.filter { $0.special == nil }.map { .init(label: $0.label, codes: [$0.code]) }
@@ -106,7 +106,7 @@ public enum ProcessAssociations {
             reference = predictor.reference.flatMap { reference in
                 groups.firstIndex { $0.label == reference || (predictor.levels == nil && $0.codes == [Int(reference) ?? -1]) }
             } ?? 0
-            let answers = frame.column(item.id)?.integers ?? Array(repeating: nil, count: frame.count)
+            let answers = frame.column(item.id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
             codes = answers.map { $0.flatMap { levelOfCode[$0] } }
             numbers = nil
         }

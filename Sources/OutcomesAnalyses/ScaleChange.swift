@@ -70,7 +70,7 @@ public enum ScaleChange {
             case let .item(id, label):
                 let item = instrument.item(id)!
                 let choices = instrument.choiceSet(for: item)?.choices ?? []
-                let answers = frame.column(id)?.integers ?? Array(repeating: nil, count: frame.count)
+                let answers = frame.column(id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
                 let variable = label ?? humanized(id)
                 for choice in choices {
                     // Recorded at baseline; if left blank then, the follow-up answer stands in.

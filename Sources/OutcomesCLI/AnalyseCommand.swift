@@ -43,7 +43,7 @@ struct AnalyseCommand: ParsableCommand {
                 }
             }
             if !problems.isEmpty { throw DiagnosticList(problems) }
-            let store = try Store.openExisting(path: database.db)
+            let store = try database.openExisting()
             var results: [AnalysisResult] = []
             var omitted: [String] = []
             // Progress on a terminal only: logs and pipes get the one summary line per analysis.
@@ -122,7 +122,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let store = try Store.openExisting(path: database.db)
+            let store = try database.openExisting()
             print("\(store.path):")
             for instrument in try store.instruments() {
                 print("  instrument \(instrument.id) \(instrument.version): \(instrument.title)")

@@ -55,7 +55,7 @@ struct CaptureCommand: ParsableCommand {
     func run() throws {
         do {
             let found = try findInstrument(id: instrument, in: instruments)
-            let store = try Store(path: database.db)
+            let store = try database.open()
             Store.toolVersion = Outcomes.version
             var resumed: [String: AnswerValue] = [:]
             switch try store.storedResponse(instrument: found.instrument, site: site, respondent: respondent, wave: wave) {

@@ -48,7 +48,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let store = try Store.openExisting(path: database.db)
+            let store = try database.openExisting()
             let count = try store.export(instrument: instrument, wave: wave, format: format, to: out)
             print("\(out): \(count) responses to \(instrument)\(wave.map { ", wave \($0)" } ?? "") (\(format.rawValue))")
             guard dictionary || loaders, let definition = try store.instrument(id: instrument) else { return }

@@ -43,7 +43,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         do {
             let found = try findInstrument(id: instrument, in: instruments)
-            let store = try Store(path: database.db)
+            let store = try database.open()
             Store.toolVersion = Outcomes.version
             var failed = false
             for file in files {

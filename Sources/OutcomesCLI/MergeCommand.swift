@@ -25,7 +25,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let store = try Store(path: database.db)
+            let store = try database.open()
             Store.toolVersion = Outcomes.version
             var failed = false
             for site in sites {

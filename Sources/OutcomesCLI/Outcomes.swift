@@ -31,6 +31,11 @@ struct Outcomes: ParsableCommand {
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The SQLite database of responses.", valueName: "path"))
     var db: String = Store.defaultPath
+
+    /// Opens the database, creating it if needed; says so on standard error if it must be upgraded first.
+    func open() throws -> Store { try Store(path: db, upgradeNotice: { printError("note: \($0)") }) }
+    /// Opens an existing database only (a mistyped path must not create an empty one).
+    func openExisting() throws -> Store { try Store.openExisting(path: db, upgradeNotice: { printError("note: \($0)") }) }
 }
 
 /// Prints problems the way compilers do (one `file:line:column: message` per line, on standard

@@ -56,6 +56,10 @@ public final class AnswerRule: Sendable {
             return .success(.integer(code))
         case .integer:
             guard let value = Self.parseInt(bytes) else { return .failure(problem(bytes, "expected a whole number")) }
+            // Within 32 bits: analyses hold whole-number columns as Int32 (with Int32.min for missing).
+            guard abs(value) <= Int(Int32.max) else {
+                return .failure(problem(bytes, "expected a whole number between -2147483647 and 2147483647 (use a number item for larger values)"))
+            }
             if let range = item.range, !range.contains(Double(value)) {
                 return .failure(problem(bytes, "\(value) is out of range (\(range.description))"))
             }

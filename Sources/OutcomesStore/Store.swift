@@ -25,8 +25,10 @@ public final class Store {
     let db: SQLiteConnection
     public var path: String { db.path }
 
-    /// Opens (creating if needed) the store at `path`.
-    public init(path: String = Store.defaultPath) throws {
+    /// Opens (creating if needed) the store at `path`. A store made by an older version of the tool is
+    /// upgraded first, once; `upgradeNotice` is told before that starts (it takes about ten seconds per
+    /// million stored responses), so that a command can say why it is busy.
+    public init(path: String = Store.defaultPath, upgradeNotice: ((String) -> Void)? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             throw StoreError("cannot open database \(path): folder \(directory) does not exist")
@@ -36,18 +38,18 @@ public final class Store {
         // WAL: readers are not blocked by an import, and a crash mid-import leaves the last commit intact.
         try db.executeRetryingWhileBusy("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
-        try migrate()
+        try migrate(upgradeNotice: upgradeNotice)
     }
 
     /// Opens an existing store only (for analyses: a mistyped path must not create an empty database).
-    public static func openExisting(path: String) throws -> Store {
+    public static func openExisting(path: String, upgradeNotice: ((String) -> Void)? = nil) throws -> Store {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError("no database at \(path) (import responses first, or pass --db PATH)")
         }
-        return try Store(path: path)
+        return try Store(path: path, upgradeNotice: upgradeNotice)
     }
 
-    private func migrate() throws {
+    private func migrate(upgradeNotice: ((String) -> Void)?) throws {
         let version = try db.scalarInt("PRAGMA user_version") ?? 0
         if version > Int64(Self.schemaVersion) {
             throw StoreError("\(path) has schema version \(version), newer than this tool's \(Self.schemaVersion): upgrade outcomes")
@@ -59,6 +61,8 @@ public final class Store {
                 try db.execute(Self.tables + Self.views + "PRAGMA user_version = \(Self.schemaVersion);")
             }
         } else if version == 1 {
+            let responses = try db.scalarInt("SELECT count(*) FROM responses") ?? 0
+            upgradeNotice?("upgrading \(path) from schema version 1 to 2 (\(responses) responses; once only)...")
             try upgradeFromVersion1()
         }
     }

@@ -151,6 +151,7 @@ scales:
           - {id: colours, text: Colours, type: multiple_choice, choices: colour}
           - {id: age, text: Age, type: integer, range: {min: 18, max: 120}}
           - {id: cost, text: Cost, type: number, range: {min: 0}}
+          - {id: count, text: Count, type: integer}
           - {id: started, text: Started, type: date}
           - {id: note, text: Note, type: text}
     """)
@@ -176,6 +177,9 @@ scales:
         #expect(parse("colours", "1;4") == .failure(AnswerProblem(message: "4 is not a code of choice set colour (expected 1, 2 or 9)")))
         #expect(parse("age", "17") == .failure(AnswerProblem(message: "17 is out of range (18 to 120)")))
         #expect(parse("age", "30.5") == .failure(AnswerProblem(message: "'30.5': expected a whole number")))
+        // Whole numbers are held in 32 bits by the analyses, so larger ones are refused, not wrapped.
+        #expect(parse("count", "2147483648") == .failure(AnswerProblem(message: "'2147483648': expected a whole number between -2147483647 and 2147483647 (use a number item for larger values)")))
+        #expect(parse("count", "-2147483647") == .success(.integer(-2_147_483_647)))
         #expect(parse("cost", "-1") == .failure(AnswerProblem(message: "-1 is out of range (at least 0)")))
         #expect(parse("cost", "lots") == .failure(AnswerProblem(message: "'lots': expected a number")))
         #expect(parse("started", "2023-02-29") == .failure(AnswerProblem(message: "'2023-02-29': expected a date as YYYY-MM-DD")))
