@@ -44,6 +44,8 @@ struct AnalyseCommand: ParsableCommand {
             }
             if !problems.isEmpty { throw DiagnosticList(problems) }
             let store = try database.openExisting()
+            // Each survey's responses are read once for all the analyses of it.
+            let session = AnalysisSession(store: store, definitions: definitions)
             var results: [AnalysisResult] = []
             var omitted: [String] = []
             // Progress on a terminal only: logs and pipes get the one summary line per analysis.
@@ -52,7 +54,7 @@ struct AnalyseCommand: ParsableCommand {
                 if progress { FileHandle.standardError.write(Data("\r[\(index + 1)/\(definitions.count)] \(definition.id)...\u{1B}[K".utf8)) }
                 let started = Date()
                 do {
-                    let result = try AnalysisRunner.run(definition, store: store)
+                    let result = try session.run(definition)
                     let written = try ReportWriter.write(result, to: out)
                     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                     let seconds = Date().timeIntervalSince(started)

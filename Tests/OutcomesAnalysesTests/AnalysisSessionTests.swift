@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesStore
+
+@Suite struct AnalysisSessions {
+    /// A session reads each survey once, with the items of all its analyses: every shipped analysis
+    /// must give exactly the tables it gives when run alone (which reads only its own items).
+    @Test func everyShippedAnalysisGivesTheSameTablesInASessionAsAlone() throws {
+        let samples = try FixtureStore.shippedSample("budget-holder")
+        let root = FixtureStore.root
+        for id in ["carer", "activation", "quality-of-life"] {
+            let yaml = try String(contentsOf: root.appendingPathComponent("instruments/\(id).yaml"), encoding: .utf8)
+            _ = try samples.store.importCSV(file: root.appendingPathComponent("samples/\(id).csv").path,
+                                            instrument: try InstrumentParser.parse(yaml), definition: yaml)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("analyses").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.count == 9)
+        let definitions = try files.map { try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\($0)").path) }
+        let session = AnalysisSession(store: samples.store, definitions: definitions)
+        let date = Date(timeIntervalSince1970: 0)
+        // Run in reverse order too: a frame must serve its analyses in any order.
+        for definition in definitions.reversed() {
+            let together = try ReportWriter.json(session.run(definition), generatedAt: date)
+            let alone = try ReportWriter.json(AnalysisRunner.run(definition, store: samples.store), generatedAt: date)
+            #expect(together == alone, "\(definition.id) differs when run in a session")
+        }
+    }
+}
