@@ -138,6 +138,16 @@ public struct AnalysisDefinition: Sendable, Equatable {
         public var thresholds: [Double]
         public var replicates: Int
         public var seed: UInt64
+        /// What each bootstrap replicate resamples within each arm.
+        public var resample: Resample = .sites
+
+        public enum Resample: String, Sendable, Equatable {
+            /// Sites (clusters), the default: arms are allocated by site, and people at one site are
+            /// alike in costs and outcomes, so resampling people alone gives intervals that are too narrow.
+            case sites
+            /// People: for evaluations that allocate individuals, not sites.
+            case people
+        }
     }
     /// File lines of the parts checked against the instrument later, for messages.
     var lines: [String: Int] = [:]
@@ -328,15 +338,22 @@ public struct AnalysisDefinition: Sendable, Equatable {
             }
         }
         var cost: CostSettings?
-        if let node = top["cost"], let map = r.mapping(node, "cost", allowed: ["item", "effect", "thresholds", "replicates", "seed"]) {
+        if let node = top["cost"], let map = r.mapping(node, "cost", allowed: ["item", "effect", "thresholds", "replicates", "seed", "resample"]) {
             let item = r.required(map, "item", in: node, "cost").flatMap { r.string($0, "cost item") }
             let effect = r.required(map, "effect", in: node, "cost").flatMap { r.string($0, "cost effect") }
             let thresholds = map["thresholds"].flatMap { r.sequence($0, "thresholds") }?.compactMap { r.double($0, "threshold") } ?? [20_000, 30_000]
             let replicates = map["replicates"].flatMap { r.int($0, "replicates") } ?? 1000
             if replicates < 100, let replicatesNode = map["replicates"] { r.error(at: replicatesNode, "use at least 100 bootstrap replicates (1,000 or more for reporting)") }
             let seed = map["seed"].flatMap { r.int($0, "seed") } ?? 1
+            var resample = CostSettings.Resample.sites
+            if let resampleNode = map["resample"], let text = r.string(resampleNode, "resample") {
+                if let value = CostSettings.Resample(rawValue: text) { resample = value } else {
+                    r.error(at: resampleNode, "resample should be sites (resample sites within each arm, the default) or people, found '\(text)'")
+                }
+            }
             if let item, let effect {
-                cost = CostSettings(item: item, effect: effect, thresholds: thresholds, replicates: replicates, seed: UInt64(max(0, seed)))
+                cost = CostSettings(item: item, effect: effect, thresholds: thresholds, replicates: replicates, seed: UInt64(max(0, seed)),
+                                    resample: resample)
                 lines["cost"] = node.mark?.line
             }
         }

@@ -98,6 +98,9 @@ public struct CostEffectiveness: Sendable {
     public var netBenefits: [NetBenefit]
     public var replicates: Int
     public var seed: UInt64
+    /// What was resampled within each arm, and how many of them each arm had (sites, or people).
+    public var resampled: AnalysisDefinition.CostSettings.Resample
+    public var resampledUnits: (pilot: Int, control: Int)
     public var effectLabel: String
 }
 
@@ -463,6 +466,66 @@ extension PilotVsControl {
                                                      first: lost.compactMap(\.baseline), second: kept.compactMap(\.baseline)))
     }
 
+    /// Incremental cost and effect (pilot minus control means) and net benefit at each threshold, on
+    /// the data and in each bootstrap replicate. Replicates resample, within each arm, sites (each
+    /// with its people's summed cost and change, so an arm's mean weighs people as the data does) or
+    /// people, as `settings.resample` says. Person i is in arm `pilot[i]` at `site[i]`.
+    static func costBootstrap(pilot: [Bool], site: [Int32], cost: [Double], change: [Double],
+                              settings: AnalysisDefinition.CostSettings)
+        throws -> (observed: [Double], replicates: [[Double]], units: (pilot: Int, control: Int)) {
+        // The resampled units, pilot units first (the bootstrap numbers them stratum by stratum), each
+        // with its number of people and their summed cost and change: a site, or one person.
+        var units: [(pilot: Bool, people: Double, cost: Double, change: Double)] = []
+        switch settings.resample {
+        case .people:
+            units = pilot.indices.map { (pilot[$0], 1, cost[$0], change[$0]) }
+        case .sites:
+            var unitOf: [Int64: Int] = [:]
+            for index in pilot.indices {
+                let key = Int64(site[index]) << 1 | (pilot[index] ? 1 : 0)
+                if let unit = unitOf[key] {
+                    units[unit].people += 1; units[unit].cost += cost[index]; units[unit].change += change[index]
+                } else {
+                    unitOf[key] = units.count
+                    units.append((pilot[index], 1, cost[index], change[index]))
+                }
+            }
+        }
+        units = units.filter(\.pilot) + units.filter { !$0.pilot }
+        let pilotUnits = units.count(where: \.pilot), controlUnits = units.count - pilotUnits
+        guard pilotUnits >= 2, controlUnits >= 2 else {
+            throw StatisticsError.insufficientData("fewer than 2 sites in an arm have respondents with costs and effects, so sites cannot be resampled (with resample: people, respondents are resampled instead, ignoring that people at one site are alike)")
+        }
+        let unitPeople = units.map(\.people), unitCost = units.map(\.cost), unitChange = units.map(\.change)
+        let thresholds = settings.thresholds
+        // Flat arrays summed in order: resampling people, a replicate of a national evaluation weighs a
+        // million of them, a thousand times. `weights` is how often each unit is in the sample (1 each
+        // for the data).
+        @Sendable func increments(_ weights: UnsafeBufferPointer<UInt32>) -> [Double] {
+            func weightedMeans(_ range: Range<Int>) -> (cost: Double, change: Double) {
+                var sumCost = 0.0, sumChange = 0.0, n = 0.0
+                unitCost.withUnsafeBufferPointer { cost in
+                    unitChange.withUnsafeBufferPointer { change in
+                        unitPeople.withUnsafeBufferPointer { people in
+                            for i in range {
+                                let w = Double(weights[i])
+                                sumCost += w * cost[i]; sumChange += w * change[i]; n += w * people[i]
+                            }
+                        }
+                    }
+                }
+                return (sumCost / n, sumChange / n)
+            }
+            let pilot = weightedMeans(0..<pilotUnits), control = weightedMeans(pilotUnits..<weights.count)
+            let deltaCost = pilot.cost - control.cost, deltaEffect = pilot.change - control.change
+            return [deltaCost, deltaEffect] + thresholds.map { $0 * deltaEffect - deltaCost }
+        }
+        let observed = [UInt32](repeating: 1, count: units.count).withUnsafeBufferPointer { increments($0) }
+        let replicates = try Bootstrap.stratified(strata: [pilotUnits, controlUnits], replicates: settings.replicates,
+                                                  seed: settings.seed, statistics: increments)
+        return (observed, replicates, (pilotUnits, controlUnits))
+    }
+
     /// Incremental cost (follow-up period) and effect (change in the effect scale), with a bootstrap
     /// stratified by arm, seeded from the analysis file.
     static func costEffectiveness(_ settings: AnalysisDefinition.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
@@ -476,37 +539,15 @@ extension PilotVsControl {
         let usable = people.filter { person in
             person.followup.flatMap { costs[$0] } != nil && value(person.baseline) != nil && value(person.followup) != nil
         }
-        // Pilot people first, then control: the bootstrap numbers units stratum by stratum.
-        let ordered = usable.filter(\.pilot) + usable.filter { !$0.pilot }
         let pilotCount = usable.count(where: \.pilot), controlCount = usable.count - pilotCount
         guard pilotCount >= 2, controlCount >= 2 else {
             throw StatisticsError.insufficientData("fewer than 2 respondents with costs and effects in an arm")
         }
-        let cost = ordered.map { costs[$0.followup!]! }
-        let change = ordered.map { value($0.followup)! - value($0.baseline)! }
-        let thresholds = settings.thresholds
-        // Flat arrays summed in order: a replicate of a national evaluation weighs a million people, a
-        // thousand times. `weights` is how often each person is in the sample (1 each for the data).
-        @Sendable func increments(_ weights: UnsafeBufferPointer<UInt32>) -> [Double] {
-            func weightedMeans(_ range: Range<Int>) -> (cost: Double, change: Double) {
-                var sumCost = 0.0, sumChange = 0.0, n = 0.0
-                cost.withUnsafeBufferPointer { cost in
-                    change.withUnsafeBufferPointer { change in
-                        for i in range {
-                            let w = Double(weights[i])
-                            sumCost += w * cost[i]; sumChange += w * change[i]; n += w
-                        }
-                    }
-                }
-                return (sumCost / n, sumChange / n)
-            }
-            let pilot = weightedMeans(0..<pilotCount), control = weightedMeans(pilotCount..<weights.count)
-            let deltaCost = pilot.cost - control.cost, deltaEffect = pilot.change - control.change
-            return [deltaCost, deltaEffect] + thresholds.map { $0 * deltaEffect - deltaCost }
-        }
-        let observed = [UInt32](repeating: 1, count: ordered.count).withUnsafeBufferPointer { increments($0) }
-        let replicates = try Bootstrap.stratified(strata: [pilotCount, controlCount], replicates: settings.replicates,
-                                                  seed: settings.seed, statistics: increments)
+        let cost = usable.map { costs[$0.followup!]! }
+        let change = usable.map { value($0.followup)! - value($0.baseline)! }
+
+        let (observed, replicates, resampledUnits) = try costBootstrap(
+            pilot: usable.map(\.pilot), site: usable.map(\.site), cost: cost, change: change, settings: settings)
         let confidence = definition.confidence
         func interval(_ k: Int) -> (Double, Double) { Bootstrap.interval(replicates.map { $0[k] }, confidence: confidence) }
         let (costLow, costHigh) = interval(0), (effectLow, effectHigh) = interval(1)
@@ -516,12 +557,14 @@ extension PilotVsControl {
             return .init(threshold: threshold, estimate: observed[k + 2], lower: low, upper: high,
                          probabilityCostEffective: Double(positive) / Double(replicates.count))
         }
-        let meanCost = (cost[..<pilotCount].reduce(0, +) / Double(pilotCount), cost[pilotCount...].reduce(0, +) / Double(controlCount))
+        let meanCost = (zip(usable, cost).filter { $0.0.pilot }.map(\.1).reduce(0, +) / Double(pilotCount),
+                        zip(usable, cost).filter { !$0.0.pilot }.map(\.1).reduce(0, +) / Double(controlCount))
         let effectLabel = frame.instrument.scale(effect)?.label ?? effect
         return CostEffectiveness(n: (pilotCount, controlCount), meanCost: meanCost,
                                  incrementalCost: Comparison(estimate: observed[0], lower: costLow, upper: costHigh, confidence: confidence),
                                  incrementalEffect: Comparison(estimate: observed[1], lower: effectLow, upper: effectHigh, confidence: confidence),
                                  icer: observed[0] / observed[1], netBenefits: netBenefits, replicates: settings.replicates,
-                                 seed: settings.seed, effectLabel: effectLabel)
+                                 seed: settings.seed, resampled: settings.resample, resampledUnits: resampledUnits,
+                                 effectLabel: effectLabel)
     }
 }

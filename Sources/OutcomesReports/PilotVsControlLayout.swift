@@ -186,7 +186,7 @@ public enum PilotVsControlLayout {
                 [.text("Net benefit at £\(TableFormat.format(nb.threshold, 0)) per unit"),
                  .text("\(money(nb.estimate)) (\(money(nb.lower)) to \(money(nb.upper)))"), .text(fmt(nb.probabilityCostEffective, 3))]
             }
-            table.notes = ["\(cost.n.pilot) pilot and \(cost.n.control) control respondents with a cost for the period and the effect at both waves. Intervals and probabilities from \(cost.replicates) bootstrap replicates resampled within arm (seed \(cost.seed)). Net benefit = threshold x incremental effect - incremental cost; the ICER has no interval (a ratio's interval is unreliable when the effect's interval includes zero)."]
+            table.notes = ["\(cost.n.pilot) pilot and \(cost.n.control) control respondents with a cost for the period and the effect at both waves. Intervals and probabilities from \(cost.replicates) bootstrap replicates (seed \(cost.seed)) \(cost.resampled == .sites ? "resampling sites within each arm (\(cost.resampledUnits.pilot) pilot and \(cost.resampledUnits.control) control sites), as people at one site are alike" : "resampling respondents within each arm, which assumes people at one site are no more alike than people at different sites")\(cost.resampled == .sites && min(cost.resampledUnits.pilot, cost.resampledUnits.control) < 20 ? "; with fewer than 20 sites in an arm these intervals are likely too narrow" : ""). Net benefit = threshold x incremental effect - incremental cost; the ICER has no interval (a ratio's interval is unreliable when the effect's interval includes zero)."]
             tables.append(table)
         }
         return tables

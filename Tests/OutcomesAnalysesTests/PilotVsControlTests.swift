@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OutcomesAnalyses
+@testable import OutcomesAnalyses
 import OutcomesInstruments
 import OutcomesReports
 import OutcomesSamples
@@ -174,5 +174,42 @@ final class SmallEvaluationStore: FixtureStore {
         #expect(admission.adjusted == nil)
         #expect(admission.notes.contains { $0.contains("separation") }, "\(admission.notes)")
         #expect(admission.unadjusted != nil, "the unadjusted risk difference is still given")
+    }
+}
+
+/// The cost-effectiveness bootstrap on data with strong site effects
+/// (`scripts/reference/cluster_bootstrap_reference.py`): resampling sites must spread as statsmodels'
+/// cluster-robust (CR0) standard errors say, resampling people as the standard errors that ignore
+/// sites say; the two differ fourfold here, which is why sites are the default.
+@Suite struct CostBootstrapAgainstStatsmodels {
+    struct Expected: Decodable {
+        struct Outcome: Decodable { var estimate: Double; var se_sites: Double; var se_people: Double }
+        var cost: Outcome
+        var change: Outcome
+    }
+
+    @Test func resamplingSitesSpreadsAsClusterRobustErrorsSay() throws {
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("clustered-costs.expected.json"))))
+        let rows = try String(contentsOfFile: fixture("clustered-costs.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map(String.init) }
+        let site = rows.map { Int32($0[0])! }, pilot = rows.map { $0[1] == "1" }
+        let cost = rows.map { Double($0[2])! }, change = rows.map { Double($0[3])! }
+        func spread(_ values: [Double]) -> Double {
+            let mean = values.reduce(0, +) / Double(values.count)
+            return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        }
+        for resample in [AnalysisDefinition.CostSettings.Resample.sites, .people] {
+            let settings = AnalysisDefinition.CostSettings(item: "cost", effect: "change", thresholds: [20_000], replicates: 2_000,
+                                                           seed: 3, resample: resample)
+            let run = try PilotVsControl.costBootstrap(pilot: pilot, site: site, cost: cost, change: change, settings: settings)
+            #expect(run.units == (resample == .sites ? (30, 30) : (1254, 1210)))
+            #expect(abs(run.observed[0] - expected.cost.estimate) < 1e-6 && abs(run.observed[1] - expected.change.estimate) < 1e-9)
+            #expect(abs(run.observed[2] - (20_000 * run.observed[1] - run.observed[0])) < 1e-6)
+            // 2,000 replicates estimate a standard deviation to about 1.6%; 7% is over 4 of those.
+            let costSE = resample == .sites ? expected.cost.se_sites : expected.cost.se_people
+            let changeSE = resample == .sites ? expected.change.se_sites : expected.change.se_people
+            #expect(abs(spread(run.replicates.map { $0[0] }) / costSE - 1) < 0.07, "\(resample): cost SD vs \(costSE)")
+            #expect(abs(spread(run.replicates.map { $0[1] }) / changeSE - 1) < 0.07, "\(resample): change SD vs \(changeSE)")
+        }
     }
 }
