@@ -208,6 +208,23 @@ struct ReferenceStatistics: Decodable {
         #expect(fit.n == y.count - 2 && fit.nMissing == 2)
     }
 
+    /// OLS solves the normal equations by Cholesky when they are well conditioned and takes the SVD
+    /// otherwise: a nearly collinear design must take the SVD, and both routes give the same fit.
+    @Test func nearlyCollinearDesignsTakeTheSVD() throws {
+        let x = (0..<200).map { Double($0) / 10 }
+        let nearlyX = x.enumerated().map { $0.element + 1e-6 * sin(Double($0.offset)) }
+        let other = x.map { cos($0) }
+        let y = x.enumerated().map { 3 + 2 * $0.element + other[$0.offset] + 0.1 * sin(Double($0.offset) * 7) }
+        let wellConditioned = try Regression.design(y: y, predictors: [x, other], names: ["x", "other"], covariance: .classical)
+        let collinear = try Regression.design(y: y, predictors: [x, nearlyX], names: ["x", "nearly x"], covariance: .classical)
+        #expect(Regression.normalEquations(wellConditioned) != nil)
+        #expect(Regression.normalEquations(collinear) == nil)
+        // The collinear fit still comes out (by SVD), with its huge, honest standard errors.
+        let fit = try Regression.ols(y: y, predictors: [x, nearlyX], names: ["x", "nearly x"])
+        #expect(fit.coefficients[1].se > 1_000)
+        #expect(abs(fit.coefficients[1].estimate + fit.coefficients[2].estimate - 2) < 0.05)
+    }
+
     @Test func singularDesignsAndSeparationAreErrors() {
         let n = 20
         let x = (0..<n).map { Double($0) }
