@@ -121,7 +121,7 @@ public enum OutcomeTable {
         return OutcomeTableResult(
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count,
-            sites: Set(frame.sites.codes.map { frame.sites.levels[Int($0)] }).sorted(), groups: groups,
+            sites: frame.sites.presentLevels(), groups: groups,
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label),
             neutralLabels: scale.filter { $0.valence == .neutral }.map(\.label),
             negativeLabels: scale.filter { $0.valence == .negative }.map(\.label))

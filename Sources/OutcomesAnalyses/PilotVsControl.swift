@@ -204,8 +204,8 @@ public enum PilotVsControl {
                 notes.append("Cost-effectiveness: not computed (\(error)).")
             }
         }
-        let pilotSites = Set(people.filter(\.pilot).map { frame.sites.levels[Int($0.site)] }).sorted()
-        let controlSites = Set(people.filter { !$0.pilot }.map { frame.sites.levels[Int($0.site)] }).sorted()
+        let pilotSites = frame.sites.presentLevels(people.filter(\.pilot).map { $0.baseline ?? $0.followup! })
+        let controlSites = frame.sites.presentLevels(people.filter { !$0.pilot }.map { $0.baseline ?? $0.followup! })
         var result = PilotVsControlResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
                                           instrumentTitle: instrument.title, pilotSites: pilotSites, controlSites: controlSites,
                                           balance: balance, attrition: attrition, groups: groups, cost: cost, notes: notes)
@@ -268,7 +268,8 @@ public enum PilotVsControl {
                         }))
                     }
                 } else if let numbers = column.numbers {
-                    if Set(numbers.compactMap { $0 }).count < 2 { constant.append(id); continue }
+                    let first = numbers.first { $0 != nil } ?? nil
+                    if !numbers.contains(where: { $0 != nil && $0 != first }) { constant.append(id); continue }
                     names.append(id)
                     columns.append(numbers)
                 }
@@ -350,7 +351,7 @@ public enum PilotVsControl {
             var covariateColumns: [[Double]] = [], covariateNames: [String] = [], constant: [String] = []
             for (name, column) in zip(design.names, design.columns) {
                 let values = complete.map { column[$0.baseline!]! }
-                if Set(values).count > 1 {
+                if values.contains(where: { $0 != values[0] }) {
                     covariateColumns.append(values)
                     covariateNames.append(name)
                 } else if !complete.isEmpty {
@@ -364,7 +365,9 @@ public enum PilotVsControl {
             let predictors = [complete.map { $0.pilot ? 1.0 : 0.0 }, complete.map { value($0.baseline)! }] + covariateColumns
             let names = ["arm (pilot)", "baseline"] + covariateNames
             let sites = complete.map { Int($0.site) }
-            comparison.clusters = Set(sites).count
+            var siteSeen = [Bool](repeating: false, count: (sites.max() ?? 0) + 1)
+            for site in sites { siteSeen[site] = true }
+            comparison.clusters = siteSeen.count { $0 }
             let fit = attempt(binary ? "Adjusted odds ratio (logistic regression)" : "Adjusted difference (ANCOVA)") {
                 binary ? try Regression.logistic(y: y, predictors: predictors, names: names, covariance: .cluster(sites), confidence: confidence)
                        : try Regression.ols(y: y, predictors: predictors, names: names, covariance: .cluster(sites), confidence: confidence)

@@ -176,7 +176,7 @@ public enum ProcessAssociations {
             for covariate in covariates {
                 if let numbers = covariate.numbers {
                     let values = rows.map { numbers[$0]! }
-                    if Set(values).count > 1 { columns.append(values); names.append(covariate.item) } else { constant.append(covariate.label) }
+                    if values.contains(where: { $0 != values[0] }) { columns.append(values); names.append(covariate.item) } else { constant.append(covariate.label) }
                     continue
                 }
                 let present = covariate.levels.indices.filter { level in rows.contains { covariate.codes[$0] == level } }

@@ -95,7 +95,7 @@ public enum ScaleChange {
         }
         var result = ScaleChangeResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
                                        instrumentTitle: instrument.title, scale: scale, linking: report,
-                                       sites: Set(frame.sites.codes.compactMap { $0 < 0 ? nil : frame.sites.levels[Int($0)] }).sorted(),
+                                       sites: frame.sites.presentLevels(),
                                        groups: groups)
         result.waves = frame.waveCounts.filter { [definition.baselineWave, definition.followupWave].contains($0.wave) }
         return result

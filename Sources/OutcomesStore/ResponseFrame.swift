@@ -7,6 +7,18 @@ public struct Factor: Sendable, Equatable {
     /// Index into `levels` per row, or -1 where the value is missing.
     public var codes: [Int32]
     public init(levels: [String], codes: [Int32]) { self.levels = levels; self.codes = codes }
+
+    /// The levels that occur in `rows` (all rows if nil), sorted; found by code, not by hashing a
+    /// name per row.
+    public func presentLevels(_ rows: [Int]? = nil) -> [String] {
+        var present = [Bool](repeating: false, count: levels.count)
+        if let rows {
+            for row in rows where codes[row] >= 0 { present[Int(codes[row])] = true }
+        } else {
+            for code in codes where code >= 0 { present[Int(code)] = true }
+        }
+        return levels.indices.filter { present[$0] }.map { levels[$0] }.sorted()
+    }
 }
 
 /// Whole-number answers (choice codes, integer items), 4 bytes a row: a national survey's frame holds
