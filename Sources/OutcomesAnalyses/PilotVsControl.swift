@@ -141,7 +141,7 @@ public enum PilotVsControl {
         let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
 
         // People, by site and respondent id; arm from their responses (it must agree between waves).
-        var index: [Int64: Int] = [:]
+        var index = RowsByRespondent(keys: frame.respondentKeys)
         var people: [Person] = []
         var noArm = 0, armChanged = 0
         var changedKeys = Set<Int>()

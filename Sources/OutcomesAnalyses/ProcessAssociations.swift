@@ -150,8 +150,16 @@ public enum ProcessAssociations {
             var columns: [[Double]] = [], names: [String] = []
             var contrastColumn: [Int: String] = [:]
             var contrastIndex = 0
+            // People per level of a predictor, among the model's rows: one pass, not one per level.
+            func levelCounts(_ predictor: CodedPredictor) -> [Int] {
+                var counts = [Int](repeating: 0, count: predictor.levels.count)
+                for row in rows { if let code = predictor.codes[row] { counts[code] += 1 } }
+                return counts
+            }
+            var countsByProcess: [String: [Int]] = [:]
             for process in processes {
-                let counts = process.levels.indices.map { level in rows.filter { process.codes[$0] == level }.count }
+                let counts = levelCounts(process)
+                countsByProcess[process.item] = counts
                 let present = counts.indices.filter { counts[$0] > 0 }
                 if counts[process.reference] == 0 || present.count < 2 {
                     model.notes.append(present.count < 2
@@ -179,7 +187,8 @@ public enum ProcessAssociations {
                     if values.contains(where: { $0 != values[0] }) { columns.append(values); names.append(covariate.item) } else { constant.append(covariate.label) }
                     continue
                 }
-                let present = covariate.levels.indices.filter { level in rows.contains { covariate.codes[$0] == level } }
+                let covariateCounts = levelCounts(covariate)
+                let present = covariate.levels.indices.filter { covariateCounts[$0] > 0 }
                 if present.count < 2 { constant.append(covariate.label); continue }
                 let reference = present.contains(covariate.reference) ? covariate.reference : present[0]
                 for level in present where level != reference {
@@ -202,8 +211,8 @@ public enum ProcessAssociations {
                         model.estimates[index] = AssociationEstimate(
                             oddsRatio: exp(coefficient.estimate), lower: exp(coefficient.lower), upper: exp(coefficient.upper),
                             pValue: coefficient.pValue, adjustedP: nil,
-                            nLevel: rows.filter { process.codes[$0] == level }.count,
-                            nReference: rows.filter { process.codes[$0] == process.reference }.count)
+                            nLevel: countsByProcess[process.item]![level],
+                            nReference: countsByProcess[process.item]![process.reference])
                     }
                 } catch let error as StatisticsError {
                     model.notComputed = error.reason

@@ -40,9 +40,9 @@ public enum WaveLinking {
         let baselineCode = frame.waves.levels.firstIndex(of: baselineWave).map(Int32.init) ?? -2
         let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
 
-        var baselineRows: [Int64: Int] = [:], followupRows: [Int64: Int] = [:]
+        var baselineRows = RowsByRespondent(keys: frame.respondentKeys), followupRows = RowsByRespondent(keys: frame.respondentKeys)
         var order: [Int64] = []
-        baselineRows.reserveCapacity(frame.count / 2); followupRows.reserveCapacity(frame.count / 2); order.reserveCapacity(frame.count / 2)
+        order.reserveCapacity(frame.count / 2)
         for row in 0..<frame.count {
             let key = frame.respondentKeys[row]
             if frame.waves.codes[row] == baselineCode {
@@ -79,5 +79,38 @@ public enum WaveLinking {
             }
         }
         return (pairs, report)
+    }
+}
+
+/// Rows by respondent key. Keys are the store's respondent ids, nearly consecutive, so a flat array
+/// over their range serves when it is not much longer than the frame: hashing a million keys twice
+/// was a fifth of linking waves. Sparse keys (a store holding many other respondents) use a dictionary.
+struct RowsByRespondent {
+    private let first: Int64
+    private var slots: [Int32]
+    private var sparse: [Int64: Int]?
+
+    init(keys: [Int64]) {
+        let low = keys.min() ?? 0, high = keys.max() ?? -1
+        first = low
+        if high - low < Int64(max(4 * keys.count, 1024)) {
+            slots = [Int32](repeating: -1, count: Int(high - low + 1))
+            sparse = nil
+        } else {
+            slots = []
+            sparse = [:]
+        }
+    }
+
+    subscript(key: Int64) -> Int? {
+        get {
+            if let sparse { return sparse[key] }
+            let slot = slots[Int(key - first)]
+            return slot < 0 ? nil : Int(slot)
+        }
+        set {
+            if sparse != nil { sparse![key] = newValue; return }
+            slots[Int(key - first)] = newValue.map(Int32.init) ?? -1
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OutcomesAnalyses
+@testable import OutcomesAnalyses
 import OutcomesInstruments
 import OutcomesReports
 import OutcomesStore
@@ -27,6 +27,19 @@ import OutcomesStore
             let together = try ReportWriter.json(session.run(definition), generatedAt: date)
             let alone = try ReportWriter.json(AnalysisRunner.run(definition, store: samples.store), generatedAt: date)
             #expect(together == alone, "\(definition.id) differs when run in a session")
+        }
+    }
+}
+
+@Suite struct RespondentRowIndex {
+    /// Dense keys (store ids) use a flat array, keys spread far apart a dictionary: both must answer alike.
+    @Test func denseAndSparseKeysGiveTheSameRows() {
+        for keys in [[Int64](100...199), (0..<100).map { Int64($0) * 1_000_003 }] {
+            var index = RowsByRespondent(keys: keys)
+            for (row, key) in keys.enumerated() where row % 3 != 0 { index[key] = row }
+            for (row, key) in keys.enumerated() { #expect(index[key] == (row % 3 != 0 ? row : nil)) }
+            index[keys[1]] = nil
+            #expect(index[keys[1]] == nil)
         }
     }
 }
