@@ -62,14 +62,15 @@ public enum ReportWriter {
         }
     }
 
-    /// The tables for people of a single-wave survey analysis, nil for the others.
-    static func surveyTables(_ result: AnalysisResult) -> (survey: any SurveyAnalysisResult, tables: [ReportTable])? {
+    /// A single-wave survey analysis's result, nil for the others (without laying out its tables,
+    /// which for a national table is the costly part).
+    static func survey(_ result: AnalysisResult) -> (any SurveyAnalysisResult)? {
         switch result {
-        case let .outcomeTable(table): return (table, OutcomeTableLayout.humanTables(table))
-        case let .subgroupComparison(comparison): return (comparison, SubgroupComparisonLayout.humanTables(comparison))
-        case let .processAssociations(associations): return (associations, ProcessAssociationsLayout.humanTables(associations))
-        case let .outcomeIndex(index): return (index, OutcomeIndexLayout.humanTables(index))
-        case let .distribution(distribution): return (distribution, DistributionLayout.humanTables(distribution))
+        case let .outcomeTable(table): return table
+        case let .subgroupComparison(comparison): return comparison
+        case let .processAssociations(associations): return associations
+        case let .outcomeIndex(index): return index
+        case let .distribution(distribution): return distribution
         case .scaleChange, .pilotVsControl: return nil
         }
     }
@@ -84,7 +85,11 @@ public enum ReportWriter {
         switch result {
         case let .scaleChange(change): return ScaleChangeLayout.humanTables(change)
         case let .pilotVsControl(evaluation): return PilotVsControlLayout.humanTables(evaluation)
-        default: return surveyTables(result)!.tables
+        case let .outcomeTable(table): return OutcomeTableLayout.humanTables(table)
+        case let .subgroupComparison(comparison): return SubgroupComparisonLayout.humanTables(comparison)
+        case let .processAssociations(associations): return ProcessAssociationsLayout.humanTables(associations)
+        case let .outcomeIndex(index): return OutcomeIndexLayout.humanTables(index)
+        case let .distribution(distribution): return DistributionLayout.humanTables(distribution)
         }
     }
 
@@ -94,7 +99,7 @@ public enum ReportWriter {
         case let .scaleChange(change): return (change.instrumentID, change.instrumentVersion, change.waves)
         case let .pilotVsControl(evaluation): return (evaluation.instrumentID, evaluation.instrumentVersion, evaluation.waves)
         default:
-            let survey = surveyTables(result)!.survey
+            let survey = survey(result)!
             return (survey.instrumentID, survey.instrumentVersion, [(survey.wave ?? "", survey.responses, survey.sites)])
         }
     }
@@ -111,7 +116,7 @@ public enum ReportWriter {
                 + "waves \(evaluation.definition.baselineWave ?? "") to \(evaluation.definition.followupWave ?? ""). "
                 + "Pilot sites: \(evaluation.pilotSites.joined(separator: ", ")). Control sites: \(evaluation.controlSites.joined(separator: ", "))."
         default:
-            return dataLine(surveyTables(result)!.survey)
+            return dataLine(survey(result)!)
         }
     }
 
@@ -128,7 +133,7 @@ public enum ReportWriter {
         let data: [String: Any]
         switch result {
         case .outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution:
-            let table = surveyTables(result)!.survey
+            let table = survey(result)!
             data = ["instrument": table.instrumentID, "instrument_version": table.instrumentVersion,
                     "wave": table.wave as Any? ?? NSNull(), "responses": table.responses, "sites": table.sites]
         case let .scaleChange(change):
