@@ -181,10 +181,11 @@ extension Store {
             FROM \(quoted(table)) a
             CROSS JOIN responses r ON r.response_id = a.response_id
             CROSS JOIN respondents p ON p.respondent_id = r.respondent_id
-            WHERE \(filter)
+            WHERE r.status = 'complete'\(waveID == nil ? "" : " AND r.wave_id = ?")
             ORDER BY a.response_id
             """)
-        try statement.bind(arguments)
+        // The answers table is the instrument's own: no need to compare instrument ids per row.
+        try statement.bind(waveID.map { [.int($0)] } ?? [])
 
         let siteNames = try idNames("SELECT site_id, code FROM sites")
         let waveNamesByID = try idNames("SELECT wave_id, name FROM waves")
