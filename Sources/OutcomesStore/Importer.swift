@@ -167,7 +167,15 @@ private struct CSVImport {
                     for (index, cell) in cells.enumerated() { cell.bind(to: statement, at: Int32(index + 2), text: text) }
                 }
                 if stored { new += 1; return true }
-                // Already stored: the general path tells a duplicate from a correction or a conflict.
+                // Already stored: the same answers (a file submitted again) are a duplicate; otherwise
+                // the general path tells a correction from a conflict.
+                if try writer.storedUnchanged(respondentID: respondentIDs[respondent], waveID: waveIDs[Int(batch.waves[row])],
+                                              arm: arm, sameAnswers: { statement in
+                    cells.indices.allSatisfy { cells[$0].matches(statement, column: Int32($0 + 1), text: text) }
+                }) {
+                    duplicates += 1
+                    return true
+                }
                 let site = siteCodes[Int(respondentSites[respondent])], code = respondentCodes[respondent]
                 let wave = waveNames[Int(batch.waves[row])]
                 let values = cells.indices.map { cells[$0].answer(type: items[$0].type, text: text) }
@@ -225,6 +233,18 @@ struct ImportBatch: Sendable {
             case let .integer(value): statement.bind(index, value)
             case let .number(value): statement.bind(index, value)
             case let .text(start, count): statement.bindText(index, UnsafeBufferPointer(rebasing: text[Int(start)..<Int(start + count)]))
+            }
+        }
+
+        /// Whether column `column` of a row read back from the store holds this answer.
+        func matches(_ statement: SQLiteStatement, column: Int32, text: UnsafeBufferPointer<UInt8>) -> Bool {
+            switch self {
+            case .missing: return statement.isNull(column)
+            case let .integer(value): return !statement.isNull(column) && statement.int(column) == value
+            case let .number(value): return !statement.isNull(column) && statement.double(column) == value
+            case let .text(start, count):
+                guard !statement.isNull(column) else { return false }
+                return statement.bytes(column).elementsEqual(text[Int(start)..<Int(start + count)])
             }
         }
 

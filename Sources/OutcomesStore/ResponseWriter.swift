@@ -190,6 +190,21 @@ final class ResponseWriter {
     func siteID(_ code: String) throws -> Int64 { try id(for: code, cache: &siteIDs, insert: insertSite, select: selectSite) }
     func waveID(_ name: String) throws -> Int64 { try id(for: name, cache: &waveIDs, insert: insertWave, select: selectWave) }
 
+    /// Whether a complete response is stored for this respondent and wave with this arm and answers
+    /// (`sameAnswers` compares the stored answers, columns 1..., with the file's): the bulk import's
+    /// check for a file submitted again, without the general path's conversions.
+    func storedUnchanged(respondentID: Int64, waveID: Int64, arm: String?, sameAnswers: (SQLiteStatement) -> Bool) throws -> Bool {
+        selectResponse.bind(2, respondentID)
+        selectResponse.bind(3, waveID)
+        guard try selectResponse.step() else { selectResponse.reset(); return false }
+        let responseID = selectResponse.int(0), storedArm = selectResponse.text(1), status = selectResponse.text(2)
+        selectResponse.reset()
+        guard status == "complete", storedArm == arm else { return false }
+        selectAnswers.bind(1, responseID)
+        defer { selectAnswers.reset() }
+        return try selectAnswers.step() && sameAnswers(selectAnswers)
+    }
+
     /// The bulk import's fast path: stores a complete response if none is stored for this respondent
     /// and wave, with the answers `bindAnswers` binds to parameters 2... of the answers insert.
     /// Returns false, writing nothing, if one is stored: the caller then goes through `write`, which
