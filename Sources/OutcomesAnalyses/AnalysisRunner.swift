@@ -27,7 +27,7 @@ public enum AnalysisResult: Sendable {
 public enum AnalysisRunner {
     /// Runs one analysis on the store: reads the responses it needs once, then computes. To run
     /// several, an `AnalysisSession` reads each instrument's responses once for all of them.
-    public static func run(_ definition: AnalysisDefinition, store: Store) throws -> AnalysisResult {
+    public static func run(_ definition: AnalysisDefinition, store: any ResponseSource) throws -> AnalysisResult {
         try AnalysisSession(store: store, definitions: [definition]).run(definition)
     }
 
@@ -41,9 +41,9 @@ public enum AnalysisRunner {
     }
 
     /// Checks an analysis against the store and says what it needs to read.
-    static func request(for definition: AnalysisDefinition, store: Store) throws -> FrameRequest {
+    static func request(for definition: AnalysisDefinition, store: any ResponseSource) throws -> FrameRequest {
         guard let instrument = try store.instrument(id: definition.instrument) else {
-            throw Diagnostic(file: definition.file, message: "no responses to instrument '\(definition.instrument)' are stored in \(store.path)")
+            throw Diagnostic(file: definition.file, message: "no responses to instrument '\(definition.instrument)' are stored in \(store.sourceDescription)")
         }
         try definition.validate(against: instrument)
         switch definition.kind {
@@ -89,7 +89,7 @@ public enum AnalysisRunner {
 
     /// The wave to analyse: the one the file names, or the only one stored. Mixing waves would count
     /// a respondent twice, so several waves and none named is an error.
-    static func resolveWave(_ definition: AnalysisDefinition, store: Store) throws -> String? {
+    static func resolveWave(_ definition: AnalysisDefinition, store: any ResponseSource) throws -> String? {
         let waves = try store.waveNames(instrument: definition.instrument)
         if let wave = definition.wave {
             guard waves.contains(wave) else {
@@ -110,14 +110,14 @@ public enum AnalysisRunner {
 /// first of them runs, and dropped when the last has run, so that memory holds one survey at a time
 /// when analyses are run in file order.
 public final class AnalysisSession {
-    let store: Store
+    let store: any ResponseSource
     private var requests: [String: Result<AnalysisRunner.FrameRequest, Error>] = [:]
     private var itemsByKey: [AnalysisRunner.FrameRequest.Key: [String]?] = [:]
     private var usesLeft: [AnalysisRunner.FrameRequest.Key: Int] = [:]
     private var frames: [AnalysisRunner.FrameRequest.Key: ResponseFrame] = [:]
 
     /// Plans the reads for `definitions` (problems with a definition are reported when it is run).
-    public init(store: Store, definitions: [AnalysisDefinition]) {
+    public init(store: any ResponseSource, definitions: [AnalysisDefinition]) {
         self.store = store
         for definition in definitions {
             let request = Result { try AnalysisRunner.request(for: definition, store: store) }
@@ -138,7 +138,7 @@ public final class AnalysisSession {
         let key = request.key
         let frame: ResponseFrame
         if let read = frames[key] { frame = read } else {
-            frame = try store.responses(instrument: key.instrument, wave: key.wave, items: itemsByKey[key] ?? request.items)
+            frame = try store.responses(instrument: key.instrument, wave: key.wave, items: itemsByKey[key] ?? request.items, respondentCodes: false)
         }
         usesLeft[key, default: 1] -= 1
         frames[key] = usesLeft[key]! > 0 ? frame : nil

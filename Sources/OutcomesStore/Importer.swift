@@ -20,6 +20,8 @@ public struct ImportSummary: Sendable, Equatable {
     /// Required items with no column in the file: stored as missing for every row.
     public var absentRequiredItems: [String]
     public var dryRun: Bool
+    /// The import's row in the audit trail (`imports.import_id`).
+    public var importID: Int64 = 0
 }
 
 /// Progress of a long import: rows read so far and the share of the file's bytes.
@@ -31,10 +33,25 @@ public struct ImportOptions: Sendable {
     /// Apply changed answers to responses already stored (keeping old and new in `corrections`),
     /// instead of refusing the file.
     public var applyCorrections: Bool
-    public init(dryRun: Bool = false, applyCorrections: Bool = false) {
+    /// Accept rows of this site only (a site's submission to the server): any other site is an error.
+    public var site: String?
+    /// The submission server's record of who sent the file (its token) and how.
+    public var submission: APISubmission?
+
+    public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil, submission: APISubmission? = nil) {
         self.dryRun = dryRun
         self.applyCorrections = applyCorrections
+        self.site = site
+        self.submission = submission
     }
+}
+
+/// A file received by the submission server: the token that sent it, and as what.
+public struct APISubmission: Sendable {
+    public enum Format: String, Sendable { case csv, json }
+    public var tokenID: Int64
+    public var format: Format
+    public init(tokenID: Int64, format: Format) { self.tokenID = tokenID; self.format = format }
 }
 
 extension Store {
@@ -67,6 +84,11 @@ extension Store {
                 try importer.run(raw.bindMemory(to: UInt8.self), sha256: checksum, progress: progress)
             }
             if !importer.diagnostics.isEmpty { throw DiagnosticList(importer.diagnostics) }
+            if let submission = options.submission, let site = options.site {
+                let insert = try db.prepare("INSERT INTO api_submissions (import_id, token_id, site, format) VALUES (?, ?, ?, ?)")
+                try insert.bind([.int(summary.importID), .int(submission.tokenID), .text(site), .text(submission.format.rawValue)])
+                try insert.run()
+            }
             try db.execute(options.dryRun ? "ROLLBACK" : "COMMIT")
             var result = summary
             result.dryRun = options.dryRun
@@ -100,7 +122,7 @@ private struct CSVImport {
 
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
         let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
-        var validator = RowValidator(file: file, instrument: instrument)
+        var validator = RowValidator(file: file, instrument: instrument, site: options.site)
         var dataStart = CSVReader.Position(offset: 0, line: 1)
         var sawHeader = false
         do {
@@ -200,17 +222,17 @@ private struct CSVImport {
         progress?(reader.rows, 1)
         try store.finishImport(importID, rows: reader.rows, new: new, duplicates: duplicates, corrected: corrected)
         return summary(rows: reader.rows, new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
-                       absent: validator.absentRequired)
+                       absent: validator.absentRequired, importID: importID)
     }
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
         diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
     }
 
-    func summary(rows: Int, new: Int, duplicates: Int, corrected: Int, sha256: String, absent: [String]) -> ImportSummary {
+    func summary(rows: Int, new: Int, duplicates: Int, corrected: Int, sha256: String, absent: [String], importID: Int64 = 0) -> ImportSummary {
         ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: rows,
                       new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
-                      absentRequiredItems: absent, dryRun: false)
+                      absentRequiredItems: absent, dryRun: false, importID: importID)
     }
 }
 
@@ -393,9 +415,13 @@ struct RowValidator: Sendable {
         var required: Bool
     }
 
-    init(file: String, instrument: Instrument) {
+    /// The only site whose rows are accepted, if one is set.
+    let site: String?
+
+    init(file: String, instrument: Instrument, site: String? = nil) {
         self.file = file
         self.instrument = instrument
+        self.site = site
     }
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
@@ -462,7 +488,11 @@ struct RowValidator: Sendable {
                 let wave = record.string(header.wave)
                 let arm = header.arm.map { record.string($0) } ?? ""
                 if respondent.isEmpty { fail(record.line, header.respondent + 1, "respondent_id is empty") }
-                if site.isEmpty { fail(record.line, header.site + 1, "site is empty") }
+                if site.isEmpty {
+                    fail(record.line, header.site + 1, "site is empty")
+                } else if let only = self.site, site != only {
+                    fail(record.line, header.site + 1, "site '\(site)': this submission may hold responses of site '\(only)' only")
+                }
                 var waveNumber = waveNumbers[wave]
                 if wave.isEmpty {
                     fail(record.line, header.wave + 1, "wave is empty (expected e.g. baseline or followup)")

@@ -282,3 +282,104 @@ private struct LevelIndex {
         return code
     }
 }
+
+/// Where analyses read responses from: the SQLite store, or responses loaded from elsewhere (the
+/// submission server's PostgreSQL store) into an `InMemoryResponses`.
+public protocol ResponseSource {
+    /// Names the source in messages ("no responses to X are stored in ...").
+    var sourceDescription: String { get }
+    /// The newest registered version of an instrument.
+    func instrument(id: String) throws -> Instrument?
+    /// Wave names with complete responses to an instrument (all instruments if nil), oldest first.
+    func waveNames(instrument: String?) throws -> [String]
+    /// Completed responses to an instrument (one wave, or all), with at least the answers to `items`
+    /// (all items if nil).
+    func responses(instrument: String, wave: String?, items: [String]?, respondentCodes: Bool) throws -> ResponseFrame
+}
+
+extension Store: ResponseSource {
+    public var sourceDescription: String { path }
+}
+
+/// Responses already in memory, one frame (every wave, every item) per instrument.
+public struct InMemoryResponses: ResponseSource, Sendable {
+    public var frames: [String: ResponseFrame]
+    public var sourceDescription: String
+
+    public init(frames: [ResponseFrame], description: String) {
+        self.frames = Dictionary(frames.map { ($0.instrument.id, $0) }, uniquingKeysWith: { $1 })
+        sourceDescription = description
+    }
+
+    public func instrument(id: String) throws -> Instrument? { frames[id]?.instrument }
+
+    public func waveNames(instrument: String?) throws -> [String] {
+        let chosen = instrument.map { frames[$0].map { [$0] } ?? [] } ?? Array(frames.values)
+        var names: [String] = []
+        for frame in chosen { for wave in frame.waveCounts where wave.responses > 0 && !names.contains(wave.wave) { names.append(wave.wave) } }
+        return names
+    }
+
+    public func responses(instrument: String, wave: String?, items: [String]?, respondentCodes: Bool) throws -> ResponseFrame {
+        guard let frame = frames[instrument] else {
+            throw StoreError("no responses to instrument '\(instrument)' are stored in \(sourceDescription)")
+        }
+        guard let wave else { return frame }
+        guard let code = frame.waves.levels.firstIndex(of: wave) else {
+            throw StoreError("no wave '\(wave)' is stored (waves: \(try waveNames(instrument: instrument).joined(separator: ", ")))")
+        }
+        return frame.subset(rows: frame.waves.codes.indices.filter { frame.waves.codes[$0] == Int32(code) })
+    }
+}
+
+extension ResponseFrame {
+    /// A frame of responses gathered one by one (from a database other than the SQLite store).
+    public init(instrument: Instrument, responseIDs: [Int64], respondentKeys: [Int64], respondents: [String],
+                sites: [String], waves: [String], arms: [String?], answers: [String: [AnswerValue?]]) {
+        func factor(_ values: [String?]) -> Factor {
+            var levels = LevelIndex()
+            return Factor(levels: [], codes: values.map { $0.map { levels.code(for: $0) } ?? -1 }).withLevels(levels.levels)
+        }
+        var columns: [String: AnswerColumn] = [:]
+        for item in instrument.items {
+            guard let values = answers[item.id] else { continue }
+            switch item.type {
+            case .singleChoice, .integer:
+                columns[item.id] = .integers(IntegerColumn(values.map { if case let .integer(v)? = $0 { return v } else { return nil } }))
+            case .number:
+                columns[item.id] = .numbers(NumberColumn(values.map { if case let .number(v)? = $0 { return v } else { return nil } }))
+            case .text, .date, .multipleChoice:
+                columns[item.id] = .texts(values.map { $0?.description })
+            }
+        }
+        self.init(instrument: instrument, count: responseIDs.count, responseIDs: responseIDs, respondentKeys: respondentKeys,
+                  respondents: respondents, sites: factor(sites), waves: factor(waves), arms: factor(arms), answers: columns)
+    }
+
+    /// The frame's rows `rows`, in that order; sites, waves and arms keep only the levels present.
+    public func subset(rows: [Int]) -> ResponseFrame {
+        func factor(_ factor: Factor) -> Factor {
+            var levels = LevelIndex()
+            let codes = rows.map { row -> Int32 in
+                let code = factor.codes[row]
+                return code < 0 ? -1 : levels.code(for: factor.levels[Int(code)])
+            }
+            return Factor(levels: levels.levels, codes: codes)
+        }
+        var columns: [String: AnswerColumn] = [:]
+        for (id, column) in answers {
+            switch column {
+            case let .integers(values): columns[id] = .integers(IntegerColumn(storage: rows.map { values.storage[$0] }))
+            case let .numbers(values): columns[id] = .numbers(NumberColumn(storage: rows.map { values.storage[$0] }))
+            case let .texts(values): columns[id] = .texts(rows.map { values[$0] })
+            }
+        }
+        return ResponseFrame(instrument: instrument, count: rows.count, responseIDs: rows.map { responseIDs[$0] },
+                             respondentKeys: rows.map { respondentKeys[$0] }, respondents: respondents.isEmpty ? [] : rows.map { respondents[$0] },
+                             sites: factor(sites), waves: factor(waves), arms: factor(arms), answers: columns)
+    }
+}
+
+private extension Factor {
+    func withLevels(_ levels: [String]) -> Factor { Factor(levels: levels, codes: codes) }
+}

@@ -3,7 +3,8 @@ import OutcomesInstruments
 
 /// The SQLite store of instruments and responses.
 ///
-/// Layout (schema version 2; version 1 also stored the response key, indexed, in every row):
+/// Layout (schema version 3; version 1 also stored the response key, indexed, in every row; version 2
+/// had no tables for the submission server):
 /// - `instruments`: every instrument version responses were validated against, with its definition.
 /// - `sites`, `waves`, `respondents` (unique by site and respondent id): so that one respondent's
 ///   baseline and follow-up link up.
@@ -15,11 +16,13 @@ import OutcomesInstruments
 ///   (instrument, site, respondent and wave joined by '/', with '%' and '/' inside a part escaped).
 /// - `corrections`: old and new answers of every change to a stored response; `audit_trail` is a
 ///   view over imports, responses and corrections.
+/// - `api_tokens`, `api_requests`, `api_submissions`: the submission server's tokens (hashed), every
+///   request it answered, and which token stored which import (`outcomes serve`).
 /// - `answers_<instrument>`: one row per response with one typed column per item. A national survey
 ///   holds millions of responses: a row per response (not per answer) keeps import and analysis fast,
 ///   and the table still reads naturally in any SQLite tool.
 public final class Store {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public static let defaultPath = "outcomes.sqlite"
 
     let db: SQLiteConnection
@@ -58,12 +61,20 @@ public final class Store {
             try db.transaction {
                 // Another process may have created the schema while this one waited for the lock.
                 guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 0 else { return }
-                try db.execute(Self.tables + Self.views + "PRAGMA user_version = \(Self.schemaVersion);")
+                try db.execute(Self.tables + Self.serverTables + Self.views + "PRAGMA user_version = \(Self.schemaVersion);")
             }
-        } else if version == 1 {
+            return
+        }
+        if version == 1 {
             let responses = try db.scalarInt("SELECT count(*) FROM responses") ?? 0
-            upgradeNotice?("upgrading \(path) from schema version 1 to 2 (\(responses) responses; once only)...")
+            upgradeNotice?("upgrading \(path) from schema version 1 to 3 (\(responses) responses; once only)...")
             try upgradeFromVersion1()
+        }
+        if version <= 2 {
+            try db.transaction {
+                guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 2 else { return }
+                try db.execute(Self.serverTables + "PRAGMA user_version = 3;")
+            }
         }
     }
 
@@ -156,6 +167,41 @@ public final class Store {
             import_id INTEGER NOT NULL REFERENCES imports,
             old_answers TEXT NOT NULL,
             new_answers TEXT NOT NULL
+        );
+
+        """
+
+    static let serverTables = """
+        -- Who may use the submission server: a site's token submits and reads that site's responses
+        -- only; an evaluator's token reads every site's and runs analyses. Only a SHA-256 of each
+        -- token is kept: the token itself is shown once, when it is made.
+        CREATE TABLE api_tokens (
+            token_id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('site', 'evaluator')),
+            site TEXT,                     -- the site a site token submits for
+            sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            CHECK ((role = 'site') = (site IS NOT NULL))
+        );
+        -- Every request the server answered, allowed or not.
+        CREATE TABLE api_requests (
+            request_id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            token_id INTEGER REFERENCES api_tokens,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            milliseconds REAL NOT NULL,
+            detail TEXT
+        );
+        -- Which token stored which import, for which site, sent as CSV or JSON.
+        CREATE TABLE api_submissions (
+            import_id INTEGER PRIMARY KEY REFERENCES imports,
+            token_id INTEGER NOT NULL REFERENCES api_tokens,
+            site TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('csv', 'json'))
         );
 
         """

@@ -3,7 +3,7 @@ import Testing
 @testable import OutcomesAnalyses
 import OutcomesInstruments
 import OutcomesReports
-import OutcomesStore
+@testable import OutcomesStore
 
 @Suite struct AnalysisSessions {
     /// A session reads each survey once, with the items of all its analyses: every shipped analysis
@@ -27,6 +27,39 @@ import OutcomesStore
             let together = try ReportWriter.json(session.run(definition), generatedAt: date)
             let alone = try ReportWriter.json(AnalysisRunner.run(definition, store: samples.store), generatedAt: date)
             #expect(together == alone, "\(definition.id) differs when run in a session")
+        }
+    }
+}
+
+extension AnalysisSessions {
+    /// The submission server's PostgreSQL store hands analyses its responses in memory, built row by
+    /// row: every shipped analysis must give the same tables from them as from the SQLite store.
+    @Test func responsesHeldInMemoryGiveTheSameTablesAsTheStore() throws {
+        let samples = try FixtureStore.shippedSample("budget-holder")
+        let root = FixtureStore.root
+        for id in ["carer", "activation", "quality-of-life"] {
+            let yaml = try String(contentsOf: root.appendingPathComponent("instruments/\(id).yaml"), encoding: .utf8)
+            _ = try samples.store.importCSV(file: root.appendingPathComponent("samples/\(id).csv").path,
+                                            instrument: try InstrumentParser.parse(yaml), definition: yaml)
+        }
+        let frames = try ["budget-holder", "carer", "activation", "quality-of-life"].map { id -> ResponseFrame in
+            let frame = try samples.store.responses(instrument: id, respondentCodes: true)
+            let rows = 0..<frame.count
+            var answers: [String: [AnswerValue?]] = [:]
+            for item in frame.instrument.items { answers[item.id] = rows.map { frame.column(item.id)!.answer($0, type: item.type) } }
+            return ResponseFrame(instrument: frame.instrument, responseIDs: frame.responseIDs, respondentKeys: frame.respondentKeys,
+                                 respondents: frame.respondents, sites: rows.map { frame.sites.level($0)! },
+                                 waves: rows.map { frame.waves.level($0)! }, arms: rows.map { frame.arms.level($0) }, answers: answers)
+        }
+        let memory = InMemoryResponses(frames: frames, description: "memory")
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("analyses").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        let date = Date(timeIntervalSince1970: 0)
+        for file in files {
+            let definition = try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\(file)").path)
+            let fromMemory = try ReportWriter.json(AnalysisRunner.run(definition, store: memory), generatedAt: date)
+            let fromStore = try ReportWriter.json(AnalysisRunner.run(definition, store: samples.store), generatedAt: date)
+            #expect(fromMemory == fromStore, "\(definition.id) differs from memory")
         }
     }
 }
