@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OutcomesReports", targets: ["OutcomesReports"]),
         .library(name: "OutcomesCapture", targets: ["OutcomesCapture"]),
         .library(name: "OutcomesInterchange", targets: ["OutcomesInterchange"]),
+        .library(name: "OutcomesServer", targets: ["OutcomesServer"]),
         .executable(name: "outcomes", targets: ["OutcomesCLI"]),
     ],
     dependencies: [
@@ -23,6 +24,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // Reading XLSForm spreadsheets (.xlsx files are zip archives of XML).
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // The site submission server (`outcomes serve`) and its shared PostgreSQL store.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The server's load test: many sites submitting at once, over loopback.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries: the only C the package links.
@@ -54,10 +61,23 @@ let package = Package(
         .target(name: "OutcomesInterchange", dependencies: [
             "OutcomesInstruments", "OutcomesStore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // The site submission server: an HTTP API on the SQLite store or a shared PostgreSQL one.
+        .target(name: "OutcomesServer", dependencies: [
+            "OutcomesInstruments", "OutcomesStore", "OutcomesAnalyses", "OutcomesReports",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Many sites submitting at once to a running server (`scripts/load-test`); not a unit test.
+        .executableTarget(name: "OutcomesLoadTest", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // The thin command-line front end.
         .executableTarget(name: "OutcomesCLI", dependencies: [
             "OutcomesInstruments", "OutcomesStore", "OutcomesStatistics", "OutcomesAnalyses", "OutcomesReports",
-            "OutcomesSamples", "OutcomesCapture", "OutcomesInterchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "OutcomesSamples", "OutcomesCapture", "OutcomesInterchange", "OutcomesServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Release-build benchmarks (`swift run -c release outcomes-bench`), kept out of the tests.
         .executableTarget(name: "OutcomesBenchmarks", dependencies: ["OutcomesStatistics"]),
@@ -72,6 +92,12 @@ let package = Package(
         .testTarget(name: "OutcomesAnalysesTests", dependencies: ["OutcomesAnalyses", "OutcomesReports"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "OutcomesCLITests", dependencies: ["OutcomesCLI"]),
+        .testTarget(name: "OutcomesServerTests", dependencies: [
+            "OutcomesServer", "OutcomesStore", "OutcomesInstruments", "OutcomesAnalyses",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

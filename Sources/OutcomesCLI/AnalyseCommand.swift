@@ -68,17 +68,7 @@ struct AnalyseCommand: ParsableCommand {
             }
             if !results.isEmpty {
                 // The data table: each instrument and wave the analyses read, once.
-                var waves: [ReportContext.Wave] = []
-                for result in results {
-                    let read = ReportWriter.waves(result)
-                    let dates = try store.storedDates(instrument: read.instrument)
-                    for wave in read.waves where !waves.contains(where: { $0.instrument == read.instrument && $0.wave == wave.wave }) {
-                        waves.append(ReportContext.Wave(instrument: read.instrument, version: read.version, wave: wave.wave,
-                                                        responses: wave.responses, sites: wave.sites,
-                                                        firstStored: dates?.first ?? "", lastStored: dates?.last ?? ""))
-                    }
-                }
-                waves.sort { ($0.instrument, $0.wave) < ($1.instrument, $1.wave) }
+                let waves = try ReportWriter.dataWaves(results) { try store.storedDates(instrument: $0) }
                 let report = try ReportWriter.writeReport(results, context: ReportContext(title: title, waves: waves,
                                                                                         generator: "outcomes \(Outcomes.version)",
                                                                                         omitted: omitted), to: out)

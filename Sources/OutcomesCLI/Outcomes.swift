@@ -4,7 +4,7 @@ import OutcomesInstruments
 import OutcomesStore
 
 @main
-struct Outcomes: ParsableCommand {
+struct Outcomes: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -23,7 +23,7 @@ struct Outcomes: ParsableCommand {
         """,
         version: version,
         subcommands: [InstrumentCommand.self, ImportCommand.self, CaptureCommand.self, AnalyseCommand.self, ExportCommand.self, MergeCommand.self, StatusCommand.self,
-                      SamplesCommand.self]
+                      SamplesCommand.self, ServeCommand.self, TokenCommand.self]
     )
 }
 

@@ -93,6 +93,23 @@ public enum ReportWriter {
         }
     }
 
+    /// The report's data table for a run: each instrument and wave the analyses read, once, sorted,
+    /// with when its responses were first and last stored (`storedDates` of an instrument).
+    public static func dataWaves(_ results: [AnalysisResult],
+                                 storedDates: (String) throws -> (first: String, last: String)?) rethrows -> [ReportContext.Wave] {
+        var waves: [ReportContext.Wave] = []
+        for result in results {
+            let read = ReportWriter.waves(result)
+            let dates = try storedDates(read.instrument)
+            for wave in read.waves where !waves.contains(where: { $0.instrument == read.instrument && $0.wave == wave.wave }) {
+                waves.append(ReportContext.Wave(instrument: read.instrument, version: read.version, wave: wave.wave,
+                                                responses: wave.responses, sites: wave.sites,
+                                                firstStored: dates?.first ?? "", lastStored: dates?.last ?? ""))
+            }
+        }
+        return waves.sorted { ($0.instrument, $0.wave) < ($1.instrument, $1.wave) }
+    }
+
     /// Responses and sites per wave that an analysis read, for the report's data table.
     public static func waves(_ result: AnalysisResult) -> (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {
         switch result {

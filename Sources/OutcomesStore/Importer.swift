@@ -22,6 +22,13 @@ public struct ImportSummary: Sendable, Equatable {
     public var dryRun: Bool
     /// The import's row in the audit trail (`imports.import_id`).
     public var importID: Int64 = 0
+
+    public init(file: String, instrumentID: String, instrumentVersion: String, rows: Int, new: Int, duplicates: Int, corrected: Int,
+                sha256: String, absentRequiredItems: [String], dryRun: Bool, importID: Int64) {
+        self.file = file; self.instrumentID = instrumentID; self.instrumentVersion = instrumentVersion; self.rows = rows
+        self.new = new; self.duplicates = duplicates; self.corrected = corrected; self.sha256 = sha256
+        self.absentRequiredItems = absentRequiredItems; self.dryRun = dryRun; self.importID = importID
+    }
 }
 
 /// Progress of a long import: rows read so far and the share of the file's bytes.
@@ -152,7 +159,7 @@ private struct CSVImport {
         let start = dataStart
         let thread = Thread {
             var validator = startingValidator
-            validator.readRows(input.data, from: start, into: channel)
+            validator.readRows(input.data, from: start, send: channel.send)
             reader.finish(validator.diagnostics, rows: validator.rows)
             channel.close()
         }
@@ -233,6 +240,70 @@ private struct CSVImport {
         ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: rows,
                       new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
                       absentRequiredItems: absent, dryRun: false, importID: importID)
+    }
+}
+
+/// A file's rows checked against an instrument without storing them: for stores other than the
+/// SQLite one (the submission server's PostgreSQL store), which then store `rows` themselves.
+public struct ValidatedFile: Sendable {
+    public struct Row: Sendable {
+        public var site: String
+        public var respondent: String
+        public var wave: String
+        public var arm: String?
+        public var line: Int
+        /// `values[i]` answers `items[i]`.
+        public var values: [AnswerValue?]
+    }
+    /// The items the file has columns for, in the instrument's order.
+    public var items: [Item]
+    public var rows: [Row]
+    public var rowsRead: Int
+    public var absentRequiredItems: [String]
+    public var sha256: String
+
+    /// Checks CSV bytes as `Store.importCSV` does (header, cells, skip logic, required items, repeated
+    /// rows, and rows of `site` only if it is given), or throws a `DiagnosticList` naming every problem.
+    public static func check(_ data: Data, file: String, instrument: Instrument, site: String? = nil) throws -> ValidatedFile {
+        var validator = RowValidator(file: file, instrument: instrument, site: site)
+        var batches: [ImportBatch] = []
+        var sawHeader = false
+        try data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = CSVReader.Position(offset: 0, line: 1)
+            do {
+                start = try CSVReader.read(bytes) { record in
+                    sawHeader = true
+                    validator.mapHeader(record)
+                    throw CSVReader.Stop()
+                }
+            } catch let error as CSVReader.SyntaxError {
+                validator.fail(error.line, nil, "malformed CSV: \(error.message)")
+            }
+            if validator.header != nil {
+                validator.readRows(bytes, from: start) { batches.append($0); return true }
+            } else if validator.diagnostics.isEmpty {
+                validator.fail(1, nil, sawHeader ? "the header should name respondent_id, site and wave columns" : "the file is empty: expected a header row")
+            }
+        }
+        if !validator.diagnostics.isEmpty { throw DiagnosticList(validator.diagnostics) }
+        let items = validator.columns.map(\.rule.item)
+        var sites: [String] = [], waves: [String] = [], respondents: [(site: Int32, code: String)] = []
+        var rows: [Row] = []
+        for batch in batches {
+            sites += batch.newSites
+            waves += batch.newWaves
+            respondents += batch.newRespondents
+            batch.withRows { row, cells, text in
+                rows.append(Row(site: sites[Int(batch.sites[row])], respondent: respondents[Int(batch.respondents[row])].code,
+                                wave: waves[Int(batch.waves[row])], arm: ImportBatch.armNames[Int(batch.arms[row])], line: batch.lines[row],
+                                values: cells.indices.map { cells[$0].answer(type: items[$0].type, text: text) }))
+                return true
+            }
+        }
+        let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return ValidatedFile(items: items, rows: rows, rowsRead: validator.rows, absentRequiredItems: validator.absentRequired,
+                             sha256: checksum)
     }
 }
 
@@ -463,7 +534,7 @@ struct RowValidator: Sendable {
     }
 
     /// Reads and checks every data row, sending rows to `channel` in batches while no row has failed.
-    mutating func readRows(_ data: UnsafeBufferPointer<UInt8>, from start: CSVReader.Position, into channel: BatchChannel) {
+    mutating func readRows(_ data: UnsafeBufferPointer<UInt8>, from start: CSVReader.Position, send: (ImportBatch) -> Bool) {
         let batchSize = 1024
         var batch = ImportBatch(width: columns.count)
         var row = [AnswerValue?](repeating: nil, count: columns.count)
@@ -568,7 +639,7 @@ struct RowValidator: Sendable {
                     if batch.count > 0 {
                         batch.rowsRead = rows
                         batch.bytesRead = record.endOffset
-                        guard channel.send(batch) else { throw CSVReader.Stop() }
+                        guard send(batch) else { throw CSVReader.Stop() }
                         batch = ImportBatch(width: columns.count)
                     }
                     return
@@ -582,7 +653,7 @@ struct RowValidator: Sendable {
                 if batch.count == batchSize {
                     batch.rowsRead = rows
                     batch.bytesRead = record.endOffset
-                    guard channel.send(batch) else { throw CSVReader.Stop() }
+                    guard send(batch) else { throw CSVReader.Stop() }
                     batch = ImportBatch(width: columns.count)
                 }
             }
@@ -594,7 +665,7 @@ struct RowValidator: Sendable {
         if batch.count > 0 {
             batch.rowsRead = rows
             batch.bytesRead = data.count
-            _ = channel.send(batch)
+            _ = send(batch)
         }
     }
 

@@ -23,6 +23,11 @@ public struct APITokenInfo: Sendable, Equatable {
     public var principal: APIPrincipal
     public var createdAt: String
     public var revokedAt: String?
+    public init(principal: APIPrincipal, createdAt: String, revokedAt: String?) {
+        self.principal = principal
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// One submission the server stored.
@@ -38,6 +43,12 @@ public struct APISubmissionRecord: Sendable, Equatable, Codable {
     public var new: Int
     public var duplicates: Int
     public var sha256: String
+    public init(id: Int64, site: String, token: String, format: String, instrument: String, instrumentVersion: String,
+                receivedAt: String, rows: Int, new: Int, duplicates: Int, sha256: String) {
+        self.id = id; self.site = site; self.token = token; self.format = format; self.instrument = instrument
+        self.instrumentVersion = instrumentVersion; self.receivedAt = receivedAt; self.rows = rows; self.new = new
+        self.duplicates = duplicates; self.sha256 = sha256
+    }
 }
 
 /// Stored responses of one instrument and wave (for one site, or all).
@@ -45,6 +56,7 @@ public struct ResponseCount: Sendable, Equatable, Codable {
     public var instrument: String
     public var wave: String
     public var responses: Int
+    public init(instrument: String, wave: String, responses: Int) { self.instrument = instrument; self.wave = wave; self.responses = responses }
 }
 
 /// The submission server's tokens, request log and submissions, shared by every store the server

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesServer
+import OutcomesStore
+
+/// Where the server keeps responses: the SQLite file (default) or a shared PostgreSQL database.
+struct ServerStoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite database of responses (the default store).", valueName: "path"))
+    var db: String = Store.defaultPath
+
+    @Option(name: .long, help: ArgumentHelp("A PostgreSQL database to use instead, shared by several servers: postgres://user:password@host:port/database.",
+                                            valueName: "url"))
+    var postgres: String?
+
+    func backend() async throws -> any SubmissionBackend {
+        if let postgres { return try await PostgresBackend(url: postgres) }
+        return try SQLiteBackend(path: db, upgradeNotice: { printError("note: \($0)") })
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the site submission server: sites submit responses over HTTP, evaluators run analyses.",
+        discussion: """
+        Each site holds its own token (outcomes token add --site CODE) and may submit and read its own \
+        site's responses only; an evaluator's token (outcomes token add --evaluator) reads every site's \
+        and runs the analyses in --analyses. Submissions are CSV (the interchange format) or JSON, \
+        validated against the instruments in --instruments, and stored whole or not at all: a rejected \
+        submission gets every problem back (row and field) and stores nothing. The same response sent \
+        twice is stored once. Every request is logged in the database (api_requests).
+
+        The API is described in docs/openapi.yaml. Example:
+          outcomes token add --site north --name "North clinic"
+          outcomes serve --port 8080
+          curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/csv" \\
+               --data-binary @north.csv "http://127.0.0.1:8080/v1/submissions?instrument=budget-holder"
+        """)
+
+    @Option(help: ArgumentHelp("Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface, behind TLS).",
+                               valueName: "host"))
+    var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("Port to listen on.", valueName: "port"))
+    var port = 8080
+
+    @Option(help: ArgumentHelp("Folder of instrument files the server accepts responses to.", valueName: "dir"))
+    var instruments = "instruments"
+
+    @Option(help: ArgumentHelp("Folder of analysis files an evaluator may run.", valueName: "dir"))
+    var analyses = "analyses"
+
+    @OptionGroup var store: ServerStoreOptions
+
+    func run() async throws {
+        do {
+            let served = try loadInstruments(instruments)
+            let definitions = try loadAnalyses(analyses)
+            let backend = try await store.backend()
+            try await backend.register(served)
+            let server = SubmissionServer(backend: backend, instruments: served, analyses: definitions, generator: "outcomes \(Outcomes.version)")
+            let host = host, port = port, count = served.count, analyses = definitions.count, store = backend.description
+            try await server.run(host: host, port: port) {
+                print("Serving \(count) instrument\(count == 1 ? "" : "s") and \(analyses) analyses from \(store) on http://\(host):\(port) (Ctrl-C to stop)")
+            }
+        } catch {
+            throw reportAndExit(error)
+        }
+    }
+
+    func loadInstruments(_ directory: String) throws -> [ServedInstrument] {
+        let files = try yamlFiles(in: directory, what: "instruments", option: "--instruments")
+        var served: [ServedInstrument] = [], problems: [Diagnostic] = []
+        for file in files {
+            do {
+                let text = try String(decoding: readInputFile(file), as: UTF8.self)
+                served.append(ServedInstrument(instrument: try InstrumentParser.parse(text, file: file), definition: text))
+            } catch let list as DiagnosticList { problems += list.diagnostics }
+        }
+        if !problems.isEmpty { throw DiagnosticList(problems) }
+        return served
+    }
+
+    func loadAnalyses(_ directory: String) throws -> [AnalysisDefinition] {
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        var definitions: [AnalysisDefinition] = [], problems: [Diagnostic] = []
+        for file in try yamlFiles(in: directory, what: "analyses", option: "--analyses") {
+            do { definitions.append(try AnalysisDefinition.load(file: file)) } catch let list as DiagnosticList { problems += list.diagnostics }
+        }
+        if !problems.isEmpty { throw DiagnosticList(problems) }
+        return definitions
+    }
+
+    func yamlFiles(in directory: String, what: String, option: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("no \(what) folder at \(directory) (pass \(option) DIR)")
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { (directory as NSString).appendingPathComponent($0) }
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Make, list and revoke the submission server's tokens.",
+        discussion: "Only a SHA-256 of each token is stored: a new token is shown once, so hand it to its holder then.",
+        subcommands: [Add.self, List.self, Revoke.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a token for a site (it submits and reads that site's responses only) or an evaluator.")
+        @Option(help: ArgumentHelp("The site code the token submits for (as in the CSV files' site column).", valueName: "code"))
+        var site: String?
+        @Flag(help: "An evaluator's token: reads every site's records and runs analyses; submits nothing.")
+        var evaluator = false
+        @Option(help: ArgumentHelp("Who holds it, for the request log (default: the site, or 'evaluator').", valueName: "text"))
+        var name: String?
+        @OptionGroup var store: ServerStoreOptions
+
+        func validate() throws {
+            guard (site != nil) != evaluator else { throw ValidationError("give either --site CODE or --evaluator") }
+        }
+
+        func run() async throws {
+            do {
+                let backend = try await store.backend()
+                let made = try await backend.addToken(name: name ?? site ?? "evaluator", role: evaluator ? .evaluator : .site, site: site)
+                print("Token \(made.id) for \(site.map { "site \($0)" } ?? "an evaluator") (shown once; keep it secret):")
+                print(made.token)
+            } catch {
+                throw reportAndExit(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never the tokens themselves).")
+        @OptionGroup var store: ServerStoreOptions
+        func run() async throws {
+            do {
+                for token in try await store.backend().tokens() {
+                    let who = token.principal.site.map { "site \($0)" } ?? "evaluator"
+                    print("\(token.principal.tokenID)\t\(who)\t\(token.principal.name)\tmade \(token.createdAt)\(token.revokedAt.map { "\trevoked \($0)" } ?? "")")
+                }
+            } catch {
+                throw reportAndExit(error)
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token: its holder can no longer use the server.")
+        @Argument(help: ArgumentHelp("The token's number (outcomes token list).", valueName: "id"))
+        var id: Int64
+        @OptionGroup var store: ServerStoreOptions
+        func run() async throws {
+            do {
+                guard try await store.backend().revokeToken(id: id) else {
+                    throw ValidationError("no live token \(id) (outcomes token list shows them)")
+                }
+                print("Token \(id) revoked.")
+            } catch {
+                throw reportAndExit(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesStore
+
+/// An instrument the server accepts responses to, with the definition text it is registered under.
+public struct ServedInstrument: Sendable {
+    public var instrument: Instrument
+    public var definition: String
+    public init(instrument: Instrument, definition: String) {
+        self.instrument = instrument
+        self.definition = definition
+    }
+}
+
+/// One request the server answered, for the audit log.
+public struct RequestRecord: Sendable, Equatable {
+    public var tokenID: Int64?
+    public var method: String
+    public var path: String
+    public var status: Int
+    public var milliseconds: Double
+    public var detail: String?
+    public init(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double, detail: String?) {
+        self.tokenID = tokenID
+        self.method = method
+        self.path = path
+        self.status = status
+        self.milliseconds = milliseconds
+        self.detail = detail
+    }
+}
+
+/// An evaluation run on the server: each analysis's result, or why it failed, and the report.
+public struct Evaluation: Sendable {
+    public var results: [AnalysisResult]
+    public var failed: [(file: String, error: String)]
+    public var reportHTML: String
+}
+
+/// Where the server keeps what sites submit: the embedded SQLite store, or a PostgreSQL database that
+/// several servers can share. Both give the same answers to the same calls (one test suite runs
+/// against both); each submission is validated against the instrument and stored whole or not at all.
+public protocol SubmissionBackend: Sendable {
+    /// Names the store in messages and logs (a path, or a PostgreSQL host and database).
+    var description: String { get }
+    /// Records the instruments the server accepts (a changed definition under a stored version is refused).
+    func register(_ instruments: [ServedInstrument]) async throws
+    func principal(token: String) async throws -> APIPrincipal?
+    func addToken(name: String, role: APIPrincipal.Role, site: String?) async throws -> (id: Int64, token: String)
+    func tokens() async throws -> [APITokenInfo]
+    func revokeToken(id: Int64) async throws -> Bool
+    /// Validates and stores one site's submission in the CSV interchange format, all or nothing. A
+    /// response already stored with the same answers is a duplicate (submitting twice stores once);
+    /// with other answers, or for another site, it is a problem and nothing is stored
+    /// (`DiagnosticList`, one per problem, with line and column).
+    func submit(csv: Data, file: String, instrument: ServedInstrument, site: String, submission: APISubmission) async throws -> ImportSummary
+    func submissions(site: String?) async throws -> [APISubmissionRecord]
+    func responseCounts(site: String?) async throws -> [ResponseCount]
+    func record(_ request: RequestRecord) async throws
+    func requests() async throws -> [RequestRecord]
+    /// Runs analysis definitions on everything stored and renders the report.
+    func evaluate(_ definitions: [AnalysisDefinition], title: String, generator: String) async throws -> Evaluation
+    /// Lets go of the store (connections, files).
+    func close() async
+}
+
+extension SubmissionBackend {
+    /// Runs `definitions` on `source` (one session: each survey read once) and renders the report.
+    static func evaluate(_ definitions: [AnalysisDefinition], on source: any ResponseSource, title: String, generator: String,
+                         storedDates: (String) throws -> (first: String, last: String)?) throws -> Evaluation {
+        let session = AnalysisSession(store: source, definitions: definitions)
+        var results: [AnalysisResult] = [], failed: [(String, String)] = []
+        for definition in definitions {
+            do { results.append(try session.run(definition)) } catch { failed.append((definition.file, "\(error)")) }
+        }
+        let waves = try ReportWriter.dataWaves(results, storedDates: storedDates)
+        let context = ReportContext(title: title, waves: waves, generator: generator,
+                                    omitted: failed.map { "\($0.0): \($0.1)" })
+        return Evaluation(results: results, failed: failed, reportHTML: HTMLReport.render(results, context: context))
+    }
+}
+
+/// The embedded SQLite store. SQLite allows one writer and the connection is not shared between
+/// threads, so every call runs in turn on one serial queue, off Swift's cooperative threads.
+public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
+    private let store: Store
+    private let queue = DispatchQueue(label: "outcomes.server.sqlite")
+    public let description: String
+
+    public init(path: String, upgradeNotice: ((String) -> Void)? = nil) throws {
+        store = try Store(path: path, upgradeNotice: upgradeNotice)
+        description = path
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (Store) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body(self.store) }) }
+        }
+    }
+
+    public func register(_ instruments: [ServedInstrument]) async throws {
+        try await run { store in for served in instruments { try store.register(served.instrument, definition: served.definition) } }
+    }
+    public func principal(token: String) async throws -> APIPrincipal? { try await run { try $0.apiPrincipal(token: token) } }
+    public func addToken(name: String, role: APIPrincipal.Role, site: String?) async throws -> (id: Int64, token: String) {
+        try await run { try $0.addAPIToken(name: name, role: role, site: site) }
+    }
+    public func tokens() async throws -> [APITokenInfo] { try await run { try $0.apiTokens() } }
+    public func revokeToken(id: Int64) async throws -> Bool { try await run { try $0.revokeAPIToken(id: id) } }
+
+    public func submit(csv: Data, file: String, instrument: ServedInstrument, site: String,
+                       submission: APISubmission) async throws -> ImportSummary {
+        try await run { store in
+            try store.importCSV(data: csv, file: file, instrument: instrument.instrument, definition: instrument.definition,
+                                options: ImportOptions(site: site, submission: submission))
+        }
+    }
+
+    public func submissions(site: String?) async throws -> [APISubmissionRecord] { try await run { try $0.apiSubmissions(site: site) } }
+    public func responseCounts(site: String?) async throws -> [ResponseCount] { try await run { try $0.responseCounts(site: site) } }
+
+    public func record(_ request: RequestRecord) async throws {
+        try await run { try $0.recordAPIRequest(tokenID: request.tokenID, method: request.method, path: request.path,
+                                                status: request.status, milliseconds: request.milliseconds, detail: request.detail) }
+    }
+
+    public func requests() async throws -> [RequestRecord] {
+        try await run { store in
+            try store.apiRequests().map { RequestRecord(tokenID: $0.tokenID, method: $0.method, path: $0.path, status: $0.status,
+                                                        milliseconds: 0, detail: nil) }
+        }
+    }
+
+    public func close() async {}
+
+    public func evaluate(_ definitions: [AnalysisDefinition], title: String, generator: String) async throws -> Evaluation {
+        try await run { store in
+            try Self.evaluate(definitions, on: store, title: title, generator: generator) { try store.storedDates(instrument: $0) }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Hummingbird
+import Logging
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesStore
+
+/// The request context: who is calling, once the token is checked.
+public struct ServerContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: APIPrincipal?
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+    /// Submissions are read whole (to validate before storing anything): 64 MB at most.
+    public var maxUploadSize: Int { SubmissionServer.maxBody }
+}
+
+/// The site submission server: an HTTP API over a `SubmissionBackend`.
+///
+/// - `GET /v1/health`: no token needed.
+/// - `GET /v1/instruments`: what the server accepts (any token).
+/// - `POST /v1/submissions?instrument=ID`: a site's responses, as CSV (`text/csv`) or JSON
+///   (`application/json`); 200 with what was stored, or 422 with every problem and nothing stored.
+/// - `GET /v1/submissions`, `GET /v1/responses`: a site sees its own; an evaluator every site's (or
+///   `?site=CODE`).
+/// - `POST /v1/evaluations`: an evaluator runs the server's analyses (all, or `{"analyses": [ids]}`);
+///   `GET /v1/evaluations/latest/report.html` is the last run's report.
+///
+/// Tokens come as `Authorization: Bearer TOKEN`. Every request, allowed or not, is logged.
+/// The OpenAPI description is `docs/openapi.yaml`.
+public struct SubmissionServer: Sendable {
+    public static let maxBody = 64 << 20
+    public let backend: any SubmissionBackend
+    public let instruments: [String: ServedInstrument]
+    public let analyses: [AnalysisDefinition]
+    public let generator: String
+    private let latestReport = LatestReport()
+
+    public init(backend: any SubmissionBackend, instruments: [ServedInstrument], analyses: [AnalysisDefinition], generator: String) {
+        self.backend = backend
+        self.instruments = Dictionary(instruments.map { ($0.instrument.id, $0) }, uniquingKeysWith: { $1 })
+        self.analyses = analyses
+        self.generator = generator
+    }
+
+    /// The router: the routes above behind the audit-and-token middleware.
+    public func router() -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: AuditMiddleware(backend: backend))
+        router.get("v1/health") { _, _ in try json(["status": "ok"]) }
+        router.get("v1/instruments") { _, context in
+            _ = try context.require(.site, .evaluator)
+            return try json(instruments.values.sorted { $0.instrument.id < $1.instrument.id }.map {
+                InstrumentInfo(id: $0.instrument.id, version: $0.instrument.version, title: $0.instrument.title,
+                               items: $0.instrument.items.map(\.id))
+            })
+        }
+        router.post("v1/submissions") { request, context in try await submit(request, context: context) }
+        router.get("v1/submissions") { request, context in
+            try json(try await backend.submissions(site: try context.siteScope(request)))
+        }
+        router.get("v1/responses") { request, context in
+            try json(try await backend.responseCounts(site: try context.siteScope(request)))
+        }
+        router.post("v1/evaluations") { request, context in try await evaluate(request, context: context) }
+        router.get("v1/evaluations/latest/report.html") { _, context in
+            _ = try context.require(.evaluator)
+            guard let html = await latestReport.html else {
+                throw HTTPError(.notFound, message: "no evaluation has been run on this server yet: POST /v1/evaluations first")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        return router
+    }
+
+    /// Serves on `host:port` until the process is interrupted (SIGINT, SIGTERM), then stops cleanly.
+    public func run(host: String, port: Int, onRunning: @escaping @Sendable () -> Void) async throws {
+        var logger = Logger(label: "outcomes.serve")
+        logger.logLevel = .warning
+        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "outcomes"),
+                              onServerRunning: { _ in onRunning() }, logger: logger)
+        try await app.runService()
+    }
+
+    func submit(_ request: Request, context: ServerContext) async throws -> Response {
+        let principal = try context.require(.site)
+        guard let site = principal.site else { throw HTTPError(.forbidden, message: "only a site's token submits responses") }
+        guard let instrumentID = request.uri.queryParameters.get("instrument") else {
+            throw HTTPError(.badRequest, message: "name the instrument: POST /v1/submissions?instrument=ID (served: \(served))")
+        }
+        guard let instrument = instruments[instrumentID] else {
+            throw HTTPError(.notFound, message: "this server takes no responses to instrument '\(instrumentID)' (served: \(served))")
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: Self.maxBody) } catch {
+            throw HTTPError(.contentTooLarge, message: "a submission is at most \(Self.maxBody >> 20) MB: split the file")
+        }
+        let bytes = Data(buffer: body)
+        let type = request.headers[.contentType]?.lowercased() ?? "text/csv"
+        var csv = bytes, format = APISubmission.Format.csv
+        var jsonSubmission: JSONSubmission?
+        if type.hasPrefix("application/json") {
+            do { jsonSubmission = try JSONSubmission(json: bytes, instrument: instrument.instrument, site: site) } catch let malformed as JSONSubmission.Malformed {
+                throw HTTPError(.badRequest, message: malformed.message)
+            }
+            csv = jsonSubmission!.csv
+            format = .json
+        } else if !type.hasPrefix("text/csv") && !type.hasPrefix("text/plain") {
+            throw HTTPError(.unsupportedMediaType, message: "send text/csv (the CSV interchange format) or application/json")
+        }
+        let file = "submission from \(site)"
+        do {
+            let summary = try await backend.submit(csv: csv, file: file, instrument: instrument, site: site,
+                                                   submission: APISubmission(tokenID: principal.tokenID, format: format))
+            return try json(SubmissionReceipt(submission: summary.importID, instrument: summary.instrumentID,
+                                              instrumentVersion: summary.instrumentVersion, rows: summary.rows, new: summary.new,
+                                              duplicates: summary.duplicates, sha256: summary.sha256))
+        } catch let list as DiagnosticList {
+            let problems = list.diagnostics.map { diagnostic -> Problem in
+                if let jsonSubmission {
+                    return Problem(path: jsonSubmission.path(line: diagnostic.line, column: diagnostic.column), line: nil, column: nil,
+                                   message: diagnostic.message)
+                }
+                return Problem(path: nil, line: diagnostic.line, column: diagnostic.column, message: diagnostic.message)
+            }
+            let rows = Set(list.diagnostics.compactMap(\.line)).count
+            return try json(Rejection(error: "nothing stored: \(problems.count) problem\(problems.count == 1 ? "" : "s") on \(rows) row\(rows == 1 ? "" : "s")",
+                                      problems: problems), status: .unprocessableContent)
+        }
+    }
+
+    func evaluate(_ request: Request, context: ServerContext) async throws -> Response {
+        _ = try context.require(.evaluator)
+        let body = try await request.body.collect(upTo: 1 << 20)
+        var chosen = analyses
+        if body.readableBytes > 0 {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                  let ids = object["analyses"] as? [String] else {
+                throw HTTPError(.badRequest, message: "expected {\"analyses\": [\"id\", ...]} or an empty body (every analysis)")
+            }
+            let unknown = ids.filter { id in !analyses.contains { $0.id == id } }
+            guard unknown.isEmpty else {
+                throw HTTPError(.notFound, message: "no analysis \(unknown.joined(separator: ", ")) on this server (analyses: \(analyses.map(\.id).joined(separator: ", ")))")
+            }
+            chosen = analyses.filter { ids.contains($0.id) }
+        }
+        let evaluation = try await backend.evaluate(chosen, title: "Outcomes evaluation report", generator: generator)
+        await latestReport.set(evaluation.reportHTML)
+        let date = Date()
+        var text = "{\"report\":\"/v1/evaluations/latest/report.html\",\"failed\":["
+        text += evaluation.failed.map { "{\"file\":\(quoted($0.file)),\"error\":\(quoted($0.error))}" }.joined(separator: ",")
+        text += "],\"analyses\":["
+        text += try evaluation.results.map { try ReportWriter.json($0, generatedAt: date) }.joined(separator: ",")
+        text += "]}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private var served: String { instruments.keys.sorted().joined(separator: ", ") }
+
+    private func quoted(_ text: String) -> String {
+        var out = ""
+        appendJSONString(text, to: &out)
+        return out
+    }
+}
+
+/// The last evaluation's report, kept for `GET /v1/evaluations/latest/report.html`.
+private actor LatestReport {
+    var html: String?
+    func set(_ html: String) { self.html = html }
+}
+
+struct InstrumentInfo: Codable { var id, version, title: String; var items: [String] }
+struct SubmissionReceipt: Codable {
+    var submission: Int64
+    var instrument, instrumentVersion: String
+    var rows, new, duplicates: Int
+    var sha256: String
+}
+struct Problem: Codable { var path: String?; var line, column: Int?; var message: String }
+struct Rejection: Codable { var error: String; var problems: [Problem] }
+
+extension ServerContext {
+    /// The caller, if it holds one of `roles`: 401 without a valid token, 403 with another role's.
+    func require(_ roles: APIPrincipal.Role...) throws -> APIPrincipal {
+        guard let principal else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "send a token: Authorization: Bearer TOKEN")
+        }
+        guard roles.contains(principal.role) else {
+            throw HTTPError(.forbidden, message: "this needs \(roles.map { $0 == .site ? "a site's" : "an evaluator's" }.joined(separator: " or ")) token")
+        }
+        return principal
+    }
+
+    /// Whose records a listing shows: a site token its own site only; an evaluator all, or `?site=`.
+    func siteScope(_ request: Request) throws -> String? {
+        let principal = try require(.site, .evaluator)
+        let asked = request.uri.queryParameters.get("site")
+        if principal.role == .site {
+            if let asked, asked != principal.site {
+                throw HTTPError(.forbidden, message: "a site's token reads its own site's records only")
+            }
+            return principal.site
+        }
+        return asked
+    }
+}
+
+/// Checks the token (if any) and logs every request with its outcome, whatever happens.
+struct AuditMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let backend: any SubmissionBackend
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var context = context
+        var detail: String?
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                context.principal = try await backend.principal(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
+                if context.principal == nil { detail = "unknown or revoked token" }
+            } else {
+                detail = "Authorization is not 'Bearer TOKEN'"
+            }
+        }
+        let path = request.uri.path
+        func log(_ status: Int, _ more: String?) async {
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            do {
+                try await backend.record(RequestRecord(tokenID: context.principal?.tokenID, method: request.method.rawValue, path: path,
+                                                       status: status, milliseconds: milliseconds, detail: [detail, more].compactMap { $0 }.joined(separator: "; ").nilIfEmpty))
+            } catch {
+                context.logger.error("could not log request \(request.method) \(path): \(error)")
+            }
+        }
+        do {
+            let response = try await next(request, context)
+            await log(response.status.code, nil)
+            return response
+        } catch let error as HTTPError {
+            await log(error.status.code, error.body)
+            throw error
+        } catch {
+            // Anything else is the server's fault: logged, answered 500, and the server stays up.
+            context.logger.error("\(request.method) \(path): \(error)")
+            await log(500, "\(error)")
+            throw HTTPError(.internalServerError, message: "the server could not complete the request; it has been logged")
+        }
+    }
+}
+
+/// A JSON response (keys in snake_case, sorted, for stable output).
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys]
+    return Response(status: status, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+}
+
+private extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
