@@ -72,6 +72,8 @@ let package = Package(
         // Many sites submitting at once to a running server (`scripts/load-test`); not a unit test.
         .executableTarget(name: "OutcomesLoadTest", dependencies: [
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The thin command-line front end.
         .executableTarget(name: "OutcomesCLI", dependencies: [
