@@ -102,7 +102,7 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
         """,
     ]
 
-    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
+    static func timestamp() -> String { Store.timestamp() }
 
     // MARK: Instruments
 
