@@ -249,30 +249,49 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                 var siteIDs: [String: Int64] = [:], waveIDs: [String: Int64] = [:]
                 var new = 0, duplicates = 0
                 let names = checked.items.map { quotedName($0.id) }
-                let insertAnswers = "INSERT INTO \(quotedName(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES ("
-                    + (1...(names.count + 1)).map { "$\($0)" }.joined(separator: ", ") + ")"
                 let selectAnswers = "SELECT \((["response_id"] + names).joined(separator: ", ")) FROM \(quotedName(table)) WHERE response_id = $1"
-                for row in checked.rows {
-                    let siteID = try await self.id(of: row.site, in: "sites", column: "code", key: "site_id", cache: &siteIDs, on: connection)
-                    let waveID = try await self.id(of: row.wave, in: "waves", column: "name", key: "wave_id", cache: &waveIDs, on: connection)
-                    let respondentID = try await self.respondent(site: siteID, code: row.respondent, on: connection)
-                    var responseID: Int64?
-                    for try await id in try await connection.query("""
-                        INSERT INTO responses (instrument_id, instrument_version, respondent_id, wave_id, arm, status, import_id, source_line)
-                        VALUES (\(instrument.id), \(instrument.version), \(respondentID), \(waveID), \(row.arm), 'complete', \(importID), \(row.line))
-                        ON CONFLICT (instrument_id, respondent_id, wave_id) DO NOTHING RETURNING response_id
-                        """, logger: self.logger).decode(Int64.self) { responseID = id }
-                    if let responseID {
-                        var bindings = PostgresBindings(capacity: row.values.count + 1)
-                        bindings.append(responseID)
-                        for (item, value) in zip(checked.items, row.values) { Self.bind(value, type: item.type, to: &bindings) }
-                        try await connection.query(PostgresQuery(unsafeSQL: insertAnswers, binds: bindings), logger: self.logger)
-                        new += 1
-                        continue
+                // Set-based: a few statements per submission whatever its size, not a round trip per
+                // row (a server on the other side of a network would spend its time waiting).
+                for name in Set(checked.rows.map(\.site)) {
+                    _ = try await self.id(of: name, in: "sites", column: "code", key: "site_id", cache: &siteIDs, on: connection)
+                }
+                for name in Set(checked.rows.map(\.wave)) {
+                    _ = try await self.id(of: name, in: "waves", column: "name", key: "wave_id", cache: &waveIDs, on: connection)
+                }
+                let respondentIDs = try await self.respondents(checked.rows.map { (siteIDs[$0.site]!, $0.respondent) }, on: connection)
+                let keys = checked.rows.map { (respondentIDs[RespondentKey(site: siteIDs[$0.site]!, code: $0.respondent)]!, waveIDs[$0.wave]!) }
+                var inserted: [ResponseKey: Int64] = [:]
+                let respondentColumn = keys.map(\.0), waveColumn = keys.map(\.1)
+                let armColumn = checked.rows.map { $0.arm ?? "" }, lineColumn = checked.rows.map { Int64($0.line) }
+                for try await (responseID, respondentID, waveID) in try await connection.query("""
+                    INSERT INTO responses (instrument_id, instrument_version, respondent_id, wave_id, arm, status, import_id, source_line)
+                    SELECT \(instrument.id), \(instrument.version), r, w, NULLIF(a, ''), 'complete', \(importID), l
+                    FROM unnest(\(respondentColumn)::BIGINT[], \(waveColumn)::BIGINT[], \(armColumn)::TEXT[], \(lineColumn)::BIGINT[]) AS t(r, w, a, l)
+                    ON CONFLICT (instrument_id, respondent_id, wave_id) DO NOTHING RETURNING response_id, respondent_id, wave_id
+                    """, logger: self.logger).decode((Int64, Int64, Int64).self) {
+                    inserted[ResponseKey(respondent: respondentID, wave: waveID)] = responseID
+                }
+                // Answers of the new responses, many rows a statement (within PostgreSQL's 65,535 parameters).
+                let newRows = checked.rows.indices.filter { inserted[ResponseKey(respondent: keys[$0].0, wave: keys[$0].1)] != nil }
+                let perStatement = max(1, 30_000 / (names.count + 1))
+                for chunk in stride(from: 0, to: newRows.count, by: perStatement).map({ Array(newRows[$0..<min($0 + perStatement, newRows.count)]) }) {
+                    var bindings = PostgresBindings(capacity: chunk.count * (names.count + 1))
+                    var tuples: [String] = []
+                    for index in chunk {
+                        let first = bindings.count + 1
+                        bindings.append(inserted[ResponseKey(respondent: keys[index].0, wave: keys[index].1)]!)
+                        for (item, value) in zip(checked.items, checked.rows[index].values) { Self.bind(value, type: item.type, to: &bindings) }
+                        tuples.append("(" + (first..<(first + names.count + 1)).map { "$\($0)" }.joined(separator: ", ") + ")")
                     }
-                    // Stored already: the same answers are a duplicate (a submission sent twice);
-                    // anything else would change stored data, which the server never does.
-                    let changed = try await self.changes(row, items: checked.items, respondentID: respondentID, waveID: waveID,
+                    try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(quotedName(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES "
+                                                             + tuples.joined(separator: ", "), binds: bindings), logger: self.logger)
+                }
+                new = newRows.count
+                // Stored already: the same answers are a duplicate (a submission sent twice); anything
+                // else would change stored data, which the server never does.
+                for index in checked.rows.indices where inserted[ResponseKey(respondent: keys[index].0, wave: keys[index].1)] == nil {
+                    let row = checked.rows[index]
+                    let changed = try await self.changes(row, items: checked.items, respondentID: keys[index].0, waveID: keys[index].1,
                                                          instrument: instrument.id, selectAnswers: selectAnswers, on: connection)
                     guard changed.isEmpty else {
                         throw Rejected(problems: DiagnosticList([Diagnostic(file: file, line: row.line, message:
@@ -316,13 +335,22 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
         throw StoreError("could not store \(table) '\(value)'")
     }
 
-    func respondent(site: Int64, code: String, on connection: PostgresConnection) async throws -> Int64 {
-        for try await id in try await connection.query("""
-            INSERT INTO respondents (site_id, code) VALUES (\(site), \(code)) ON CONFLICT (site_id, code) DO NOTHING RETURNING respondent_id
-            """, logger: logger).decode(Int64.self) { return id }
-        for try await id in try await connection.query("SELECT respondent_id FROM respondents WHERE site_id = \(site) AND code = \(code)",
-                                                       logger: logger).decode(Int64.self) { return id }
-        throw StoreError("could not store respondent \(code)")
+    struct RespondentKey: Hashable { var site: Int64; var code: String }
+    struct ResponseKey: Hashable { var respondent: Int64; var wave: Int64 }
+
+    /// The ids of respondents (site, code), stored now if new, in two statements for all of them.
+    func respondents(_ pairs: [(Int64, String)], on connection: PostgresConnection) async throws -> [RespondentKey: Int64] {
+        let sites = pairs.map(\.0), codes = pairs.map(\.1)
+        try await connection.query("""
+            INSERT INTO respondents (site_id, code) SELECT * FROM unnest(\(sites)::BIGINT[], \(codes)::TEXT[])
+            ON CONFLICT (site_id, code) DO NOTHING
+            """, logger: logger)
+        var ids: [RespondentKey: Int64] = [:]
+        for try await (id, site, code) in try await connection.query("""
+            SELECT p.respondent_id, p.site_id, p.code FROM respondents p
+            JOIN unnest(\(sites)::BIGINT[], \(codes)::TEXT[]) AS t(s, c) ON p.site_id = t.s AND p.code = t.c
+            """, logger: logger).decode((Int64, Int64, String).self) { ids[RespondentKey(site: site, code: code)] = id }
+        return ids
     }
 
     /// The items (and arm) whose stored answers differ from the row's; empty for a duplicate.
