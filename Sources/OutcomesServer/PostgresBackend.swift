@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import OutcomesAnalyses
 import OutcomesInstruments
 import OutcomesStore
@@ -13,6 +14,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Ids of sites and waves seen in committed submissions (stored rows are never renumbered).
+    private let knownIDs = Mutex((sites: [String: Int64](), waves: [String: Int64]()))
     public let description: String
 
     /// Connects to `postgres://user:password@host:port/database` and creates the tables if needed.
@@ -238,7 +241,7 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
         let checked = try ValidatedFile.check(csv, file: file, instrument: served.instrument, site: site)
         let instrument = served.instrument
         do {
-            return try await client.withTransaction(logger: logger) { connection in
+            let stored = try await client.withTransaction(logger: logger) { connection in
                 let table = try await self.answerTable(instrument.id, on: connection)
                 var importID: Int64 = 0
                 for try await id in try await connection.query("""
@@ -246,7 +249,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                     VALUES ('csv', \(file), \(checked.sha256), \(instrument.id), \(instrument.version), \(Store.toolVersion),
                             \("api token \(submission.tokenID)"), \(Self.timestamp())) RETURNING import_id
                     """, logger: self.logger).decode(Int64.self) { importID = id }
-                var siteIDs: [String: Int64] = [:], waveIDs: [String: Int64] = [:]
+                // Site and wave ids never change once stored: kept between submissions.
+                var siteIDs = self.knownIDs.withLock { $0.sites }, waveIDs = self.knownIDs.withLock { $0.waves }
                 var new = 0, duplicates = 0
                 let names = checked.items.map { quotedName($0.id) }
                 let selectAnswers = "SELECT \((["response_id"] + names).joined(separator: ", ")) FROM \(quotedName(table)) WHERE response_id = $1"
@@ -307,10 +311,17 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                     INSERT INTO api_submissions (import_id, token_id, site, format)
                     VALUES (\(importID), \(submission.tokenID), \(site), \(submission.format.rawValue))
                     """, logger: self.logger)
-                return ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: checked.rowsRead,
-                                     new: new, duplicates: duplicates, corrected: 0, sha256: checked.sha256,
-                                     absentRequiredItems: checked.absentRequiredItems, dryRun: false, importID: importID)
+                return (ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: checked.rowsRead,
+                                      new: new, duplicates: duplicates, corrected: 0, sha256: checked.sha256,
+                                      absentRequiredItems: checked.absentRequiredItems, dryRun: false, importID: importID),
+                        siteIDs, waveIDs)
             }
+            // Only ids of a committed transaction may be reused.
+            knownIDs.withLock { known in
+                known.sites.merge(stored.1) { $1 }
+                known.waves.merge(stored.2) { $1 }
+            }
+            return stored.0
         } catch let error as PostgresTransactionError {
             // The transaction was rolled back; what made it fail is the closure's error.
             if let rejected = error.closureError as? Rejected { throw rejected.problems }
