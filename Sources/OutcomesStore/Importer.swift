@@ -130,22 +130,8 @@ private struct CSVImport {
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
         let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
         var validator = RowValidator(file: file, instrument: instrument, site: options.site)
-        var dataStart = CSVReader.Position(offset: 0, line: 1)
-        var sawHeader = false
-        do {
-            dataStart = try CSVReader.read(data) { record in
-                sawHeader = true
-                validator.mapHeader(record)
-                throw CSVReader.Stop()
-            }
-        } catch let error as CSVReader.SyntaxError {
-            validator.fail(error.line, nil, "malformed CSV: \(error.message)")
-        }
-        guard validator.header != nil else {
+        guard let dataStart = validator.readHeader(data) else {
             diagnostics = validator.diagnostics
-            if diagnostics.isEmpty {
-                fail(1, nil, sawHeader ? "the header should name respondent_id, site and wave columns" : "the file is empty: expected a header row")
-            }
             return summary(rows: 0, new: 0, duplicates: 0, corrected: 0, sha256: sha256, absent: [])
         }
         let writer = try ResponseWriter(store: store, instrument: instrument, items: validator.columns.map(\.rule.item),
@@ -267,23 +253,10 @@ public struct ValidatedFile: Sendable {
     public static func check(_ data: Data, file: String, instrument: Instrument, site: String? = nil) throws -> ValidatedFile {
         var validator = RowValidator(file: file, instrument: instrument, site: site)
         var batches: [ImportBatch] = []
-        var sawHeader = false
-        try data.withUnsafeBytes { raw in
+        data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            var start = CSVReader.Position(offset: 0, line: 1)
-            do {
-                start = try CSVReader.read(bytes) { record in
-                    sawHeader = true
-                    validator.mapHeader(record)
-                    throw CSVReader.Stop()
-                }
-            } catch let error as CSVReader.SyntaxError {
-                validator.fail(error.line, nil, "malformed CSV: \(error.message)")
-            }
-            if validator.header != nil {
+            if let start = validator.readHeader(bytes) {
                 validator.readRows(bytes, from: start) { batches.append($0); return true }
-            } else if validator.diagnostics.isEmpty {
-                validator.fail(1, nil, sawHeader ? "the header should name respondent_id, site and wave columns" : "the file is empty: expected a header row")
             }
         }
         if !validator.diagnostics.isEmpty { throw DiagnosticList(validator.diagnostics) }
@@ -497,6 +470,29 @@ struct RowValidator: Sendable {
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
         diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
+    }
+
+    /// Reads and maps the header row; returns where the data rows start, or nil (with diagnostics)
+    /// when the file has no usable header.
+    mutating func readHeader(_ data: UnsafeBufferPointer<UInt8>) -> CSVReader.Position? {
+        var start = CSVReader.Position(offset: 0, line: 1)
+        var sawHeader = false
+        do {
+            start = try CSVReader.read(data) { record in
+                sawHeader = true
+                mapHeader(record)
+                throw CSVReader.Stop()
+            }
+        } catch let error as CSVReader.SyntaxError {
+            fail(error.line, nil, "malformed CSV: \(error.message)")
+        } catch {}
+        guard header != nil else {
+            if diagnostics.isEmpty {
+                fail(1, nil, sawHeader ? "the header should name respondent_id, site and wave columns" : "the file is empty: expected a header row")
+            }
+            return nil
+        }
+        return start
     }
 
     /// Maps header names to identity columns and items; every unknown or repeated name is an error.

@@ -6,16 +6,22 @@ import OutcomesReports
 @testable import OutcomesStore
 
 @Suite struct AnalysisSessions {
+    /// One store holding all four shipped samples.
+    static func everyShippedSample() throws -> FixtureStore {
+        let samples = try FixtureStore.shippedSample("budget-holder")
+        for id in ["carer", "activation", "quality-of-life"] {
+            let yaml = try String(contentsOf: FixtureStore.root.appendingPathComponent("instruments/\(id).yaml"), encoding: .utf8)
+            _ = try samples.store.importCSV(file: FixtureStore.root.appendingPathComponent("samples/\(id).csv").path,
+                                            instrument: try InstrumentParser.parse(yaml), definition: yaml)
+        }
+        return samples
+    }
+
     /// A session reads each survey once, with the items of all its analyses: every shipped analysis
     /// must give exactly the tables it gives when run alone (which reads only its own items).
     @Test func everyShippedAnalysisGivesTheSameTablesInASessionAsAlone() throws {
-        let samples = try FixtureStore.shippedSample("budget-holder")
+        let samples = try Self.everyShippedSample()
         let root = FixtureStore.root
-        for id in ["carer", "activation", "quality-of-life"] {
-            let yaml = try String(contentsOf: root.appendingPathComponent("instruments/\(id).yaml"), encoding: .utf8)
-            _ = try samples.store.importCSV(file: root.appendingPathComponent("samples/\(id).csv").path,
-                                            instrument: try InstrumentParser.parse(yaml), definition: yaml)
-        }
         let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("analyses").path)
             .filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files.count == 9)
@@ -35,13 +41,8 @@ extension AnalysisSessions {
     /// The submission server's PostgreSQL store hands analyses its responses in memory, built row by
     /// row: every shipped analysis must give the same tables from them as from the SQLite store.
     @Test func responsesHeldInMemoryGiveTheSameTablesAsTheStore() throws {
-        let samples = try FixtureStore.shippedSample("budget-holder")
+        let samples = try Self.everyShippedSample()
         let root = FixtureStore.root
-        for id in ["carer", "activation", "quality-of-life"] {
-            let yaml = try String(contentsOf: root.appendingPathComponent("instruments/\(id).yaml"), encoding: .utf8)
-            _ = try samples.store.importCSV(file: root.appendingPathComponent("samples/\(id).csv").path,
-                                            instrument: try InstrumentParser.parse(yaml), definition: yaml)
-        }
         let frames = try ["budget-holder", "carer", "activation", "quality-of-life"].map { id -> ResponseFrame in
             let frame = try samples.store.responses(instrument: id, respondentCodes: true)
             let rows = 0..<frame.count
