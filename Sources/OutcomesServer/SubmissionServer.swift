@@ -215,6 +215,12 @@ struct AuditMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let backend: any SubmissionBackend
 
+    /// The routes and their methods (as in `SubmissionServer.router()` and docs/openapi.yaml).
+    static let methods: [String: [HTTPRequest.Method]] = [
+        "/v1/health": [.get], "/v1/instruments": [.get], "/v1/submissions": [.get, .post], "/v1/responses": [.get],
+        "/v1/evaluations": [.post], "/v1/evaluations/latest/report.html": [.get],
+    ]
+
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var context = context
@@ -240,6 +246,11 @@ struct AuditMiddleware: RouterMiddleware {
             }
         }
         do {
+            // A known path with a method it does not take: 405 and the methods it does (not 404).
+            if let allowed = Self.methods[path], !allowed.contains(request.method) {
+                throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")],
+                                message: "\(path) takes \(allowed.map(\.rawValue).joined(separator: " or "))")
+            }
             let response = try await next(request, context)
             await log(response.status.code, nil)
             return response

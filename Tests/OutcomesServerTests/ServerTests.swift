@@ -200,6 +200,9 @@ func list(_ response: TestResponse) throws -> [[String: Any]] {
                 #expect(answer.status == .unprocessableContent, "\(junk.prefix(20)): \(answer.status)")
             }
             #expect(try await client.execute(uri: "/v1/health", method: .get).status == .ok)
+            let wrongMethod = try await client.execute(uri: "/v1/submissions", method: .delete, headers: bearer(north))
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET, POST")
+            #expect(try await client.execute(uri: "/v1/nowhere", method: .get, headers: bearer(north)).status == .notFound)
         }
     }
 
