@@ -66,6 +66,70 @@ public enum Regression {
         var p: Int
         var missing: Int
         var names: [String]
+        /// How many observations each row stands for, when identical rows have been merged (nil: one each).
+        /// `n` still counts observations; the arrays hold `y.count` rows.
+        var counts: [Double]? = nil
+    }
+
+    /// The design with identical rows (same predictors, outcome and cluster) merged into one row
+    /// weighted by its count, or the design unchanged if merging would not pay. A logistic likelihood,
+    /// its score and its information are sums over observations, so an identical observation counted k
+    /// times gives exactly the fit, classical, HC and cluster covariances of k rows (their residuals are
+    /// equal too). Categorical designs, as in the process associations (a few process items and
+    /// covariates, hundreds of thousands of respondents), have a few thousand distinct rows: each
+    /// Newton step then costs thousands of rows' work, not hundreds of thousands.
+    static func mergingIdenticalRows(_ d: Design) -> Design {
+        let (n, p) = (d.y.count, d.p)
+        let width = p + 1 + (d.clusters == nil ? 0 : 1)
+        guard n >= 64 else { return d }
+        var capacity = 1024
+        var slots = [Int32](repeating: -1, count: capacity)   // index into the merged rows, -1 empty
+        var keys: [UInt64] = [], x: [Double] = [], y: [Double] = [], counts: [Double] = [], clusters: [Int] = []
+        var key = [UInt64](repeating: 0, count: width)
+        for i in 0..<n {
+            // Give up once most rows are distinct (a continuous covariate): found within the first
+            // 16,384 rows or so, so it costs little when it does not pay.
+            if counts.count > 8192, counts.count * 2 > i { return d }
+            for j in 0..<p { key[j] = d.x[i * p + j].bitPattern }
+            key[p] = d.y[i].bitPattern
+            if let groups = d.clusters { key[p + 1] = UInt64(groups[i]) }
+            var hash: UInt64 = 0xcbf29ce484222325
+            for part in key { hash = (hash ^ part) &* 0x100000001b3; hash ^= hash >> 29 }
+            var slot = Int(hash & UInt64(capacity - 1))
+            while true {
+                let index = Int(slots[slot])
+                if index < 0 {
+                    slots[slot] = Int32(counts.count)
+                    keys.append(contentsOf: key)
+                    x.append(contentsOf: d.x[(i * p)..<(i * p + p)])
+                    y.append(d.y[i])
+                    counts.append(1)
+                    if let groups = d.clusters { clusters.append(groups[i]) }
+                    break
+                }
+                if keys[(index * width)..<(index * width + width)].elementsEqual(key) { counts[index] += 1; break }
+                slot = (slot + 1) & (capacity - 1)
+            }
+            if counts.count * 2 > capacity {
+                // Keep the table at most half full: rehash into twice the room.
+                capacity *= 2
+                slots = [Int32](repeating: -1, count: capacity)
+                for index in 0..<counts.count {
+                    var hash: UInt64 = 0xcbf29ce484222325
+                    for part in keys[(index * width)..<(index * width + width)] { hash = (hash ^ part) &* 0x100000001b3; hash ^= hash >> 29 }
+                    var slot = Int(hash & UInt64(capacity - 1))
+                    while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+                    slots[slot] = Int32(index)
+                }
+            }
+        }
+        guard counts.count * 2 <= n else { return d }
+        var merged = d
+        merged.x = x
+        merged.y = y
+        merged.counts = counts
+        merged.clusters = d.clusters == nil ? nil : clusters
+        return merged
     }
 
     static func design(y: [Double], predictors: [[Double]], names: [String], covariance: CovarianceKind) throws -> Design {
@@ -270,8 +334,10 @@ public enum Regression {
         guard y.allSatisfy({ $0.isNaN || $0 == 0 || $0 == 1 }) else {
             throw StatisticsError.invalidArgument("a logistic regression outcome must be 0 or 1")
         }
-        let d = try design(y: y, predictors: predictors, names: names, covariance: covariance)
-        let events = d.y.reduce(0, +)
+        let d = mergingIdenticalRows(try design(y: y, predictors: predictors, names: names, covariance: covariance))
+        let rows = d.y.count
+        let counts = d.counts ?? [Double](repeating: 1, count: rows)
+        let events = zip(d.y, counts).reduce(0) { $0 + $1.0 * $1.1 }
         guard events > 0, events < Double(d.n) else {
             throw StatisticsError.insufficientData("the outcome is \(events == 0 ? 0 : 1) for everyone: nothing to model")
         }
@@ -279,7 +345,7 @@ public enum Regression {
         let (n, p) = (d.n, d.p)
         var beta = [Double](repeating: 0, count: p)
         var cov = [Double](repeating: 0, count: p * p)
-        var probabilities = [Double](repeating: 0, count: n)
+        var probabilities = [Double](repeating: 0, count: rows)
         var deviance = Double.infinity
         var iterations = 0
         var converged = false
@@ -292,18 +358,19 @@ public enum Regression {
             // Raw buffers: this loop runs n x p² times per iteration, and bounds checks double it.
             d.x.withUnsafeBufferPointer { x in
                 d.y.withUnsafeBufferPointer { y in
+                  counts.withUnsafeBufferPointer { counts in
                     beta.withUnsafeBufferPointer { beta in
                         probabilities.withUnsafeMutableBufferPointer { probabilities in
                             xtwx.withUnsafeMutableBufferPointer { xtwx in
                                 xtwz.withUnsafeMutableBufferPointer { xtwz in
-                                    for i in 0..<n {
+                                    for i in 0..<rows {
                                         let row = x.baseAddress! + i * p
                                         var eta = 0.0
                                         for j in 0..<p { eta += row[j] * beta[j] }
                                         let probability = 1 / (1 + exp(-eta))
                                         probabilities[i] = probability
-                                        let w = max(probability * (1 - probability), 1e-300)
-                                        let wz = w * eta + (y[i] - probability)
+                                        let w = max(probability * (1 - probability), 1e-300) * counts[i]
+                                        let wz = w * eta + (y[i] - probability) * counts[i]
                                         for a in 0..<p {
                                             let xa = row[a]
                                             xtwz[a] += xa * wz
@@ -311,12 +378,13 @@ public enum Regression {
                                             let upper = xtwx.baseAddress! + a * p
                                             for b in a..<p { upper[b] += wxa * row[b] }
                                         }
-                                        newDeviance -= 2 * log(max(y[i] == 1 ? probability : 1 - probability, 1e-300))
+                                        newDeviance -= 2 * counts[i] * log(max(y[i] == 1 ? probability : 1 - probability, 1e-300))
                                     }
                                 }
                             }
                         }
                     }
+                  }
                 }
             }
             for a in 0..<p { for b in 0..<a { xtwx[a * p + b] = xtwx[b * p + a] } }
@@ -348,7 +416,8 @@ public enum Regression {
         }
         // Separation: some fitted probabilities are 0 or 1 to machine precision; the likelihood has
         // no maximum and the "estimates" only reflect when the iterations stopped.
-        let extreme = probabilities.filter { $0 < 1e-10 || $0 > 1 - 1e-10 }.count
+        let extreme = Int(probabilities.indices.filter { probabilities[$0] < 1e-10 || probabilities[$0] > 1 - 1e-10 }
+            .reduce(0) { $0 + counts[$1] })
         if extreme > 0 {
             throw StatisticsError.insufficientData("perfect or quasi-complete separation: \(extreme) of \(n) fitted probabilities are 0 or 1, so the odds ratios are infinite; remove or combine the predictor that separates the outcome")
         }
@@ -361,13 +430,15 @@ public enum Regression {
         case .classical:
             finalCov = cov
         case .hc1:
-            let r = (0..<n).map { d.y[$0] - probabilities[$0] }
-            finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: nil, groupCount: 0).map { $0 * Double(n) / Double(n - p) }
+            let r = (0..<rows).map { d.y[$0] - probabilities[$0] }
+            finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: nil, groupCount: 0, counts: d.counts)
+                .map { $0 * Double(n) / Double(n - p) }
         case .cluster:
-            let r = (0..<n).map { d.y[$0] - probabilities[$0] }
+            let r = (0..<rows).map { d.y[$0] - probabilities[$0] }
             let clusters = d.clusters!
             let g = Double(d.clusterCount)
-            finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: clusters, groupCount: d.clusterCount).map { $0 * g / (g - 1) * Double(n - 1) / Double(n - p) }
+            finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: clusters, groupCount: d.clusterCount, counts: d.counts)
+                .map { $0 * g / (g - 1) * Double(n - 1) / Double(n - p) }
         }
         let z = try Distributions.normalCritical(confidence: confidence)
         let coefficients = (0..<p).map { j -> Coefficient in
@@ -382,8 +453,10 @@ public enum Regression {
 
     /// bread · meat · bread, where the meat sums the outer products of the score vectors x_i·r_i
     /// (r: residuals, or y - p for logistic regression), per row (HC) or summed within groups (CR).
-    /// `groups` are dense cluster numbers 0..<groupCount (as `design` makes them).
-    static func sandwich(bread: [Double], x: [Double], multipliers r: [Double], p: Int, groups: [Int]?, groupCount: Int) -> [Double] {
+    /// `groups` are dense cluster numbers 0..<groupCount (as `design` makes them); `counts`, if given,
+    /// says how many identical observations each row stands for.
+    static func sandwich(bread: [Double], x: [Double], multipliers r: [Double], p: Int, groups: [Int]?, groupCount: Int,
+                         counts: [Double]? = nil) -> [Double] {
         var meat = [Double](repeating: 0, count: p * p)
         let n = r.count
         if let groups {
@@ -391,14 +464,15 @@ public enum Regression {
             var sums = [Double](repeating: 0, count: groupCount * p)
             for i in 0..<n {
                 let base = groups[i] * p
-                for j in 0..<p { sums[base + j] += x[i * p + j] * r[i] }
+                let score = r[i] * (counts?[i] ?? 1)
+                for j in 0..<p { sums[base + j] += x[i * p + j] * score }
             }
             for g in 0..<groupCount {
                 for a in 0..<p { for b in 0..<p { meat[a * p + b] += sums[g * p + a] * sums[g * p + b] } }
             }
         } else {
             for i in 0..<n {
-                let r2 = r[i] * r[i]
+                let r2 = r[i] * r[i] * (counts?[i] ?? 1)
                 for a in 0..<p {
                     let xa = x[i * p + a] * r2
                     for b in a..<p { meat[a * p + b] += xa * x[i * p + b] }
@@ -416,7 +490,7 @@ public enum Regression {
     static func singularHint(_ d: Design) -> String {
         for j in 1..<d.p {
             let first = d.x[j]
-            if (0..<d.n).allSatisfy({ d.x[$0 * d.p + j] == first }) {
+            if (0..<d.y.count).allSatisfy({ d.x[$0 * d.p + j] == first }) {
                 return "predictor '\(d.names[j])' has the same value (\(first)) in every row"
             }
         }

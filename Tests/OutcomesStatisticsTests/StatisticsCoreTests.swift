@@ -31,11 +31,18 @@ struct ReferenceStatistics: Decodable {
         var ols: OLSRef
         var logistic: LogitRef
     }
+    /// Rows as digit strings (site as letters A-L); see `logistic_discrete` in the script.
+    struct DiscreteLogitRef: Decodable {
+        var y, views, direct, site: String
+        var classical, hc1, cluster: [Coef]
+        var deviance: Double
+    }
     var proportions: Proportions
     var two_sample: [TwoSampleCase]
     var contingency: [ContingencyCase]
     var multiple: Multiple
     var regression: RegressionRef
+    var logistic_discrete: DiscreteLogitRef
 
     static let shared: ReferenceStatistics = {
         let url = Bundle.module.bundleURL.appendingPathComponent("Fixtures/reference-statistics.json")
@@ -198,6 +205,35 @@ struct ReferenceStatistics: Decodable {
                 r.logistic.hc1, "Logit HC1", tolerance: 1e-6)
         compare(try Regression.logistic(y: r.binary, predictors: Self.predictors, names: Self.names, covariance: .cluster(r.site)),
                 r.logistic.cluster, "Logit cluster", tolerance: 1e-6)
+    }
+
+    /// A categorical design (3,000 rows; 12 distinct, 144 with their sites): fitted on its distinct rows weighted by their
+    /// counts, which must give statsmodels' fit of all 3,000 rows, for every covariance.
+    @Test func logisticOnMergedIdenticalRows() throws {
+        let r = ReferenceStatistics.shared.logistic_discrete
+        let digits = { (text: String) in text.utf8.map { Double($0 - UInt8(ascii: "0")) } }
+        let views = digits(r.views), y = digits(r.y), direct = digits(r.direct)
+        let site = r.site.utf8.map { Int($0 - UInt8(ascii: "A")) }
+        let predictors = [views.map { $0 == 1 ? 1.0 : 0 }, views.map { $0 == 2 ? 1.0 : 0 }, direct]
+        let names = ["views=Fully", "views=Partly", "direct"]
+        // The fit below must take the merged route, or this test would not be testing it.
+        for (covariance, distinct) in [(CovarianceKind.classical, 12), (.cluster(site), 144)] {
+            let merged = Regression.mergingIdenticalRows(try Regression.design(y: y, predictors: predictors, names: names,
+                                                                               covariance: covariance))
+            #expect(merged.y.count == distinct && merged.counts?.reduce(0, +) == 3000 && merged.n == 3000)
+        }
+        let fit = try Regression.logistic(y: y, predictors: predictors, names: names)
+        #expect(fit.n == 3000)
+        compare(fit, r.classical, "merged Logit", tolerance: 1e-6)
+        expectClose(try #require(fit.deviance), r.deviance, "merged deviance", tolerance: 1e-9)
+        compare(try Regression.logistic(y: y, predictors: predictors, names: names, covariance: .hc1), r.hc1, "merged Logit HC1",
+                tolerance: 1e-6)
+        compare(try Regression.logistic(y: y, predictors: predictors, names: names, covariance: .cluster(site)), r.cluster,
+                "merged Logit cluster", tolerance: 1e-6)
+        // A continuous covariate makes every row distinct: the design is left as it is.
+        let continuous = (0..<3000).map { Double($0) / 7 }
+        #expect(Regression.mergingIdenticalRows(try Regression.design(y: y, predictors: predictors + [continuous],
+                                                                      names: names + ["x"], covariance: .classical)).counts == nil)
     }
 
     @Test func missingRowsAreLeftOutAndCounted() throws {

@@ -158,9 +158,34 @@ def regression():
                          "deviance": float(-2 * lc.llf)}}
 
 
+def logistic_discrete():
+    """A logistic regression whose predictors are all categorical (dummy-coded), as in the process
+    associations: 3,000 rows but at most 2 x 3 x 2 x 12 distinct rows, so the toolkit fits it on the
+    distinct rows weighted by their counts. statsmodels fits the 3,000 rows themselves."""
+    rng = np.random.default_rng(20261124)
+    n, sites = 3000, 12
+    site = rng.integers(0, sites, n)
+    views = rng.integers(0, 3, n)
+    direct = (rng.random(n) < 0.4).astype(float)
+    eta = -0.6 + 0.9 * (views == 1) + 0.4 * (views == 2) - 0.3 * direct + rng.normal(0, 0.5, sites)[site]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    X = sm.add_constant(np.column_stack([(views == 1).astype(float), (views == 2).astype(float), direct]))
+    names = ["(Intercept)", "views=Fully", "views=Partly", "direct"]
+    logit = sm.Logit(y, X)
+    classical = logit.fit(disp=0, tol=1e-12, maxiter=100)
+    hc1 = hc1_from_hc0(logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="HC0"), n, X.shape[1], names)
+    cluster = logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="cluster", cov_kwds={"groups": site})
+    # The rows as strings of digits (site as a letter A-L), to keep the fixture short.
+    return {"y": "".join(str(int(v)) for v in y), "views": "".join(str(v) for v in views),
+            "direct": "".join(str(int(v)) for v in direct), "site": "".join(chr(65 + v) for v in site),
+            "classical": fit_summary(classical, names), "hc1": hc1, "cluster": fit_summary(cluster, names),
+            "deviance": float(-2 * classical.llf)}
+
+
 def main():
     OUT.write_text(json.dumps({"proportions": proportions(), "two_sample": two_sample(), "contingency": contingency(),
-                               "multiple": multiple(), "regression": regression()}, indent=1) + "\n")
+                               "multiple": multiple(), "regression": regression(),
+                               "logistic_discrete": logistic_discrete()}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
