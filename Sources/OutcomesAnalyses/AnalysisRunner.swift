@@ -118,7 +118,7 @@ public final class AnalysisSession {
 
     /// Plans the reads for `definitions` (problems with a definition are reported when it is run).
     public init(store: any ResponseSource, definitions: [AnalysisDefinition]) {
-        self.store = store
+        self.store = RememberedLookups(store)
         for definition in definitions {
             let request = Result { try AnalysisRunner.request(for: definition, store: store) }
             requests[definition.file + "\u{0}" + definition.id] = request
@@ -143,5 +143,36 @@ public final class AnalysisSession {
         usesLeft[key, default: 1] -= 1
         frames[key] = usesLeft[key]! > 0 ? frame : nil
         return try AnalysisRunner.compute(request.definition, frame: frame)
+    }
+}
+
+/// A session's source with its instruments and wave names looked up once: every analysis asks for
+/// them, and finding an instrument's waves reads its responses' index (a third of a second per
+/// million responses). A session evaluates the store as it is when it starts.
+private final class RememberedLookups: ResponseSource {
+    let base: any ResponseSource
+    private var instruments: [String: Instrument?] = [:]
+    private var waves: [String?: [String]] = [:]
+
+    init(_ base: any ResponseSource) { self.base = base }
+
+    var sourceDescription: String { base.sourceDescription }
+
+    func instrument(id: String) throws -> Instrument? {
+        if let known = instruments[id] { return known }
+        let found = try base.instrument(id: id)
+        instruments[id] = .some(found)
+        return found
+    }
+
+    func waveNames(instrument: String?) throws -> [String] {
+        if let known = waves[instrument] { return known }
+        let found = try base.waveNames(instrument: instrument)
+        waves[instrument] = found
+        return found
+    }
+
+    func responses(instrument: String, wave: String?, items: [String]?, respondentCodes: Bool) throws -> ResponseFrame {
+        try base.responses(instrument: instrument, wave: wave, items: items, respondentCodes: respondentCodes)
     }
 }
