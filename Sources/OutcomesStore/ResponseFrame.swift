@@ -1,3 +1,4 @@
+import Foundation
 import OutcomesInstruments
 
 /// A categorical column held as small integer codes into a list of levels (sites, waves, arms):
@@ -157,95 +158,90 @@ extension Store {
             }
             waveID = id
         }
+        // Whether a second connection may read half the rows: not inside a transaction of this
+        // connection (it could not see that transaction's writes), nor in an in-memory database.
+        let parallel = db.isAutocommit && path != ":memory:" && !path.isEmpty && ProcessInfo.processInfo.activeProcessorCount > 1
         // One snapshot for the count and the rows (a savepoint opens a read transaction, or nests).
         try db.execute("SAVEPOINT read_frame")
         defer { try? db.execute("RELEASE read_frame") }
-        let filter = "r.instrument_id = ? AND r.status = 'complete'" + (waveID == nil ? "" : " AND r.wave_id = ?")
-        let arguments: [SQLiteValue] = waveID.map { [.text(instrumentID), .int($0)] } ?? [.text(instrumentID)]
-        let expected = Int(try db.scalarInt("SELECT count(*) FROM responses r WHERE \(filter)", arguments) ?? 0)
+        // Room for every stored response to the instrument (counting only complete ones of one wave
+        // would look each up in the responses table: most of a second per million).
+        let expected = Int(try db.scalarInt("SELECT count(*) FROM \(quoted(table))") ?? 0)
 
         // Driven by the instrument's own answers table in rowid order (CROSS JOIN fixes the join
         // order in SQLite): responses and respondents are then looked up by key and no sort is needed.
         // Starting from the responses index instead sorted a million wide rows in a temporary b-tree.
         // Whole numbers come with missing as Int32.min, and arms as 0/1/2, so that each cell is read
-        // with one call and no text is made per row.
+        // with one call and no text is made per row. The answers table is the instrument's own: no
+        // need to compare instrument ids per row.
         let selected = zip(itemIDs, kinds).map { id, kind -> String in
             switch kind {
             case .singleChoice, .integer: return ", coalesce(a.\(quoted(id)), \(IntegerColumn.missingValue))"
             default: return ", a.\(quoted(id))"
             }
         }
-        let statement = try db.prepare("""
+        let sql = """
             SELECT r.response_id, \(respondentCodes ? "p.code" : "NULL"), r.respondent_id, p.site_id, r.wave_id,
                    CASE r.arm WHEN 'pilot' THEN 1 WHEN 'control' THEN 2 ELSE 0 END\(selected.joined())
             FROM \(quoted(table)) a
             CROSS JOIN responses r ON r.response_id = a.response_id
             CROSS JOIN respondents p ON p.respondent_id = r.respondent_id
-            WHERE r.status = 'complete'\(waveID == nil ? "" : " AND r.wave_id = ?")
+            WHERE a.response_id BETWEEN ? AND ? AND r.status = 'complete'\(waveID == nil ? "" : " AND r.wave_id = ?")
             ORDER BY a.response_id
-            """)
-        // The answers table is the instrument's own: no need to compare instrument ids per row.
-        try statement.bind(waveID.map { [.int($0)] } ?? [])
+            """
+        func read(on connection: SQLiteConnection, from first: Int64, to last: Int64, capacity: Int) throws -> StoredRows {
+            let statement = try connection.prepare(sql)
+            try statement.bind([.int(first), .int(last)] + (waveID.map { [.int($0)] } ?? []))
+            var rows = StoredRows(kinds: kinds, capacity: capacity)
+            try rows.read(statement, respondentCodes: respondentCodes)
+            return rows
+        }
 
+        // A national survey's frame is a million rows, and reading them is most of an analysis's time:
+        // a second connection reads the upper half of the answers table on another core. Both read the
+        // same snapshot if no import was committed between their two reads of the newest import id
+        // (every write to responses and answers is part of an import); otherwise this connection reads
+        // that half again.
+        var rows: StoredRows
+        let bounds = try db.prepare("SELECT min(response_id), max(response_id), (SELECT max(import_id) FROM imports) FROM \(quoted(table))")
+        _ = try bounds.step()
+        let (lowest, highest, stamp) = (bounds.int(0), bounds.int(1), bounds.int(2))
+        if parallel, expected >= parallelReadMinimum, highest > lowest {
+            let middle = lowest + (highest - lowest) / 2
+            let upper = ParallelRead { [path] () throws -> (Int64, StoredRows) in
+                let connection = try SQLiteConnection(path: path, readOnly: true)
+                try connection.execute("BEGIN")
+                defer { try? connection.execute("COMMIT") }
+                let stamp = try connection.scalarInt("SELECT max(import_id) FROM imports") ?? 0
+                return (stamp, try read(on: connection, from: middle + 1, to: highest, capacity: expected / 2 + 1024))
+            }
+            rows = try read(on: db, from: lowest, to: middle, capacity: expected)
+            if case let .success((upperStamp, upperRows)) = upper.wait(), upperStamp == stamp {
+                rows.append(upperRows)
+            } else {
+                rows.append(try read(on: db, from: middle + 1, to: highest, capacity: expected / 2 + 1024))
+            }
+        } else {
+            rows = try read(on: db, from: .min, to: .max, capacity: expected)
+        }
+
+        // Levels in order of first appearance, found by store id (a few sites and waves, a million rows).
         let siteNames = try idNames("SELECT site_id, code FROM sites")
         let waveNamesByID = try idNames("SELECT wave_id, name FROM waves")
-        // Levels in order of first appearance, found by store id (a few sites and waves, a million rows).
         var siteLevels = LevelIndex(), waveLevels = LevelIndex(), armLevels = LevelIndex()
-        var siteCodeOfID: [Int64: Int32] = [:], waveCodeOfID: [Int64: Int32] = [:]
-        var armCodeOf: [Int32] = [-1, -2, -2]
-        var responseIDs: [Int64] = [], respondents: [String] = [], respondentKeys: [Int64] = []
-        var siteCodes: [Int32] = [], waveCodes: [Int32] = [], armCodes: [Int32] = []
-        var integerColumns = Array(repeating: [Int32](), count: itemIDs.count)
-        var numberColumns = Array(repeating: [Double](), count: itemIDs.count)
-        var textColumns = Array(repeating: [String?](), count: itemIDs.count)
-        responseIDs.reserveCapacity(expected)
-        respondentKeys.reserveCapacity(expected)
-        siteCodes.reserveCapacity(expected)
-        waveCodes.reserveCapacity(expected)
-        armCodes.reserveCapacity(expected)
-        for (index, kind) in kinds.enumerated() {
-            switch kind {
-            case .singleChoice, .integer: integerColumns[index].reserveCapacity(expected)
-            case .number: numberColumns[index].reserveCapacity(expected)
-            case .text, .date, .multipleChoice: textColumns[index].reserveCapacity(expected)
-            }
-        }
-        while try statement.step() {
-            responseIDs.append(statement.int(0))
-            if respondentCodes { respondents.append(statement.text(1) ?? "") }
-            respondentKeys.append(statement.int(2))
-            let siteID = statement.int(3), waveID = statement.int(4), arm = Int(statement.int(5))
-            if let code = siteCodeOfID[siteID] { siteCodes.append(code) } else {
-                let code = siteLevels.code(for: siteNames[siteID] ?? "?")
-                siteCodeOfID[siteID] = code
-                siteCodes.append(code)
-            }
-            if let code = waveCodeOfID[waveID] { waveCodes.append(code) } else {
-                let code = waveLevels.code(for: waveNamesByID[waveID] ?? "?")
-                waveCodeOfID[waveID] = code
-                waveCodes.append(code)
-            }
-            if armCodeOf[arm] == -2 { armCodeOf[arm] = armLevels.code(for: arm == 1 ? "pilot" : "control") }
-            armCodes.append(armCodeOf[arm])
-            for (index, kind) in kinds.enumerated() {
-                let column = Int32(index + 6)
-                switch kind {
-                case .singleChoice, .integer: integerColumns[index].append(Int32(truncatingIfNeeded: statement.int(column)))
-                case .number: numberColumns[index].append(statement.isNull(column) ? .nan : statement.double(column))
-                case .text, .date, .multipleChoice: textColumns[index].append(statement.isNull(column) ? nil : statement.text(column))
-                }
-            }
-        }
+        let siteCodes = rows.siteIDs.levelCodes { siteLevels.code(for: siteNames[$0] ?? "?") }
+        let waveCodes = rows.waveIDs.levelCodes { waveLevels.code(for: waveNamesByID[$0] ?? "?") }
+        let armCodes = rows.arms.levelCodes { $0 == 0 ? -1 : armLevels.code(for: $0 == 1 ? "pilot" : "control") }
         var answers: [String: AnswerColumn] = [:]
         for (index, id) in itemIDs.enumerated() {
             switch kinds[index] {
-            case .singleChoice, .integer: answers[id] = .integers(IntegerColumn(storage: integerColumns[index]))
-            case .number: answers[id] = .numbers(NumberColumn(storage: numberColumns[index]))
-            case .text, .date, .multipleChoice: answers[id] = .texts(textColumns[index])
+            case .singleChoice, .integer: answers[id] = .integers(IntegerColumn(storage: rows.integerColumns[index]))
+            case .number: answers[id] = .numbers(NumberColumn(storage: rows.numberColumns[index]))
+            case .text, .date, .multipleChoice: answers[id] = .texts(rows.textColumns[index])
             }
         }
-        return ResponseFrame(instrument: instrument, count: responseIDs.count, responseIDs: responseIDs,
-                             respondentKeys: respondentKeys, respondents: respondents,
+        return ResponseFrame(instrument: instrument, count: rows.responseIDs.count, responseIDs: rows.responseIDs,
+                             respondentKeys: rows.respondentKeys, respondents: rows.respondents,
                              sites: Factor(levels: siteLevels.levels, codes: siteCodes),
                              waves: Factor(levels: waveLevels.levels, codes: waveCodes),
                              arms: Factor(levels: armLevels.levels, codes: armCodes), answers: answers)
@@ -267,6 +263,107 @@ extension Store {
         var result: [Int64: String] = [:]
         while try statement.step() { result[statement.int(0)] = statement.text(1) ?? "" }
         return result
+    }
+}
+
+/// A frame's rows as stored (store ids, not yet levels), read by one statement.
+private struct StoredRows {
+    let kinds: [ItemType]
+    var responseIDs: [Int64] = [], respondents: [String] = [], respondentKeys: [Int64] = []
+    var siteIDs: [Int64] = [], waveIDs: [Int64] = [], arms: [Int64] = []
+    var integerColumns: [[Int32]], numberColumns: [[Double]], textColumns: [[String?]]
+
+    init(kinds: [ItemType], capacity: Int) {
+        self.kinds = kinds
+        integerColumns = Array(repeating: [], count: kinds.count)
+        numberColumns = Array(repeating: [], count: kinds.count)
+        textColumns = Array(repeating: [], count: kinds.count)
+        responseIDs.reserveCapacity(capacity)
+        respondentKeys.reserveCapacity(capacity)
+        siteIDs.reserveCapacity(capacity)
+        waveIDs.reserveCapacity(capacity)
+        arms.reserveCapacity(capacity)
+        for (index, kind) in kinds.enumerated() {
+            switch kind {
+            case .singleChoice, .integer: integerColumns[index].reserveCapacity(capacity)
+            case .number: numberColumns[index].reserveCapacity(capacity)
+            case .text, .date, .multipleChoice: textColumns[index].reserveCapacity(capacity)
+            }
+        }
+    }
+
+    /// Columns: response id, respondent code (or NULL), respondent id, site id, wave id, arm 0/1/2, items.
+    mutating func read(_ statement: SQLiteStatement, respondentCodes: Bool) throws {
+        while try statement.step() {
+            responseIDs.append(statement.int(0))
+            if respondentCodes { respondents.append(statement.text(1) ?? "") }
+            respondentKeys.append(statement.int(2))
+            siteIDs.append(statement.int(3))
+            waveIDs.append(statement.int(4))
+            arms.append(statement.int(5))
+            for (index, kind) in kinds.enumerated() {
+                let column = Int32(index + 6)
+                switch kind {
+                case .singleChoice, .integer: integerColumns[index].append(Int32(truncatingIfNeeded: statement.int(column)))
+                case .number: numberColumns[index].append(statement.isNull(column) ? .nan : statement.double(column))
+                case .text, .date, .multipleChoice: textColumns[index].append(statement.isNull(column) ? nil : statement.text(column))
+                }
+            }
+        }
+    }
+
+    mutating func append(_ other: StoredRows) {
+        responseIDs += other.responseIDs
+        respondents += other.respondents
+        respondentKeys += other.respondentKeys
+        siteIDs += other.siteIDs
+        waveIDs += other.waveIDs
+        arms += other.arms
+        for index in kinds.indices {
+            integerColumns[index] += other.integerColumns[index]
+            numberColumns[index] += other.numberColumns[index]
+            textColumns[index] += other.textColumns[index]
+        }
+    }
+}
+
+private extension Array where Element == Int64 {
+    /// Each store id's level code, `code(id)` asked once per distinct id (a few sites, a million rows).
+    func levelCodes(_ code: (Int64) -> Int32) -> [Int32] {
+        var known: [Int64: Int32] = [:]
+        var lastID = Int64.min, lastCode: Int32 = 0
+        return map { id in
+            if id == lastID { return lastCode }
+            if let found = known[id] { lastID = id; lastCode = found; return found }
+            let new = code(id)
+            known[id] = new
+            lastID = id
+            lastCode = new
+            return new
+        }
+    }
+}
+
+/// Runs `body` on a thread of its own; `wait` waits for its result. Unchecked: `body` and `result` are
+/// touched by the thread only until it signals, and by the caller only after `wait`.
+private final class ParallelRead<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let body: () throws -> T
+    private var result: Result<T, Error>?
+
+    init(_ body: @escaping () throws -> T) {
+        self.body = body
+        let thread = Thread { [self] in
+            result = Result { try self.body() }
+            done.signal()
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+    }
+
+    func wait() -> Result<T, Error> {
+        done.wait()
+        return result!
     }
 }
 

@@ -71,6 +71,8 @@ final class SQLiteConnection {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+    /// False inside a transaction (BEGIN or SAVEPOINT) of this connection.
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.

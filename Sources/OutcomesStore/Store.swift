@@ -29,6 +29,8 @@ public final class Store {
     public var path: String { db.path }
     /// Stored instrument versions already parsed, by id and version.
     private var storedInstruments: [String: Instrument] = [:]
+    /// Frames of at least this many stored responses are read by two connections at once (tests lower it).
+    var parallelReadMinimum = 100_000
 
     /// Opens (creating if needed) the store at `path`. A store made by an older version of the tool is
     /// upgraded first, once; `upgradeNotice` is told before that starts (it takes about ten seconds per

@@ -281,6 +281,38 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(try t.store.instruments().map(\.version) == ["1", "2"])
     }
 
+    /// Large frames are read in two halves by two connections: the frame must be the one a single
+    /// connection reads, whatever the item types, waves, sites, arms and missing answers; inside an
+    /// open transaction (whose writes a second connection cannot see) a single connection reads.
+    @Test func aFrameReadByTwoConnectionsIsTheFrameReadByOne() throws {
+        let t = try TemporaryStore()
+        var text = "respondent_id,site,arm,wave,has_carer,carer_hours,helpers,cost,started,note,outcome_independence,outcome_safety\n"
+        for row in 1...2_000 {
+            let arm = ["pilot", "control", ""][row % 3], wave = row % 4 == 0 ? "followup" : "baseline"
+            let hours = row % 5 == 0 ? "" : "\(row % 100)", cost = row % 7 == 0 ? "" : "\(Double(row) / 4)"
+            text += "R\(row),site-\((row * 7919) % 13),\(arm),\(wave),1,\(hours),1;2,\(cost),2024-01-\(10 + row % 9),n\(row),\([1, 3, 5, 8][row % 4]),\([1, 3][row % 2])\n"
+        }
+        #expect(try t.importCSV(text).new == 2_000)
+        func frames(_ wave: String?) throws -> (one: ResponseFrame, two: ResponseFrame) {
+            t.store.parallelReadMinimum = .max
+            let one = try t.store.responses(instrument: "survey", wave: wave, respondentCodes: true)
+            t.store.parallelReadMinimum = 1
+            return (one, try t.store.responses(instrument: "survey", wave: wave, respondentCodes: true))
+        }
+        for wave in [nil, "baseline", "followup"] {
+            let (one, two) = try frames(wave)
+            #expect(one.count == (wave == nil ? 2_000 : wave == "baseline" ? 1_500 : 500))
+            #expect(two.count == one.count && two.responseIDs == one.responseIDs && two.respondentKeys == one.respondentKeys)
+            #expect(two.respondents == one.respondents && two.sites == one.sites && two.waves == one.waves && two.arms == one.arms)
+            #expect(two.answers == one.answers)
+        }
+        try t.store.db.execute("BEGIN")
+        try t.store.db.execute("UPDATE answers_survey SET outcome_safety = 5 WHERE response_id = (SELECT max(response_id) FROM answers_survey)")
+        let inTransaction = try t.store.responses(instrument: "survey")
+        try t.store.db.execute("ROLLBACK")
+        #expect(inTransaction.column("outcome_safety")?.integers?.last == 5, "a single connection sees its own transaction")
+    }
+
     @Test func unknownInstrumentOrWaveIsAClearError() throws {
         let t = try TemporaryStore()
         _ = try t.importCSV(goodCSV)
