@@ -47,26 +47,50 @@ struct SamplesCommand: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let siteNames = sites.map { count in (1...count).map { String(format: "site-%03d", $0) } }
-            var generator = SampleGenerator(options: .init(budgetHolders: respondents, carers: carers, seed: seed, wave: wave,
-                                                           sites: siteNames ?? SampleGenerator.defaultSites))
+            let surveyOptions = SampleGenerator.Options(budgetHolders: respondents, carers: carers, seed: seed, wave: wave,
+                                                        sites: siteNames ?? SampleGenerator.defaultSites)
             let budgetHolders = (out as NSString).appendingPathComponent("budget-holder.csv")
             let carerFile = (out as NSString).appendingPathComponent("carer.csv")
-            try Data(generator.budgetHolderCSV().utf8).write(to: URL(fileURLWithPath: budgetHolders), options: .atomic)
-            try Data(generator.carerCSV().utf8).write(to: URL(fileURLWithPath: carerFile), options: .atomic)
-            var evaluationOptions = EvaluationSampleGenerator.Options(respondents: evaluationRespondents, seed: seed)
+            var options = EvaluationSampleGenerator.Options(respondents: evaluationRespondents, seed: seed)
             if let siteNames {
-                evaluationOptions.pilotSites = Array(siteNames.prefix(siteNames.count / 2))
-                evaluationOptions.controlSites = Array(siteNames.dropFirst(siteNames.count / 2))
+                options.pilotSites = Array(siteNames.prefix(siteNames.count / 2))
+                options.controlSites = Array(siteNames.dropFirst(siteNames.count / 2))
             }
-            let evaluation = EvaluationSampleGenerator(options: evaluationOptions)
+            let evaluationOptions = options
             let activationFile = (out as NSString).appendingPathComponent("activation.csv")
-            try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
             let qualityFile = (out as NSString).appendingPathComponent("quality-of-life.csv")
-            try Data(evaluation.qualityOfLifeCSV().utf8).write(to: URL(fileURLWithPath: qualityFile), options: .atomic)
-            print("wrote \(budgetHolders) (\(generator.options.budgetHolders) budget holders), \(carerFile) (\(generator.options.carers) carers) "
+            // The surveys and the controlled evaluation draw from random streams of their own: made on
+            // two cores at once (each generator on the thread that uses it), each file is what it
+            // would be made alone.
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                do {
+                    if part == 0 {
+                        var surveys = SampleGenerator(options: surveyOptions)
+                        try Data(surveys.budgetHolderCSV().utf8).write(to: URL(fileURLWithPath: budgetHolders), options: .atomic)
+                        try Data(surveys.carerCSV().utf8).write(to: URL(fileURLWithPath: carerFile), options: .atomic)
+                    } else {
+                        let evaluation = EvaluationSampleGenerator(options: evaluationOptions)
+                        try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
+                        try Data(evaluation.qualityOfLifeCSV().utf8).write(to: URL(fileURLWithPath: qualityFile), options: .atomic)
+                    }
+                } catch {
+                    failures.record(error)
+                }
+            }
+            if let error = failures.first { throw error }
+            print("wrote \(budgetHolders) (\(surveyOptions.budgetHolders) budget holders), \(carerFile) (\(surveyOptions.carers) carers) "
                   + "\(activationFile) and \(qualityFile) (\(evaluationRespondents) people each, two waves), seed \(seed)")
         } catch {
             throw reportAndExit(error)
         }
     }
+}
+
+/// The first error of work done on several threads.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Error] = []
+    func record(_ error: Error) { lock.withLock { errors.append(error) } }
+    var first: Error? { lock.withLock { errors.first } }
 }

@@ -41,7 +41,8 @@ public struct EvaluationSampleGenerator {
     /// Activation responses at baseline and follow-up, as CSV in the interchange format.
     public func activationCSV() -> String {
         let items = (1...13).map { String(format: "act_%02d", $0) }
-        var lines = [(["respondent_id", "site", "arm", "wave", "support_need", "age_group"] + items).joined(separator: ",")]
+        var csv = (["respondent_id", "site", "arm", "wave", "support_need", "age_group"] + items).joined(separator: ",") + "\n"
+        csv.reserveCapacity(80 * (2 * options.respondents + 1))
         let sites = options.pilotSites + options.controlSites
         let siteEffects = Dictionary(uniqueKeysWithValues: sites.map { ($0, random.normal(sd: 2)) })
         // Items differ a little in how readily people agree with them.
@@ -54,19 +55,21 @@ public struct EvaluationSampleGenerator {
             let baseline = clamp(random.normal(mean: 55 + siteEffects[site]!, sd: 12))
             let change = (pilot ? Self.trueActivationEffect + 1.5 : 1.5) + 0.35 * (55 - baseline) + random.normal(sd: 7)
             let followup = clamp(baseline + change)
-            let id = "A\(String(format: "%05d", index + 1))"
+            let id = "A" + zeroPadded(index + 1, width: 5)
             let lateRecruit = random.bernoulli(0.01)
             let dropout = (pilot ? 0.12 : 0.18) * (baseline < 47 ? 1.5 : 0.85)
             let arm = pilot ? "pilot" : "control"
             let person = [maybe(String(need), missing: 0.02), maybe(String(age), missing: 0.02)]
             if !lateRecruit {
-                lines.append(([id, site, arm, "baseline"] + person + answers(for: baseline, offsets: itemOffsets)).joined(separator: ","))
+                csv += ([id, site, arm, "baseline"] + person + answers(for: baseline, offsets: itemOffsets)).joined(separator: ",")
+                csv += "\n"
             }
             if lateRecruit || !random.bernoulli(dropout) {
-                lines.append(([id, site, arm, "followup"] + person + answers(for: followup, offsets: itemOffsets)).joined(separator: ","))
+                csv += ([id, site, arm, "followup"] + person + answers(for: followup, offsets: itemOffsets)).joined(separator: ",")
+                csv += "\n"
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return csv
     }
 
     /// Thirteen answers whose mean, rescaled to 0-100, sits near `score`; a few not applicable or blank.
@@ -128,8 +131,9 @@ public struct EvaluationSampleGenerator {
     /// 15% are lost to follow-up.
     public func qualityOfLifeCSV() -> String {
         let wellbeingItems = (1...7).map { String(format: "wb_%02d", $0) }
-        var lines = [(["respondent_id", "site", "arm", "wave", "age_group", "sex", "support_need"] + Self.qualityOfLifeItems
-                      + wellbeingItems + ["budget_value", "unplanned_admission", "cost_total"]).joined(separator: ",")]
+        var csv = (["respondent_id", "site", "arm", "wave", "age_group", "sex", "support_need"] + Self.qualityOfLifeItems
+                   + wellbeingItems + ["budget_value", "unplanned_admission", "cost_total"]).joined(separator: ",") + "\n"
+        csv.reserveCapacity(90 * (2 * options.respondents + 1))
         let sites = options.pilotSites + options.controlSites
         let siteQuality = Dictionary(uniqueKeysWithValues: sites.map { ($0, random.normal(sd: 0.25)) })
         let siteCost = Dictionary(uniqueKeysWithValues: sites.map { ($0, random.normal(sd: 600)) })
@@ -147,7 +151,7 @@ public struct EvaluationSampleGenerator {
             let baselineWellbeing = random.normal(mean: 22, sd: 4.5)
             let followupWellbeing = baselineWellbeing + 0.3 + (pilot ? Self.trueWellbeingEffect : 0) + random.normal(sd: 3)
             let budget = pilot ? String(Int((exp(random.normal(mean: 7.2, sd: 0.8)) / 10).rounded() * 10)) : ""
-            let id = "Q\(String(format: "%05d", index + 1))"
+            let id = "Q" + zeroPadded(index + 1, width: 5)
             let person = [String(age), String(sex), String(need)]
             func wave(_ name: String, quality: Double, wellbeing: Double) -> String {
                 let levels = Self.qualityOfLifeItems.map { _ in String(qualityOfLifeLevel(quality)) }
@@ -155,14 +159,14 @@ public struct EvaluationSampleGenerator {
                 let admission = random.bernoulli(1 / (1 + exp(-(-1.6 - 0.8 * quality)))) ? "1" : "2"
                 let baseCost = exp(random.normal(mean: 8.8 + (need == 4 ? 0.3 : 0), sd: 0.6))
                 let cost = max(0, baseCost + siteCost[site]! + (pilot ? Self.trueCostDifference : 0))
-                return ([id, site, arm, name] + person + levels + wb + [budget, admission, String(format: "%.2f", cost)]).joined(separator: ",")
+                return ([id, site, arm, name] + person + levels + wb + [budget, admission, twoDecimals(cost)]).joined(separator: ",") + "\n"
             }
-            lines.append(wave("baseline", quality: baselineQuality, wellbeing: baselineWellbeing))
+            csv += wave("baseline", quality: baselineQuality, wellbeing: baselineWellbeing)
             if !random.bernoulli(0.15) {
-                lines.append(wave("followup", quality: followupQuality, wellbeing: followupWellbeing))
+                csv += wave("followup", quality: followupQuality, wellbeing: followupWellbeing)
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return csv
     }
 
     private func clamp(_ score: Double) -> Double { max(0, min(100, score)) }
