@@ -122,21 +122,8 @@ public enum TableFormat {
         return out
     }
 
-    /// `value` with `decimals` places, as C's printf rounds it; never "-0.0". C's vsnprintf, not
-    /// String(format:): a national table has thousands of cells, formatted for each output format,
-    /// and Foundation's formatting was half the time of writing the outcome table.
-    static func format(_ value: Double, _ decimals: Int) -> String {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buffer in
-            let length = Int(withVaList([Int32(decimals), value]) { vsnprintf(buffer.baseAddress, 400, "%.*f", $0) })
-            let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(max(length, 0), 399))
-            // A negative value that rounds to zero prints as "-0.00": drop the sign.
-            if bytes.first == UInt8(ascii: "-"), bytes.dropFirst().allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: ".") }) {
-                return String(decoding: bytes.dropFirst(), as: UTF8.self)
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
-    }
-
+    /// `value` with `decimals` places, as C's printf rounds it; never "-0.0".
+    static func format(_ value: Double, _ decimals: Int) -> String { fixedDecimals(value, decimals) }
 
     static func escapeMarkdown(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")

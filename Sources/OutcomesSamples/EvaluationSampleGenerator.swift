@@ -1,4 +1,5 @@
 import Foundation
+import OutcomesInstruments
 import OutcomesStatistics
 
 /// Seeded sample data for a controlled evaluation: people at pilot sites (who got a personal budget)
@@ -159,7 +160,7 @@ public struct EvaluationSampleGenerator {
                 let admission = random.bernoulli(1 / (1 + exp(-(-1.6 - 0.8 * quality)))) ? "1" : "2"
                 let baseCost = exp(random.normal(mean: 8.8 + (need == 4 ? 0.3 : 0), sd: 0.6))
                 let cost = max(0, baseCost + siteCost[site]! + (pilot ? Self.trueCostDifference : 0))
-                return ([id, site, arm, name] + person + levels + wb + [budget, admission, twoDecimals(cost)]).joined(separator: ",") + "\n"
+                return ([id, site, arm, name] + person + levels + wb + [budget, admission, fixedDecimals(cost, 2)]).joined(separator: ",") + "\n"
             }
             csv += wave("baseline", quality: baselineQuality, wellbeing: baselineWellbeing)
             if !random.bernoulli(0.15) {

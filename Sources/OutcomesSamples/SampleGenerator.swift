@@ -193,11 +193,3 @@ func zeroPadded(_ value: Int, width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
-
-/// `value` with two decimals, as printf's %.2f (C's own printf, without Foundation's overhead).
-func twoDecimals(_ value: Double) -> String {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-        let length = withVaList([value]) { vsnprintf(buffer.baseAddress, 64, "%.2f", $0) }
-        return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(length)), as: UTF8.self)
-    }
-}
