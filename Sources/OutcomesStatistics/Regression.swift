@@ -87,9 +87,11 @@ public enum Regression {
         var keys: [UInt64] = [], x: [Double] = [], y: [Double] = [], counts: [Double] = [], clusters: [Int] = []
         var key = [UInt64](repeating: 0, count: width)
         for i in 0..<n {
-            // Give up once most rows are distinct (a continuous covariate): found within the first
-            // 16,384 rows or so, so it costs little when it does not pay.
-            if counts.count > 8192, counts.count * 2 > i { return d }
+            // Give up once three rows in four are distinct after 65,536 rows (a continuous covariate),
+            // so that it costs little when it does not pay. Earlier would be wrong for designs with
+            // many but bounded distinct rows: categories by 100 sites, when errors are clustered by
+            // site, are mostly new rows at first and a quarter of them in the end.
+            if i >= 65_536, counts.count * 4 > i * 3 { return d }
             for j in 0..<p { key[j] = d.x[i * p + j].bitPattern }
             key[p] = d.y[i].bitPattern
             if let groups = d.clusters { key[p + 1] = UInt64(groups[i]) }
