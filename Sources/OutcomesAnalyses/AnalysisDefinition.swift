@@ -106,6 +106,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
     /// For `process_associations`: the process items, and the covariates with any grouping of their answers.
     public var processes: [Predictor] = []
     public var covariatePredictors: [Predictor] = []
+    public var standardErrors: StandardErrors = .automatic
     /// For `distribution`: the item, and the answers reported together as one share.
     public var item: String?
     public var top: TopCategory?
@@ -122,6 +123,19 @@ public struct AnalysisDefinition: Sendable, Equatable {
             case let .binary(item, _, _): return item
             }
         }
+    }
+
+    /// How a process association model's standard errors (and so its intervals and p-values) are found.
+    public enum StandardErrors: String, Sendable, CaseIterable {
+        /// The default: clustered by site when the responses come from at least
+        /// `ProcessAssociations.fewestSitesToCluster` sites, classical otherwise (the table says which).
+        case automatic = "auto"
+        /// Cluster-robust by site (CR1): people supported by one council or provider are alike, so
+        /// treating them as independent gives intervals that are too narrow and p-values that are too
+        /// small. Needs at least 2 sites, and is itself too narrow with few (Cameron and Miller 2015).
+        case clusteredBySite = "clustered_by_site"
+        /// From the model's information matrix, treating every respondent as independent.
+        case classical
     }
 
     public enum Adjustment: String, Sendable, CaseIterable {
@@ -184,7 +198,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         guard let top = r.mapping(root, "the analysis",
                                   allowed: ["id", "title", "kind", "instrument", "wave", "items", "subgroups", "confidence",
                                             "scale", "baseline_wave", "followup_wave", "outcomes", "covariates",
-                                            "balance", "adjust", "cost", "processes", "item", "top"])
+                                            "balance", "adjust", "cost", "processes", "standard_errors", "item", "top"])
         else { return nil }
         let id = r.required(top, "id", in: root, "the analysis").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id) {
@@ -248,7 +262,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
             .scaleChange: ["scale", "baseline_wave", "followup_wave"],
             .pilotVsControl: ["baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost"],
             .subgroupComparison: ["wave", "items", "adjust"],
-            .processAssociations: ["wave", "items", "processes", "covariates", "adjust"],
+            .processAssociations: ["wave", "items", "processes", "covariates", "adjust", "standard_errors"],
             .outcomeIndex: ["wave", "items"],
             .distribution: ["wave", "item", "top"],
         ]
@@ -337,6 +351,13 @@ public struct AnalysisDefinition: Sendable, Equatable {
                 r.error(at: node, "adjust should be holm (Holm) or bh (Benjamini-Hochberg), found '\(text)'")
             }
         }
+        var standardErrors = StandardErrors.automatic
+        if let node = top["standard_errors"], let text = r.string(node, "standard_errors") {
+            lines["standard_errors"] = node.mark?.line
+            if let value = StandardErrors(rawValue: text) { standardErrors = value } else {
+                r.error(at: node, "standard_errors should be auto (the default: clustered by site with 20 sites or more), clustered_by_site or classical (every respondent independent), found '\(text)'")
+            }
+        }
         var cost: CostSettings?
         if let node = top["cost"], let map = r.mapping(node, "cost", allowed: ["item", "effect", "thresholds", "replicates", "seed", "resample"]) {
             let item = r.required(map, "item", in: node, "cost").flatMap { r.string($0, "cost item") }
@@ -371,6 +392,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         definition.cost = cost
         definition.processes = processes
         definition.covariatePredictors = covariatePredictors
+        definition.standardErrors = standardErrors
         definition.item = item
         definition.top = topCategory
         definition.lines = lines

@@ -38,6 +38,8 @@ public struct DomainModel: Sendable, Equatable {
     public var notApplicable: Int
     public var outcomeMissing: Int
     public var predictorMissing: Int
+    /// Sites among the respondents in the model (the clusters of its standard errors, when clustered).
+    public var sites: Int
     /// One per contrast, in the order of `ProcessAssociationsResult.contrasts` (nil: not estimated).
     public var estimates: [AssociationEstimate?]
     /// Why the model could not be fitted (separation, one outcome category, ...), if it could not.
@@ -69,6 +71,8 @@ public struct ProcessAssociationsResult: Sendable {
     public var contrasts: [ProcessContrast]
     /// Covariates adjusted for (their labels).
     public var covariates: [String]
+    /// Whether the standard errors are clustered by site (else classical), as `standard_errors` chose.
+    public var clusteredBySite: Bool
     public var domains: [DomainModel]
     public var summaries: [ContrastSummary]
 }
@@ -76,6 +80,10 @@ public struct ProcessAssociationsResult: Sendable {
 public enum ProcessAssociations {
     /// The significance level of the summary table (on p-values adjusted across domains).
     public static let alpha = 0.05
+    /// With fewer sites than this, `standard_errors: auto` gives classical errors: cluster-robust
+    /// errors from a handful of clusters are themselves too small (Cameron and Miller 2015 put "few"
+    /// at 20 to 50), and a national survey has a hundred or more councils.
+    public static let fewestSitesToCluster = 20
 
     /// A predictor's answers coded per row as a level index (nil: missing or in no level).
     struct CodedPredictor: Sendable {
@@ -127,12 +135,20 @@ public enum ProcessAssociations {
             }
         }
         let predictorsComplete = (0..<frame.count).map { row in !(processes + covariates).contains { $0.isMissing(row) } }
+        let siteCount = frame.sites.presentLevels().count
+        let clustered = definition.standardErrors == .clusteredBySite
+            || (definition.standardErrors == .automatic && siteCount >= fewestSitesToCluster)
+        if clustered, siteCount < 2 {
+            throw Diagnostic(file: definition.file, line: definition.lines["standard_errors"],
+                             message: "standard errors clustered by site need responses from at least 2 sites, and \(definition.instrument) has "
+                                + "\(siteCount) here: add 'standard_errors: classical' to treat respondents as independent")
+        }
 
         // Each domain's model is independent of the others: fit them on every core.
         var domains = try parallelMap(items) { item -> DomainModel in
             let categories = OutcomeCategory.column(item, frame: frame)
             var model = DomainModel(item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
-                                    n: 0, positive: 0, notApplicable: 0, outcomeMissing: 0, predictorMissing: 0,
+                                    n: 0, positive: 0, notApplicable: 0, outcomeMissing: 0, predictorMissing: 0, sites: 0,
                                     estimates: Array(repeating: nil, count: contrasts.count), notComputed: nil, notes: [])
             var rows: [Int] = []
             for (row, category) in categories.enumerated() {
@@ -145,6 +161,10 @@ public enum ProcessAssociations {
             let y = rows.map { categories[$0] == .positive ? 1.0 : 0.0 }
             model.n = rows.count
             model.positive = Int(y.reduce(0, +))
+            let sites = rows.map { Int(frame.sites.codes[$0]) }
+            var siteSeen = [Bool](repeating: false, count: frame.sites.levels.count + 1)
+            for site in sites where site >= 0 { siteSeen[site] = true }
+            model.sites = siteSeen.count { $0 }
 
             // Indicator columns of every level present, but the reference; covariates likewise.
             var columns: [[Double]] = [], names: [String] = []
@@ -202,7 +222,8 @@ public enum ProcessAssociations {
                 model.notComputed = "no process item varies among the \(rows.count) respondents in the model"
             } else {
                 do {
-                    let fit = try Regression.logistic(y: y, predictors: columns, names: names, confidence: definition.confidence)
+                    let fit = try Regression.logistic(y: y, predictors: columns, names: names,
+                                                      covariance: clustered ? .cluster(sites) : .classical, confidence: definition.confidence)
                     for (index, name) in contrastColumn {
                         guard let coefficient = fit.coefficient(name) else { continue }
                         let contrast = contrasts[index]
@@ -246,6 +267,6 @@ public enum ProcessAssociations {
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), contrasts: contrasts,
-            covariates: covariates.map(\.label), domains: domains, summaries: summaries)
+            covariates: covariates.map(\.label), clusteredBySite: clustered, domains: domains, summaries: summaries)
     }
 }

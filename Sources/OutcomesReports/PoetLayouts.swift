@@ -224,7 +224,19 @@ public enum ProcessAssociationsLayout {
         var processes: [String] = []
         for contrast in result.contrasts where !processes.contains(contrast.variable) { processes.append(contrast.variable) }
         let adjusted = result.covariates.isEmpty ? "" : ", adjusted for \(result.covariates.joined(separator: " and ").lowercased())"
-        return "logistic regression of a positive impact (vs no change or negative) on \(processes.joined(separator: ", ").lowercased()) together\(adjusted); Wald intervals and p-values"
+        let errors = result.clusteredBySite
+            ? "standard errors clustered by site (CR1, \(siteRange(result)) per domain's model), as people at one site are alike"
+            : "classical standard errors, treating every respondent as independent"
+                + (result.definition.standardErrors == .automatic
+                   ? " (responses from \(result.sites.count) sites, fewer than the \(ProcessAssociations.fewestSitesToCluster) that clustering by site needs; with people at one site alike, intervals may be too narrow)"
+                   : "")
+        return "logistic regression of a positive impact (vs no change or negative) on \(processes.joined(separator: ", ").lowercased()) together\(adjusted); Wald intervals and p-values from \(errors)"
+    }
+
+    static func siteRange(_ result: ProcessAssociationsResult) -> String {
+        let counts = result.domains.filter { $0.n > 0 }.map(\.sites)
+        guard let low = counts.min(), let high = counts.max() else { return "no sites" }
+        return low == high ? "\(low) sites" : "\(low) to \(high) sites"
     }
 
     static func notes(_ result: ProcessAssociationsResult) -> [String] {

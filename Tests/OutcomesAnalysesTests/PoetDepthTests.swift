@@ -69,8 +69,16 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         #expect(methods == [.chiSquare, .fisher])
     }
 
-    @Test func processAssociations() throws {
-        guard case let .processAssociations(result) = try SmallPoetStore().run("small-poet.processes.yaml") else { throw StoreError("kind") }
+    /// Each kind of standard errors: clustered by site, classical, and the default (auto), which is
+    /// classical here because the fixture has 4 sites.
+    @Test(arguments: [AnalysisDefinition.StandardErrors.clusteredBySite, .classical, .automatic])
+    func processAssociations(errors: AnalysisDefinition.StandardErrors) throws {
+        guard case let .processAssociations(result) = try SmallPoetStore().run("small-poet.processes.yaml", {
+            #expect($0.standardErrors == .automatic, "the fixture leaves the default")
+            $0.standardErrors = errors
+        }) else { throw StoreError("kind") }
+        #expect(result.clusteredBySite == (errors == .clusteredBySite))
+        let key = errors == .clusteredBySite ? "estimates_by_site" : "estimates"
         let reference = try #require(SmallPoetStore.expected["process_associations"] as? [String: Any])
         let names = try #require(reference["contrasts"] as? [String])
         #expect(result.contrasts.map { "\($0.item)=\($0.level)" } == names)
@@ -83,13 +91,14 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
             #expect(domain.notApplicable == ref["not_applicable"] as? Int, "\(label) n/a")
             #expect(domain.outcomeMissing == ref["outcome_missing"] as? Int, "\(label) missing")
             #expect(domain.predictorMissing == ref["predictor_missing"] as? Int, "\(label) predictor missing")
+            #expect(domain.sites == ref["sites"] as? Int, "\(label) sites")
             if ref["not_computed"] is String {
                 separated += 1
                 #expect(domain.notComputed?.contains("separation") == true, "\(label): \(domain.notComputed ?? "fitted")")
                 #expect(domain.estimates.allSatisfy { $0 == nil }, "\(label): no numbers when the model cannot be fitted")
                 continue
             }
-            let estimates = try #require(ref["estimates"] as? [String: [String: Double]])
+            let estimates = try #require(ref[key] as? [String: [String: Double]])
             for (index, name) in names.enumerated() {
                 let e = try #require(domain.estimates[index], "\(label) \(name)")
                 let r = try #require(estimates[name])
@@ -101,6 +110,18 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         #expect(separated >= 1, "the fixture includes a domain the model cannot fit")
         let summary = try #require(result.summaries.first { $0.contrast.level == "Fully" })
         #expect(summary.notEstimated == separated)
+    }
+
+    @Test func clusteredErrorsNeedTwoSites() throws {
+        let oneSite = try String(contentsOfFile: fixture("small-poet.csv"), encoding: .utf8)
+            .replacingOccurrences(of: #",s[1-4],"#, with: ",s1,", options: .regularExpression)
+        #expect(throws: Diagnostic.self) {
+            try SmallPoetStore(csv: oneSite).run("small-poet.processes.yaml") { $0.standardErrors = .clusteredBySite }
+        }
+        guard case let .processAssociations(result) = try SmallPoetStore(csv: oneSite).run("small-poet.processes.yaml")
+        else { throw StoreError("kind") }
+        #expect(!result.clusteredBySite)
+        #expect(result.domains.allSatisfy { $0.sites == 1 || $0.n == 0 })
     }
 
     @Test func outcomeIndex() throws {

@@ -23,6 +23,8 @@ and column names, so that scripts/benchmark/compare.py can check it cell by cell
 - process_associations (budget-holder-processes): per domain, statsmodels Logit of "positive"
   (against no change or negative) on the process levels and the covariate levels (indicators, the
   reference left out); odds ratios with Wald intervals and p, adjusted across domains per contrast;
+  standard errors clustered by site (cov_type="cluster") when standard_errors says so, or when it is
+  auto (the default) and the responses come from 20 sites or more;
   a model with (quasi-)separation or no convergence is not computed; the summary of each contrast
   (domains better / worse at adjusted p < 0.05, range of the odds ratios).
 - outcome_index (budget-holder-index): per respondent, domains better minus worse among those
@@ -424,6 +426,9 @@ def process_associations(frame, categories, analysis, instrument):
     covariates = [Predictor(frame, spec, instrument) for spec in analysis.get("covariates", [])]
     contrasts = [(p, level) for p in processes for level in range(len(p.levels)) if level != p.reference]
     complete = ~np.isnan(np.column_stack([p.codes for p in processes + covariates])).any(axis=1)
+    site_codes = pd.factorize(frame["site"])[0]
+    errors = analysis.get("standard_errors", "auto")
+    clustered = errors == "clustered_by_site" or (errors == "auto" and len(np.unique(site_codes)) >= 20)
     # One indicator column per level of every predictor, for the respondents with every predictor
     # answered; each domain's model takes its rows and the columns of the levels it can estimate.
     indicators = {(q.item, level): (q.codes[complete] == level) for q in processes + covariates for level in range(len(q.levels))}
@@ -461,7 +466,8 @@ def process_associations(frame, categories, analysis, instrument):
             # Newton's Hessian singular, reported as not computed): statsmodels' own rank check, a QR
             # decomposition of the whole design, would cost as much as the fit.
             design = np.column_stack([np.ones(len(y))] + [indicators[column][model_rows] for column in columns]).astype(float)
-            fit, not_computed = logit(y, design, check_rank=False)
+            options = {"cov_type": "cluster", "cov_kwds": {"groups": site_codes[use]}} if clustered else {}
+            fit, not_computed = logit(y, design, check_rank=False, **options)
         for k, (p, level) in enumerate(contrasts):
             row = {**base, "process": p.item, "contrast": f"{p.label}: {p.levels[level]} vs {p.levels[p.reference]}",
                    "level": p.levels[level], "reference": p.levels[p.reference], "not_computed": not_computed}

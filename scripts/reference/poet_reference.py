@@ -6,7 +6,8 @@ statsmodels from the small fixed data set (make_small_poet.py).
   when an expected count is below 5; Holm across domains with statsmodels multipletests;
 - process associations: statsmodels Logit of positive (vs no change or negative) on the process
   dummies and covariate dummies; odds ratios, Wald 95% intervals, p; Benjamini-Hochberg across
-  domains; a model statsmodels flags with perfect separation (or fitted probabilities of 0 or 1) is
+  domains; with classical errors (`estimates`) and with errors clustered by site (`estimates_by_site`:
+  `fit(cov_type="cluster", cov_kwds={"groups": site})`, statsmodels' CR1 factor, z tests); a model statsmodels flags with perfect separation (or fitted probabilities of 0 or 1) is
   recorded as not computed;
 - outcome index: per respondent (better - worse), mean with scipy.stats.t.interval, SD, quartiles;
 - distribution: counts and statsmodels Wilson intervals, the top share, and its test by group.
@@ -110,7 +111,8 @@ def process_associations(d):
         rows = answered & complete
         y = d.loc[rows, item].isin(POSITIVE).astype(float)
         design = sm.add_constant(x.loc[rows])
-        entry = {"item": item, "n": int(rows.sum()), "positive": int(y.sum()),
+        groups = pd.factorize(d.loc[rows, "site"])[0]
+        entry = {"item": item, "n": int(rows.sum()), "positive": int(y.sum()), "sites": int(len(set(groups))),
                  "not_applicable": int((d[item] == 8).sum()), "outcome_missing": int(d[item].isna().sum()),
                  "predictor_missing": int((answered & ~complete).sum()), "estimates": None, "not_computed": None}
         with warnings.catch_warnings(record=True) as caught:
@@ -125,15 +127,18 @@ def process_associations(d):
         if separated:
             entry["not_computed"] = "separation"
         else:
-            ci = fit.conf_int(0.05)
-            entry["estimates"] = {c: {"or": float(np.exp(fit.params[c])), "lower": float(np.exp(ci.loc[c, 0])),
-                                      "upper": float(np.exp(ci.loc[c, 1])), "p": float(fit.pvalues[c])} for c in contrasts}
+            clustered = sm.Logit(y, design).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups})
+            for key, f in (("estimates", fit), ("estimates_by_site", clustered)):
+                ci = f.conf_int(0.05)
+                entry[key] = {c: {"or": float(np.exp(f.params[c])), "lower": float(np.exp(ci.loc[c, 0])),
+                                  "upper": float(np.exp(ci.loc[c, 1])), "p": float(f.pvalues[c])} for c in contrasts}
         domains.append(entry)
-    for c in contrasts:
-        adjusted = adjust([dm["estimates"][c]["p"] if dm["estimates"] else np.nan for dm in domains], "fdr_bh")
-        for dm, q in zip(domains, adjusted):
-            if dm["estimates"]:
-                dm["estimates"][c]["p_adjusted"] = q
+    for key in ("estimates", "estimates_by_site"):
+        for c in contrasts:
+            adjusted = adjust([dm[key][c]["p"] if dm.get(key) else np.nan for dm in domains], "fdr_bh")
+            for dm, q in zip(domains, adjusted):
+                if dm.get(key):
+                    dm[key][c]["p_adjusted"] = q
     return {"contrasts": contrasts, "domains": domains}
 
 
