@@ -269,7 +269,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         if let kind {
             let specific = keysByKind.values.reduce(Set<String>()) { $0.union($1) }
             for key in specific.subtracting(keysByKind[kind]!).sorted() where top[key] != nil {
-                r.error(at: top[key], "'\(key)' does not apply to a \(kind.rawValue) analysis")
+                r.error(at: top[key], "'\(key)' does not apply to kind \(kind.rawValue)")
             }
             let neededByKind: [Kind: [String]] = [
                 .scaleChange: ["scale", "baseline_wave", "followup_wave"], .pilotVsControl: ["baseline_wave", "followup_wave", "outcomes"],

@@ -232,7 +232,7 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
             .contains("a.yaml:6: top code 6 is not in confidence_needs_met's choice set confidence"))
         #expect(problems(base + "kind: distribution\n").contains("a.yaml:1: a distribution analysis needs 'item'"))
         #expect(problems(base + "kind: subgroup_comparison\n").contains("a subgroup_comparison analysis needs 'subgroups'"))
-        #expect(problems(base + "kind: outcome_index\nprocesses: [process_views]\n").contains("'processes' does not apply to a outcome_index analysis"))
+        #expect(problems(base + "kind: outcome_index\nprocesses: [process_views]\n").contains("'processes' does not apply to kind outcome_index"))
         #expect(problems(base + "kind: pilot_vs_control\nbaseline_wave: a\nfollowup_wave: b\noutcomes: [{scale: x}]\ncovariates: [{item: age_band, levels: {A: [1], B: [2]}}]\n")
             .contains("grouped covariates (levels, reference) apply to process_associations"))
     }
