@@ -90,7 +90,9 @@ public struct ScaleScore: Sendable, Equatable {
 public struct ScaleScorer: Sendable {
     public let scale: Scale
     private let reverse: [(min: Double, max: Double)?]
-    private let special: [Set<Int>]
+    /// Each item's special codes (don't know, not applicable): a few at most, so a short array, not
+    /// a set, which hashed every answer of a million responses.
+    private let special: [[Int]]
     /// For value tables: each item's code values, in item order.
     private let valueTables: [[Int: Double]]
 
@@ -99,13 +101,13 @@ public struct ScaleScorer: Sendable {
     public init(scale: Scale, instrument: Instrument) throws {
         self.scale = scale
         var reverse: [(min: Double, max: Double)?] = []
-        var special: [Set<Int>] = []
+        var special: [[Int]] = []
         for itemID in scale.items {
             guard let item = instrument.item(itemID) else {
                 throw Diagnostic(file: instrument.id, message: "scale \(scale.id) names unknown item \(itemID)")
             }
             let choices = instrument.choiceSet(for: item)
-            special.append(Set(choices?.choices.filter { $0.special != nil }.map(\.code) ?? []))
+            special.append(choices?.choices.filter { $0.special != nil }.map(\.code) ?? [])
             if scale.reverseItems.contains(itemID) {
                 guard let bounds = Self.bounds(of: item, choices: choices) else {
                     throw Diagnostic(file: instrument.id, message: "scale \(scale.id): reverse-scored item \(itemID) has no range")
@@ -134,7 +136,7 @@ public struct ScaleScorer: Sendable {
         var sum = 0.0, answered = 0
         for (index, value) in values.enumerated() {
             guard let value else { continue }
-            if special[index].contains(Int(value)) && Double(Int(value)) == value { continue }
+            if !special[index].isEmpty, special[index].contains(Int(value)), Double(Int(value)) == value { continue }
             if scale.method == .valueTable {
                 // The parser guarantees a value for every on-scale code.
                 guard let itemValue = valueTables[index][Int(value)] else { continue }
