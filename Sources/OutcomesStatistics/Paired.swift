@@ -176,24 +176,35 @@ func significant12(_ value: Double) -> Double {
 
 /// Ranking with ties given their average rank.
 enum Ranks {
-    /// Average ranks (1-based) of `values`, and the sizes of the groups of tied values.
+    /// Average ranks (1-based) of `values` (none NaN: callers drop missing values first), and the
+    /// sizes of the groups of tied values, in ascending order of value.
     static func average(_ values: [Double]) -> (ranks: [Double], tieGroups: [Int]) {
-        // GSL's index sort (heapsort over the raw doubles): no Swift closure call per comparison.
         guard !values.isEmpty else { return ([], []) }
-        var order = [Int](repeating: 0, count: values.count)
-        order.withUnsafeMutableBufferPointer { order in
-            values.withUnsafeBufferPointer { values in gsl_sort_index(order.baseAddress, values.baseAddress, 1, values.count) }
-        }
-        var ranks = [Double](repeating: 0, count: values.count)
-        var groups: [Int] = []
+        precondition(!values.contains { $0.isNaN }, "ranks of NaN are undefined")
+        // Sort a copy (the standard library's sort of plain doubles), find each distinct value's average
+        // rank, then look each value up among the distinct ones. Scores and their changes take few
+        // distinct values, so this is a sequential sort and a short binary search per value: an index
+        // sort (GSL's heapsort) of a million changes jumped about memory and took twice as long.
+        let sorted = values.sorted()
+        var distinct: [Double] = [], averages: [Double] = [], groups: [Int] = []
         var start = 0
-        while start < order.count {
+        while start < sorted.count {
             var end = start + 1
-            while end < order.count, values[order[end]] == values[order[start]] { end += 1 }
-            let rank = Double(start + end + 1) / 2
-            for position in start..<end { ranks[order[position]] = rank }
+            while end < sorted.count, sorted[end] == sorted[start] { end += 1 }
+            distinct.append(sorted[start])
+            averages.append(Double(start + end + 1) / 2)
             groups.append(end - start)
             start = end
+        }
+        let ranks = distinct.withUnsafeBufferPointer { distinct in
+            values.map { value -> Double in
+                var low = 0, high = distinct.count - 1
+                while low < high {
+                    let middle = (low + high) / 2
+                    if distinct[middle] < value { low = middle + 1 } else { high = middle }
+                }
+                return averages[low]
+            }
         }
         return (ranks, groups)
     }
