@@ -193,7 +193,7 @@ extension Store {
             let statement = try connection.prepare(sql)
             try statement.bind([.int(first), .int(last)] + (waveID.map { [.int($0)] } ?? []))
             var rows = StoredRows(kinds: kinds, capacity: capacity)
-            try rows.read(statement, respondentCodes: respondentCodes)
+            try rows.read(statement, respondentCodes: respondentCodes, capacity: capacity)
             return rows
         }
 
@@ -283,31 +283,49 @@ private struct StoredRows {
         siteIDs.reserveCapacity(capacity)
         waveIDs.reserveCapacity(capacity)
         arms.reserveCapacity(capacity)
-        for (index, kind) in kinds.enumerated() {
-            switch kind {
-            case .singleChoice, .integer: integerColumns[index].reserveCapacity(capacity)
-            case .number: numberColumns[index].reserveCapacity(capacity)
-            case .text, .date, .multipleChoice: textColumns[index].reserveCapacity(capacity)
-            }
+        for (index, kind) in kinds.enumerated() where [.text, .date, .multipleChoice].contains(kind) {
+            textColumns[index].reserveCapacity(capacity)
         }
     }
 
     /// Columns: response id, respondent code (or NULL), respondent id, site id, wave id, arm 0/1/2, items.
-    mutating func read(_ statement: SQLiteStatement, respondentCodes: Bool) throws {
-        while try statement.step() {
-            responseIDs.append(statement.int(0))
-            if respondentCodes { respondents.append(statement.text(1) ?? "") }
-            respondentKeys.append(statement.int(2))
-            siteIDs.append(statement.int(3))
-            waveIDs.append(statement.int(4))
-            arms.append(statement.int(5))
-            for (index, kind) in kinds.enumerated() {
-                let column = Int32(index + 6)
-                switch kind {
-                case .singleChoice, .integer: integerColumns[index].append(Int32(truncatingIfNeeded: statement.int(column)))
-                case .number: numberColumns[index].append(statement.isNull(column) ? .nan : statement.double(column))
-                case .text, .date, .multipleChoice: textColumns[index].append(statement.isNull(column) ? nil : statement.text(column))
+    mutating func read(_ statement: SQLiteStatement, respondentCodes: Bool, capacity: Int) throws {
+        // Numbers go into raw buffers, not nested arrays: appending to `integerColumns[index]` checked
+        // the uniqueness of both arrays for each of a frame's 17 million answers.
+        var integers = kinds.map { RawColumn<Int32>(capacity: $0 == .singleChoice || $0 == .integer ? capacity : 0) }
+        var numbers = kinds.map { RawColumn<Double>(capacity: $0 == .number ? capacity : 0) }
+        defer {
+            for index in kinds.indices { integers[index].free(); numbers[index].free() }
+        }
+        // 0: whole number, 1: number, 2: text.
+        let storage: [UInt8] = kinds.map { $0 == .singleChoice || $0 == .integer ? 0 : $0 == .number ? 1 : 2 }
+        try integers.withUnsafeMutableBufferPointer { integers in
+            try numbers.withUnsafeMutableBufferPointer { numbers in
+                try storage.withUnsafeBufferPointer { storage in
+                    while try statement.step() {
+                        responseIDs.append(statement.int(0))
+                        if respondentCodes { respondents.append(statement.text(1) ?? "") }
+                        respondentKeys.append(statement.int(2))
+                        siteIDs.append(statement.int(3))
+                        waveIDs.append(statement.int(4))
+                        arms.append(statement.int(5))
+                        for index in 0..<storage.count {
+                            let column = Int32(index + 6)
+                            switch storage[index] {
+                            case 0: integers[index].append(Int32(truncatingIfNeeded: statement.int(column)))
+                            case 1: numbers[index].append(statement.isNull(column) ? .nan : statement.double(column))
+                            default: textColumns[index].append(statement.isNull(column) ? nil : statement.text(column))
+                            }
+                        }
+                    }
                 }
+            }
+        }
+        for (index, kind) in kinds.enumerated() {
+            switch kind {
+            case .singleChoice, .integer: integerColumns[index] += integers[index].contents
+            case .number: numberColumns[index] += numbers[index].contents
+            case .text, .date, .multipleChoice: break
             }
         }
     }
@@ -325,6 +343,34 @@ private struct StoredRows {
             textColumns[index] += other.textColumns[index]
         }
     }
+}
+
+/// A column of plain numbers being read: written through a pointer, grown by doubling.
+private struct RawColumn<Element: BitwiseCopyable> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    mutating func append(_ value: Element) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            larger.update(from: base, count: count)
+            base.deallocate()
+            base = larger
+            capacity *= 2
+        }
+        (base + count).initialize(to: value)
+        count += 1
+    }
+
+    var contents: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
+
+    func free() { base.deallocate() }
 }
 
 private extension Array where Element == Int64 {
