@@ -346,7 +346,7 @@ private struct StoredRows {
 }
 
 /// A column of plain numbers being read: written through a pointer, grown by doubling.
-private struct RawColumn<Element: BitwiseCopyable> {
+struct RawColumn<Element: BitwiseCopyable> {
     private var base: UnsafeMutablePointer<Element>
     private var capacity: Int
     private(set) var count = 0

@@ -281,6 +281,16 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(try t.store.instruments().map(\.version) == ["1", "2"])
     }
 
+    /// A frame's numbers are read into raw buffers sized from the table's row count; one that
+    /// outgrows its first guess (an import committed meanwhile) must keep every value, in order.
+    @Test func aColumnBufferGrowsWithoutLosingValues() {
+        var column = RawColumn<Int32>(capacity: 1)
+        defer { column.free() }
+        for value in 0..<1_000 { column.append(Int32(value * 7)) }
+        #expect(column.count == 1_000)
+        #expect(Array(column.contents) == (0..<1_000).map { Int32($0 * 7) })
+    }
+
     /// Large frames are read in two halves by two connections: the frame must be the one a single
     /// connection reads, whatever the item types, waves, sites, arms and missing answers; inside an
     /// open transaction (whose writes a second connection cannot see) a single connection reads.
