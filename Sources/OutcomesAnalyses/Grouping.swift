@@ -9,7 +9,7 @@ enum OutcomeCategory: Int {
     static func codes(_ item: Item, frame: ResponseFrame) -> [UInt8] {
         let choices = frame.instrument.choiceSet(for: item)?.choices ?? []
         if choices.contains(where: { !(0..<256).contains($0.code) }) {
-            return column(item, frame: frame).map { $0.map { UInt8($0.rawValue) } ?? 5 }
+            return columnByDictionary(item, frame: frame).map { $0.map { UInt8($0.rawValue) } ?? 5 }
         }
         var lookup = [UInt8](repeating: 5, count: 256)
         for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] where (0..<256).contains(choice.code) {
@@ -32,8 +32,16 @@ enum OutcomeCategory: Int {
         }
     }
 
-    /// Each row's category for one outcome item (nil: no answer).
+    /// Each row's category for one outcome item (nil: no answer). From the small codes, which look
+    /// each answer up in an array: a dictionary lookup per answer was 2% of a national evaluation.
     static func column(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
+        let choices = frame.instrument.choiceSet(for: item)?.choices ?? []
+        if choices.contains(where: { !(0..<256).contains($0.code) }) { return columnByDictionary(item, frame: frame) }
+        return codes(item, frame: frame).map { $0 == 5 ? nil : OutcomeCategory(rawValue: Int($0)) }
+    }
+
+    /// For choice codes outside 0-255, which the array lookup cannot hold.
+    private static func columnByDictionary(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
         var lookup: [Int: OutcomeCategory] = [:]
         for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] { lookup[choice.code] = category(of: choice) }
         let answers = frame.column(item.id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
