@@ -83,8 +83,11 @@ public enum Regression {
         let width = p + 1 + (d.clusters == nil ? 0 : 1)
         guard n >= 64 else { return d }
         var capacity = 1024
-        var slots = [Int32](repeating: -1, count: capacity)   // index into the merged rows, -1 empty
+        // Each slot holds a merged row's index + 1 (0: empty) and, above it, the top half of the row's
+        // hash: one look at memory per probe, not one at the slot and another at the row's hash.
+        var slots = [UInt64](repeating: 0, count: capacity)
         var keys: [UInt64] = [], x: [Double] = [], y: [Double] = [], counts: [Double] = [], clusters: [Int] = []
+        var hashes: [UInt64] = []                               // each merged row's, for growing the table
         var key = [UInt64](repeating: 0, count: width)
         for i in 0..<n {
             // Give up once three rows in four are distinct after 65,536 rows (a continuous covariate),
@@ -98,10 +101,12 @@ public enum Regression {
             var hash: UInt64 = 0xcbf29ce484222325
             for part in key { hash = (hash ^ part) &* 0x100000001b3; hash ^= hash >> 29 }
             var slot = Int(hash & UInt64(capacity - 1))
+            let tag = hash & 0xFFFF_FFFF_0000_0000
             while true {
-                let index = Int(slots[slot])
-                if index < 0 {
-                    slots[slot] = Int32(counts.count)
+                let entry = slots[slot]
+                if entry == 0 {
+                    slots[slot] = tag | UInt64(counts.count + 1)
+                    hashes.append(hash)
                     keys.append(contentsOf: key)
                     x.append(contentsOf: d.x[(i * p)..<(i * p + p)])
                     y.append(d.y[i])
@@ -109,19 +114,21 @@ public enum Regression {
                     if let groups = d.clusters { clusters.append(groups[i]) }
                     break
                 }
-                if keys[(index * width)..<(index * width + width)].elementsEqual(key) { counts[index] += 1; break }
+                let index = Int(entry & 0xFFFF_FFFF) - 1
+                if entry & 0xFFFF_FFFF_0000_0000 == tag, keys[(index * width)..<(index * width + width)].elementsEqual(key) {
+                    counts[index] += 1
+                    break
+                }
                 slot = (slot + 1) & (capacity - 1)
             }
             if counts.count * 2 > capacity {
                 // Keep the table at most half full: rehash into twice the room.
                 capacity *= 2
-                slots = [Int32](repeating: -1, count: capacity)
+                slots = [UInt64](repeating: 0, count: capacity)
                 for index in 0..<counts.count {
-                    var hash: UInt64 = 0xcbf29ce484222325
-                    for part in keys[(index * width)..<(index * width + width)] { hash = (hash ^ part) &* 0x100000001b3; hash ^= hash >> 29 }
-                    var slot = Int(hash & UInt64(capacity - 1))
-                    while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
-                    slots[slot] = Int32(index)
+                    var slot = Int(hashes[index] & UInt64(capacity - 1))
+                    while slots[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+                    slots[slot] = (hashes[index] & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
                 }
             }
         }
