@@ -168,17 +168,28 @@ public enum Regression {
             throw StatisticsError.insufficientData("\(n) complete rows for \(p) coefficients: the model cannot be estimated")
         }
         var clusterIDs: [Int]? = nil
-        var clusterNumbers: [Int: Int] = [:]
+        var clusterCount = 0
         if case .cluster = covariance {
-            // Dense numbers, so that the sandwich sums clusters in a flat array.
-            clusterIDs = clusters.map { id in
-                if let number = clusterNumbers[id] { return number }
-                clusterNumbers[id] = clusterNumbers.count
-                return clusterNumbers.count - 1
+            // Dense numbers in order of first appearance, so that the sandwich sums clusters in a flat
+            // array. Ids are usually small (site numbers): then an array, not a hash per row, finds them.
+            if let low = clusters.min(), let high = clusters.max(), low >= 0, high < 1 << 20 {
+                var numberOf = [Int](repeating: -1, count: high + 1)
+                clusterIDs = clusters.map { id in
+                    if numberOf[id] < 0 { numberOf[id] = clusterCount; clusterCount += 1 }
+                    return numberOf[id]
+                }
+            } else {
+                var clusterNumbers: [Int: Int] = [:]
+                clusterIDs = clusters.map { id in
+                    if let number = clusterNumbers[id] { return number }
+                    clusterNumbers[id] = clusterNumbers.count
+                    return clusterNumbers.count - 1
+                }
+                clusterCount = clusterNumbers.count
             }
-            guard clusterNumbers.count >= 2 else { throw StatisticsError.insufficientData("cluster-robust errors need at least 2 clusters") }
+            guard clusterCount >= 2 else { throw StatisticsError.insufficientData("cluster-robust errors need at least 2 clusters") }
         }
-        return Design(x: x, y: outcome, clusters: clusterIDs, clusterCount: clusterNumbers.count, n: n, p: p, missing: missing,
+        return Design(x: x, y: outcome, clusters: clusterIDs, clusterCount: clusterCount, n: n, p: p, missing: missing,
                       names: ["(Intercept)"] + names)
     }
 
