@@ -160,7 +160,8 @@ public enum PilotVsControl {
             if wave == baselineCode { people[position].baseline = row } else { people[position].followup = row }
         }
         armChanged = changedKeys.count
-        people = people.enumerated().filter { !changedKeys.contains($0.offset) }.map(\.element)
+        // Usually no one changed arm: then no set lookup (a hash) per person.
+        if !changedKeys.isEmpty { people = people.enumerated().filter { !changedKeys.contains($0.offset) }.map(\.element) }
         guard people.contains(where: \.pilot), people.contains(where: { !$0.pilot }) else {
             throw Diagnostic(file: definition.file, message: "a pilot_vs_control analysis needs responses from both arms (found only \(people.first?.pilot == true ? "pilot" : "control") respondents; check the arm column)")
         }

@@ -95,6 +95,9 @@ public struct ScaleScorer: Sendable {
     private let special: [[Int]]
     /// For value tables: each item's code values, in item order.
     private let valueTables: [[Int: Double]]
+    /// The same by code in an array (NaN: no value), for items whose codes are 0-1023: an array read,
+    /// not a hash, per answer of a million responses. Nil for an item with other codes.
+    private let denseValueTables: [[Double]?]
 
     /// Fails if an item is missing or a reverse-scored item has no known range: the instrument
     /// validator reports both, so this only throws for instruments built by hand.
@@ -120,6 +123,12 @@ public struct ScaleScorer: Sendable {
         self.reverse = reverse
         self.special = special
         valueTables = scale.items.map { scale.values[$0] ?? [:] }
+        denseValueTables = valueTables.map { table in
+            guard table.keys.allSatisfy({ (0..<1024).contains($0) }), !table.values.contains(where: \.isNaN) else { return nil }
+            var dense = [Double](repeating: .nan, count: (table.keys.max() ?? -1) + 1)
+            for (code, value) in table { dense[code] = value }
+            return dense
+        }
     }
 
     static func bounds(of item: Item, choices: ChoiceSet?) -> (min: Double, max: Double)? {
@@ -139,7 +148,14 @@ public struct ScaleScorer: Sendable {
             if !special[index].isEmpty, special[index].contains(Int(value)), Double(Int(value)) == value { continue }
             if scale.method == .valueTable {
                 // The parser guarantees a value for every on-scale code.
-                guard let itemValue = valueTables[index][Int(value)] else { continue }
+                let code = Int(value)
+                let itemValue: Double?
+                if let dense = denseValueTables[index] {
+                    itemValue = dense.indices.contains(code) && !dense[code].isNaN ? dense[code] : nil
+                } else {
+                    itemValue = valueTables[index][code]
+                }
+                guard let itemValue else { continue }
                 sum += itemValue
             } else if let bounds = reverse[index] {
                 sum += bounds.min + bounds.max - value
