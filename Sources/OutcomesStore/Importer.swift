@@ -2,6 +2,12 @@ import Crypto
 import Foundation
 import OutcomesInstruments
 
+/// The SHA-256 of `data` in lower-case hex: what the audit trail records of every file and database
+/// stored, and of every server token.
+func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
+
 /// What an import stored (or, in a dry run, would have stored).
 public struct ImportSummary: Sendable, Equatable {
     public var file: String
@@ -83,7 +89,7 @@ extension Store {
     public func importCSV(data: Data, file: String, instrument: Instrument, definition: String,
                           options: ImportOptions = ImportOptions(), progress: ImportProgress? = nil) throws -> ImportSummary {
         var importer = CSVImport(store: self, file: file, instrument: instrument, options: options)
-        let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let checksum = sha256Hex(data)
         do {
             try db.execute("BEGIN IMMEDIATE")
             try registerInTransaction(instrument, definition: definition)
@@ -274,7 +280,7 @@ public struct ValidatedFile: Sendable {
                 return true
             }
         }
-        let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let checksum = sha256Hex(data)
         return ValidatedFile(items: items, rows: rows, rowsRead: validator.rows, absentRequiredItems: validator.absentRequired,
                              sha256: checksum)
     }

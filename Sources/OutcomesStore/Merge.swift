@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OutcomesInstruments
 
@@ -22,7 +21,7 @@ extension Store {
         guard path != self.path else { throw StoreError("cannot merge \(path) into itself") }
         let site = try Store.openExisting(path: path)
         guard let data = FileManager.default.contents(atPath: path) else { throw StoreError("cannot read \(path)") }
-        let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let checksum = sha256Hex(data)
         // Every instrument version the site holds, with its definition as registered there.
         let statement = try site.db.prepare("SELECT instrument_id, version, definition FROM instruments ORDER BY rowid")
         var versions: [(id: String, definition: String)] = []

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Who is calling the submission server: a site (submits and reads its own responses only) or an
@@ -72,7 +71,7 @@ public enum APITokens {
 
     /// What is stored of a token: its SHA-256, in hex.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(token.utf8))
     }
 }
 
