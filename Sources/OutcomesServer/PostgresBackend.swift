@@ -140,7 +140,7 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                     throw StoreError("item \(item.id) of \(instrument.id) was stored as \(current) and is now \(item.type.rawValue): a changed item needs a new id")
                 }
             } else {
-                try await connection.query(PostgresQuery(unsafeSQL: "ALTER TABLE \(quotedName(table)) ADD COLUMN \(quotedName(item.id)) \(type)"),
+                try await connection.query(PostgresQuery(unsafeSQL: "ALTER TABLE \(quoted(table)) ADD COLUMN \(quoted(item.id)) \(type)"),
                                            logger: logger)
             }
         }
@@ -155,7 +155,7 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                                                          logger: logger).decode(String.self) { return name }
         let table = "answers_" + instrumentID.replacingOccurrences(of: "-", with: "_")
         try await connection.query(PostgresQuery(unsafeSQL: """
-            CREATE TABLE IF NOT EXISTS \(quotedName(table)) (response_id BIGINT PRIMARY KEY REFERENCES responses ON DELETE CASCADE)
+            CREATE TABLE IF NOT EXISTS \(quoted(table)) (response_id BIGINT PRIMARY KEY REFERENCES responses ON DELETE CASCADE)
             """), logger: logger)
         try await connection.query("INSERT INTO answer_tables VALUES (\(instrumentID), \(table))", logger: logger)
         return table
@@ -252,8 +252,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                 // Site and wave ids never change once stored: kept between submissions.
                 var siteIDs = self.knownIDs.withLock { $0.sites }, waveIDs = self.knownIDs.withLock { $0.waves }
                 var new = 0, duplicates = 0
-                let names = checked.items.map { quotedName($0.id) }
-                let selectAnswers = "SELECT \((["response_id"] + names).joined(separator: ", ")) FROM \(quotedName(table)) WHERE response_id = $1"
+                let names = checked.items.map { quoted($0.id) }
+                let selectAnswers = "SELECT \((["response_id"] + names).joined(separator: ", ")) FROM \(quoted(table)) WHERE response_id = $1"
                 // Set-based: a few statements per submission whatever its size, not a round trip per
                 // row (a server on the other side of a network would spend its time waiting).
                 for name in Set(checked.rows.map(\.site)) {
@@ -287,7 +287,7 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                         for (item, value) in zip(checked.items, checked.rows[index].values) { Self.bind(value, type: item.type, to: &bindings) }
                         tuples.append("(" + (first..<(first + names.count + 1)).map { "$\($0)" }.joined(separator: ", ") + ")")
                     }
-                    try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(quotedName(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES "
+                    try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(quoted(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES "
                                                              + tuples.joined(separator: ", "), binds: bindings), logger: self.logger)
                 }
                 new = newRows.count
@@ -479,8 +479,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
             """, logger: logger).decode(String.self) { existing.insert(name) }
         let items = instrument.items.filter { existing.contains($0.id) }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT r.response_id, r.respondent_id, p.code, s.code, w.name, r.arm\(items.map { ", a." + quotedName($0.id) }.joined())
-            FROM \(quotedName(table)) a JOIN responses r ON r.response_id = a.response_id
+            SELECT r.response_id, r.respondent_id, p.code, s.code, w.name, r.arm\(items.map { ", a." + quoted($0.id) }.joined())
+            FROM \(quoted(table)) a JOIN responses r ON r.response_id = a.response_id
             JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id JOIN waves w ON w.wave_id = r.wave_id
             WHERE r.status = 'complete' ORDER BY r.response_id
             """), logger: logger)
@@ -500,6 +500,3 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                              waves: waves, arms: arms, answers: answers)
     }
 }
-
-/// An SQL identifier in double quotes (ids are validated identifiers; quoting is belt and braces).
-func quotedName(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

@@ -370,4 +370,4 @@ public final class Store {
 }
 
 /// Quotes an SQL identifier (ids are validated as identifiers already; quoting is belt and braces).
-func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+package func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
