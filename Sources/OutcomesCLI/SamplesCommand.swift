@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OutcomesSamples
+import OutcomesStatistics
 
 struct SamplesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,35 +63,21 @@ struct SamplesCommand: ParsableCommand {
             // The surveys and the controlled evaluation draw from random streams of their own: made on
             // two cores at once (each generator on the thread that uses it), each file is what it
             // would be made alone.
-            let failures = Failures()
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
-                do {
-                    if part == 0 {
-                        var surveys = SampleGenerator(options: surveyOptions)
-                        try Data(surveys.budgetHolderCSV().utf8).write(to: URL(fileURLWithPath: budgetHolders), options: .atomic)
-                        try Data(surveys.carerCSV().utf8).write(to: URL(fileURLWithPath: carerFile), options: .atomic)
-                    } else {
-                        let evaluation = EvaluationSampleGenerator(options: evaluationOptions)
-                        try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
-                        try Data(evaluation.qualityOfLifeCSV().utf8).write(to: URL(fileURLWithPath: qualityFile), options: .atomic)
-                    }
-                } catch {
-                    failures.record(error)
+            _ = try parallelMap([0, 1]) { part in
+                if part == 0 {
+                    var surveys = SampleGenerator(options: surveyOptions)
+                    try Data(surveys.budgetHolderCSV().utf8).write(to: URL(fileURLWithPath: budgetHolders), options: .atomic)
+                    try Data(surveys.carerCSV().utf8).write(to: URL(fileURLWithPath: carerFile), options: .atomic)
+                } else {
+                    let evaluation = EvaluationSampleGenerator(options: evaluationOptions)
+                    try Data(evaluation.activationCSV().utf8).write(to: URL(fileURLWithPath: activationFile), options: .atomic)
+                    try Data(evaluation.qualityOfLifeCSV().utf8).write(to: URL(fileURLWithPath: qualityFile), options: .atomic)
                 }
             }
-            if let error = failures.first { throw error }
             print("wrote \(budgetHolders) (\(surveyOptions.budgetHolders) budget holders), \(carerFile) (\(surveyOptions.carers) carers) "
                   + "\(activationFile) and \(qualityFile) (\(evaluationRespondents) people each, two waves), seed \(seed)")
         } catch {
             throw reportAndExit(error)
         }
     }
-}
-
-/// The first error of work done on several threads.
-private final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [Error] = []
-    func record(_ error: Error) { lock.withLock { errors.append(error) } }
-    var first: Error? { lock.withLock { errors.first } }
 }
