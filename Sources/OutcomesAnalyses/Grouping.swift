@@ -12,7 +12,7 @@ enum OutcomeCategory: Int {
             return columnByDictionary(item, frame: frame).map { $0.map { UInt8($0.rawValue) } ?? 5 }
         }
         var lookup = [UInt8](repeating: 5, count: 256)
-        for choice in frame.instrument.choiceSet(for: item)?.choices ?? [] where (0..<256).contains(choice.code) {
+        for choice in choices {
             lookup[choice.code] = UInt8(category(of: choice).rawValue)
         }
         guard let answers = frame.column(item.id)?.integers else { return [UInt8](repeating: 5, count: frame.count) }
@@ -35,9 +35,7 @@ enum OutcomeCategory: Int {
     /// Each row's category for one outcome item (nil: no answer). From the small codes, which look
     /// each answer up in an array: a dictionary lookup per answer was 2% of a national evaluation.
     static func column(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
-        let choices = frame.instrument.choiceSet(for: item)?.choices ?? []
-        if choices.contains(where: { !(0..<256).contains($0.code) }) { return columnByDictionary(item, frame: frame) }
-        return codes(item, frame: frame).map { $0 == 5 ? nil : OutcomeCategory(rawValue: Int($0)) }
+        codes(item, frame: frame).map { $0 == 5 ? nil : OutcomeCategory(rawValue: Int($0)) }
     }
 
     /// For choice codes outside 0-255, which the array lookup cannot hold.

@@ -162,9 +162,7 @@ public enum ProcessAssociations {
             model.n = rows.count
             model.positive = Int(y.reduce(0, +))
             let sites = rows.map { Int(frame.sites.codes[$0]) }
-            var siteSeen = [Bool](repeating: false, count: frame.sites.levels.count + 1)
-            for site in sites where site >= 0 { siteSeen[site] = true }
-            model.sites = siteSeen.count { $0 }
+            model.sites = frame.sites.presentLevels(rows).count
 
             // Indicator columns of every level present, but the reference; covariates likewise.
             var columns: [[Double]] = [], names: [String] = []
