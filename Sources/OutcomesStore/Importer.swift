@@ -145,20 +145,17 @@ private struct CSVImport {
 
         // The reading thread: validates every row, sends rows while none has failed.
         let channel = BatchChannel(capacity: 8)
-        let reader = ReaderResult()
         let input = UnsafeInput(data: data)
         let startingValidator = validator
         let start = dataStart
-        let thread = Thread {
+        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int) in
             var validator = startingValidator
             validator.readRows(input.data, from: start, send: channel.send)
-            reader.finish(validator.diagnostics, rows: validator.rows)
             channel.close()
+            return (validator.diagnostics, validator.rows)
         }
-        thread.stackSize = 1 << 22
-        thread.start()
         // Whatever happens here, the reading thread must be done before `data` goes away.
-        defer { channel.cancel(); reader.wait() }
+        defer { channel.cancel(); _ = reader.wait() }
 
         var new = 0, duplicates = 0, corrected = 0
         var writerProblems: [Diagnostic] = []
@@ -214,13 +211,13 @@ private struct CSVImport {
                 return true
             }
         }
-        reader.wait()
+        let read = try reader.wait().get()
         // In file order, whichever thread found them (a stable sort keeps a line's problems in order).
-        diagnostics = (reader.diagnostics + writerProblems).enumerated()
+        diagnostics = (read.diagnostics + writerProblems).enumerated()
             .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
-        progress?(reader.rows, 1)
-        try store.finishImport(importID, rows: reader.rows, new: new, duplicates: duplicates, corrected: corrected)
-        return summary(rows: reader.rows, new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
+        progress?(read.rows, 1)
+        try store.finishImport(importID, rows: read.rows, new: new, duplicates: duplicates, corrected: corrected)
+        return summary(rows: read.rows, new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
                        absent: validator.absentRequired, importID: importID)
     }
 
@@ -411,30 +408,6 @@ final class BatchChannel: @unchecked Sendable {
         queue.removeAll()
         condition.broadcast()
         condition.unlock()
-    }
-}
-
-/// What the reading thread found, handed over when it is done.
-private final class ReaderResult: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var finished = false
-    private(set) var diagnostics: [Diagnostic] = []
-    private(set) var rows = 0
-
-    func finish(_ diagnostics: [Diagnostic], rows: Int) {
-        self.diagnostics = diagnostics
-        self.rows = rows
-        done.signal()
-    }
-
-    /// Blocks until the reading thread has finished (at once if it already has); safe to call twice.
-    func wait() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !finished else { return }
-        done.wait()
-        finished = true
     }
 }
 

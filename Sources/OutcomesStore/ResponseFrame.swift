@@ -208,7 +208,7 @@ extension Store {
         let (lowest, highest, stamp) = (bounds.int(0), bounds.int(1), bounds.int(2))
         if parallel, expected >= parallelReadMinimum, highest > lowest {
             let middle = lowest + (highest - lowest) / 2
-            let upper = ParallelRead { [path] () throws -> (Int64, StoredRows) in
+            let upper = ThreadResult { [path] () throws -> (Int64, StoredRows) in
                 let connection = try SQLiteConnection(path: path, readOnly: true)
                 try connection.execute("BEGIN")
                 defer { try? connection.execute("COMMIT") }
@@ -387,29 +387,6 @@ private extension Array where Element == Int64 {
             lastCode = new
             return new
         }
-    }
-}
-
-/// Runs `body` on a thread of its own; `wait` waits for its result. Unchecked: `body` and `result` are
-/// touched by the thread only until it signals, and by the caller only after `wait`.
-private final class ParallelRead<T>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let body: () throws -> T
-    private var result: Result<T, Error>?
-
-    init(_ body: @escaping () throws -> T) {
-        self.body = body
-        let thread = Thread { [self] in
-            result = Result { try self.body() }
-            done.signal()
-        }
-        thread.stackSize = 1 << 22
-        thread.start()
-    }
-
-    func wait() -> Result<T, Error> {
-        done.wait()
-        return result!
     }
 }
 
