@@ -193,7 +193,7 @@ extension Store {
             let statement = try connection.prepare(sql)
             try statement.bind([.int(first), .int(last)] + (waveID.map { [.int($0)] } ?? []))
             var rows = StoredRows(kinds: kinds, capacity: capacity)
-            try rows.read(statement, respondentCodes: respondentCodes, capacity: capacity)
+            try rows.read(statement, respondentCodes: respondentCodes)
             return rows
         }
 
@@ -269,12 +269,15 @@ extension Store {
 /// A frame's rows as stored (store ids, not yet levels), read by one statement.
 private struct StoredRows {
     let kinds: [ItemType]
+    /// The rows expected: room reserved for them before reading.
+    let capacity: Int
     var responseIDs: [Int64] = [], respondents: [String] = [], respondentKeys: [Int64] = []
     var siteIDs: [Int64] = [], waveIDs: [Int64] = [], arms: [Int64] = []
     var integerColumns: [[Int32]], numberColumns: [[Double]], textColumns: [[String?]]
 
     init(kinds: [ItemType], capacity: Int) {
         self.kinds = kinds
+        self.capacity = capacity
         integerColumns = Array(repeating: [], count: kinds.count)
         numberColumns = Array(repeating: [], count: kinds.count)
         textColumns = Array(repeating: [], count: kinds.count)
@@ -289,7 +292,7 @@ private struct StoredRows {
     }
 
     /// Columns: response id, respondent code (or NULL), respondent id, site id, wave id, arm 0/1/2, items.
-    mutating func read(_ statement: SQLiteStatement, respondentCodes: Bool, capacity: Int) throws {
+    mutating func read(_ statement: SQLiteStatement, respondentCodes: Bool) throws {
         // Numbers go into raw buffers, not nested arrays: appending to `integerColumns[index]` checked
         // the uniqueness of both arrays for each of a frame's 17 million answers.
         var integers = kinds.map { RawColumn<Int32>(capacity: $0 == .singleChoice || $0 == .integer ? capacity : 0) }
