@@ -42,15 +42,8 @@ struct InstrumentCommand: ParsableCommand {
 
 /// Finds the instrument file whose `id` matches, in a folder of instrument files.
 func findInstrument(id: String, in directory: String) throws -> (instrument: Instrument, file: String, text: String) {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ValidationError("no instruments folder at \(directory) (pass --instruments DIR)")
-    }
-    let files = try FileManager.default.contentsOfDirectory(atPath: directory)
-        .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
     var known: [String] = []
-    for name in files {
-        let path = (directory as NSString).appendingPathComponent(name)
+    for path in try yamlFiles(in: directory, what: "instruments", option: "--instruments") {
         // Only the file with the wanted id must be valid; a broken neighbour is reported only if it is that one.
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
         let instrument: Instrument
@@ -65,4 +58,16 @@ func findInstrument(id: String, in directory: String) throws -> (instrument: Ins
     }
     throw ValidationError("no instrument with id '\(id)' in \(directory)"
                           + (known.isEmpty ? "" : " (found: \(known.sorted().joined(separator: ", ")))"))
+}
+
+/// The YAML files of a folder (instruments or analyses), sorted, as paths; `what` and `option` name
+/// the folder and the option that sets it when it does not exist.
+func yamlFiles(in directory: String, what: String, option: String) throws -> [String] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("no \(what) folder at \(directory) (pass \(option) DIR)")
+    }
+    return try FileManager.default.contentsOfDirectory(atPath: directory)
+        .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        .map { (directory as NSString).appendingPathComponent($0) }
 }

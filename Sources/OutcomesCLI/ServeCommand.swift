@@ -92,16 +92,6 @@ struct ServeCommand: AsyncParsableCommand {
         if !problems.isEmpty { throw DiagnosticList(problems) }
         return definitions
     }
-
-    func yamlFiles(in directory: String, what: String, option: String) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("no \(what) folder at \(directory) (pass \(option) DIR)")
-        }
-        return try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-            .map { (directory as NSString).appendingPathComponent($0) }
-    }
 }
 
 struct TokenCommand: AsyncParsableCommand {
