@@ -30,8 +30,14 @@ public final class AnswerRule: Sendable {
     private let isSmallCode: [Bool]
     private let codeList: String
 
-    public init(item: Item, instrument: Instrument) {
+    /// Whether a number may be written with a decimal comma ("1,54"): items declared so (REDCap's
+    /// number_comma_decimal) and every number in a semicolon-separated file, as European spreadsheets
+    /// write them. A decimal point is always accepted, so an export reads back.
+    private let decimalComma: Bool
+
+    public init(item: Item, instrument: Instrument, decimalComma: Bool = false) {
         self.item = item
+        self.decimalComma = decimalComma || item.decimalComma
         let choices = instrument.choiceSet(for: item)?.choices ?? []
         codes = Set(choices.map(\.code))
         var small = [Bool](repeating: false, count: 256)
@@ -65,8 +71,21 @@ public final class AnswerRule: Sendable {
             }
             return .success(.integer(value))
         case .number:
-            let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
-            guard let value = Double(text), value.isFinite else { return .failure(problem(bytes, "expected a number")) }
+            var text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+            if decimalComma, text.utf8.contains(UInt8(ascii: ",")) {
+                // One comma and no point: "1,54" is 1.54. "1.234,5" (thousands marks) is refused.
+                guard text.utf8.filter({ $0 == UInt8(ascii: ",") }).count == 1, !text.contains(".") else {
+                    return .failure(problem(bytes, "expected a number with one decimal comma and no thousands separators"))
+                }
+                text = text.replacingOccurrences(of: ",", with: ".")
+            }
+            guard let value = Double(text), value.isFinite,
+                  text.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }) else {
+                let comma = !decimalComma && text.contains(",") && !text.contains(".")
+                return .failure(problem(bytes, comma ? "expected a number with a decimal point (this one has a decimal comma: "
+                                        + "declare the item decimal_separator: comma, or send the file semicolon-separated)"
+                                        : "expected a number"))
+            }
             if let range = item.range, !range.contains(value) {
                 return .failure(problem(bytes, "\(text) is out of range (\(range.description))"))
             }
@@ -78,7 +97,7 @@ public final class AnswerRule: Sendable {
             return .success(.text(text))
         case .date:
             let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
-            guard Self.isISODate(text) else { return .failure(problem(bytes, "expected a date as YYYY-MM-DD")) }
+            if let message = Self.dateProblem(text) { return .failure(problem(bytes, message)) }
             return .success(.text(text))
         case .multipleChoice:
             let text = String(decoding: bytes, as: UTF8.self)
@@ -130,14 +149,36 @@ public final class AnswerRule: Sendable {
     }
 
     /// A real calendar date written YYYY-MM-DD.
-    public static func isISODate(_ text: String) -> Bool {
+    public static func isISODate(_ text: String) -> Bool { dateProblem(text) == nil }
+
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                             "October", "November", "December"]
+
+    /// Why `text` is not a date written YYYY-MM-DD, or nil if it is one: a date of the right shape that
+    /// does not exist says so, and one written day/month/year says how to write it.
+    public static func dateProblem(_ text: String) -> String? {
+        let digits = { (part: Substring) in part.allSatisfy { $0.isASCII && $0.isNumber } }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), day >= 1 else { return false }
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, parts.allSatisfy(digits),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
+            let slashed = text.split(separator: "/", omittingEmptySubsequences: false)
+            if slashed.count == 3, slashed.allSatisfy({ !$0.isEmpty && digits($0) }), slashed[2].count == 4,
+               let first = Int(slashed[0]), let second = Int(slashed[1]) {
+                let year = slashed[2]
+                func iso(_ month: Int, _ day: Int) -> String { "\(year)-" + String(format: "%02d-%02d", month, day) }
+                if first > 12, second <= 12 { return "expected a date as YYYY-MM-DD (write this day/month/year date as \(iso(second, first)))" }
+                if second > 12, first <= 12 { return "expected a date as YYYY-MM-DD (write this month/day/year date as \(iso(first, second)))" }
+                return "expected a date as YYYY-MM-DD (is this \(iso(second, first)) or \(iso(first, second))?)"
+            }
+            return "expected a date as YYYY-MM-DD"
+        }
+        guard (1...12).contains(month) else { return "\(text) is not a date: there is no month \(month)" }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return day <= days
+        guard day >= 1, day <= days else {
+            return "\(text) is not a date: \(monthNames[month - 1]) \(year) has \(days) days"
+        }
+        return nil
     }
 }
 

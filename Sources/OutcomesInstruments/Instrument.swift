@@ -88,6 +88,9 @@ public struct Item: Sendable, Equatable {
     public var showIf: SkipCondition?
     /// The outcome domain this item measures, if it is an outcome item.
     public var domain: String?
+    /// A number item whose answers are written with a decimal comma ("1,54"), as REDCap's
+    /// number_comma_decimal validation stores them (`decimal_separator: comma`).
+    public var decimalComma: Bool = false
 
     public init(id: String, text: String, type: ItemType, choiceSetID: String? = nil, required: Bool = false,
                 range: ValueRange? = nil, showIf: SkipCondition? = nil, domain: String? = nil) {

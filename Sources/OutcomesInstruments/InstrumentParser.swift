@@ -134,7 +134,8 @@ public enum InstrumentParser {
 
     static func parseItem(_ node: Node, reader r: YAMLReader) -> Item? {
         guard let map = r.mapping(node, "an item",
-                                  allowed: ["id", "text", "type", "choices", "required", "range", "show_if", "domain"])
+                                  allowed: ["id", "text", "type", "choices", "required", "range", "show_if", "domain",
+                                            "decimal_separator"])
         else { return nil }
         guard let id = r.required(map, "id", in: node, "an item").flatMap({ r.string($0, "item id") }) else { return nil }
         if !YAMLReader.isIdentifier(id) {
@@ -170,9 +171,20 @@ public enum InstrumentParser {
             showIf = SkipCondition(item: other, codes: codes)
         }
         let domain = map["domain"].flatMap { r.string($0, "domain of \(id)") }
+        var decimalComma = false
+        if let node = map["decimal_separator"], let separator = r.string(node, "decimal_separator of \(id)") {
+            switch separator {
+            case "comma": decimalComma = true
+            case "point": decimalComma = false
+            default: r.error(at: node, "item \(id): decimal_separator '\(separator)' should be comma or point")
+            }
+            if type != nil, type != .number { r.error(at: node, "item \(id): decimal_separator applies to number items only") }
+        }
         guard let type else { return nil }
-        return Item(id: id, text: text, type: type, choiceSetID: choices, required: required,
-                    range: range, showIf: showIf, domain: domain)
+        var item = Item(id: id, text: text, type: type, choiceSetID: choices, required: required,
+                        range: range, showIf: showIf, domain: domain)
+        item.decimalComma = decimalComma
+        return item
     }
 
     static func parseScale(_ node: Node, reader r: YAMLReader) -> Scale? {

@@ -130,6 +130,7 @@ enum InstrumentYAML {
                 lines.append("        type: \(item.type.rawValue)")
                 if let set = item.choiceSetID { lines.append("        choices: \(set)") }
                 if item.required { lines.append("        required: true") }
+                if item.decimalComma { lines.append("        decimal_separator: comma") }
                 if let range = item.range {
                     let bounds = [range.min.map { "min: \(number($0))" }, range.max.map { "max: \(number($0))" }].compactMap { $0 }
                     lines.append("        range: {\(bounds.joined(separator: ", "))}")

@@ -182,7 +182,7 @@ scales:
         #expect(parse("count", "-2147483647") == .success(.integer(-2_147_483_647)))
         #expect(parse("cost", "-1") == .failure(AnswerProblem(message: "-1 is out of range (at least 0)")))
         #expect(parse("cost", "lots") == .failure(AnswerProblem(message: "'lots': expected a number")))
-        #expect(parse("started", "2023-02-29") == .failure(AnswerProblem(message: "'2023-02-29': expected a date as YYYY-MM-DD")))
-        #expect(parse("started", "29/02/2024") == .failure(AnswerProblem(message: "'29/02/2024': expected a date as YYYY-MM-DD")))
+        #expect(parse("started", "2023-02-29") == .failure(AnswerProblem(message: "2023-02-29 is not a date: February 2023 has 28 days")))
+        #expect(parse("started", "29/02/2024") == .failure(AnswerProblem(message: "'29/02/2024': expected a date as YYYY-MM-DD (write this day/month/year date as 2024-02-29)")))
     }
 }
