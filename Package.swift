@@ -85,7 +85,8 @@ let package = Package(
         .executableTarget(name: "OutcomesBenchmarks", dependencies: ["OutcomesStatistics"]),
 
         .testTarget(name: "OutcomesInstrumentsTests", dependencies: ["OutcomesInstruments"]),
-        .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore", "OutcomesStatistics"]),
+        .testTarget(name: "OutcomesStoreTests", dependencies: ["OutcomesStore", "OutcomesStatistics"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "OutcomesCaptureTests", dependencies: ["OutcomesCapture"]),
         .testTarget(name: "OutcomesInterchangeTests", dependencies: ["OutcomesInterchange", "OutcomesInstruments", "OutcomesStore"],
                     resources: [.copy("Fixtures")]),

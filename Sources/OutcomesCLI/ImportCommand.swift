@@ -37,12 +37,15 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Apply changed answers to responses already stored, keeping old and new in the audit trail.")
     var corrections = false
 
+    @OptionGroup var text: TextFileOptions
+
     @Argument(help: ArgumentHelp("CSV files to import.", valueName: "file.csv"))
     var files: [String]
 
     func run() throws {
         do {
             let found = try findInstrument(id: instrument, in: instruments)
+            let textOptions = try text.textOptions()
             let store = try database.open()
             Store.toolVersion = Outcomes.version
             var failed = false
@@ -50,9 +53,13 @@ struct ImportCommand: ParsableCommand {
                 do {
                     let progress = standardErrorIsTerminal ? ProgressLine(label: "importing \(file)") : nil
                     let summary = try store.importCSV(file: file, instrument: found.instrument, definition: found.text,
-                                                      options: ImportOptions(dryRun: dryRun, applyCorrections: corrections), progress: progress.map { line in { line.update(rows: $0, fraction: $1) } })
+                                                      options: ImportOptions(dryRun: dryRun, applyCorrections: corrections, text: textOptions), progress: progress.map { line in { line.update(rows: $0, fraction: $1) } })
                     progress?.finish()
                     let verb = dryRun ? "would store" : "stored"
+                    if let from = summary.transcodedFrom {
+                        print("\(file): read as \(from.rawValue), stored as UTF-8")
+                    }
+                    if summary.delimiter != "," { print("\(file): read as \(summary.delimiter)-separated") }
                     print("\(file): \(summary.rows) rows: \(verb) \(summary.new) new responses, \(summary.duplicates) duplicates skipped, "
                           + (summary.corrected > 0 ? "\(summary.corrected) corrected, " : "")
                           + "0 rejected (\(summary.instrumentID) \(summary.instrumentVersion) -> \(store.path))")

@@ -58,3 +58,33 @@ func printError(_ text: String) {
 
 /// Whether standard error is a terminal (progress is shown only there).
 var standardErrorIsTerminal: Bool { isatty(FileHandle.standardError.fileDescriptor) == 1 }
+
+/// How a text file is to be read, for every command that reads sites' or other tools' CSV files.
+struct TextFileOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        The file's character encoding: utf-8 (the default), windows-1252 (Excel's "CSV (Comma delimited)"), \
+        latin1 or utf-16 (Excel's "Unicode Text"; read without this when it starts with a byte order mark).
+        """, valueName: "name"))
+    var encoding: String?
+
+    @Option(help: ArgumentHelp("The field separator: ',', ';' or tab (default: detected from the header line).",
+                               valueName: "char"))
+    var delimiter: String?
+
+    func textOptions() throws -> TextOptions {
+        var options = TextOptions()
+        if let encoding {
+            guard let parsed = TextEncoding(name: encoding) else {
+                throw ValidationError("--encoding '\(encoding)': expected one of \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.encoding = parsed
+        }
+        if let delimiter {
+            guard let byte = TextOptions.delimiter(named: delimiter) else {
+                throw ValidationError("--delimiter '\(delimiter)': expected ',', ';', tab or '|'")
+            }
+            options.delimiter = byte
+        }
+        return options
+    }
+}

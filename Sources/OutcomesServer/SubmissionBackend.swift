@@ -114,7 +114,7 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
                        submission: APISubmission) async throws -> ImportSummary {
         try await run { store in
             try store.importCSV(data: csv, file: file, instrument: instrument.instrument, definition: instrument.definition,
-                                options: ImportOptions(site: site, submission: submission))
+                                options: ImportOptions(site: site, submission: submission, text: submission.text))
         }
     }
 

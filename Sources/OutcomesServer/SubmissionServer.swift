@@ -112,10 +112,19 @@ public struct SubmissionServer: Sendable {
         } else if !type.hasPrefix("text/csv") && !type.hasPrefix("text/plain") {
             throw HTTPError(.unsupportedMediaType, message: "send text/csv (the CSV interchange format) or application/json")
         }
+        // A CSV body is UTF-8 unless its Content-Type names another charset (Excel's windows-1252, say).
+        var charset: TextEncoding?
+        if format == .csv, let named = Self.parameter("charset", of: type) {
+            guard let encoding = TextEncoding(name: named) else {
+                throw HTTPError(.unsupportedMediaType, message: "charset '\(named)' is not one this server reads "
+                                + "(\(TextEncoding.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            charset = encoding == .utf8 ? nil : encoding
+        }
         let file = "submission from \(site)"
         do {
             let summary = try await backend.submit(csv: csv, file: file, instrument: instrument, site: site,
-                                                   submission: APISubmission(tokenID: principal.tokenID, format: format))
+                                                   submission: APISubmission(tokenID: principal.tokenID, format: format, charset: charset))
             return try json(SubmissionReceipt(submission: summary.importID, instrument: summary.instrumentID,
                                               instrumentVersion: summary.instrumentVersion, rows: summary.rows, new: summary.new,
                                               duplicates: summary.duplicates, sha256: summary.sha256))
@@ -160,6 +169,15 @@ public struct SubmissionServer: Sendable {
     }
 
     private var served: String { instruments.keys.sorted().joined(separator: ", ") }
+
+    /// A parameter of a media type: `charset` of `text/csv; charset=windows-1252`.
+    static func parameter(_ name: String, of mediaType: String) -> String? {
+        for part in mediaType.split(separator: ";").dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == name { return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return nil
+    }
 
     private func quoted(_ text: String) -> String {
         var out = ""

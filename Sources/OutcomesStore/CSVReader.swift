@@ -3,6 +3,8 @@ import OutcomesInstruments
 
 /// A fast reader for the CSV interchange format (RFC 4180: comma-separated, fields optionally in
 /// double quotes, `""` for a quote inside quotes, CRLF or LF line ends, newlines allowed inside quotes).
+/// The separator may be another byte (`;` or a tab, as spreadsheets in much of Europe write), and
+/// spaces and tabs around each field may be dropped, so that ` 3 ` and `3` are the same cell.
 ///
 /// It works on the file's bytes and hands each record to a closure as byte ranges, so importing a
 /// million rows makes no String per cell. Line numbers are those of the file, counting from 1.
@@ -47,8 +49,10 @@ struct CSVReader {
     /// cleanly, and the position after that record is returned.
     @discardableResult
     static func read(_ data: UnsafeBufferPointer<UInt8>, from start: Position = Position(offset: 0, line: 1),
+                     delimiter: UInt8 = UInt8(ascii: ","), trimming: Bool = false,
                      _ body: (inout Record) throws -> Void) throws -> Position {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let quote = UInt8(ascii: "\""), comma = delimiter, lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
         var index = start.offset
         let end = data.count
         // A UTF-8 byte order mark, as spreadsheet exports often write, is not part of the first header.
@@ -65,6 +69,12 @@ struct CSVReader {
             while !atRecordEnd {
                 let fieldStart = record.bytes.count
                 var wasQuoted = false
+                if trimming {
+                    // Spaces before an opening quote are not part of the field either.
+                    var ahead = index
+                    while ahead < end, data[ahead] == space || (data[ahead] == tab && comma != tab) { ahead += 1 }
+                    if ahead < end, data[ahead] == quote { index = ahead }
+                }
                 if index < end, data[index] == quote {
                     wasQuoted = true
                     let openedOn = line
@@ -87,6 +97,7 @@ struct CSVReader {
                         index += 1
                     }
                     guard closed else { throw SyntaxError(line: openedOn, message: "a quoted field opened here is never closed") }
+                    if trimming { while index < end, data[index] == space || (data[index] == tab && comma != tab) { index += 1 } }
                     if index < end, data[index] != comma, data[index] != lf, data[index] != cr {
                         throw SyntaxError(line: line, message: "unexpected text after a closing quote")
                     }
@@ -101,7 +112,15 @@ struct CSVReader {
                         index += 1
                     }
                 }
-                record.fields.append(fieldStart..<record.bytes.count)
+                var fieldEnd = record.bytes.count
+                if trimming {
+                    var first = fieldStart
+                    while first < fieldEnd, record.bytes[first] == space || record.bytes[first] == tab { first += 1 }
+                    while fieldEnd > first, record.bytes[fieldEnd - 1] == space || record.bytes[fieldEnd - 1] == tab { fieldEnd -= 1 }
+                    record.fields.append(first..<fieldEnd)
+                } else {
+                    record.fields.append(fieldStart..<fieldEnd)
+                }
                 record.quoted.append(wasQuoted)
                 if index >= end {
                     atRecordEnd = true
@@ -126,12 +145,14 @@ struct CSVReader {
 }
 
 /// Every record of a small CSV file (a data dictionary, a form's sheet) as strings, with the file line
-/// each record starts on. A syntax error is reported as `file:line: malformed CSV: ...`.
-public func readCSVRecords(_ data: Data, file: String) throws -> [(line: Int, fields: [String])] {
+/// each record starts on. The bytes are checked as UTF-8 (or transcoded as `options` says) and the
+/// separator is detected from the header. A syntax error is reported as `file:line: malformed CSV: ...`.
+public func readCSVRecords(_ data: Data, file: String, options: TextOptions = TextOptions()) throws -> [(line: Int, fields: [String])] {
     var records: [(line: Int, fields: [String])] = []
+    let text = try PreparedText.prepare(data, file: file, options: options)
     do {
-        try data.withUnsafeBytes { raw in
-            _ = try CSVReader.read(raw.bindMemory(to: UInt8.self)) { record in
+        try text.data.withUnsafeBytes { raw in
+            _ = try CSVReader.read(raw.bindMemory(to: UInt8.self), delimiter: text.delimiter) { record in
                 records.append((record.line, (0..<record.count).map { record.string($0) }))
             }
         }

@@ -12,6 +12,7 @@ public enum StoredResponseState: Sendable, Equatable {
 extension Store {
     /// Whether a response is stored for this respondent and wave, and the answers of a draft.
     public func storedResponse(instrument: Instrument, site: String, respondent: String, wave: String) throws -> StoredResponseState {
+        let (site, respondent, wave) = try Self.identity(site: site, respondent: respondent, wave: wave)
         let statement = try db.prepare("""
             SELECT r.response_id, r.status FROM responses r
             JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
@@ -36,10 +37,18 @@ extension Store {
         return .draft(answers)
     }
 
+    /// Site, respondent and wave as an import stores them (trimmed, NFC), or an error saying what is wrong.
+    static func identity(site: String, respondent: String, wave: String) throws -> (String, String, String) {
+        let values = [(IdentityField.site, site), (.respondent, respondent), (.wave, wave)].map { ($0.0, IdentityField.normalised($0.1)) }
+        for (field, value) in values { if let problem = field.problem(value) { throw StoreError(problem) } }
+        return (values[0].1, values[1].1, values[2].1)
+    }
+
     /// Stores a response captured at a terminal, complete or as a draft, in one transaction, with an
     /// audit record (kind "capture", source "terminal").
     public func storeCaptured(instrument: Instrument, definition: String, site: String, respondent: String, wave: String,
                               arm: String?, answers: [String: AnswerValue], draft: Bool) throws {
+        let (site, respondent, wave) = try Self.identity(site: site, respondent: respondent, wave: wave)
         try db.transaction {
             try registerInTransaction(instrument, definition: definition)
             let importID = try beginImport(kind: "capture", source: "terminal", sha256: nil, instrument: instrument)

@@ -28,6 +28,10 @@ public struct ImportSummary: Sendable, Equatable {
     public var dryRun: Bool
     /// The import's row in the audit trail (`imports.import_id`).
     public var importID: Int64 = 0
+    /// The encoding the file was transcoded from, if it was not UTF-8.
+    public var transcodedFrom: TextEncoding?
+    /// The field separator read from the header (or given).
+    public var delimiter: String = ","
 
     public init(file: String, instrumentID: String, instrumentVersion: String, rows: Int, new: Int, duplicates: Int, corrected: Int,
                 sha256: String, absentRequiredItems: [String], dryRun: Bool, importID: Int64) {
@@ -50,12 +54,16 @@ public struct ImportOptions: Sendable {
     public var site: String?
     /// The submission server's record of who sent the file (its token) and how.
     public var submission: APISubmission?
+    /// The file's encoding and separator, when they are not UTF-8 and detected.
+    public var text: TextOptions
 
-    public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil, submission: APISubmission? = nil) {
+    public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil, submission: APISubmission? = nil,
+                text: TextOptions = TextOptions()) {
         self.dryRun = dryRun
         self.applyCorrections = applyCorrections
         self.site = site
         self.submission = submission
+        self.text = text
     }
 }
 
@@ -64,7 +72,16 @@ public struct APISubmission: Sendable {
     public enum Format: String, Sendable { case csv, json }
     public var tokenID: Int64
     public var format: Format
-    public init(tokenID: Int64, format: Format) { self.tokenID = tokenID; self.format = format }
+    /// The body's encoding, from its Content-Type's charset (nil: UTF-8). A plain enum, not a
+    /// `TextOptions`: with that struct nested in this optional, Swift 6.3's debug builds laid out
+    /// `ImportOptions()` as a default argument wrongly (a crash in every caller that relied on it).
+    public var charset: TextEncoding?
+    public init(tokenID: Int64, format: Format, charset: TextEncoding? = nil) {
+        self.tokenID = tokenID; self.format = format; self.charset = charset
+    }
+
+    /// How the body is read: its charset, a detected separator, remedies given as HTTP headers.
+    public var text: TextOptions { TextOptions(encoding: charset, advice: .http) }
 }
 
 extension Store {
@@ -88,12 +105,14 @@ extension Store {
     /// Imports CSV bytes; `file` names the source in messages and in the imports table.
     public func importCSV(data: Data, file: String, instrument: Instrument, definition: String,
                           options: ImportOptions = ImportOptions(), progress: ImportProgress? = nil) throws -> ImportSummary {
-        var importer = CSVImport(store: self, file: file, instrument: instrument, options: options)
+        // The checksum is of the bytes as given; what is read is UTF-8, checked first.
         let checksum = sha256Hex(data)
+        let text = try PreparedText.prepare(data, file: file, options: options.text)
+        var importer = CSVImport(store: self, file: file, instrument: instrument, options: options, delimiter: text.delimiter)
         do {
             try db.execute("BEGIN IMMEDIATE")
             try registerInTransaction(instrument, definition: definition)
-            let summary = try data.withUnsafeBytes { raw in
+            let summary = try text.data.withUnsafeBytes { raw in
                 try importer.run(raw.bindMemory(to: UInt8.self), sha256: checksum, progress: progress)
             }
             if !importer.diagnostics.isEmpty { throw DiagnosticList(importer.diagnostics) }
@@ -105,6 +124,8 @@ extension Store {
             try db.execute(options.dryRun ? "ROLLBACK" : "COMMIT")
             var result = summary
             result.dryRun = options.dryRun
+            result.transcodedFrom = text.transcodedFrom
+            result.delimiter = text.delimiterName
             return result
         } catch {
             try? db.execute("ROLLBACK")
@@ -123,19 +144,21 @@ private struct CSVImport {
     let file: String
     let instrument: Instrument
     let options: ImportOptions
+    let delimiter: UInt8
 
-    init(store: Store, file: String, instrument: Instrument, options: ImportOptions) {
+    init(store: Store, file: String, instrument: Instrument, options: ImportOptions, delimiter: UInt8) {
         self.store = store
         self.file = file
         self.instrument = instrument
         self.options = options
+        self.delimiter = delimiter
     }
 
     var diagnostics: [Diagnostic] = []
 
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
         let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
-        var validator = RowValidator(file: file, instrument: instrument, site: options.site)
+        var validator = RowValidator(file: file, instrument: instrument, site: options.site, delimiter: delimiter)
         guard let dataStart = validator.readHeader(data) else {
             diagnostics = validator.diagnostics
             return summary(rows: 0, new: 0, duplicates: 0, corrected: 0, sha256: sha256, absent: [])
@@ -253,10 +276,12 @@ public struct ValidatedFile: Sendable {
 
     /// Checks CSV bytes as `Store.importCSV` does (header, cells, skip logic, required items, repeated
     /// rows, and rows of `site` only if it is given), or throws a `DiagnosticList` naming every problem.
-    public static func check(_ data: Data, file: String, instrument: Instrument, site: String? = nil) throws -> ValidatedFile {
-        var validator = RowValidator(file: file, instrument: instrument, site: site)
+    public static func check(_ data: Data, file: String, instrument: Instrument, site: String? = nil,
+                             text options: TextOptions = TextOptions()) throws -> ValidatedFile {
+        let text = try PreparedText.prepare(data, file: file, options: options)
+        var validator = RowValidator(file: file, instrument: instrument, site: site, delimiter: text.delimiter)
         var batches: [ImportBatch] = []
-        data.withUnsafeBytes { raw in
+        text.data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             if let start = validator.readHeader(bytes) {
                 validator.readRows(bytes, from: start) { batches.append($0); return true }
@@ -440,11 +465,14 @@ struct RowValidator: Sendable {
 
     /// The only site whose rows are accepted, if one is set.
     let site: String?
+    /// The field separator (the file's bytes are UTF-8, checked by `PreparedText`).
+    let delimiter: UInt8
 
-    init(file: String, instrument: Instrument, site: String? = nil) {
+    init(file: String, instrument: Instrument, site: String? = nil, delimiter: UInt8 = UInt8(ascii: ",")) {
         self.file = file
         self.instrument = instrument
-        self.site = site
+        self.site = site.map(IdentityField.normalised)
+        self.delimiter = delimiter
     }
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
@@ -457,7 +485,7 @@ struct RowValidator: Sendable {
         var start = CSVReader.Position(offset: 0, line: 1)
         var sawHeader = false
         do {
-            start = try CSVReader.read(data) { record in
+            start = try CSVReader.read(data, delimiter: delimiter, trimming: true) { record in
                 sawHeader = true
                 mapHeader(record)
                 throw CSVReader.Stop()
@@ -486,7 +514,8 @@ struct RowValidator: Sendable {
             }
             positions[name] = index
             if !InstrumentParser.reservedColumns.contains(name), instrument.item(name) == nil {
-                fail(record.line, index + 1, "column '\(name)' names no item of instrument \(instrument.id) \(instrument.version)")
+                fail(record.line, index + 1, "column '\(name)' names no item of instrument \(instrument.id) \(instrument.version)"
+                     + separatorHint(name))
             }
         }
         for name in ["respondent_id", "site", "wave"] where positions[name] == nil {
@@ -497,7 +526,9 @@ struct RowValidator: Sendable {
         for item in instrument.items {
             guard let field = positions[item.id] else { continue }
             columnOfItem[item.id] = columns.count
-            columns.append(ItemColumn(field: field, rule: AnswerRule(item: item, instrument: instrument),
+            // A semicolon-separated file is what European spreadsheets write, with decimal commas.
+            let rule = AnswerRule(item: item, instrument: instrument, decimalComma: delimiter == UInt8(ascii: ";"))
+            columns.append(ItemColumn(field: field, rule: rule,
                                       conditionColumn: nil, conditionCodes: Set(item.showIf?.codes ?? []),
                                       required: item.required))
         }
@@ -506,6 +537,15 @@ struct RowValidator: Sendable {
         }
         absentRequired = instrument.items.filter { $0.required && positions[$0.id] == nil }.map(\.id)
         header = Header(respondent: respondent, site: site, arm: positions["arm"], wave: wave, expectedFields: record.count)
+    }
+
+    /// A header name that holds another separator says the file was split on the wrong one.
+    func separatorHint(_ name: String) -> String {
+        let others: [(UInt8, String)] = [(UInt8(ascii: ";"), "semicolon"), (UInt8(ascii: "\t"), "tab"), (UInt8(ascii: ","), "comma")]
+        guard let (byte, word) = others.first(where: { $0.0 != delimiter && name.utf8.contains($0.0) }) else { return "" }
+        let flag = byte == UInt8(ascii: "\t") ? "tab" : String(UnicodeScalar(byte))
+        return " (the file looks \(word)-separated, but is read as \(PreparedText.name(of: delimiter))-separated: "
+            + "pass --delimiter '\(flag)')"
     }
 
     /// Reads and checks every data row, sending rows to `channel` in batches while no row has failed.
@@ -522,33 +562,36 @@ struct RowValidator: Sendable {
         // Only the columns with a row-level rule are visited a second time.
         let ruled = columns.indices.filter { columns[$0].conditionColumn != nil || columns[$0].rule.item.showIf != nil || columns[$0].required }
         do {
-            try CSVReader.read(data, from: start) { record in
+            try CSVReader.read(data, from: start, delimiter: delimiter, trimming: true) { record in
                 rows += 1
                 guard let header else { return }
                 guard record.count == header.expectedFields else {
                     fail(record.line, nil, "the row has \(record.count) fields; the header has \(header.expectedFields)")
                     return
                 }
-                let respondent = record.string(header.respondent)
-                let site = record.string(header.site)
-                let wave = record.string(header.wave)
+                // Identity fields in one form (NFC), so that one person typed two ways is one person.
+                var respondent = IdentityField.normalised(record.string(header.respondent))
+                var site = IdentityField.normalised(record.string(header.site))
+                let wave = IdentityField.normalised(record.string(header.wave))
                 let arm = header.arm.map { record.string($0) } ?? ""
-                if respondent.isEmpty { fail(record.line, header.respondent + 1, "respondent_id is empty") }
-                if site.isEmpty {
-                    fail(record.line, header.site + 1, "site is empty")
+                if let problem = IdentityField.respondent.problem(respondent) {
+                    fail(record.line, header.respondent + 1, problem)
+                    respondent = ""
+                }
+                if let problem = IdentityField.site.problem(site) {
+                    fail(record.line, header.site + 1, problem)
+                    site = ""
                 } else if let only = self.site, site != only {
                     fail(record.line, header.site + 1, "site '\(site)': this submission may hold responses of site '\(only)' only")
                 }
                 var waveNumber = waveNumbers[wave]
-                if wave.isEmpty {
-                    fail(record.line, header.wave + 1, "wave is empty (expected e.g. baseline or followup)")
-                } else if waveNumber == nil {
-                    if Self.isWaveName(wave) {
+                if waveNumber == nil {
+                    if let problem = IdentityField.wave.problem(wave) {
+                        fail(record.line, header.wave + 1, problem)
+                    } else {
                         waveNumber = Int32(waveNumbers.count)
                         waveNumbers[wave] = waveNumber
                         batch.newWaves.append(wave)
-                    } else {
-                        fail(record.line, header.wave + 1, "wave '\(wave)' should be letters, digits, '-' or '_'")
                     }
                 }
                 let armCode: UInt8 = arm.isEmpty ? 0 : arm == "pilot" ? 1 : arm == "control" ? 2 : 255
@@ -658,10 +701,6 @@ struct RowValidator: Sendable {
         case let .text(v)?: return append(v)
         case let .codes(v)?: return append(AnswerValue.codes(v).description)
         }
-    }
-
-    static func isWaveName(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
     }
 }
 

@@ -206,6 +206,37 @@ func list(_ response: TestResponse) throws -> [[String: Any]] {
         }
     }
 
+    /// What Excel saves in Western Europe (Windows-1252) is refused with its place unless the
+    /// Content-Type names it; a semicolon-separated body is read as such; ids are stored in NFC.
+    @Test(arguments: BackendKind.allCases)
+    func bodiesInOtherEncodingsAreReadWhenNamedAndRefusedOtherwise(_ kind: BackendKind) async throws {
+        let t = try await TestServer(kind)
+        let north = t.tokens["north"]!
+        try await t.test { client in
+            let header = "respondent_id;site;wave;note;outcome_independence;outcome_safety\n"
+            var windows1252 = Data(header.utf8)
+            windows1252.append(contentsOf: Array("D".utf8) + [0xC9] + Array("1;north;baseline;caf".utf8) + [0xE9])
+            windows1252.append(contentsOf: Array(";1;3\nD".utf8) + [0xC8] + Array("1;north;baseline;;1;3\n".utf8))
+            let uri = "/v1/submissions?instrument=survey"
+            let refused = try await client.execute(uri: uri, method: .post, headers: bearer(north, "text/csv"),
+                                                   body: ByteBuffer(data: windows1252))
+            #expect(refused.status == .unprocessableContent)
+            let problems = try #require(try object(refused)["problems"] as? [[String: Any]])
+            #expect(problems.first?["line"] as? Int == 2 && problems.first?["column"] as? Int == 2)
+            #expect((problems.last?["message"] as? String)?.contains("Content-Type: text/csv; charset=windows-1252") == true)
+            let stored = try await client.execute(uri: uri, method: .post, headers: bearer(north, "text/csv; charset=windows-1252"),
+                                                  body: ByteBuffer(data: windows1252))
+            #expect(stored.status == .ok)
+            #expect(try object(stored)["new"] as? Int == 2, "DÉ1 and DÈ1 are two respondents")
+            let again = "respondent_id,site,wave,outcome_independence,outcome_safety\nDE\u{301}1,north,baseline,1,3\n"
+            #expect(try object(try await client.execute(uri: uri, method: .post, headers: bearer(north, "text/csv"),
+                                                        body: ByteBuffer(string: again)))["duplicates"] as? Int == 1,
+                    "D + combining accent is the same respondent as DÉ1")
+            #expect(try await client.execute(uri: uri, method: .post, headers: bearer(north, "text/csv; charset=ebcdic"),
+                                             body: ByteBuffer(data: windows1252)).status == .unsupportedMediaType)
+        }
+    }
+
     @Test(arguments: BackendKind.allCases)
     func jsonSubmissionsAreCheckedAsCSVAndProblemsNamedByPath(_ kind: BackendKind) async throws {
         let t = try await TestServer(kind)
