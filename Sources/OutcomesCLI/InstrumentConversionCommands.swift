@@ -48,33 +48,58 @@ extension InstrumentCommand {
     struct ImportREDCap: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import-redcap",
-            abstract: "Convert a REDCap data dictionary (CSV) to an instrument file.",
+            abstract: "Convert a REDCap data dictionary (CSV) or instrument zip to an instrument file.",
             discussion: """
-            Forms and section headers become sections; text (integer, number and date validations, with \
-            numeric min/max), notes, radio, dropdown, checkbox, yesno, truefalse and slider fields become \
-            items; identical choice lists become one choice set; "Required Field?" becomes required; \
-            branching logic such as [q] = '1' or [q] = '2' on an earlier radio/dropdown field becomes \
-            show_if. The first field (REDCap's record id) is not an item: the toolkit's files carry \
-            respondent_id. Whatever does not map (calculated, descriptive and file fields, other \
-            validations or logic, annotations, field notes) is listed as a note on standard error.
+            Forms and section headers become sections; text (integer, number, number_comma_decimal and \
+            date validations, with numeric min/max), notes, radio, dropdown, checkbox, yesno, truefalse \
+            and slider fields become items; identical choice lists become one choice set; "Required \
+            Field?" becomes required (in a dictionary of one form); branching logic becomes show_if: \
+            [q] = '1', [q] <> '1', [q(2)] = '1' on a checkbox, [age] > 65, [q] <> '', joined by and, or \
+            and parentheses. Choice codes that are not whole numbers are renumbered, and the REDCap codes \
+            are kept in the instrument, so that `outcomes import --format redcap` reads REDCap's exports \
+            as they are. The first field is REDCap's record id when it looks like one (a text field \
+            named or labelled as an id): it becomes respondent_id, not an item; an instrument zip (the \
+            Shared Library's, or "Download instrument ZIP") has none. Whatever does not map \
+            (calculated, descriptive and file fields, other validations or logic, action tags, field \
+            notes, matrix layout) is listed as a note on standard error.
 
             The result has no outcome domains, valences or scales (REDCap has none): add them before \
             using the instrument for outcome tables. `outcomes instrument check` it afterwards.
 
-            Example:
+            Examples:
               outcomes instrument import-redcap Baseline_DataDictionary.csv \\
                 --id baseline --out instruments/baseline.yaml
+              outcomes instrument import-redcap PHQ9_instrument.zip --id phq9
+              outcomes instrument import-redcap dictionary.csv --record-id none
             """)
 
-        @Argument(help: ArgumentHelp("The data dictionary, as downloaded from REDCap's Online Designer.", valueName: "dictionary.csv"))
+        @Argument(help: ArgumentHelp("The data dictionary (CSV, as REDCap's Online Designer downloads it) or an instrument zip.",
+                                     valueName: "dictionary.csv|instrument.zip"))
         var dictionary: String
+
+        @Option(help: ArgumentHelp("""
+            The record id field: 'detect' (the first field, if it looks like an id; the default for a CSV), a field \
+            name, or 'none' (every field is a question; the default for a zip).
+            """, valueName: "field|detect|none"))
+        var recordID: String?
+
+        @OptionGroup var text: TextFileOptions
 
         @OptionGroup var output: ConversionOutput
 
         func run() throws {
             do {
-                let converted = try REDCapDictionary.instrument(csv: readInputFile(dictionary), file: dictionary,
-                                                                naming: output.naming(defaults: .fromFile(dictionary)))
+                let naming = output.naming(defaults: .fromFile(dictionary))
+                let choice: REDCapDictionary.RecordIDField? = recordID.map {
+                    $0 == "detect" ? .detect : $0 == "none" ? .none : .field($0)
+                }
+                let converted: ConvertedInstrument
+                if dictionary.lowercased().hasSuffix(".zip") {
+                    converted = try REDCapDictionary.instrument(zip: dictionary, naming: naming, recordID: choice ?? .none)
+                } else {
+                    converted = try REDCapDictionary.instrument(csv: readInputFile(dictionary), file: dictionary, naming: naming,
+                                                                recordID: choice ?? .detect, text: text.textOptions())
+                }
                 try output.write(converted)
             } catch {
                 throw reportAndExit(error)
@@ -89,11 +114,14 @@ extension InstrumentCommand {
             discussion: """
             Reads the form's .xlsx workbook, or its survey sheet saved as CSV (with --choices and \
             --settings for the other sheets). integer, decimal, range, text, date, select_one and \
-            select_multiple questions become items; groups become sections; required, relevant such as \
-            ${q} = '1' or selected(${q}, '1') on an earlier select_one, and constraints such as \
-            . >= 0 and . <= 10 carry over. Choice names that are not whole numbers are numbered in \
-            order (noted, so that data can be recoded). Notes, calculations, metadata, media, repeats, \
-            other expressions, hints and other languages are listed as notes on standard error.
+            select_multiple questions (with or_other) become items; groups become sections; required, \
+            relevant (on questions and on groups: ${q} = 'yes', selected(${q}, 'a'), ${age} > 65, \
+            ${q} != '', not(), and, or) and constraints such as . >= 0 and . <= 10 carry over. Choice \
+            names that are not whole numbers are numbered in order, and the names are kept in the \
+            instrument, as are question names that are not valid ids, so that `outcomes import --format \
+            kobo` reads the form's exports as they are. Notes, calculations, metadata, media, repeats, \
+            other expressions, hints and other languages are listed as notes on standard error. A legacy \
+            .xls workbook is not read: save it as .xlsx.
 
             Examples:
               outcomes instrument import-xlsform form.xlsx --out instruments/form.yaml
@@ -110,15 +138,18 @@ extension InstrumentCommand {
         @Option(help: ArgumentHelp("The settings sheet as CSV (with a CSV survey sheet).", valueName: "settings.csv"))
         var settings: String?
 
+        @OptionGroup var text: TextFileOptions
+
         @OptionGroup var output: ConversionOutput
 
         func run() throws {
             do {
                 var sheets: [XLSForm.Sheet]
                 if form.lowercased().hasSuffix(".csv") {
-                    sheets = [try XLSForm.sheet(csv: form, name: "survey")]
-                    if let choices { sheets.append(try XLSForm.sheet(csv: choices, name: "choices")) }
-                    if let settings { sheets.append(try XLSForm.sheet(csv: settings, name: "settings")) }
+                    let options = try text.textOptions()
+                    sheets = [try XLSForm.sheet(csv: form, name: "survey", text: options)]
+                    if let choices { sheets.append(try XLSForm.sheet(csv: choices, name: "choices", text: options)) }
+                    if let settings { sheets.append(try XLSForm.sheet(csv: settings, name: "settings", text: options)) }
                 } else {
                     guard choices == nil, settings == nil else {
                         throw ValidationError("--choices and --settings go with a survey sheet saved as CSV; a workbook holds its own sheets")

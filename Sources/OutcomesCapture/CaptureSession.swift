@@ -47,12 +47,8 @@ public final class CaptureSession {
 
     /// Whether an item is shown, given the answers so far (its skip condition, if any, is met).
     func isShown(_ item: Item) -> Bool {
-        guard let condition = item.showIf else { return true }
-        switch answers[condition.item] {
-        case let .integer(code)?: return condition.codes.contains(code)
-        case let .codes(codes)?: return codes.contains { condition.codes.contains($0) }
-        default: return false
-        }
+        // Every item a condition reads comes earlier, so each is answered or was left empty: known.
+        item.showIf?.evaluate { .some(answers[$0]) } ?? true
     }
 
     private func nextShown(after index: Int) -> Int? {

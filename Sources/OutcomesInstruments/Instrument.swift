@@ -13,6 +13,8 @@ public struct Instrument: Sendable, Equatable {
     public var choiceSets: [String: ChoiceSet]
     public var sections: [Section]
     public var scales: [Scale]
+    /// The tool the instrument was converted from, and what its data exports need to be read.
+    public var source: InstrumentSource?
 
     public init(id: String, version: String, title: String, description: String? = nil,
                 domains: [Domain] = [], choiceSets: [String: ChoiceSet] = [:],
@@ -59,7 +61,34 @@ public struct Section: Sendable, Equatable {
     public var id: String
     public var title: String
     public var items: [Item]
-    public init(id: String, title: String, items: [Item]) { self.id = id; self.title = title; self.items = items }
+    /// Where the section came from in a converted form: a REDCap form's name, an XLSForm group's path
+    /// (`household/members`), as that tool's exports name it.
+    public var source: String?
+    public init(id: String, title: String, items: [Item], source: String? = nil) {
+        self.id = id; self.title = title; self.items = items; self.source = source
+    }
+}
+
+/// What a converted instrument keeps of its source, so that the tool's own data exports import with
+/// no hand mapping (`source:` at the top of the file).
+public struct InstrumentSource: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable { case redcap, xlsform }
+    public var format: Format
+    /// The source file converted.
+    public var file: String?
+    /// REDCap: the record id field, the respondent id of an export.
+    public var recordID: String?
+    /// REDCap: the wave of each event (`baseline_arm_1: baseline`), in order.
+    public var events: [(event: String, wave: String)]
+
+    public init(format: Format, file: String? = nil, recordID: String? = nil, events: [(event: String, wave: String)] = []) {
+        self.format = format; self.file = file; self.recordID = recordID; self.events = events
+    }
+
+    public static func == (a: InstrumentSource, b: InstrumentSource) -> Bool {
+        a.format == b.format && a.file == b.file && a.recordID == b.recordID
+            && a.events.map(\.event) == b.events.map(\.event) && a.events.map(\.wave) == b.events.map(\.wave)
+    }
 }
 
 public enum ItemType: String, Sendable, CaseIterable {
@@ -84,13 +113,16 @@ public struct Item: Sendable, Equatable {
     public var required: Bool
     /// Valid range of an integer or number item, inclusive.
     public var range: ValueRange?
-    /// Show (and accept an answer to) this item only when another item has one of these codes.
+    /// Show (and accept an answer to) this item only when earlier answers meet this condition.
     public var showIf: SkipCondition?
     /// The outcome domain this item measures, if it is an outcome item.
     public var domain: String?
     /// A number item whose answers are written with a decimal comma ("1,54"), as REDCap's
     /// number_comma_decimal validation stores them (`decimal_separator: comma`).
     public var decimalComma: Bool = false
+    /// The variable or question name in the tool the item was converted from, where it is not the id
+    /// (XLSForm's `Q1a` for the id `q1a`).
+    public var source: String?
 
     public init(id: String, text: String, type: ItemType, choiceSetID: String? = nil, required: Bool = false,
                 range: ValueRange? = nil, showIf: SkipCondition? = nil, domain: String? = nil) {
@@ -125,13 +157,6 @@ public struct ValueRange: Sendable, Equatable {
     }
 }
 
-/// "Show item B only if item A has one of these codes."
-public struct SkipCondition: Sendable, Equatable {
-    public var item: String
-    public var codes: [Int]
-    public init(item: String, codes: [Int]) { self.item = item; self.codes = codes }
-}
-
 /// How an outcome answer reads: better, unchanged or worse.
 public enum Valence: String, Sendable, CaseIterable {
     case positive, neutral, negative
@@ -148,12 +173,19 @@ public struct Choice: Sendable, Equatable {
     public var label: String
     public var valence: Valence?
     public var special: SpecialCode?
-    public init(code: Int, label: String, valence: Valence? = nil, special: SpecialCode? = nil) {
+    /// The choice's code or name in the tool it was converted from, where it is not `code` (REDCap's
+    /// code `A`, XLSForm's name `yes`): how that tool's exports write this answer.
+    public var source: String?
+    public init(code: Int, label: String, valence: Valence? = nil, special: SpecialCode? = nil, source: String? = nil) {
         self.code = code
         self.label = label
         self.valence = valence
         self.special = special
+        self.source = source
     }
+
+    /// How the source tool writes this choice in its exports.
+    public var sourceCode: String { source ?? String(code) }
 }
 
 public struct ChoiceSet: Sendable, Equatable {

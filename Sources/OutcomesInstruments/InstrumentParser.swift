@@ -24,7 +24,8 @@ public enum InstrumentParser {
 
     static func parse(root: Node, reader r: YAMLReader) -> Instrument? {
         guard let top = r.mapping(root, "the instrument",
-                                  allowed: ["id", "version", "title", "description", "domains", "choice_sets", "sections", "scales"])
+                                  allowed: ["id", "version", "title", "description", "domains", "choice_sets", "sections", "scales",
+                                            "source"])
         else { return nil }
         let id = r.required(top, "id", in: root, "the instrument").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id), let node = top["id"] {
@@ -77,9 +78,11 @@ public enum InstrumentParser {
             }
         }
 
+        let source = top["source"].flatMap { parseSource($0, reader: r) }
         guard let id, let version, let title else { return nil }
-        let instrument = Instrument(id: id, version: version, title: title, description: description,
+        var instrument = Instrument(id: id, version: version, title: title, description: description,
                                     domains: domains, choiceSets: choiceSets, sections: sections, scales: scales)
+        instrument.source = source
         validate(instrument, itemNodes: itemLines, scaleNodes: scaleNodes, reader: r)
         return instrument
     }
@@ -90,7 +93,8 @@ public enum InstrumentParser {
         var choices: [Choice] = []
         var codes = Set<Int>()
         for choiceNode in list {
-            guard let map = r.mapping(choiceNode, "a choice in \(id)", allowed: ["code", "label", "valence", "special"]) else { continue }
+            guard let map = r.mapping(choiceNode, "a choice in \(id)", allowed: ["code", "label", "valence", "special", "source"])
+            else { continue }
             guard let code = r.required(map, "code", in: choiceNode, "choice in \(id)").flatMap({ r.int($0, "code") }),
                   let label = r.required(map, "label", in: choiceNode, "choice in \(id)").flatMap({ r.string($0, "label") })
             else { continue }
@@ -108,13 +112,14 @@ public enum InstrumentParser {
             if valence != nil, special != nil, let node = map["valence"] {
                 r.error(at: node, "choice \(code) in \(id) is marked \(special!.rawValue); it cannot also have a valence")
             }
-            choices.append(Choice(code: code, label: label, valence: valence, special: special))
+            let source = map["source"].flatMap { r.string($0, "source of choice \(code) in \(id)") }
+            choices.append(Choice(code: code, label: label, valence: valence, special: special, source: source))
         }
         return ChoiceSet(id: id, choices: choices)
     }
 
     static func parseSection(_ node: Node, reader r: YAMLReader, itemNodes: inout [String: Node]) -> Section? {
-        guard let map = r.mapping(node, "a section", allowed: ["id", "title", "items"]) else { return nil }
+        guard let map = r.mapping(node, "a section", allowed: ["id", "title", "items", "source"]) else { return nil }
         guard let id = r.required(map, "id", in: node, "a section").flatMap({ r.string($0, "section id") }) else { return nil }
         let title = map["title"].flatMap { r.string($0, "section title") } ?? id
         var items: [Item] = []
@@ -129,13 +134,13 @@ public enum InstrumentParser {
                 items.append(item)
             }
         }
-        return Section(id: id, title: title, items: items)
+        return Section(id: id, title: title, items: items, source: map["source"].flatMap { r.string($0, "source of section \(id)") })
     }
 
     static func parseItem(_ node: Node, reader r: YAMLReader) -> Item? {
         guard let map = r.mapping(node, "an item",
                                   allowed: ["id", "text", "type", "choices", "required", "range", "show_if", "domain",
-                                            "decimal_separator"])
+                                            "decimal_separator", "source"])
         else { return nil }
         guard let id = r.required(map, "id", in: node, "an item").flatMap({ r.string($0, "item id") }) else { return nil }
         if !YAMLReader.isIdentifier(id) {
@@ -158,18 +163,7 @@ public enum InstrumentParser {
             range = ValueRange(min: rangeMap["min"].flatMap { r.double($0, "range min") },
                                max: rangeMap["max"].flatMap { r.double($0, "range max") })
         }
-        var showIf: SkipCondition?
-        if let conditionNode = map["show_if"],
-           let condition = r.mapping(conditionNode, "show_if of \(id)", allowed: ["item", "equals", "in"]),
-           let other = r.required(condition, "item", in: conditionNode, "show_if of \(id)").flatMap({ r.string($0, "show_if item") }) {
-            var codes: [Int] = []
-            if let equals = condition["equals"] { codes = r.int(equals, "show_if equals").map { [$0] } ?? [] }
-            if let list = condition["in"] { codes += r.sequence(list, "show_if in")?.compactMap { r.int($0, "show_if code") } ?? [] }
-            if condition["equals"] == nil, condition["in"] == nil {
-                r.error(at: conditionNode, "show_if of \(id) needs 'equals: CODE' or 'in: [CODES]'")
-            }
-            showIf = SkipCondition(item: other, codes: codes)
-        }
+        let showIf = map["show_if"].flatMap { parseCondition($0, of: id, reader: r) }
         let domain = map["domain"].flatMap { r.string($0, "domain of \(id)") }
         var decimalComma = false
         if let node = map["decimal_separator"], let separator = r.string(node, "decimal_separator of \(id)") {
@@ -184,7 +178,115 @@ public enum InstrumentParser {
         var item = Item(id: id, text: text, type: type, choiceSetID: choices, required: required,
                         range: range, showIf: showIf, domain: domain)
         item.decimalComma = decimalComma
+        item.source = map["source"].flatMap { r.string($0, "source of \(id)") }
         return item
+    }
+
+    /// The `source:` block of a converted instrument.
+    static func parseSource(_ node: Node, reader r: YAMLReader) -> InstrumentSource? {
+        guard let map = r.mapping(node, "source", allowed: ["format", "file", "record_id", "events"]),
+              let formatNode = r.required(map, "format", in: node, "source"), let name = r.string(formatNode, "source format") else { return nil }
+        guard let format = InstrumentSource.Format(rawValue: name) else {
+            r.error(at: formatNode, "source format '\(name)' should be one of: \(InstrumentSource.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        var events: [(event: String, wave: String)] = []
+        if let eventsNode = map["events"], let entries = r.orderedMapping(eventsNode, "source events") {
+            for entry in entries {
+                guard let wave = r.string(entry.value, "wave of event \(entry.key)") else { continue }
+                if let problem = IdentityField.wave.problem(wave) { r.error(at: entry.value, "event \(entry.key): \(problem)") }
+                events.append((entry.key, wave))
+            }
+        }
+        return InstrumentSource(format: format, file: map["file"].flatMap { r.string($0, "source file") },
+                                recordID: map["record_id"].flatMap { r.string($0, "source record_id") }, events: events)
+    }
+
+    static let answerTests = ["equals", "in", "includes", "answered"] + SkipCondition.Comparison.allCases.map(\.rawValue)
+
+    /// A `show_if` condition: one test of an earlier answer, or `all:` / `any:` / `not:` of conditions.
+    static func parseCondition(_ node: Node, of id: String, reader r: YAMLReader, depth: Int = 0) -> SkipCondition? {
+        let what = "show_if of \(id)"
+        guard depth < 16 else { r.error(at: node, "\(what) is nested more than 16 deep"); return nil }
+        guard let map = r.mapping(node, what, allowed: Set(["item", "all", "any", "not"] + answerTests)) else { return nil }
+        let combinators = ["all", "any", "not"].filter { map[$0] != nil }
+        if let name = combinators.first {
+            guard combinators.count == 1, map["item"] == nil, answerTests.allSatisfy({ map[$0] == nil }) else {
+                r.error(at: node, "\(what): '\(name)' stands alone in its condition (put other tests inside it)")
+                return nil
+            }
+            if name == "not" { return parseCondition(map["not"]!, of: id, reader: r, depth: depth + 1).map { .not($0) } }
+            guard let list = r.sequence(map[name]!, "\(what) \(name)") else { return nil }
+            if list.isEmpty { r.error(at: map[name], "\(what): '\(name)' needs at least one condition"); return nil }
+            let parts = list.compactMap { parseCondition($0, of: id, reader: r, depth: depth + 1) }
+            guard parts.count == list.count else { return nil }
+            return name == "all" ? .all(parts) : .any(parts)
+        }
+        guard let other = r.required(map, "item", in: node, what).flatMap({ r.string($0, "show_if item") }) else { return nil }
+        let given = answerTests.filter { map[$0] != nil }
+        guard given.count == 1 else {
+            r.error(at: node, given.isEmpty
+                ? "\(what) needs a test of \(other): equals, in, includes, greater_than, at_least, less_than, at_most or answered"
+                : "\(what) tests \(other) with \(given.joined(separator: " and ")): give one test (combine several with all: or any:)")
+            return nil
+        }
+        let value = map[given[0]]!
+        switch given[0] {
+        case "equals": return r.int(value, "show_if equals").map { SkipCondition(item: other, codes: [$0]) }
+        case "in":
+            guard let list = r.sequence(value, "show_if in") else { return nil }
+            let codes = list.compactMap { r.int($0, "show_if code") }
+            if codes.isEmpty { r.error(at: value, "\(what): 'in' needs at least one code") }
+            return codes.count == list.count && !codes.isEmpty ? SkipCondition(item: other, codes: codes) : nil
+        case "includes": return r.int(value, "show_if includes").map { .answer(item: other, test: .includes($0)) }
+        case "answered": return r.bool(value, "show_if answered").map { .answer(item: other, test: .answered($0)) }
+        default:
+            let comparison = SkipCondition.Comparison(rawValue: given[0])!
+            return r.double(value, "show_if \(given[0])").map { .answer(item: other, test: .compare(comparison, $0)) }
+        }
+    }
+
+    /// A condition's tests must name earlier items, with tests that fit their types and codes they have.
+    static func validate(_ condition: SkipCondition, of item: Item, in instrument: Instrument, order: [String: Int],
+                         node: Node?, reader r: YAMLReader) {
+        switch condition {
+        case let .all(parts), let .any(parts):
+            for part in parts { validate(part, of: item, in: instrument, order: order, node: node, reader: r) }
+        case let .not(inner):
+            validate(inner, of: item, in: instrument, order: order, node: node, reader: r)
+        case let .answer(name, test):
+            guard name != item.id else { r.error(at: node, "item \(item.id): skip condition refers to the item itself"); return }
+            guard let other = instrument.item(name) else {
+                r.error(at: node, "item \(item.id): skip condition names a missing item '\(name)'"); return
+            }
+            if (order[other.id] ?? 0) > (order[item.id] ?? 0) {
+                r.error(at: node, "item \(item.id): skip condition names \(other.id), which comes later in the questionnaire")
+            }
+            let set = instrument.choiceSet(for: other)
+            func checkCodes(_ codes: [Int]) {
+                guard let set else { return }
+                for code in codes where set.choice(code) == nil {
+                    r.error(at: node, "item \(item.id): skip condition code \(code) is not in \(other.id)'s choice set \(set.id)")
+                }
+            }
+            switch test {
+            case let .oneOf(codes):
+                if other.type.isChoice { checkCodes(codes) } else if other.type != .integer {
+                    r.error(at: node, "item \(item.id): skip condition names \(other.id), a \(other.type.rawValue) item "
+                            + "(equals and in test choice or integer items; compare numbers with greater_than, at_least, ...)")
+                }
+            case let .includes(code):
+                if other.type == .multipleChoice { checkCodes([code]) } else {
+                    r.error(at: node, "item \(item.id): 'includes' tests a multiple_choice item; \(other.id) is \(other.type.rawValue) (use equals or in)")
+                }
+            case .compare:
+                if ![.integer, .number, .singleChoice].contains(other.type) {
+                    r.error(at: node, "item \(item.id): a comparison needs an integer, number or single_choice item; \(other.id) is \(other.type.rawValue)")
+                }
+            case .answered:
+                break
+            }
+        }
     }
 
     static func parseScale(_ node: Node, reader r: YAMLReader) -> Scale? {
@@ -325,22 +427,7 @@ public enum InstrumentParser {
                 }
             }
             if let condition = item.showIf {
-                if condition.item == item.id {
-                    r.error(at: node, "item \(item.id): skip condition refers to the item itself")
-                } else if let other = instrument.item(condition.item) {
-                    if (order[other.id] ?? 0) > (order[item.id] ?? 0) {
-                        r.error(at: node, "item \(item.id): skip condition names \(other.id), which comes later in the questionnaire")
-                    }
-                    if other.type.isChoice, let set = instrument.choiceSet(for: other) {
-                        for code in condition.codes where set.choice(code) == nil {
-                            r.error(at: node, "item \(item.id): skip condition code \(code) is not in \(other.id)'s choice set \(set.id)")
-                        }
-                    } else if other.type != .integer {
-                        r.error(at: node, "item \(item.id): skip condition names \(other.id), a \(other.type.rawValue) item (use a choice or integer item)")
-                    }
-                } else {
-                    r.error(at: node, "item \(item.id): skip condition names a missing item '\(condition.item)'")
-                }
+                validate(condition, of: item, in: instrument, order: order, node: node, reader: r)
             }
             if let domainID = item.domain {
                 if instrument.domain(domainID) == nil {

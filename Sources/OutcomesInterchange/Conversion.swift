@@ -62,6 +62,41 @@ func identifier(from name: String) -> String {
     return id.isEmpty ? "q" : id
 }
 
+extension String {
+    /// Splits on every match of `separator`.
+    func components(separatedBy separator: NSRegularExpression) -> [String] {
+        var parts: [String] = []
+        var start = startIndex
+        for match in separator.matches(in: self, range: NSRange(startIndex..., in: self)) {
+            guard let range = Range(match.range, in: self) else { continue }
+            parts.append(String(self[start..<range.lowerBound]))
+            start = range.upperBound
+        }
+        parts.append(String(self[start...]))
+        return parts
+    }
+}
+
+/// Toolkit codes for a list of another tool's codes or names: whole numbers keep their value, the
+/// others are numbered on from the highest (so "1, 2, ABC, 4" gives 1, 2, 5, 4 and "yes, no" 1, 2).
+func wholeNumberCodes(_ names: [String]) -> [Int] {
+    let whole = names.map { name in Int(name).flatMap { String($0) == name ? $0 : nil } }
+    var next = max(whole.compactMap { $0 }.max() ?? 0, 0) + 1
+    var used = Set(whole.compactMap { $0 })
+    return whole.map { code in
+        if let code { return code }
+        while used.contains(next) { next += 1 }
+        used.insert(next)
+        return next
+    }
+}
+
+/// A note's excerpt of a source text: on one line, at most `length` characters.
+func oneLine(_ text: String, _ length: Int) -> String {
+    let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    return flat.count > length ? String(flat.prefix(length)) + "..." : flat
+}
+
 /// "planning_form" -> "Planning form".
 func titleFromName(_ name: String) -> String {
     let words = name.replacingOccurrences(of: "_", with: " ").trimmingCharacters(in: .whitespaces)
@@ -85,7 +120,8 @@ struct ChoiceSetPool {
     private var byChoices: [String: String] = [:]
 
     mutating func id(for choices: [Choice], preferred: String) -> String {
-        let signature = choices.map { "\($0.code)\u{1F}\($0.label)" }.joined(separator: "\u{1E}")
+        // The source codes are part of a set: 'y, Yes' and '1, Yes' read differently from an export.
+        let signature = choices.map { "\($0.code)\u{1F}\($0.label)\u{1F}\($0.source ?? "")" }.joined(separator: "\u{1E}")
         if let existing = byChoices[signature] { return existing }
         var id = preferred, suffix = 2
         while sets[id] != nil { id = "\(preferred)_\(suffix)"; suffix += 1 }
@@ -108,6 +144,16 @@ enum InstrumentYAML {
             "title: \(quoted(instrument.title))",
         ]
         if let description = instrument.description { lines.append("description: \(quoted(description))") }
+        if let source = instrument.source {
+            lines += ["", "# What the source tool's data exports need to be imported as they come (outcomes import --format).",
+                      "source:", "  format: \(source.format.rawValue)"]
+            if let file = source.file { lines.append("  file: \(quoted(file))") }
+            if let recordID = source.recordID { lines.append("  record_id: \(quoted(recordID))") }
+            if !source.events.isEmpty {
+                lines.append("  events:")
+                for (event, wave) in source.events { lines.append("    \(quoted(event)): \(quoted(wave))") }
+            }
+        }
         let setOrder = instrument.items.compactMap(\.choiceSetID).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         if !setOrder.isEmpty {
             lines += ["", "choice_sets:"]
@@ -117,15 +163,19 @@ enum InstrumentYAML {
                     var fields = ["code: \(choice.code)", "label: \(quoted(choice.label))"]
                     if let valence = choice.valence { fields.append("valence: \(valence.rawValue)") }
                     if let special = choice.special { fields.append("special: \(special.rawValue)") }
+                    if let source = choice.source { fields.append("source: \(quoted(source))") }
                     lines.append("    - {\(fields.joined(separator: ", "))}")
                 }
             }
         }
         lines += ["", "sections:"]
         for section in instrument.sections {
-            lines += ["  - id: \(section.id)", "    title: \(quoted(section.title))", "    items:"]
+            lines += ["  - id: \(section.id)", "    title: \(quoted(section.title))"]
+            if let source = section.source { lines.append("    source: \(quoted(source))") }
+            lines.append("    items:")
             for item in section.items {
                 lines.append("      - id: \(item.id)")
+                if let source = item.source { lines.append("        source: \(quoted(source))") }
                 lines.append("        text: \(quoted(item.text))")
                 lines.append("        type: \(item.type.rawValue)")
                 if let set = item.choiceSetID { lines.append("        choices: \(set)") }
@@ -135,12 +185,27 @@ enum InstrumentYAML {
                     let bounds = [range.min.map { "min: \(number($0))" }, range.max.map { "max: \(number($0))" }].compactMap { $0 }
                     lines.append("        range: {\(bounds.joined(separator: ", "))}")
                 }
-                if let condition = item.showIf {
-                    lines.append("        show_if: {item: \(condition.item), in: [\(condition.codes.map(String.init).joined(separator: ", "))]}")
-                }
+                if let condition = item.showIf { lines.append("        show_if: \(flow(condition))") }
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A skip condition as a YAML flow mapping, as the instrument parser reads it.
+    static func flow(_ condition: SkipCondition) -> String {
+        switch condition {
+        case let .answer(item, test):
+            switch test {
+            case let .oneOf(codes) where codes.count == 1: return "{item: \(item), equals: \(codes[0])}"
+            case let .oneOf(codes): return "{item: \(item), in: [\(codes.map(String.init).joined(separator: ", "))]}"
+            case let .includes(code): return "{item: \(item), includes: \(code)}"
+            case let .compare(comparison, bound): return "{item: \(item), \(comparison.rawValue): \(number(bound))}"
+            case let .answered(answered): return "{item: \(item), answered: \(answered)}"
+            }
+        case let .all(parts): return "{all: [\(parts.map(flow).joined(separator: ", "))]}"
+        case let .any(parts): return "{any: [\(parts.map(flow).joined(separator: ", "))]}"
+        case let .not(inner): return "{not: \(flow(inner))}"
+        }
     }
 
     /// A YAML double-quoted scalar (JSON's escapes are valid YAML).

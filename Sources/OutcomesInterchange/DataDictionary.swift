@@ -25,7 +25,7 @@ public enum DataDictionary {
                 rows.append([
                     item.id, item.text, type, section.id, item.required ? "yes" : "no",
                     item.range.map { $0.description } ?? "",
-                    item.showIf.map { "\($0.item) in \($0.codes.map(String.init).joined(separator: ", "))" } ?? "",
+                    item.showIf?.description ?? "",
                     item.domain.map { instrument.domain($0)?.label ?? $0 } ?? "",
                     set?.choices.map { "\($0.code)=\($0.label)" }.joined(separator: " | ") ?? "",
                     set?.choices.filter { $0.special != nil }.map { "\($0.code) (\($0.special!.rawValue.replacingOccurrences(of: "_", with: " ")))" }

@@ -22,26 +22,43 @@ public enum REDCapDictionary {
         "Matrix Ranking?", "Field Annotation",
     ]
 
-    private enum Column: Int, CaseIterable {
+    enum Column: Int, CaseIterable {
         case variable, form, sectionHeader, type, label, choices, note, validation, min, max, identifier,
              branching, required, alignment, questionNumber, matrixGroup, matrixRanking, annotation
     }
 
     // MARK: Import
 
+    /// Which field of a dictionary is the record id: REDCap's projects list it first, but an
+    /// instrument downloaded from the Shared Library (a zip of `instrument.csv`) has none.
+    public enum RecordIDField: Sendable, Equatable {
+        /// The first field, when it looks like an id (a text field named or labelled as one).
+        case detect
+        case field(String)
+        /// Every field is a question.
+        case none
+    }
+
     /// Converts a data dictionary (CSV bytes) to an instrument. Throws `DiagnosticList` if the file is
     /// not a data dictionary or a row cannot be read at all; conversions are in the result's notes.
-    public static func instrument(csv data: Data, file: String, naming: InstrumentNaming) throws -> ConvertedInstrument {
-        let records = try readCSVRecords(data, file: file)
+    public static func instrument(csv data: Data, file: String, naming: InstrumentNaming, recordID: RecordIDField = .detect,
+                                  text: TextOptions = TextOptions()) throws -> ConvertedInstrument {
+        let records = try readCSVRecords(data, file: file, options: text)
         guard let header = records.first else { throw DiagnosticList([Diagnostic(file: file, message: "the file is empty: expected a REDCap data dictionary")]) }
-        // REDCap has renamed some headers over the years; match on how each begins.
-        let prefixes = ["variable", "form", "section", "field type", "field label", "choices", "field note", "text validation type",
-                        "text validation min", "text validation max", "identifier", "branching", "required", "custom alignment",
-                        "question number", "matrix group", "matrix ranking", "field annotation"]
+        // REDCap has renamed some headers over the years, and its API names them in snake case: match
+        // on how each begins.
+        let prefixes: [[String]] = [["variable", "field_name"], ["form"], ["section"], ["field type", "field_type"],
+                                    ["field label", "field_label"], ["choices", "select_choices"], ["field note", "field_note"],
+                                    ["text validation type", "text_validation_type"], ["text validation min", "text_validation_min"],
+                                    ["text validation max", "text_validation_max"], ["identifier"], ["branching"], ["required"],
+                                    ["custom alignment", "custom_alignment"], ["question number", "question_number"],
+                                    ["matrix group", "matrix_group"], ["matrix ranking", "matrix_ranking"],
+                                    ["field annotation", "field_annotation"]]
         var position: [Column: Int] = [:]
         for (index, name) in header.fields.enumerated() {
             let lower = name.trimmingCharacters(in: .whitespaces).lowercased()
-            if let column = Column.allCases.first(where: { lower.hasPrefix(prefixes[$0.rawValue]) }), position[column] == nil { position[column] = index }
+            if let column = Column.allCases.first(where: { column in prefixes[column.rawValue].contains { lower.hasPrefix($0) } }),
+               position[column] == nil { position[column] = index }
         }
         let missing = [Column.variable, .form, .type, .label].filter { position[$0] == nil }
         guard missing.isEmpty else {
@@ -50,27 +67,57 @@ public enum REDCapDictionary {
         }
 
         var converter = Converter(file: file)
-        for (index, record) in records.dropFirst().enumerated() {
+        var fields: [(line: Int, field: Field)] = []
+        for record in records.dropFirst() {
             func value(_ column: Column) -> String {
                 guard let at = position[column], at < record.fields.count else { return "" }
                 return record.fields[at].trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            converter.add(line: record.line, isFirstField: index == 0, field: Field(
+            let field = Field(
                 variable: value(.variable), form: value(.form), sectionHeader: value(.sectionHeader), type: value(.type).lowercased(),
                 label: value(.label), choices: value(.choices), note: value(.note), validation: value(.validation).lowercased(),
                 min: value(.min), max: value(.max), identifier: value(.identifier).lowercased() == "y", branching: value(.branching),
-                required: value(.required).lowercased() == "y", alignment: value(.alignment), matrixRanking: value(.matrixRanking),
-                annotation: value(.annotation)))
+                required: value(.required).lowercased() == "y", alignment: value(.alignment), matrixGroup: value(.matrixGroup),
+                matrixRanking: value(.matrixRanking), annotation: value(.annotation))
+            guard !field.variable.isEmpty || !field.type.isEmpty else { continue }
+            fields.append((record.line, field))
         }
+        // A Shared Library or "Download instrument ZIP" file is one form's instrument.csv: no record id.
+        let isInstrumentFile = (file as NSString).lastPathComponent.lowercased().hasSuffix("instrument.csv")
+        converter.recordID = converter.chooseRecordID(recordID == .detect && isInstrumentFile ? .none : recordID, first: fields.first)
+        if isInstrumentFile, recordID == .detect {
+            converter.notes.append(ConversionNote(location: file, message: "an instrument.csv (one form, as REDCap's instrument zips hold "
+                + "it) has no record id field: every field is converted as a question (name one with --record-id FIELD)"))
+        }
+        for (line, field) in fields { converter.add(line: line, field: field) }
         if !converter.errors.isEmpty { throw DiagnosticList(converter.errors) }
         converter.summarise()
-        guard !converter.sections.isEmpty else {
-            throw DiagnosticList([Diagnostic(file: file, message: "no field converts to an item: nothing to write (see the notes above)")]
-                                 + converter.notes.map { Diagnostic(file: file, message: $0.description) })
+        let kept = converter.sections.filter { !$0.items.isEmpty }
+        guard !kept.isEmpty else {
+            throw DiagnosticList([Diagnostic(file: file, message: "no field converts to an item: nothing to write (see the notes below)")]
+                                 + converter.notes.map { Diagnostic(file: $0.location, message: "note: " + ($0.field.map { "\($0): " } ?? "") + $0.message) })
         }
-        let instrument = Instrument(id: naming.id, version: naming.version, title: naming.title,
-                                    choiceSets: converter.pool.sets, sections: converter.sections)
+        var instrument = Instrument(id: naming.id, version: naming.version, title: naming.title,
+                                    choiceSets: converter.pool.sets, sections: kept)
+        instrument.source = InstrumentSource(format: .redcap, file: (file as NSString).lastPathComponent, recordID: converter.recordID)
         return try InstrumentYAML.checked(instrument, source: (file as NSString).lastPathComponent, notes: converter.notes)
+    }
+
+    /// Converts an instrument zip, as REDCap's Shared Library and "Download instrument ZIP" give it: the
+    /// `instrument.csv` inside is a data dictionary of one form with no record id field.
+    public static func instrument(zip file: String, naming: InstrumentNaming, recordID: RecordIDField = .none) throws -> ConvertedInstrument {
+        let entries = try ZipEntries.read(file)
+        guard let csv = entries.first(where: { ($0.path as NSString).lastPathComponent.lowercased() == "instrument.csv" }) else {
+            throw DiagnosticList([Diagnostic(file: file, message: "no instrument.csv in the zip (found: "
+                + entries.map(\.path).prefix(10).joined(separator: ", ") + "): is it a REDCap instrument zip?")])
+        }
+        var converted = try instrument(csv: csv.data, file: "\(file) [\(csv.path)]", naming: naming, recordID: recordID)
+        let others = entries.filter { $0.path != csv.path && !$0.path.hasSuffix("/") }.map(\.path)
+        if !others.isEmpty {
+            converted.notes.append(ConversionNote(location: file, message: "other files in the zip are not carried: "
+                + others.joined(separator: ", ") + " (attachments, author and origin notes)"))
+        }
+        return converted
     }
 
     struct Field {
@@ -78,7 +125,7 @@ public enum REDCapDictionary {
         var identifier: Bool
         var branching: String
         var required: Bool
-        var alignment, matrixRanking, annotation: String
+        var alignment, matrixGroup, matrixRanking, annotation: String
     }
 
     /// Row-by-row conversion, keeping the notes and what has been built so far.
@@ -89,11 +136,18 @@ public enum REDCapDictionary {
         var notes: [ConversionNote] = []
         var errors: [Diagnostic] = []
         var items: [String: Item] = [:]
-        /// REDCap codes that were not whole numbers, renumbered: field -> REDCap code -> toolkit code.
-        var renumbered: [String: [String: Int]] = [:]
+        /// The toolkit code of each REDCap code, by field (codes that are not whole numbers are renumbered).
+        var codes: [String: [String: Int]] = [:]
+        var recordID: String?
+        /// The record id row's section header, for the first section (the id itself is no item).
+        var pendingHeader = ""
         var currentForm = ""
         var sectionCount: [String: Int] = [:]
-        var fieldNotes: [String] = [], alignments: [String] = [], rankings: [String] = []
+        // Properties of many fields, reported once each with the fields they are on.
+        var fieldNotes: [String] = [], alignments: [String] = [], rankings: [String] = [], markup: [String] = []
+        var annotations: [String] = [], descriptive: [String] = [], unlabelled: [String] = [], renamed: [String] = []
+        var ids: Set<String> = []
+        var matrixGroups: [(name: String, fields: [String])] = []
 
         init(file: String) { self.file = file }
 
@@ -101,24 +155,64 @@ public enum REDCapDictionary {
             notes.append(ConversionNote(location: "\(file):\(line)", field: field, message: message))
         }
 
-        mutating func add(line: Int, isFirstField: Bool, field: Field) {
-            guard !field.variable.isEmpty || !field.type.isEmpty else { return }
-            let id = field.variable
-            guard YAMLReader.isIdentifier(id) else {
-                errors.append(Diagnostic(file: file, line: line, message: "variable name '\(id)' should be lower-case letters, digits and '_', starting with a letter (as REDCap requires)"))
+        /// The record id field: the first field when it looks like one (or as told), else none.
+        mutating func chooseRecordID(_ choice: RecordIDField, first: (line: Int, field: Field)?) -> String? {
+            guard let first else { return nil }
+            switch choice {
+            case .none: return nil
+            case let .field(name):
+                guard name == first.field.variable else {
+                    errors.append(Diagnostic(file: file, line: first.line, message: "the record id field '\(name)' should be the first field "
+                        + "(REDCap lists it first); the first is '\(first.field.variable)'"))
+                    return nil
+                }
+                note(first.line, name, "REDCap's record id: it becomes respondent_id, not an item")
+                return name
+            case .detect:
+                let field = first.field
+                // The names and labels REDCap and its users give the record id; a question merely about
+                // an id ("Residential history id 1") is not one.
+                let label = plainText(field.label).text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: " ")
+                let names: Set<String> = ["record_id", "study_id", "participant_id", "subject_id", "patient_id", "respondent_id",
+                                          "redcap_id", "id", "pid", "record", "studyid", "subjid", "subject", "participant"]
+                let labels: Set<String> = ["record id", "study id", "participant id", "subject id", "patient id", "respondent id",
+                                           "id", "record", "record number", "study number", "participant number", "subject number"]
+                let looksLikeID = field.type == "text" && field.branching.isEmpty && field.choices.isEmpty
+                    && (names.contains(field.variable.lowercased()) || labels.contains(label))
+                if looksLikeID {
+                    note(first.line, field.variable, "the first field is taken as REDCap's record id: it becomes respondent_id, not an item "
+                         + "(if it is a question, convert with --record-id none)")
+                    return field.variable
+                }
+                note(first.line, field.variable, "the first field does not look like a record id (\(field.type) field "
+                     + "'\(String(plainText(field.label).text.prefix(40)))'), so it is converted as a question; REDCap exports start with "
+                     + "the record id: name it with --record-id FIELD if this dictionary has one")
+                return nil
+            }
+        }
+
+        mutating func add(line: Int, field: Field) {
+            let variable = field.variable
+            guard !variable.isEmpty else {
+                errors.append(Diagnostic(file: file, line: line, message: "a \(field.type) field has no variable name"))
                 return
             }
-            guard items[id] == nil else {
-                errors.append(Diagnostic(file: file, line: line, message: "variable '\(id)' appears twice"))
+            // REDCap wants lower-case names, but older projects and hand-made dictionaries have others:
+            // the item gets a valid id and keeps the name as its source.
+            let id = YAMLReader.isIdentifier(variable) ? variable : identifier(from: variable)
+            guard items[variable] == nil, !ids.contains(id) else {
+                errors.append(Diagnostic(file: file, line: line, message: items[variable] != nil ? "variable '\(variable)' appears twice"
+                    : "variable '\(variable)' gives item id '\(id)', which another field already has"))
                 return
             }
-            if isFirstField {
-                note(line, id, "the first field is REDCap's record id; the toolkit keeps respondent_id in every response file instead of an item, so it is not converted")
+            if variable == recordID {
+                pendingHeader = plainText(field.sectionHeader).text
                 return
             }
             // A new form, or a section header inside a form, starts a new section: the form's first is
             // named after the form, later ones (and a form that comes back) get _2, _3, ...
-            let header = plainText(field.sectionHeader).text
+            var header = plainText(field.sectionHeader).text
+            if sections.isEmpty, header.isEmpty { header = pendingHeader }
             let newForm = field.form != currentForm || sections.isEmpty
             if newForm || !header.isEmpty {
                 currentForm = field.form
@@ -126,12 +220,16 @@ public enum REDCapDictionary {
                 sectionCount[formID, default: 0] += 1
                 let number = sectionCount[formID]!
                 sections.append(Section(id: number == 1 ? formID : "\(formID)_\(number)",
-                                        title: header.isEmpty ? titleFromName(field.form) : header, items: []))
+                                        title: header.isEmpty ? titleFromName(field.form) : header, items: [], source: field.form))
             }
 
             let (text, hadMarkup) = plainText(field.label)
-            if hadMarkup { note(line, id, "the label's HTML formatting is removed (plain text kept)") }
-            var item = Item(id: id, text: text.isEmpty ? id : text, type: .text, required: field.required)
+            if hadMarkup { markup.append(id) }
+            var item = Item(id: id, text: text.isEmpty ? variable : text, type: .text, required: field.required)
+            if id != variable {
+                item.source = variable
+                renamed.append("\(variable) -> \(id)")
+            }
             switch field.type {
             case "text":
                 convertText(&item, field, line)
@@ -144,6 +242,7 @@ public enum REDCapDictionary {
             case "yesno", "truefalse":
                 item.type = .singleChoice
                 let labels = field.type == "yesno" ? ("Yes", "No") : ("True", "False")
+                codes[id] = ["1": 1, "0": 0]
                 item.choiceSetID = pool.id(for: [Choice(code: 1, label: labels.0), Choice(code: 0, label: labels.1)], preferred: field.type == "yesno" ? "yes_no" : "true_false")
             case "slider":
                 item.type = .integer
@@ -154,7 +253,7 @@ public enum REDCapDictionary {
                 note(line, id, "calculated field (\(field.choices)) is not converted: REDCap computes it; if it is a score, define it as a scale in the instrument")
                 return
             case "descriptive":
-                note(line, id, "descriptive text is not converted (the toolkit's items are questions): '\(String(text.prefix(60)))'")
+                descriptive.append(id)
                 return
             case "file", "sql":
                 note(line, id, "\(field.type) field is not converted: the toolkit stores no \(field.type == "file" ? "uploads" : "database queries")")
@@ -163,13 +262,27 @@ public enum REDCapDictionary {
                 note(line, id, "field type '\(field.type)' is not a REDCap type the toolkit knows: not converted")
                 return
             }
+            if text.isEmpty { unlabelled.append(id) }
             if field.identifier { note(line, id, "marked as an identifier in REDCap; the toolkit has no identifier flag, so keep this item out of shared exports yourself") }
-            if !field.annotation.isEmpty { note(line, id, "field annotation '\(field.annotation)' is not carried") }
+            if !field.annotation.isEmpty { annotations.append("\(id) (\(oneLine(field.annotation, 40)))") }
             if !field.note.isEmpty { fieldNotes.append(id) }
             if !field.alignment.isEmpty { alignments.append(id) }
             if !field.matrixRanking.isEmpty, field.matrixRanking.lowercased() == "y" { rankings.append(id) }
-            if !field.branching.isEmpty { item.showIf = convertBranching(field.branching, id: id, line: line) }
-            items[id] = item
+            if !field.matrixGroup.isEmpty {
+                if matrixGroups.last?.name == field.matrixGroup { matrixGroups[matrixGroups.count - 1].fields.append(id) } else {
+                    matrixGroups.append((field.matrixGroup, [id]))
+                }
+            }
+            if !field.branching.isEmpty {
+                item.showIf = convertBranching(field.branching, id: id, line: line)
+                // A question REDCap asks only under a condition cannot be required of every row.
+                if item.showIf == nil, item.required {
+                    item.required = false
+                    note(line, id, "is required in REDCap only when its branching logic shows it; the logic is not carried, so neither is required")
+                }
+            }
+            items[variable] = item
+            ids.insert(id)
             sections[sections.count - 1].items.append(item)
         }
 
@@ -178,16 +291,29 @@ public enum REDCapDictionary {
             switch field.validation {
             case "": item.type = .text
             case "integer": item.type = .integer
-            case "number", "number_comma_decimal": item.type = .number
-            case let v where v.hasPrefix("number_") && v.hasSuffix("dp"): item.type = .number
-            case "date_ymd", "date_dmy", "date_mdy": item.type = .date
+            case "number": item.type = .number
+            case "number_comma_decimal":
+                item.type = .number
+                item.decimalComma = true
+                note(line, id, "number_comma_decimal: a number item that takes a decimal comma (decimal_separator: comma), as REDCap exports it ('1,54')")
+            case let v where v.hasPrefix("number_") && v.hasSuffix("dp_comma_decimal"):
+                item.type = .number
+                item.decimalComma = true
+                note(line, id, "\(v): a number item that takes a decimal comma (decimal_separator: comma); the number of decimal places is not checked")
+            case let v where v.hasPrefix("number_") && v.hasSuffix("dp"):
+                item.type = .number
+                note(line, id, "\(v): a number item; the number of decimal places is not checked")
+            case "date_ymd", "date_dmy", "date_mdy":
+                // REDCap's raw exports write every date as YYYY-MM-DD, whatever the entry format.
+                item.type = .date
             default:
                 item.type = .text
                 note(line, id, "text validation '\(field.validation)' is not checked by the toolkit: the item is free text")
             }
             guard !field.min.isEmpty || !field.max.isEmpty else { return }
             if item.type == .integer || item.type == .number {
-                let low = Double(field.min), high = Double(field.max)
+                let low = Double(field.min.replacingOccurrences(of: ",", with: item.decimalComma ? "." : ",")),
+                    high = Double(field.max.replacingOccurrences(of: ",", with: item.decimalComma ? "." : ","))
                 if (!field.min.isEmpty && low == nil) || (!field.max.isEmpty && high == nil) {
                     note(line, id, "validation min/max '\(field.min)'/'\(field.max)' are not both numbers (REDCap allows field references): \(low == nil && high == nil ? "no range" : "only the numeric bound") is kept")
                 }
@@ -197,7 +323,8 @@ public enum REDCapDictionary {
             }
         }
 
-        /// "1, Yes | 2, No" -> choices. Codes that are not whole numbers are renumbered 1, 2, ... (noted).
+        /// "1, Yes | 2, No" -> choices. Codes that are not whole numbers are renumbered 1, 2, ... and keep
+        /// their REDCap code as `source`, so that exports import as they are.
         mutating func parseChoices(_ text: String, id: String, line: Int) -> [Choice]? {
             var parsed: [(code: String, label: String)] = []
             for entry in text.split(separator: "|") {
@@ -214,65 +341,106 @@ public enum REDCapDictionary {
                 errors.append(Diagnostic(file: file, line: line, message: "\(id): a choice field with no choices (expected e.g. '1, Yes | 2, No')"))
                 return nil
             }
-            if parsed.allSatisfy({ Int($0.code) != nil }) {
-                let codes = parsed.map { Int($0.code)! }
-                guard Set(codes).count == codes.count else {
-                    errors.append(Diagnostic(file: file, line: line, message: "\(id): a choice code appears twice"))
-                    return nil
-                }
-                return parsed.map { Choice(code: Int($0.code)!, label: $0.label) }
+            guard Set(parsed.map(\.code)).count == parsed.count else {
+                errors.append(Diagnostic(file: file, line: line, message: "\(id): a choice code appears twice"))
+                return nil
             }
-            var mapping: [String: Int] = [:]
-            for (index, entry) in parsed.enumerated() { mapping[entry.code] = index + 1 }
-            renumbered[id] = mapping
-            note(line, id, "choice codes are not all whole numbers, so they are renumbered: "
-                 + parsed.enumerated().map { "\($0.element.code) -> \($0.offset + 1)" }.joined(separator: ", ")
-                 + " (recode REDCap exports the same way before importing them)")
-            return parsed.enumerated().map { Choice(code: $0.offset + 1, label: $0.element.label) }
+            if parsed.allSatisfy({ Int($0.code) != nil && String(Int($0.code)!) == $0.code }) {
+                codes[id] = Dictionary(uniqueKeysWithValues: parsed.map { ($0.code, Int($0.code)!) })
+                return parsed.map { Choice(code: Int($0.code)!, label: $0.label.isEmpty ? $0.code : $0.label) }
+            }
+            let numbered = wholeNumberCodes(parsed.map(\.code))
+            codes[id] = Dictionary(uniqueKeysWithValues: zip(parsed.map(\.code), numbered).map { ($0, $1) })
+            note(line, id, "choice codes are not all whole numbers, so those that are not are numbered: "
+                 + zip(parsed, numbered).filter { $0.0.code != String($0.1) }.map { "\($0.0.code) -> \($0.1)" }.joined(separator: ", ")
+                 + " (the REDCap codes are kept in the instrument, so REDCap exports import as they are)")
+            return zip(parsed, numbered).map { entry, code in
+                Choice(code: code, label: entry.label.isEmpty ? entry.code : entry.label, source: entry.code == String(code) ? nil : entry.code)
+            }
         }
 
-        static let equality = try! NSRegularExpression(pattern: "^\\[([a-z][a-z0-9_]*)\\]\\s*==?\\s*['\"]?([^'\"\\s]+)['\"]?$")
-
         mutating func convertBranching(_ logic: String, id: String, line: Int) -> SkipCondition? {
-            guard let condition = Disjunction.parse(logic, terms: [Self.equality]) else {
-                note(line, id, "branching logic '\(logic)' is not of the form [item] = 'code' (or several joined by 'or'): not carried, so the item is always asked")
-                return nil
+            do {
+                let expression = try LogicExpression.parse(logic, syntax: .redcap)
+                return try expression.condition { name in
+                    items[name].map { LogicField(item: $0, codeOfSource: codes[name] ?? [:]) }
+                }.simplified
+            } catch let unsupported as LogicExpression.Unsupported {
+                note(line, id, "branching logic '\(logic)' is not carried (\(unsupported.reason)), so the item is always asked")
+            } catch {
+                note(line, id, "branching logic '\(logic)' is not carried (\(error)), so the item is always asked")
             }
-            guard let other = items[condition.variable] else {
-                note(line, id, "branching logic '\(logic)' refers to '\(condition.variable)', which is not an earlier converted item: not carried")
-                return nil
-            }
-            guard other.type == .singleChoice, let set = pool.sets[other.choiceSetID ?? ""] else {
-                note(line, id, "branching logic '\(logic)' tests '\(condition.variable)', which is not a single-choice item: not carried")
-                return nil
-            }
-            var codes: [Int] = []
-            for value in condition.values {
-                let code = renumbered[condition.variable]?[value] ?? Int(value)
-                guard let code, set.choice(code) != nil else {
-                    note(line, id, "branching logic '\(logic)' tests for '\(value)', which is not a choice of '\(condition.variable)': not carried")
-                    return nil
-                }
-                codes.append(code)
-            }
-            return SkipCondition(item: condition.variable, codes: codes)
+            return nil
         }
 
         mutating func summarise() {
             let location = file
-            if !fieldNotes.isEmpty {
-                notes.append(ConversionNote(location: location, message: "field notes (help text under a question) are not carried, on \(fieldNotes.count) field(s): \(fieldNotes.joined(separator: ", "))"))
+            func summary(_ fields: [String], _ message: String) {
+                guard !fields.isEmpty else { return }
+                notes.append(ConversionNote(location: location, message: "\(message), on \(fields.count) field(s): \(fields.joined(separator: ", "))"))
             }
-            if !alignments.isEmpty {
-                notes.append(ConversionNote(location: location, message: "custom alignment (layout only) is not carried, on \(alignments.count) field(s): \(alignments.joined(separator: ", "))"))
-            }
-            if !rankings.isEmpty {
-                notes.append(ConversionNote(location: location, message: "matrix ranking is not carried, on \(rankings.count) field(s): \(rankings.joined(separator: ", "))"))
+            summary(renamed, "variable names become item ids of lower-case letters, digits and '_' (the names are kept as each item's source)")
+            summary(markup, "labels' HTML formatting is removed (plain text kept)")
+            summary(unlabelled, "fields with an empty label take their variable name as their text")
+            summary(descriptive, "descriptive text fields are not converted (the toolkit's items are questions)")
+            summary(annotations, "field annotations (action tags such as @HIDDEN, @DEFAULT) are not carried")
+            summary(fieldNotes, "field notes (help text under a question) are not carried")
+            summary(alignments, "custom alignment (layout only) is not carried")
+            summary(rankings, "matrix ranking is not carried")
+            for group in matrixGroups {
+                notes.append(ConversionNote(location: location, field: group.name, message: "matrix group: its \(group.fields.count) fields "
+                    + "(\(group.fields.joined(separator: ", "))) become ordinary questions with the same choices; the grid layout is not carried"))
             }
         }
     }
 
     // MARK: Export
+
+    /// A skip condition in REDCap's branching logic: `[q] = '1' or [q] = '2'`, `[q(3)] = '1'` for a
+    /// checkbox, `[age] > 65`, `[q] <> ''`, with `and`, `or` and parentheses. REDCap has no `not`, so a
+    /// negation is pushed down to the tests (`<>`, a checkbox's '0', the opposite comparison or empty).
+    static func branchingLogic(_ condition: SkipCondition, in instrument: Instrument, negated: Bool = false,
+                               nested: Bool = false) -> String {
+        func group(_ parts: [SkipCondition], _ joiner: String) -> String {
+            let text = parts.map { branchingLogic($0, in: instrument, negated: negated, nested: parts.count > 1) }
+                .joined(separator: " \(joiner) ")
+            return nested && parts.count > 1 ? "(\(text))" : text
+        }
+        switch condition {
+        case let .all(parts): return group(parts, negated ? "or" : "and")
+        case let .any(parts): return group(parts, negated ? "and" : "or")
+        case let .not(inner): return branchingLogic(inner, in: instrument, negated: !negated, nested: nested)
+        case let .answer(name, test):
+            let checkbox = instrument.item(name)?.type == .multipleChoice
+            let codes = instrument.item(name).flatMap { instrument.choiceSet(for: $0)?.choices.map(\.code) } ?? []
+            var terms: [String]
+            var joiner = negated ? "and" : "or"
+            switch test {
+            case let .oneOf(values):
+                terms = values.map { checkbox ? "[\(name)(\($0))] = '\(negated ? 0 : 1)'" : "[\(name)] \(negated ? "<>" : "=") '\($0)'" }
+            case let .includes(code):
+                terms = ["[\(name)(\(code))] = '\(negated ? 0 : 1)'"]
+            case let .compare(comparison, bound):
+                let symbols: [SkipCondition.Comparison: (String, String)] = [.greaterThan: (">", "<="), .atLeast: (">=", "<"),
+                                                                              .lessThan: ("<", ">="), .atMost: ("<=", ">")]
+                let symbol = negated ? symbols[comparison]!.1 : symbols[comparison]!.0
+                let term = "[\(name)] \(symbol) \(InstrumentYAML.number(bound))"
+                // An empty answer meets no comparison, so its negation holds for an empty answer.
+                terms = negated ? ["[\(name)] = ''", term] : [term]
+                joiner = "or"
+            case let .answered(answered):
+                if checkbox {
+                    let asked = answered != negated
+                    terms = codes.map { "[\(name)(\($0))] = '\(asked ? 1 : 0)'" }
+                    joiner = asked ? "or" : "and"
+                } else {
+                    terms = ["[\(name)] \(answered != negated ? "<>" : "=") ''"]
+                }
+            }
+            let text = terms.joined(separator: " \(joiner) ")
+            return nested && terms.count > 1 ? "(\(text))" : text
+        }
+    }
 
     /// A REDCap data dictionary for `instrument`, and what it cannot carry. The first row is a
     /// `record_id` field, as REDCap requires; each section becomes a form (its title the first field's
@@ -303,9 +471,7 @@ public enum REDCapDictionary {
                     row[Column.min.rawValue] = range.min.map(InstrumentYAML.number) ?? ""
                     row[Column.max.rawValue] = range.max.map(InstrumentYAML.number) ?? ""
                 }
-                if let condition = item.showIf {
-                    row[Column.branching.rawValue] = condition.codes.map { "[\(condition.item)] = '\($0)'" }.joined(separator: " or ")
-                }
+                if let condition = item.showIf { row[Column.branching.rawValue] = branchingLogic(condition, in: instrument) }
                 if item.required { row[Column.required.rawValue] = "y" }
                 rows.append(row)
             }

@@ -6,9 +6,11 @@ import OutcomesStore
 /// instruments, from the .xlsx workbook or from its sheets saved as CSV.
 ///
 /// What maps: `integer`, `decimal`, `range`, `text`, `date`, `select_one` and `select_multiple`
-/// questions; groups become sections; `required`; `relevant` of the form `${q} = '1'` or
-/// `selected(${q}, '1')` (several joined by `or`) on an earlier select_one; `constraint` of the form
-/// `. >= 0 and . <= 10` on numbers. Everything else (notes, calculations, metadata, media, repeats,
+/// questions (with `or_other`, as pyxform expands it); groups become sections, and a group's
+/// `relevant` is carried down to its questions; `required`; `relevant` with `and`, `or`, `not()`,
+/// `selected()` and comparisons; `constraint` of the form `. >= 0 and . <= 10` on numbers. The form's
+/// question and choice names are kept where they are not the toolkit's ids and codes, so that the
+/// tool's exports import as they are. Everything else (notes, calculations, metadata, media, repeats,
 /// other expressions, hints, other languages) is listed in the conversion notes.
 public enum XLSForm {
     /// One sheet of the form: its rows of text with the numbers a spreadsheet shows.
@@ -25,14 +27,18 @@ public enum XLSForm {
         }
     }
 
-    /// The survey, choices and settings sheets of an .xlsx workbook.
+    /// The survey, choices and settings sheets of an .xlsx workbook: numbers as the numbers they are
+    /// (a version 2024091201, a choice name 5), dates as YYYY-MM-DD.
     public static func sheets(xlsx file: String) throws -> [Sheet] {
-        try XLSXReader.sheets(file: file).map { Sheet(name: $0.name.lowercased(), source: "\(file) [\($0.name)]", rows: $0.rows) }
+        try XLSXReader.sheets(file: file).map { sheet in
+            Sheet(name: sheet.name.lowercased(), source: "\(file) [\(sheet.name)]",
+                  rows: sheet.rows.map { ($0.number, $0.cells.map(\.text)) })
+        }
     }
 
     /// A sheet saved as CSV.
-    public static func sheet(csv file: String, name: String) throws -> Sheet {
-        Sheet(name: name, source: file, rows: try readCSVRecords(readInputFile(file), file: file).map { ($0.line, $0.fields) })
+    public static func sheet(csv file: String, name: String, text: TextOptions = TextOptions()) throws -> Sheet {
+        Sheet(name: name, source: file, rows: try readCSVRecords(readInputFile(file), file: file, options: text).map { ($0.line, $0.fields) })
     }
 
     /// Converts a form's sheets. `naming` overrides the settings sheet's form_id, version and title.
@@ -41,24 +47,27 @@ public enum XLSForm {
             throw DiagnosticList([Diagnostic(file: sheets.first?.source ?? "form", message: "no 'survey' sheet (found: \(sheets.map(\.name).joined(separator: ", ")))")])
         }
         var converter = Converter()
-        let choices = try sheets.first(where: { $0.name == "choices" }).map { try converter.readChoices($0) } ?? [:]
+        let choicesSheet = sheets.first(where: { $0.name == "choices" })
+        let choices = try choicesSheet.map { try converter.readChoices($0) } ?? [:]
         let settings = sheets.first(where: { $0.name == "settings" }).map(Table.init)
         let setting = { (key: String) -> String? in
             settings.flatMap { table in table.rows.first.flatMap { table.value(key, in: $0) } }.flatMap { $0.isEmpty ? nil : $0 }
         }
-        try converter.convert(Table(survey), lists: choices)
+        try converter.convert(Table(survey), lists: choices, hasChoicesSheet: choicesSheet != nil)
         if !converter.errors.isEmpty { throw DiagnosticList(converter.errors) }
         converter.summarise(survey.source)
         guard !converter.sections.allSatisfy(\.items.isEmpty) else {
             throw DiagnosticList([Diagnostic(file: survey.source, message: "no question converts to an item: nothing to write")]
-                                 + converter.notes.map { Diagnostic(file: survey.source, message: $0.description) })
+                                 + converter.notes.map { Diagnostic(file: $0.location, message: "note: " + ($0.field.map { "\($0): " } ?? "") + $0.message) })
         }
         let formID = setting("form_id").map { InstrumentNaming.fromFile($0).id }
         let naming = naming ?? InstrumentNaming(id: formID ?? defaultNaming.id, version: setting("version") ?? defaultNaming.version,
                                                 title: setting("form_title") ?? defaultNaming.title)
-        let instrument = Instrument(id: naming.id, version: naming.version, title: naming.title,
+        var instrument = Instrument(id: naming.id, version: naming.version, title: naming.title,
                                     choiceSets: converter.pool.sets, sections: converter.sections.filter { !$0.items.isEmpty })
-        return try InstrumentYAML.checked(instrument, source: (survey.source as NSString).lastPathComponent, notes: converter.notes)
+        let file = ((survey.source.components(separatedBy: " [").first ?? survey.source) as NSString).lastPathComponent
+        instrument.source = InstrumentSource(format: .xlsform, file: file)
+        return try InstrumentYAML.checked(instrument, source: file, notes: converter.notes)
     }
 
     /// A sheet with its header row: cells by column name.
@@ -71,19 +80,30 @@ public enum XLSForm {
         var hintColumns: [String] = []
         var rows: [(number: Int, cells: [String])]
 
+        /// Header names as pyxform matches them: case and spaces aside ("List Name" is list_name),
+        /// and SurveyCTO's spellings (value for name, relevance for relevant).
+        static func key(_ header: String) -> String {
+            var key = header.trimmingCharacters(in: .whitespaces).lowercased()
+            if !key.contains("::"), !key.contains(":") { key = key.replacingOccurrences(of: " ", with: "_") }
+            // label:English (pyxform's older single colon) is label::English.
+            if let range = key.range(of: ":"), !key.contains("::") { key.replaceSubrange(range, with: "::") }
+            return ["relevance": "relevant", "list name": "list_name", "choice_filter": "choice_filter"][key] ?? key
+        }
+
         init(_ sheet: Sheet) {
             self.sheet = sheet
             let header = sheet.rows.first?.cells ?? []
             for (index, name) in header.enumerated() {
-                let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+                let key = Self.key(name)
                 if !key.isEmpty, columns[key] == nil { columns[key] = index }
             }
-            // Keys are matched lower-case; messages show the header as written.
-            let labels = header.map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.lowercased() == "label" || $0.lowercased().hasPrefix("label::") }
-            let chosen = labels.first { $0.lowercased() == "label" } ?? labels.first
-            labelColumn = chosen?.lowercased()
-            otherLabels = labels.filter { $0 != chosen }
-            hintColumns = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { $0 == "hint" || $0.hasPrefix("hint::") }
+            if columns["name"] == nil, let value = columns["value"] { columns["name"] = value }
+            let labels = header.map { Self.key($0) }.filter { $0 == "label" || $0.hasPrefix("label::") }
+            let chosen = labels.first { $0 == "label" } ?? labels.first
+            labelColumn = chosen
+            otherLabels = header.filter { Self.key($0) != chosen && (Self.key($0) == "label" || Self.key($0).hasPrefix("label::")) }
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            hintColumns = header.map { Self.key($0) }.filter { $0 == "hint" || $0.hasPrefix("hint::") }
             rows = Array(sheet.rows.dropFirst()).filter { !$0.cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
         }
 
@@ -95,7 +115,7 @@ public enum XLSForm {
         func location(_ row: (number: Int, cells: [String])) -> String { "\(sheet.source) row \(row.number)" }
     }
 
-    /// A choice list: its choices with toolkit codes, and the XLSForm name of each code.
+    /// A choice list: its choices with toolkit codes, and the toolkit code of each XLSForm name.
     struct ChoiceList {
         var choices: [Choice]
         var codeOfName: [String: Int]
@@ -106,10 +126,11 @@ public enum XLSForm {
         var pool = ChoiceSetPool()
         var notes: [ConversionNote] = []
         var errors: [Diagnostic] = []
-        var items: [String: (item: Item, list: ChoiceList?)] = [:]
-        var idOfName: [String: String] = [:]
-        var hints: [String] = [], appearances: [String] = [], messages: [String] = []
-        var metadata: [String] = []
+        /// Questions converted so far by their XLSForm name.
+        var fields: [String: LogicField] = [:]
+        var ids: Set<String> = []
+        var hints: [String] = [], appearances: [String] = [], messages: [String] = [], renamed: [String] = []
+        var metadata: [String] = [], unnamedNotes: [String] = [], references: [String] = [], requiredDropped: [String] = []
 
         mutating func note(_ location: String, _ field: String?, _ message: String) {
             notes.append(ConversionNote(location: location, field: field, message: message))
@@ -118,12 +139,19 @@ public enum XLSForm {
         mutating func readChoices(_ sheet: Sheet) throws -> [String: ChoiceList] {
             let table = Table(sheet)
             for column in ["list_name", "name"] where table.columns[column] == nil {
-                throw DiagnosticList([Diagnostic(file: sheet.source, line: sheet.rows.first?.number, message: "the choices sheet has no '\(column)' column")])
+                throw DiagnosticList([Diagnostic(file: sheet.source, line: sheet.rows.first?.number,
+                                                 message: "the choices sheet has no '\(column)' column"
+                                                    + (column == "list_name" ? " (or 'list name')" : ""))])
             }
             var entries: [String: [(name: String, label: String, row: Int)]] = [:]
             var order: [String] = []
             for row in table.rows {
                 let list = table.value("list_name", in: row) ?? "", name = table.value("name", in: row) ?? ""
+                if list.isEmpty, name.isEmpty {
+                    // pyxform passes over such a row (a stray label), and so do forms in use.
+                    note(table.location(row), nil, "a row with neither list_name nor name is left out")
+                    continue
+                }
                 guard !list.isEmpty, !name.isEmpty else {
                     errors.append(Diagnostic(file: table.location(row), message: "a choice needs a list_name and a name"))
                     continue
@@ -133,20 +161,35 @@ public enum XLSForm {
             }
             var lists: [String: ChoiceList] = [:]
             for list in order {
-                let parsed = entries[list]!
-                if Set(parsed.map(\.name)).count != parsed.count {
-                    errors.append(Diagnostic(file: sheet.source, line: parsed[0].row, message: "choice list '\(list)' has a name twice"))
-                    continue
+                // A name repeated in a list is one answer (cascading selects list a choice once per
+                // parent, filtered by choice_filter): the export writes the same name for both.
+                var parsed: [(name: String, label: String, row: Int)] = []
+                var repeated: [String] = []
+                for entry in entries[list]! {
+                    if parsed.contains(where: { $0.name == entry.name }) {
+                        if !repeated.contains(entry.name) { repeated.append(entry.name) }
+                    } else {
+                        parsed.append(entry)
+                    }
                 }
-                if parsed.allSatisfy({ Int($0.name) != nil }) {
+                if !repeated.isEmpty {
+                    note("\(sheet.source) row \(parsed[0].row)", list, "choice names \(repeated.map { "'\($0)'" }.joined(separator: ", ")) "
+                         + "appear more than once (as cascading selects list them for each parent choice): each is one answer, "
+                         + "with its first label; the choice_filter is not carried")
+                }
+                // Whole numbers as written ("05" is a name, not the code 5).
+                if parsed.allSatisfy({ entry in Int(entry.name).map { String($0) == entry.name } ?? false }) {
                     lists[list] = ChoiceList(choices: parsed.map { Choice(code: Int($0.name)!, label: $0.label.isEmpty ? $0.name : $0.label) },
                                              codeOfName: Dictionary(uniqueKeysWithValues: parsed.map { ($0.name, Int($0.name)!) }))
                 } else {
-                    note("\(sheet.source) row \(parsed[0].row)", list, "choice names are not all whole numbers, so they are numbered in order: "
-                         + parsed.enumerated().map { "\($0.element.name) -> \($0.offset + 1)" }.joined(separator: ", ")
-                         + " (recode data exported from the form the same way before importing it)")
-                    lists[list] = ChoiceList(choices: parsed.enumerated().map { Choice(code: $0.offset + 1, label: $0.element.label.isEmpty ? $0.element.name : $0.element.label) },
-                                             codeOfName: Dictionary(uniqueKeysWithValues: parsed.enumerated().map { ($0.element.name, $0.offset + 1) }))
+                    let numbered = wholeNumberCodes(parsed.map(\.name))
+                    note("\(sheet.source) row \(parsed[0].row)", list, "choice names are not all whole numbers, so those that are not are "
+                         + "numbered: " + zip(parsed, numbered).filter { $0.0.name != String($0.1) }.map { "\($0.0.name) -> \($0.1)" }
+                            .joined(separator: ", ")
+                         + " (the names are kept in the instrument, so the form's exports import as they are)")
+                    lists[list] = ChoiceList(choices: zip(parsed, numbered).map { entry, code in
+                        Choice(code: code, label: entry.label.isEmpty ? entry.name : entry.label, source: entry.name == String(code) ? nil : entry.name)
+                    }, codeOfName: Dictionary(uniqueKeysWithValues: zip(parsed.map(\.name), numbered).map { ($0, $1) }))
                 }
             }
             if !table.otherLabels.isEmpty { note(sheet.source, nil, "choice labels in \(table.otherLabels.joined(separator: ", ")) are not carried (the instrument keeps '\(table.labelColumn ?? "label")')") }
@@ -154,39 +197,74 @@ public enum XLSForm {
         }
 
         static let metadataTypes: Set<String> = ["start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
-                                                  "email", "audit", "start-geopoint", "background-audio", "caseid"]
+                                                  "email", "audit", "start-geopoint", "background-audio", "caseid", "imei", "uri:deviceid"]
 
-        mutating func convert(_ table: Table, lists: [String: ChoiceList]) throws {
+        /// pyxform's aliases for question types.
+        static func canonicalType(_ words: [String]) -> (type: String, rest: [String]) {
+            let lower = words.map { $0.lowercased() }
+            // Older forms write "select one from list" and "select all that apply from list".
+            func list(after count: Int) -> [String] {
+                let rest = Array(words.dropFirst(count))
+                return rest.first?.lowercased() == "from" ? Array(rest.dropFirst()) : rest
+            }
+            if lower.count >= 3, lower[0] == "select", ["one", "multiple"].contains(lower[1]) {
+                return ("select_\(lower[1])", list(after: 2))
+            }
+            if lower.count >= 5, lower.prefix(4) == ["select", "all", "that", "apply"] { return ("select_multiple", list(after: 4)) }
+            if lower.first == "select_all_that_apply" { return ("select_multiple", list(after: 1)) }
+            if lower.first == "select_one" || lower.first == "select_multiple" { return (lower[0], list(after: 1)) }
+            if lower.count >= 2, lower[0] == "begin" || lower[0] == "end" { return ("\(lower[0])_\(lower[1])", Array(words.dropFirst(2))) }
+            return (lower.first ?? "", Array(words.dropFirst()))
+        }
+
+        mutating func convert(_ table: Table, lists: [String: ChoiceList], hasChoicesSheet: Bool) throws {
             for column in ["type", "name"] where table.columns[column] == nil {
                 throw DiagnosticList([Diagnostic(file: table.sheet.source, line: table.sheet.rows.first?.number, message: "the survey sheet has no '\(column)' column")])
             }
+            if !hasChoicesSheet {
+                // One line for the whole form, not one per list.
+                let used = table.rows.compactMap { row -> String? in
+                    let (type, rest) = Self.canonicalType((table.value("type", in: row) ?? "").split(separator: " ").map(String.init))
+                    return type.hasPrefix("select_") && !type.hasSuffix("_from_file") ? rest.first : nil
+                }
+                if !used.isEmpty {
+                    let names = used.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                    throw DiagnosticList([Diagnostic(file: table.sheet.source, message: "the form has select questions (choice lists "
+                        + names.joined(separator: ", ") + ") but no choices sheet: give it with --choices choices.csv")])
+                }
+            }
             if !table.otherLabels.isEmpty { note(table.sheet.source, nil, "labels in \(table.otherLabels.joined(separator: ", ")) are not carried (the instrument keeps '\(table.labelColumn ?? "label")')") }
-            var groups: [(name: String, title: String)] = []
+            // Open groups: name, title, and their relevant as a condition (nil where it could not be carried).
+            var groups: [(name: String, title: String, condition: SkipCondition?, relevantDropped: Bool)] = []
             var repeats = 0
             var sectionForGroups: [String]? = nil
             var sectionCount: [String: Int] = [:]
             for row in table.rows {
                 let location = table.location(row)
                 let typeText = (table.value("type", in: row) ?? "").replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
-                let words = typeText.split(separator: " ").map(String.init)
-                let type = (words.first ?? "").lowercased()
+                let (type, rest) = Self.canonicalType(typeText.split(separator: " ").map(String.init))
                 let name = table.value("name", in: row) ?? ""
-                let label = plainText(table.label(row)).text
+                let rawLabel = table.label(row)
+                let label = plainText(rawLabel).text
+                let relevant = table.value("relevant", in: row) ?? ""
                 switch type {
-                case "begin" where words.count > 1 && words[1].lowercased() == "group", "begin_group":
-                    groups.append((name, label.isEmpty ? titleFromName(name) : label))
-                    if let relevant = table.value("relevant", in: row), !relevant.isEmpty {
-                        note(location, name, "the group's relevant '\(relevant)' is not carried: the questions inside are always asked")
+                case "begin_group":
+                    var condition: SkipCondition?
+                    var dropped = false
+                    if !relevant.isEmpty {
+                        condition = convertRelevant(relevant, id: name, location: location, what: "the group's relevant")
+                        dropped = condition == nil
                     }
+                    groups.append((name, label.isEmpty ? titleFromName(name) : label, condition, dropped))
                     if let appearance = table.value("appearance", in: row), !appearance.isEmpty { appearances.append(name) }
                     continue
-                case "end" where words.count > 1 && words[1].lowercased() == "group", "end_group":
+                case "end_group":
                     _ = groups.popLast(); continue
-                case "begin" where words.count > 1 && words[1].lowercased() == "repeat", "begin_repeat":
+                case "begin_repeat", "begin_loop":
                     repeats += 1
                     note(location, name, "repeat groups (the same questions answered several times) are not carried: the questions inside are not converted")
                     continue
-                case "end" where words.count > 1 && words[1].lowercased() == "repeat", "end_repeat":
+                case "end_repeat", "end_loop":
                     repeats = max(0, repeats - 1); continue
                 case "":
                     if !name.isEmpty { errors.append(Diagnostic(file: location, message: "'\(name)' has no type")) }
@@ -195,18 +273,22 @@ public enum XLSForm {
                 }
                 if repeats > 0 { continue }
                 if Self.metadataTypes.contains(type) { metadata.append(name.isEmpty ? type : name); continue }
+                if type == "note", name.isEmpty {
+                    // pyxform names such notes itself; a note holds no answer either way.
+                    unnamedNotes.append(location); continue
+                }
                 guard !name.isEmpty else { errors.append(Diagnostic(file: location, message: "a '\(typeText)' row has no name")); continue }
                 let id = identifier(from: name)
-                if id != name { note(location, name, "becomes item id '\(id)' (ids are lower-case letters, digits and '_')") }
-                if items[id] != nil {
+                if ids.contains(id) {
                     errors.append(Diagnostic(file: location, message: "'\(name)' gives item id '\(id)', which is already used")); continue
                 }
                 var item = Item(id: id, text: label.isEmpty ? name : label, type: .text)
                 var list: ChoiceList?
+                var orOther = false
                 switch type {
                 case "integer": item.type = .integer
                 case "decimal": item.type = .number
-                case "text": item.type = .text
+                case "text", "string": item.type = .text
                 case "date": item.type = .date
                 case "range":
                     let parameters = parseParameters(table.value("parameters", in: row) ?? "")
@@ -215,13 +297,24 @@ public enum XLSForm {
                     item.type = [start, end, step].allSatisfy { $0 == $0.rounded() } ? .integer : .number
                     item.range = ValueRange(min: min(start, end), max: max(start, end))
                 case "select_one", "select_multiple":
-                    guard words.count >= 2 else { errors.append(Diagnostic(file: location, message: "'\(name)': \(type) needs a choice list name")); continue }
-                    guard let found = lists[words[1]] else {
-                        errors.append(Diagnostic(file: location, message: "'\(name)': no choice list '\(words[1])' on the choices sheet")); continue
+                    guard let listName = rest.first else { errors.append(Diagnostic(file: location, message: "'\(name)': \(type) needs a choice list name")); continue }
+                    guard var found = lists[listName] else {
+                        errors.append(Diagnostic(file: location, message: "'\(name)': no choice list '\(listName)' on the choices sheet")); continue
                     }
-                    if words.count > 2 { note(location, name, "'\(words.dropFirst(2).joined(separator: " "))' after the list name is not carried") }
+                    let extra = rest.dropFirst().map { $0.lowercased() }
+                    if extra == ["or_other"] || extra == ["or", "specify", "other"] {
+                        // pyxform adds a choice 'other' and a text question NAME_other asked when it is chosen.
+                        orOther = true
+                        if found.codeOfName["other"] == nil {
+                            let code = (found.choices.map(\.code).max() ?? 0) + 1
+                            found.choices.append(Choice(code: code, label: "Other", source: "other"))
+                            found.codeOfName["other"] = code
+                        }
+                    } else if !extra.isEmpty {
+                        note(location, name, "'\(rest.dropFirst().joined(separator: " "))' after the list name is not carried")
+                    }
                     item.type = type == "select_one" ? .singleChoice : .multipleChoice
-                    item.choiceSetID = pool.id(for: found.choices, preferred: identifier(from: words[1]))
+                    item.choiceSetID = pool.id(for: found.choices, preferred: identifier(from: listName))
                     list = found
                 case "note":
                     note(location, name, "a note (text shown, no answer) is not converted: '\(String(label.prefix(60)))'"); continue
@@ -230,11 +323,25 @@ public enum XLSForm {
                 default:
                     note(location, name, "question type '\(typeText)' has no counterpart in the toolkit: not converted"); continue
                 }
+                if id != name { renamed.append("\(name) -> \(id)"); item.source = name }
+                if rawLabel.contains("${") { references.append(id) }
                 convertRequired(table.value("required", in: row) ?? "", &item, location)
-                if let relevant = table.value("relevant", in: row), !relevant.isEmpty { item.showIf = convertRelevant(relevant, id: id, location: location) }
+                // The question's own relevant, and every enclosing group's, must all hold.
+                var conditions = groups.compactMap(\.condition)
+                var conditionLost = groups.contains { $0.relevantDropped }
+                if !relevant.isEmpty {
+                    if let own = convertRelevant(relevant, id: id, location: location, what: "relevant") { conditions.append(own) } else {
+                        conditionLost = true
+                    }
+                }
+                if !conditions.isEmpty { item.showIf = SkipCondition.all(conditions).simplified }
+                if conditionLost, item.required {
+                    item.required = false
+                    requiredDropped.append(id)
+                }
                 if let constraint = table.value("constraint", in: row), !constraint.isEmpty { convertConstraint(constraint, &item, location) }
                 for (column, message) in [("default", "a default answer"), ("choice_filter", "a choice filter"), ("read_only", "read-only"),
-                                          ("calculation", "a calculation")] {
+                                          ("calculation", "a calculation"), ("repeat_count", "a repeat count")] {
                     if let value = table.value(column, in: row), !value.isEmpty, value.lowercased() != "no", value.lowercased() != "false" {
                         note(location, name, "\(message) ('\(value)') is not carried")
                     }
@@ -243,22 +350,39 @@ public enum XLSForm {
                 if let appearance = table.value("appearance", in: row), !appearance.isEmpty { appearances.append(id) }
                 if let message = table.value("constraint_message", in: row), !message.isEmpty { messages.append(id) }
 
-                // Questions outside any group go in a first section named after the form; each group is a section.
+                // Questions outside any group go in a first section; each group is a section, named by its
+                // path as Kobo's exports write it (outer/inner).
                 let context = groups.map(\.name)
                 if sectionForGroups != context || sections.isEmpty {
                     sectionForGroups = context
                     let base = identifier(from: groups.last?.name ?? "questions")
                     sectionCount[base, default: 0] += 1
                     let title = groups.last?.title ?? "Questions"
-                    sections.append(Section(id: sectionCount[base]! == 1 ? base : "\(base)_\(sectionCount[base]!)", title: title, items: []))
+                    sections.append(Section(id: sectionCount[base]! == 1 ? base : "\(base)_\(sectionCount[base]!)", title: title, items: [],
+                                            source: context.isEmpty ? nil : context.joined(separator: "/")))
                     if groups.count > 1, sectionCount[base]! == 1 {
                         note(location, groups.last!.name, "nested groups are flattened: this group becomes its own section")
                     }
                 }
-                sections[sections.count - 1].items.append(item)
-                items[id] = (item, list)
-                idOfName[name] = id
+                add(item, list: list, name: name)
+                if orOther, let list {
+                    let otherID = identifier(from: name + "_other")
+                    guard !ids.contains(otherID) else { continue }
+                    let chosen: SkipCondition = .answer(item: id, test: item.type == .multipleChoice ? .includes(list.codeOfName["other"]!)
+                                                        : .oneOf([list.codeOfName["other"]!]))
+                    var other = Item(id: otherID, text: "Specify other.", type: .text, showIf: SkipCondition.all(conditions + [chosen]).simplified)
+                    if otherID != name + "_other" { other.source = name + "_other" }
+                    add(other, list: nil, name: name + "_other")
+                    note(location, name, "or_other: an 'Other' choice (name 'other') and a text question \(otherID), asked when it is "
+                         + "chosen, as pyxform makes them")
+                }
             }
+        }
+
+        mutating func add(_ item: Item, list: ChoiceList?, name: String) {
+            sections[sections.count - 1].items.append(item)
+            ids.insert(item.id)
+            fields[name] = LogicField(item: item, codeOfSource: list?.codeOfName ?? [:])
         }
 
         func parseParameters(_ text: String) -> [String: String] {
@@ -278,29 +402,17 @@ public enum XLSForm {
             }
         }
 
-        static let terms = [
-            try! NSRegularExpression(pattern: "^\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)\\}\\s*=\\s*['\"]?([^'\"\\s]+)['\"]?$"),
-            try! NSRegularExpression(pattern: "^selected\\(\\s*\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)\\}\\s*,\\s*['\"]([^'\"]+)['\"]\\s*\\)$"),
-        ]
-
-        mutating func convertRelevant(_ expression: String, id: String, location: String) -> SkipCondition? {
-            guard let condition = Disjunction.parse(expression, terms: Self.terms) else {
-                note(location, id, "relevant '\(expression)' is not of the form ${question} = 'choice' (or several joined by 'or'): not carried, so the item is always asked")
-                return nil
+        mutating func convertRelevant(_ expression: String, id: String, location: String, what: String) -> SkipCondition? {
+            do {
+                let parsed = try LogicExpression.parse(expression, syntax: .xlsform)
+                return try parsed.condition { fields[$0] }.simplified
+            } catch let unsupported as LogicExpression.Unsupported {
+                let consequence = what == "relevant" ? "so the item is always asked" : "so the questions inside are asked whatever it says"
+                note(location, id, "\(what) '\(expression)' is not carried (\(unsupported.reason)), \(consequence)")
+            } catch {
+                note(location, id, "\(what) '\(expression)' is not carried (\(error))")
             }
-            guard let otherID = idOfName[condition.variable], let (other, list) = items[otherID], other.type == .singleChoice, let list else {
-                note(location, id, "relevant '\(expression)' tests '\(condition.variable)', which is not an earlier select_one question: not carried")
-                return nil
-            }
-            var codes: [Int] = []
-            for value in condition.values {
-                guard let code = list.codeOfName[value] else {
-                    note(location, id, "relevant '\(expression)' tests for '\(value)', which is not a choice of '\(condition.variable)': not carried")
-                    return nil
-                }
-                codes.append(code)
-            }
-            return SkipCondition(item: otherID, codes: codes)
+            return nil
         }
 
         static let bound = try! NSRegularExpression(pattern: "^\\.\\s*(>=|<=|>|<)\\s*(-?[0-9]+(?:\\.[0-9]+)?)$")
@@ -332,10 +444,21 @@ public enum XLSForm {
         }
 
         mutating func summarise(_ source: String) {
+            func summary(_ list: [String], _ message: String) {
+                if !list.isEmpty { note(source, nil, "\(message), on \(list.count) question(s): \(list.joined(separator: ", "))") }
+            }
             if !metadata.isEmpty { note(source, nil, "metadata fields recorded by the form app are not converted: \(metadata.joined(separator: ", "))") }
-            if !hints.isEmpty { note(source, nil, "hints are not carried, on \(hints.count) question(s): \(hints.joined(separator: ", "))") }
-            if !appearances.isEmpty { note(source, nil, "appearance (layout only) is not carried, on \(appearances.count) question(s): \(appearances.joined(separator: ", "))") }
-            if !messages.isEmpty { note(source, nil, "constraint messages are not carried (the toolkit writes its own), on \(messages.count) question(s): \(messages.joined(separator: ", "))") }
+            summary(renamed, "names become item ids of lower-case letters, digits and '_' (the names are kept as each item's source)")
+            if !unnamedNotes.isEmpty {
+                note(source, nil, "\(unnamedNotes.count) note(s) without a name (text shown, no answer) are not converted: "
+                     + unnamedNotes.joined(separator: ", "))
+            }
+            summary(references, "labels that show an earlier answer (${...}) keep the reference as written")
+            summary(requiredDropped, "required is not carried where a relevant (the question's or its group's) is not: a question asked "
+                    + "only under a condition cannot be required of every response")
+            summary(hints, "hints are not carried")
+            summary(appearances, "appearance (layout only) is not carried")
+            summary(messages, "constraint messages are not carried (the toolkit writes its own)")
         }
     }
 }

@@ -99,7 +99,7 @@ struct CSVReader {
                     guard closed else { throw SyntaxError(line: openedOn, message: "a quoted field opened here is never closed") }
                     if trimming { while index < end, data[index] == space || (data[index] == tab && comma != tab) { index += 1 } }
                     if index < end, data[index] != comma, data[index] != lf, data[index] != cr {
-                        throw SyntaxError(line: line, message: "unexpected text after a closing quote")
+                        throw SyntaxError(line: line, message: "unexpected text after a closing quote (a quote inside a quoted field is written twice: \"\")")
                     }
                 } else {
                     while index < end {

@@ -4,7 +4,7 @@ import OutcomesInstruments
 
 /// The SHA-256 of `data` in lower-case hex: what the audit trail records of every file and database
 /// stored, and of every server token.
-func sha256Hex(_ data: Data) -> String {
+public func sha256Hex(_ data: Data) -> String {
     SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }
 
@@ -56,6 +56,13 @@ public struct ImportOptions: Sendable {
     public var submission: APISubmission?
     /// The file's encoding and separator, when they are not UTF-8 and detected.
     public var text: TextOptions
+    /// The format the file came in, for the audit trail (csv, redcap, kobo, xlsx, sav, dta).
+    public var format: String = "csv"
+    /// The SHA-256 of the file as given, when the bytes imported were made from it (another tool's export).
+    public var sha256: String?
+    /// Items a row was never asked (REDCap forms not entered for that record and event), by the
+    /// row's line: required items among them may be empty.
+    public var notAsked: NotAskedItems?
 
     public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil, submission: APISubmission? = nil,
                 text: TextOptions = TextOptions()) {
@@ -67,14 +74,18 @@ public struct ImportOptions: Sendable {
     }
 }
 
+/// Which items each row of a file was not asked, by line (an export's forms that were not filled in).
+public final class NotAskedItems: Sendable {
+    public let items: [Int: Set<String>]
+    public init(_ items: [Int: Set<String>]) { self.items = items }
+}
+
 /// A file received by the submission server: the token that sent it, and as what.
 public struct APISubmission: Sendable {
     public enum Format: String, Sendable { case csv, json }
     public var tokenID: Int64
     public var format: Format
-    /// The body's encoding, from its Content-Type's charset (nil: UTF-8). A plain enum, not a
-    /// `TextOptions`: with that struct nested in this optional, Swift 6.3's debug builds laid out
-    /// `ImportOptions()` as a default argument wrongly (a crash in every caller that relied on it).
+    /// The body's encoding, from its Content-Type's charset (nil: UTF-8).
     public var charset: TextEncoding?
     public init(tokenID: Int64, format: Format, charset: TextEncoding? = nil) {
         self.tokenID = tokenID; self.format = format; self.charset = charset
@@ -106,7 +117,7 @@ extension Store {
     public func importCSV(data: Data, file: String, instrument: Instrument, definition: String,
                           options: ImportOptions = ImportOptions(), progress: ImportProgress? = nil) throws -> ImportSummary {
         // The checksum is of the bytes as given; what is read is UTF-8, checked first.
-        let checksum = sha256Hex(data)
+        let checksum = options.sha256 ?? sha256Hex(data)
         let text = try PreparedText.prepare(data, file: file, options: options.text)
         var importer = CSVImport(store: self, file: file, instrument: instrument, options: options, delimiter: text.delimiter)
         do {
@@ -157,8 +168,10 @@ private struct CSVImport {
     var diagnostics: [Diagnostic] = []
 
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
-        let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument)
+        let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument,
+                                             format: options.format)
         var validator = RowValidator(file: file, instrument: instrument, site: options.site, delimiter: delimiter)
+        validator.notAsked = options.notAsked
         guard let dataStart = validator.readHeader(data) else {
             diagnostics = validator.diagnostics
             return summary(rows: 0, new: 0, duplicates: 0, corrected: 0, sha256: sha256, absent: [])
@@ -457,9 +470,10 @@ struct RowValidator: Sendable {
     struct ItemColumn: Sendable {
         var field: Int
         var rule: AnswerRule
-        /// The column holding this item's skip-condition item, if the file has it.
-        var conditionColumn: Int?
-        var conditionCodes: Set<Int>
+        /// The item's skip condition, and the file's column (an index into `columns`) of each item it
+        /// reads; an item without a column makes the condition's outcome unknown.
+        var condition: SkipCondition?
+        var conditionColumns: [String: Int] = [:]
         var required: Bool
     }
 
@@ -467,6 +481,8 @@ struct RowValidator: Sendable {
     let site: String?
     /// The field separator (the file's bytes are UTF-8, checked by `PreparedText`).
     let delimiter: UInt8
+    /// Items rows were not asked, whose emptiness is no problem even if they are required.
+    var notAsked: NotAskedItems?
 
     init(file: String, instrument: Instrument, site: String? = nil, delimiter: UInt8 = UInt8(ascii: ",")) {
         self.file = file
@@ -529,11 +545,10 @@ struct RowValidator: Sendable {
             // A semicolon-separated file is what European spreadsheets write, with decimal commas.
             let rule = AnswerRule(item: item, instrument: instrument, decimalComma: delimiter == UInt8(ascii: ";"))
             columns.append(ItemColumn(field: field, rule: rule,
-                                      conditionColumn: nil, conditionCodes: Set(item.showIf?.codes ?? []),
-                                      required: item.required))
+                                      condition: item.showIf, required: item.required))
         }
         for index in columns.indices {
-            if let condition = columns[index].rule.item.showIf { columns[index].conditionColumn = columnOfItem[condition.item] }
+            for name in columns[index].condition?.items ?? [] { columns[index].conditionColumns[name] = columnOfItem[name] }
         }
         absentRequired = instrument.items.filter { $0.required && positions[$0.id] == nil }.map(\.id)
         header = Header(respondent: respondent, site: site, arm: positions["arm"], wave: wave, expectedFields: record.count)
@@ -560,7 +575,7 @@ struct RowValidator: Sendable {
         var respondentNumbers: [RespondentKey: Int32] = [:]
         var lineOfResponse: [Int64: Int] = [:]
         // Only the columns with a row-level rule are visited a second time.
-        let ruled = columns.indices.filter { columns[$0].conditionColumn != nil || columns[$0].rule.item.showIf != nil || columns[$0].required }
+        let ruled = columns.indices.filter { columns[$0].condition != nil || columns[$0].required }
         do {
             try CSVReader.read(data, from: start, delimiter: delimiter, trimming: true) { record in
                 rows += 1
@@ -612,20 +627,23 @@ struct RowValidator: Sendable {
                     }
                 }
                 // Row-level rules: skip conditions and required items.
+                // A condition whose items have no column in the file cannot be checked (nil): then neither
+                // rule is applied, rather than refuse answers that may well have been asked.
                 for index in ruled {
-                    var shown = true
-                    if let conditionColumn = columns[index].conditionColumn {
-                        if case let .integer(code)? = row[conditionColumn] { shown = columns[index].conditionCodes.contains(code) } else {
-                            shown = false
-                        }
+                    var shown: Bool? = true
+                    if let condition = columns[index].condition {
+                        let known = columns[index].conditionColumns
+                        shown = condition.evaluate { name in known[name].map { row[$0] } }
                     }
                     let field = columns[index].field
-                    if !shown, row[index] != nil, let condition = columns[index].rule.item.showIf {
-                        let given = row[conditionColumn: columns[index].conditionColumn]
-                        fail(record.line, field + 1,
-                             "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition.item) is \(condition.codes.map(String.init).joined(separator: " or ")) (here \(given))")
+                    if shown == false, row[index] != nil, let condition = columns[index].condition {
+                        let given = condition.items.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                            .map { "\($0) is \(columns[index].conditionColumns[$0].flatMap { row[$0]?.description } ?? "empty")" }
+                        fail(record.line, field + 1, "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition) "
+                             + "(here \(given.joined(separator: ", ")))")
                     }
-                    if shown, columns[index].required, record.isEmpty(field) {
+                    if shown == true, columns[index].required, record.isEmpty(field),
+                       notAsked?.items[record.line]?.contains(columns[index].rule.item.id) != true {
                         fail(record.line, field + 1, "\(columns[index].rule.item.id) is required but empty")
                     }
                 }
@@ -704,10 +722,3 @@ struct RowValidator: Sendable {
     }
 }
 
-private extension Array where Element == AnswerValue? {
-    /// The value of an optional column, for messages.
-    subscript(conditionColumn column: Int?) -> String {
-        guard let column, let value = self[column] else { return "empty" }
-        return value.description
-    }
-}

@@ -3,8 +3,8 @@ import OutcomesInstruments
 
 /// The SQLite store of instruments and responses.
 ///
-/// Layout (schema version 3; version 1 also stored the response key, indexed, in every row; version 2
-/// had no tables for the submission server):
+/// Layout (schema version 4; version 1 also stored the response key, indexed, in every row; version 2
+/// had no tables for the submission server; version 3 did not record an import's file format):
 /// - `instruments`: every instrument version responses were validated against, with its definition.
 /// - `sites`, `waves`, `respondents` (unique by site and respondent id): so that one respondent's
 ///   baseline and follow-up link up.
@@ -22,7 +22,7 @@ import OutcomesInstruments
 ///   holds millions of responses: a row per response (not per answer) keeps import and analysis fast,
 ///   and the table still reads naturally in any SQLite tool.
 public final class Store {
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     public static let defaultPath = "outcomes.sqlite"
 
     let db: SQLiteConnection
@@ -71,13 +71,30 @@ public final class Store {
         }
         if version == 1 {
             let responses = try db.scalarInt("SELECT count(*) FROM responses") ?? 0
-            upgradeNotice?("upgrading \(path) from schema version 1 to 3 (\(responses) responses; once only)...")
+            upgradeNotice?("upgrading \(path) from schema version 1 to \(Self.schemaVersion) (\(responses) responses; once only)...")
             try upgradeFromVersion1()
         }
         if version <= 2 {
             try db.transaction {
                 guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 2 else { return }
                 try db.execute(Self.serverTables + "PRAGMA user_version = 3;")
+            }
+        }
+        if version <= 3 {
+            // Version 4 records each import's file format (csv, redcap, kobo, xlsx, sav, dta) in the
+            // audit trail. Files imported before were all in the CSV interchange format.
+            try db.transaction {
+                guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 3 else { return }
+                if try db.scalarText("SELECT name FROM pragma_table_info('imports') WHERE name = 'format'") == nil {
+                    try db.execute("ALTER TABLE imports ADD COLUMN format TEXT")
+                }
+                try db.execute("""
+                    UPDATE imports SET format = 'csv' WHERE kind = 'csv' AND format IS NULL;
+                    DROP VIEW IF EXISTS audit_trail;
+                    DROP VIEW IF EXISTS response_keys;
+                    \(Self.views)
+                    PRAGMA user_version = 4;
+                    """)
             }
         }
     }
@@ -93,6 +110,7 @@ public final class Store {
             guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 1 else { return }
             try db.execute("""
                 DROP VIEW audit_trail;
+                ALTER TABLE imports ADD COLUMN format TEXT;
                 \(Self.responsesTable.replacingOccurrences(of: "CREATE TABLE responses (", with: "CREATE TABLE responses_v2 ("))
                 INSERT INTO responses_v2 (response_id, instrument_id, instrument_version, respondent_id, wave_id, arm, status,
                                           import_id, source_line)
@@ -152,6 +170,7 @@ public final class Store {
             import_id INTEGER PRIMARY KEY,
             kind TEXT NOT NULL CHECK (kind IN ('csv', 'capture', 'merge')),
             source TEXT NOT NULL,          -- file path, database path, or 'terminal'
+            format TEXT,                   -- an imported file's format: csv, redcap, kobo, xlsx, sav or dta
             sha256 TEXT,                   -- of the file or database as read
             instrument_id TEXT NOT NULL,
             instrument_version TEXT NOT NULL,
@@ -222,12 +241,12 @@ public final class Store {
             JOIN waves w ON w.wave_id = r.wave_id;
         -- Who or what stored or changed each response, when, from which source.
         CREATE VIEW audit_trail AS
-            SELECT k.response_key, s.code AS site, 'stored' AS action, i.kind, i.source, i.sha256, i.tool_version,
+            SELECT k.response_key, s.code AS site, 'stored' AS action, i.kind, i.format, i.source, i.sha256, i.tool_version,
                    i.stored_by, i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
             FROM responses r JOIN response_keys k ON k.response_id = r.response_id JOIN imports i ON i.import_id = r.import_id
             JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
             UNION ALL
-            SELECT k.response_key, s.code, 'corrected', i.kind, i.source, i.sha256, i.tool_version, i.stored_by,
+            SELECT k.response_key, s.code, 'corrected', i.kind, i.format, i.source, i.sha256, i.tool_version, i.stored_by,
                    i.imported_at, c.old_answers, c.new_answers
             FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN response_keys k ON k.response_id = r.response_id
             JOIN imports i ON i.import_id = c.import_id

@@ -253,7 +253,7 @@ struct CLI {
         #expect(exported.status == 0 && exported.err.contains("carer-dictionary.csv:"))
         let imported = try cli.run("instrument", "import-redcap", "carer-dictionary.csv", "--id", "carer-copy", "--out", "carer-copy.yaml")
         #expect(imported.status == 0, "\(imported.err)")
-        #expect(imported.err.contains("note: carer-dictionary.csv:2: record_id: the first field is REDCap's record id"))
+        #expect(imported.err.contains("note: carer-dictionary.csv:2: record_id: the first field is taken as REDCap's record id"))
         #expect(try cli.run("instrument", "check", "carer-copy.yaml").out.contains("ok: carer-copy 1.0.0"))
         let again = try cli.run("instrument", "import-redcap", "carer-dictionary.csv", "--out", "carer-copy.yaml")
         #expect(again.status != 0 && again.err.contains("exists; pass --force"))

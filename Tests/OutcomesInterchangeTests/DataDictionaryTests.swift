@@ -17,7 +17,7 @@ import Testing
         #expect(outcome[8] == "1=Got a lot better | 2=Got a bit better | 3=Stayed the same | 4=Got a bit worse | 5=Got a lot worse | 8=Not applicable")
         #expect(outcome[9] == "8 (not applicable)")
         #expect(byVariable["support_hours_week"]?[5] == "0 to 168")
-        #expect(byVariable["process_views_missing"]?[6] == "process_views in 2, 3")
+        #expect(byVariable["process_views_missing"]?[6] == "process_views is 2 or 3")
         #expect(byVariable["planning_helpers"]?[2] == "multiple_choice (codes joined by ';')")
         // Every choice set's labels are there, whatever characters they hold (CSV-escaped, read back).
         for item in instrument.items {

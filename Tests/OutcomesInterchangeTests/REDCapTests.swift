@@ -45,10 +45,13 @@ struct PortableItem: Equatable, CustomStringConvertible {
         #expect(try instrument.choiceSet(for: item("has_budget"))?.choices.map(\.code) == [1, 0])
         #expect(try instrument.choiceSet(for: item("true_or_false"))?.choices.map(\.label) == ["True", "False"])
         // Fields that do not map are named, with the reason, and are not items.
-        for (field, reason) in [("record_id", "record id"), ("score", "calculated"), ("welcome", "descriptive"), ("consent_form", "file field")] {
+        for (field, reason) in [("record_id", "record id"), ("score", "calculated"), ("consent_form", "file field")] {
             #expect(instrument.item(field) == nil)
             #expect(notes(about: field).contains { $0.contains(reason) }, "\(field): \(notes(about: field))")
         }
+        #expect(instrument.item("welcome") == nil)
+        #expect(converted.notes.contains { $0.field == nil && $0.message.contains("descriptive text fields") && $0.message.contains("welcome") })
+        #expect(instrument.source == InstrumentSource(format: .redcap, file: "redcap-every-type.csv", recordID: "record_id"))
     }
 
     @Test func sectionsComeFromFormsAndSectionHeaders() {
@@ -56,14 +59,15 @@ struct PortableItem: Equatable, CustomStringConvertible {
         #expect(converted.instrument.sections.map(\.title) == ["Tell us about you", "Your budget", "Your budget"])
     }
 
-    @Test func branchingLogicOfOneShapeBecomesShowIfAndTheRestIsListed() throws {
+    @Test func branchingLogicBecomesShowIf() throws {
         #expect(try item("budget_type").showIf == SkipCondition(item: "has_budget", codes: [1]))
         #expect(try item("budget_type_other").showIf == SkipCondition(item: "budget_type", codes: [2, 3]))
-        // Renumbered codes are followed: 'N' is code 1.
+        // Renumbered codes are followed: 'N' is code 1, and the REDCap code is kept.
         #expect(try item("region_detail").showIf == SkipCondition(item: "region", codes: [1]))
-        #expect(try item("helper_thanks").showIf == nil && item("mood_low").showIf == nil)
-        #expect(notes(about: "helper_thanks").contains { $0.contains("[helpers(1)] = '1'") && $0.contains("not carried") })
-        #expect(notes(about: "mood_low").contains { $0.contains("[mood] < 30") })
+        #expect(try converted.instrument.choiceSet(for: item("region"))?.choices.map(\.source) == ["N", "M", "S"])
+        // A checkbox option and a comparison.
+        #expect(try item("helper_thanks").showIf == .answer(item: "helpers", test: .includes(1)))
+        #expect(try item("mood_low").showIf == .answer(item: "mood", test: .compare(.lessThan, 30)))
     }
 
     @Test func whatDoesNotMapIsSaid() throws {
@@ -75,7 +79,7 @@ struct PortableItem: Equatable, CustomStringConvertible {
         #expect(notes(about: "region").contains { $0.contains("N -> 1, M -> 2, S -> 3") })
         #expect(notes(about: "mood").contains { $0.contains("Bad | Okay | Good") })
         #expect(try item("comments").text == "Anything else you'd like to say?")
-        #expect(notes(about: "comments").contains { $0.contains("HTML") })
+        #expect(converted.notes.contains { $0.message.contains("HTML") && $0.message.contains("comments") })
         #expect(converted.notes.contains { $0.message.contains("field notes") && $0.message.contains("comments") })
         #expect(converted.notes.contains { $0.message.contains("custom alignment") && $0.message.contains("budget_type") })
         // Identical choice lists share one set.
@@ -100,7 +104,11 @@ struct PortableItem: Equatable, CustomStringConvertible {
         let header = REDCapDictionary.columns.map(csvEscape).joined(separator: ",")
         let duplicate = errors(header + "\nrecord_id,f,,text,Id\nq1,f,,text,One\nq1,f,,text,Again\n")
         #expect(duplicate == ["bad.csv:4: variable 'q1' appears twice"])
-        #expect(errors(header + "\nrecord_id,f,,text,Id\nQ-1,f,,text,One\n").first?.hasPrefix("bad.csv:3: variable name 'Q-1'") == true)
+        // A name REDCap would not allow is given a valid id and kept as the item's source.
+        let renamed = try REDCapDictionary.instrument(csv: Data((header + "\nrecord_id,f,,text,Id\nQ-1,f,,text,One\n").utf8), file: "ok.csv",
+                                                      naming: InstrumentNaming(id: "ok", title: "OK"))
+        #expect(renamed.instrument.item("q_1")?.source == "Q-1")
+        #expect(errors(header + "\nrecord_id,f,,text,Id\nQ-1,f,,text,One\nq_1,f,,text,Two\n") == ["bad.csv:4: variable 'q_1' gives item id 'q_1', which another field already has"])
         #expect(errors(header + "\nrecord_id,f,,text,Id\nq1,f,,radio,One,\"Yes | No\"\n").first?.contains("'code, label'") == true)
         #expect(errors(header + "\n\"unclosed,f\n").first?.contains("malformed CSV") == true)
     }

@@ -199,7 +199,7 @@ R1,north,pilot,followup,1,10,,,,,1,1
             "in.csv:3:6: carer_hours: 200 is out of range (0 to 168)",
             "in.csv:3:7: outcome_independence: 7 is not a code of choice set impact (expected 1, 3, 5 or 8)",
             "in.csv:4:3: arm 'trial' should be pilot, control or empty",
-            "in.csv:4:6: carer_hours is answered, but it is asked only when has_carer is 1 (here 2)",
+            "in.csv:4:6: carer_hours is answered, but it is asked only when has_carer is 1 (here has_carer is 2)",
             "in.csv:4:8: outcome_safety is required but empty",
             "in.csv:5:1: respondent_id is empty",
             "in.csv:6: the row has 7 fields; the header has 8",
