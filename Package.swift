@@ -37,6 +37,8 @@ let package = Package(
                        providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        // SPSS and Stata files from sites (ReadStat has no pkg-config file: linked by name).
+        .systemLibrary(name: "CReadStat", path: "Sources/CReadStat", providers: [.apt(["libreadstat-dev"]), .brew(["readstat"])]),
 
         // Survey instruments as data: definitions, YAML parsing with line numbers, validation, scoring.
         .target(name: "OutcomesInstruments", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -56,10 +58,11 @@ let package = Package(
         .target(name: "OutcomesSamples", dependencies: ["OutcomesInstruments", "OutcomesStatistics"]),
         // Evaluation tables written as CSV, Markdown and JSON.
         .target(name: "OutcomesReports", dependencies: ["OutcomesAnalyses", "OutcomesInstruments"]),
-        // Other tools' formats: REDCap data dictionaries and XLSForm forms in and out, and data
-        // dictionaries and loader scripts for R and Stata beside exported data.
+        // Other tools' formats: REDCap data dictionaries and XLSForm forms in and out; responses as
+        // REDCap, KoboToolbox/ODK, Excel, SPSS and Stata export them; data dictionaries and loader
+        // scripts for R and Stata beside exported data.
         .target(name: "OutcomesInterchange", dependencies: [
-            "OutcomesInstruments", "OutcomesStore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "OutcomesInstruments", "OutcomesStore", "CReadStat", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // The site submission server: an HTTP API on the SQLite store or a shared PostgreSQL one.
         .target(name: "OutcomesServer", dependencies: [

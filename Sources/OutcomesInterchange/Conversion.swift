@@ -25,6 +25,12 @@ public struct ConvertedInstrument: Sendable {
     /// The instrument file to save under `instruments/` (already checked by the instrument parser).
     public var yaml: String
     public var notes: [ConversionNote]
+
+    public init(instrument: Instrument, yaml: String, notes: [ConversionNote]) {
+        self.instrument = instrument
+        self.yaml = yaml
+        self.notes = notes
+    }
 }
 
 /// What to call a converted instrument: the other tools have no id, version or title of this shape.
