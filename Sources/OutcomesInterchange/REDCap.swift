@@ -147,6 +147,7 @@ public enum REDCapDictionary {
         var fieldNotes: [String] = [], alignments: [String] = [], rankings: [String] = [], markup: [String] = []
         var annotations: [String] = [], descriptive: [String] = [], unlabelled: [String] = [], renamed: [String] = []
         var ids: Set<String> = []
+        var softRanges: [String] = []
         var matrixGroups: [(name: String, fields: [String])] = []
 
         init(file: String) { self.file = file }
@@ -317,7 +318,10 @@ public enum REDCapDictionary {
                 if (!field.min.isEmpty && low == nil) || (!field.max.isEmpty && high == nil) {
                     note(line, id, "validation min/max '\(field.min)'/'\(field.max)' are not both numbers (REDCap allows field references): \(low == nil && high == nil ? "no range" : "only the numeric bound") is kept")
                 }
-                if low != nil || high != nil { item.range = ValueRange(min: low, max: high) }
+                if low != nil || high != nil {
+                    item.range = ValueRange(min: low, max: high)
+                    softRanges.append(id)
+                }
             } else {
                 note(line, id, "validation min/max '\(field.min)'/'\(field.max)' on a \(item.type.rawValue) item are not checked by the toolkit")
             }
@@ -380,6 +384,8 @@ public enum REDCapDictionary {
                 notes.append(ConversionNote(location: location, message: "\(message), on \(fields.count) field(s): \(fields.joined(separator: ", "))"))
             }
             summary(renamed, "variable names become item ids of lower-case letters, digits and '_' (the names are kept as each item's source)")
+            summary(softRanges, "validation min/max become the item's range; REDCap's are soft (a value outside is saved after a "
+                    + "warning), the toolkit's are not: an export holding such a value is refused at its cell until the range is edited")
             summary(markup, "labels' HTML formatting is removed (plain text kept)")
             summary(unlabelled, "fields with an empty label take their variable name as their text")
             summary(descriptive, "descriptive text fields are not converted (the toolkit's items are questions)")

@@ -87,7 +87,10 @@ public enum XLSForm {
             if !key.contains("::"), !key.contains(":") { key = key.replacingOccurrences(of: " ", with: "_") }
             // label:English (pyxform's older single colon) is label::English.
             if let range = key.range(of: ":"), !key.contains("::") { key.replaceSubrange(range, with: "::") }
-            return ["relevance": "relevant", "list name": "list_name", "choice_filter": "choice_filter"][key] ?? key
+            // pyxform's older spellings: bind:relevant, bind:constraint, bind:jr:constraintMsg, ...
+            for prefix in ["bind::", "bind:"] where key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
+            return ["relevance": "relevant", "list name": "list_name", "jr::constraintmsg": "constraint_message",
+                    "jr:constraintmsg": "constraint_message", "constraint message": "constraint_message"][key] ?? key
         }
 
         init(_ sheet: Sheet) {
@@ -157,6 +160,7 @@ public enum XLSForm {
                     continue
                 }
                 if entries[list] == nil { order.append(list) }
+                if table.label(row).contains("${") { references.append("\(list)/\(name)") }
                 entries[list, default: []].append((name, plainText(table.label(row)).text, row.number))
             }
             var lists: [String: ChoiceList] = [:]
@@ -444,8 +448,8 @@ public enum XLSForm {
         }
 
         mutating func summarise(_ source: String) {
-            func summary(_ list: [String], _ message: String) {
-                if !list.isEmpty { note(source, nil, "\(message), on \(list.count) question(s): \(list.joined(separator: ", "))") }
+            func summary(_ list: [String], _ message: String, unit: String = "question(s)") {
+                if !list.isEmpty { note(source, nil, "\(message), on \(list.count) \(unit): \(list.joined(separator: ", "))") }
             }
             if !metadata.isEmpty { note(source, nil, "metadata fields recorded by the form app are not converted: \(metadata.joined(separator: ", "))") }
             summary(renamed, "names become item ids of lower-case letters, digits and '_' (the names are kept as each item's source)")
@@ -453,7 +457,7 @@ public enum XLSForm {
                 note(source, nil, "\(unnamedNotes.count) note(s) without a name (text shown, no answer) are not converted: "
                      + unnamedNotes.joined(separator: ", "))
             }
-            summary(references, "labels that show an earlier answer (${...}) keep the reference as written")
+            summary(references, "labels that show an earlier answer (${...}) keep the reference as written (questions, and choices as list/name)", unit: "label(s)")
             summary(requiredDropped, "required is not carried where a relevant (the question's or its group's) is not: a question asked "
                     + "only under a condition cannot be required of every response")
             summary(hints, "hints are not carried")
