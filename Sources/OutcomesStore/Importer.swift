@@ -638,7 +638,10 @@ struct RowValidator: Sendable {
                     let field = columns[index].field
                     if shown == false, row[index] != nil, let condition = columns[index].condition {
                         let given = condition.items.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-                            .map { "\($0) is \(columns[index].conditionColumns[$0].flatMap { row[$0]?.description } ?? "empty")" }
+                            .map { name in
+                                guard let column = columns[index].conditionColumns[name] else { return "\(name) not in the file" }
+                                return "\(name) is \(row[column]?.description ?? "empty")"
+                            }
                         fail(record.line, field + 1, "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition) "
                              + "(here \(given.joined(separator: ", ")))")
                     }

@@ -74,6 +74,33 @@ func feed(_ session: CaptureSession, _ lines: [String]) -> (messages: [String], 
         #expect(out.handle("b").message == "This is the first question.")
     }
 
+    /// A question asked only when a multiple choice answer includes a code, and a number passes a bound.
+    @Test func combinedConditionsAreFollowed() throws {
+        let yaml = """
+        id: walk
+        version: "1"
+        title: Walk
+        choice_sets:
+          helpers:
+            - {code: 1, label: Family}
+            - {code: 2, label: Broker}
+        sections:
+          - id: main
+            items:
+              - {id: helpers, text: Who helps?, type: multiple_choice, choices: helpers}
+              - {id: age, text: Age?, type: integer}
+              - {id: broker, text: Which broker?, type: text, show_if: {all: [{item: helpers, includes: 2}, {item: age, at_least: 18}]}}
+              - {id: done, text: Anything else?, type: text}
+        """
+        let instrument = try InstrumentParser.parse(yaml)
+        let (_, asked) = feed(CaptureSession(instrument: instrument), ["1,2", "40", "Acme", "", "y"])
+        #expect(asked == .finished(["helpers": .codes([1, 2]), "age": .integer(40), "broker": .text("Acme")]))
+        let (_, skipped) = feed(CaptureSession(instrument: instrument), ["1", "40", "", "y"])
+        #expect(skipped == .finished(["helpers": .codes([1]), "age": .integer(40)]))
+        let (_, young) = feed(CaptureSession(instrument: instrument), ["2", "12", "", "y"])
+        #expect(young == .finished(["helpers": .codes([2]), "age": .integer(12)]))
+    }
+
     @Test func outOfRangeIsRefusedAtOnce() {
         let session = CaptureSession(instrument: captureInstrument)
         let (messages, _) = feed(session, ["1", "200", "q"])

@@ -139,3 +139,44 @@ struct PortableItem: Equatable, CustomStringConvertible {
         #expect(csv.contains("support_hours_week,your_budget,,text,About how many hours of paid support do you get in a usual week?,,,integer,0,168,"))
     }
 }
+
+@Suite struct REDCapBranchingRoundTrip {
+    /// Every kind of skip condition written as REDCap branching logic reads back as itself (a negated
+    /// test pushed down to <>, a checkbox's '0' or the opposite comparison with an empty answer).
+    @Test func conditionsSurviveExportAndImport() throws {
+        let yaml = """
+        id: logic
+        version: "1"
+        title: Logic
+        choice_sets:
+          yes_no:
+            - {code: 1, label: "Yes"}
+            - {code: 2, label: "No"}
+          helpers:
+            - {code: 1, label: Family}
+            - {code: 2, label: Friend}
+            - {code: 3, label: Broker}
+        sections:
+          - id: main
+            items:
+              - {id: has_carer, text: Carer?, type: single_choice, choices: yes_no}
+              - {id: helpers, text: Who helps?, type: multiple_choice, choices: helpers}
+              - {id: age, text: Age, type: integer}
+              - {id: a, text: A, type: text, show_if: {item: has_carer, in: [1, 2]}}
+              - {id: b, text: B, type: text, show_if: {item: helpers, includes: 3}}
+              - {id: c, text: C, type: text, show_if: {not: {item: helpers, includes: 2}}}
+              - {id: d, text: D, type: text, show_if: {all: [{item: has_carer, equals: 1}, {any: [{item: age, greater_than: 65}, {item: age, less_than: 18}]}]}}
+              - {id: e, text: E, type: text, show_if: {not: {item: age, at_least: 18}}}
+              - {id: f, text: F, type: text, show_if: {item: a, answered: true}}
+        """
+        let original = try InstrumentParser.parse(yaml)
+        let (csv, _) = REDCapDictionary.csv(for: original)
+        #expect(csv.contains("[helpers(2)] = '0'") && csv.contains("([age] > 65 or [age] < 18)") && csv.contains("[age] = '' or [age] < 18"))
+        let back = try REDCapDictionary.instrument(csv: Data(csv.utf8), file: "logic.csv", naming: InstrumentNaming(id: "logic", title: "Logic")).instrument
+        for id in ["a", "b", "c", "d", "f"] {
+            #expect(back.item(id)?.showIf == original.item(id)?.showIf, "\(id): \(String(describing: back.item(id)?.showIf))")
+        }
+        // not (age at least 18) goes out as "empty or under 18", which reads back as that.
+        #expect(back.item("e")?.showIf == .any([.answer(item: "age", test: .answered(false)), .answer(item: "age", test: .compare(.lessThan, 18))]))
+    }
+}

@@ -407,3 +407,70 @@ R1,north,pilot,followup,1,10,,,,,1,1
         }
     }
 }
+
+/// Skip conditions combined as real forms combine them are checked row by row: an answer to a
+/// question not asked is refused, a required one asked is checked, and a condition on an item the
+/// file has no column for decides neither.
+@Suite struct CombinedSkipConditions {
+    static let yaml = """
+    id: combined
+    version: "1"
+    title: Combined
+    choice_sets:
+      yes_no:
+        - {code: 1, label: "Yes"}
+        - {code: 2, label: "No"}
+      helpers:
+        - {code: 1, label: Family}
+        - {code: 2, label: Friend}
+        - {code: 3, label: Broker}
+    sections:
+      - id: main
+        items:
+          - {id: has_carer, text: Carer?, type: single_choice, choices: yes_no}
+          - {id: helpers, text: Who helps?, type: multiple_choice, choices: helpers}
+          - {id: age, text: Age, type: integer}
+          - id: broker_named
+            text: Which broker?
+            type: text
+            required: true
+            show_if: {all: [{item: has_carer, equals: 1}, {item: helpers, includes: 3}, {not: {item: age, less_than: 18}}]}
+    """
+
+    func problems(_ csv: String) throws -> [String] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store(path: directory.appendingPathComponent("t.sqlite").path)
+        do {
+            _ = try store.importCSV(data: Data(csv.utf8), file: "in.csv", instrument: InstrumentParser.parse(Self.yaml), definition: Self.yaml)
+            return []
+        } catch let list as DiagnosticList {
+            return list.diagnostics.map(\.description)
+        }
+    }
+
+    @Test func combinedConditionsAreCheckedRowByRow() throws {
+        let found = try problems("""
+        respondent_id,site,wave,has_carer,helpers,age,broker_named
+        R1,north,w,1,1;3,40,Ann
+        R2,north,w,1,1;3,40,
+        R3,north,w,1,1,40,Bob
+        R4,north,w,1,3,12,Cy
+        R5,north,w,2,,,
+        R6,north,w,1,3,,Dee
+        """)
+        #expect(found == [
+            "in.csv:3:7: broker_named is required but empty",
+            "in.csv:4:7: broker_named is answered, but it is asked only when all of (has_carer is 1; helpers includes 3; not (age is less than 18)) (here has_carer is 1, helpers is 1, age is 40)",
+            "in.csv:5:7: broker_named is answered, but it is asked only when all of (has_carer is 1; helpers includes 3; not (age is less than 18)) (here has_carer is 1, helpers is 3, age is 12)",
+        ])
+        // Without the age column the condition is unknown for R2 (not checked) but false for R3.
+        let partial = try problems("""
+        respondent_id,site,wave,has_carer,helpers,broker_named
+        R2,north,w,1,1;3,
+        R3,north,w,1,1,Bob
+        """)
+        #expect(partial == ["in.csv:3:6: broker_named is answered, but it is asked only when all of (has_carer is 1; helpers includes 3; not (age is less than 18)) (here has_carer is 1, helpers is 1, age not in the file)"])
+    }
+}
