@@ -10,7 +10,9 @@ import OutcomesStatistics
 /// - people taking a direct payment, and people whose views were fully taken into account in
 ///   planning, are more likely to report positive outcomes (log-odds +0.5 and +0.6; views not taken
 ///   into account at all: -0.6), as the national surveys found;
-/// - about 83% feel confident their needs will be met.
+/// - about 83% feel confident their needs will be met;
+/// - a paper or online questionnaire cannot force an answer: each outcome question is left blank by
+///   2-5% of people (more further into the questionnaire), as in the national surveys.
 public struct SampleGenerator {
     public struct Options: Sendable {
         public var budgetHolders: Int
@@ -131,8 +133,8 @@ public struct SampleGenerator {
                 let weights = views == 1 ? [0.30, 0.38, 0.17, 0.10, 0.05, 0.04] : [0.12, 0.28, 0.25, 0.20, 0.10, 0.05]
                 row.append(maybe(String([1, 2, 3, 4, 5, 8][random.categorical(weights)]), missing: 0.02))
             }
-            for domain in Self.budgetHolderDomains {
-                row.append(String(outcomeCode(domain, lift: lift)))
+            for (index, domain) in Self.budgetHolderDomains.enumerated() {
+                row.append(maybe(String(outcomeCode(domain, lift: lift)), missing: Self.itemNonResponse(index, of: Self.budgetHolderDomains.count)))
             }
             let confident = 1 / (1 + exp(-(logit(0.826) + 0.8 * (lift + meanShift - 0.5))))
             row.append(maybe(String(random.bernoulli(confident) ? 1 + random.categorical([0.45, 0.55])
@@ -162,11 +164,19 @@ public struct SampleGenerator {
             row.append(maybe(String(1 + random.categorical([0.04, 0.26, 0.45, 0.15, 0.10])), missing: 0.03))
             row.append(maybe(String(1 + random.categorical([0.38, 0.30, 0.20, 0.07, 0.05])), missing: 0.03))
             row.append(maybe(String(hours), missing: 0.03))
-            for domain in Self.carerDomains { row.append(String(outcomeCode(domain, lift: lift))) }
+            for (index, domain) in Self.carerDomains.enumerated() {
+                row.append(maybe(String(outcomeCode(domain, lift: lift)), missing: Self.itemNonResponse(index, of: Self.carerDomains.count)))
+            }
             csv += row.joined(separator: ",")
             csv += "\n"
         }
         return csv
+    }
+
+    /// The share leaving the outcome question at `index` (of `count`) blank: 2% for the first, rising
+    /// to 5% for the last, as answers thin out through a questionnaire.
+    static func itemNonResponse(_ index: Int, of count: Int) -> Double {
+        0.02 + 0.03 * Double(index) / Double(max(count - 1, 1))
     }
 
     /// Draws one outcome answer: not applicable, else positive / negative / no change, each

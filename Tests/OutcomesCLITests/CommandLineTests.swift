@@ -121,7 +121,7 @@ struct CLI {
         """)
         let wrongColumn = try cli.run("import", "--instrument", "carer", "bad.csv")
         #expect(wrongColumn.status == 1)
-        #expect(wrongColumn.err.hasPrefix("bad.csv:1:6: column 'carer_quality_of_lif' names no item of instrument carer 1.0.0\n"))
+        #expect(wrongColumn.err.hasPrefix("bad.csv:1:6: column 'carer_quality_of_lif' names no item of instrument carer 1.1.0\n"))
         #expect(wrongColumn.err.contains("bad.csv: nothing stored"))
 
         try cli.write("codes.csv", """

@@ -13,7 +13,7 @@ import Testing
         #expect(records.dropFirst().map { $0.fields[0] } == ["respondent_id", "site", "arm", "wave"] + instrument.items.map(\.id))
         let byVariable = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0.fields[0], $0.fields) })
         let outcome = try #require(byVariable["outcome_independence"])
-        #expect(outcome[2] == "single_choice" && outcome[3] == "difference_made" && outcome[4] == "yes" && outcome[7] == "Independence")
+        #expect(outcome[2] == "single_choice" && outcome[3] == "difference_made" && outcome[4] == "no" && outcome[7] == "Independence")
         #expect(outcome[8] == "1=Got a lot better | 2=Got a bit better | 3=Stayed the same | 4=Got a bit worse | 5=Got a lot worse | 8=Not applicable")
         #expect(outcome[9] == "8 (not applicable)")
         #expect(byVariable["support_hours_week"]?[5] == "0 to 168")
