@@ -72,29 +72,21 @@ public indirect enum SkipCondition: Sendable, Equatable, CustomStringConvertible
         case let .answer(item, test):
             guard let known = answer(item) else { return nil }
             return test.holds(for: known)
-        case let .all(parts):
-            var unknown = false
-            for part in parts {
-                switch part.evaluate(answer) {
-                case false?: return false
-                case nil: unknown = true
-                case true?: break
-                }
-            }
-            return unknown ? nil : true
-        case let .any(parts):
-            var unknown = false
-            for part in parts {
-                switch part.evaluate(answer) {
-                case true?: return true
-                case nil: unknown = true
-                case false?: break
-                }
-            }
-            return unknown ? nil : false
+        case let .all(parts): return Self.combine(parts, decisive: false, answer)
+        case let .any(parts): return Self.combine(parts, decisive: true, answer)
         case let .not(inner):
             return inner.evaluate(answer).map { !$0 }
         }
+    }
+
+    /// `all` (one false part decides) or `any` (one true part decides); otherwise unknown if a part is.
+    private static func combine(_ parts: [SkipCondition], decisive: Bool, _ answer: (String) -> AnswerValue??) -> Bool? {
+        var unknown = false
+        for part in parts {
+            guard let value = part.evaluate(answer) else { unknown = true; continue }
+            if value == decisive { return decisive }
+        }
+        return unknown ? nil : !decisive
     }
 
     /// In words, for messages: "has_carer is 1", "helpers includes 3", "all of (...)".

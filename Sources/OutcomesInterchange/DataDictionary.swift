@@ -11,13 +11,18 @@ public enum DataDictionary {
         ("arm", "Evaluation arm: pilot, control, or empty"), ("wave", "Survey wave (e.g. baseline, followup)"),
     ]
 
-    /// One row per variable: `variable,label,type,section,required,range,shown_if,domain,value_labels,special_codes`.
+    /// One row per variable: `variable,label,type,section,required,range,shown_if,domain,value_labels,special_codes,source`.
     /// `value_labels` is `code=label` pairs joined by ` | `; `special_codes` lists codes that are answers
-    /// but not on the item's scale (not applicable, don't know). Multiple-choice answers are codes
+    /// but not on the item's scale (not applicable, don't know); `source` is the variable's name, and
+    /// its codes where they differ (`code=name | ...`), in the tool the instrument was converted from,
+    /// so that the data can be matched to that tool's own exports. Multiple-choice answers are codes
     /// joined by ';'. In a long export the variables are the values of the `item` column.
     public static func csv(for instrument: Instrument) -> String {
-        var rows = [["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels", "special_codes"]]
-        for (variable, label) in identity { rows.append([variable, label, "text", "", "yes", "", "", "", "", ""]) }
+        var rows = [["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels", "special_codes", "source"]]
+        let recordID = instrument.source?.recordID
+        for (variable, label) in identity {
+            rows.append([variable, label, "text", "", "yes", "", "", "", "", "", variable == "respondent_id" ? recordID ?? "" : ""])
+        }
         for section in instrument.sections {
             for item in section.items {
                 let set = instrument.choiceSet(for: item)
@@ -30,10 +35,21 @@ public enum DataDictionary {
                     set?.choices.map { "\($0.code)=\($0.label)" }.joined(separator: " | ") ?? "",
                     set?.choices.filter { $0.special != nil }.map { "\($0.code) (\($0.special!.rawValue.replacingOccurrences(of: "_", with: " ")))" }
                         .joined(separator: ", ") ?? "",
+                    Self.source(of: item, in: section, set: set, instrument: instrument),
                 ])
             }
         }
         return rows.map { $0.map(csvEscape).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// The item's name in its source tool (with the group path for XLSForm) and any codes that differ.
+    static func source(of item: Item, in section: Section, set: ChoiceSet?, instrument: Instrument) -> String {
+        guard instrument.source != nil else { return "" }
+        let name = item.source ?? item.id
+        var text = instrument.source?.format == .xlsform ? (section.source.map { "\($0)/\(name)" } ?? name) : name
+        let renamed = set?.choices.filter { $0.source != nil }.map { "\($0.code)=\($0.sourceCode)" } ?? []
+        if !renamed.isEmpty { text += " (" + renamed.joined(separator: " | ") + ")" }
+        return text
     }
 
     /// An R script (base R only) that loads `dataFile` with labels. Wide: choice items become factors

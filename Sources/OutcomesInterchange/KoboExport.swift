@@ -121,7 +121,7 @@ struct KoboLayout: ResponseLayout {
         for (index, row) in table.rows.enumerated() {
             // Kobocat and onadata write "n/a" for a question the form did not ask.
             let cell = { (column: Int) -> String in
-                let value = row[column].trimmingCharacters(in: .whitespaces)
+                let value = row[column]
                 if value == "n/a" { notApplicable += 1; return "" }
                 return value
             }
@@ -154,7 +154,7 @@ struct KoboLayout: ResponseLayout {
                     }
                 }
             }
-            translation.rows.append((index, cells))
+            translation.add(source: index, cells: cells)
         }
         if notApplicable > 0 { translation.notes.append("\(notApplicable) cell(s) read 'n/a' (a question the form did not ask): stored as not answered") }
         if answersByLabel > 0 { translation.notes.append("\(answersByLabel) answer(s) were choice labels, not names, and were matched by label") }

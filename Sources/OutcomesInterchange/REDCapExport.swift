@@ -85,6 +85,13 @@ struct REDCapLayout: ResponseLayout {
         if !missingStatus.isEmpty {
             translation.notes.append("no status column for form(s) \(missingStatus.joined(separator: ", ")): their rows are taken as entered")
         }
+        // Each form's answer columns and checkbox option columns, to tell a form with data from one without.
+        var dataColumns: [String: [Int]] = [:], tickColumns: [String: [Int]] = [:]
+        for source in itemSources {
+            guard let form = source.form else { continue }
+            if let column = source.column { dataColumns[form, default: []].append(column) }
+            tickColumns[form, default: []] += source.options.map(\.column)
+        }
         let ignored = names.enumerated().filter { !used.contains($0.offset) }.map(\.element)
         if !ignored.isEmpty {
             translation.notes.append("\(ignored.count) column(s) are not fields of \(instrument.id) and are not imported: "
@@ -99,7 +106,7 @@ struct REDCapLayout: ResponseLayout {
         var labelled = 0
         var withoutSite: (count: Int, first: ResponseTable.Row?) = (0, nil)
         for (index, row) in table.rows.enumerated() {
-            let cell = { (column: Int) in row[column].trimmingCharacters(in: .whitespaces) }
+            let cell = { (column: Int) in row[column] }
             if let repeatColumn, !cell(repeatColumn).isEmpty {
                 let form = cell(repeatColumn)
                 if forms.contains(form) {
@@ -107,26 +114,6 @@ struct REDCapLayout: ResponseLayout {
                 } else {
                     translation.skip("rows of repeating instrument \(form), not part of \(instrument.id)")
                 }
-                continue
-            }
-            // The forms entered in this row, and whether each is complete.
-            var notEntered: [String] = []
-            var incompleteForms: [String] = []
-            for form in forms {
-                guard let column = statusColumns[form] else { continue }
-                let status = cell(column)
-                let hasData = itemSources.contains { source in
-                    source.form == form && (source.column.map { !cell($0).isEmpty } ?? source.options.contains { cell($0.column) == "1" })
-                }
-                if status.isEmpty || (status == "0" && !hasData) { notEntered.append(form) } else if status != "2" { incompleteForms.append(form) }
-            }
-            if notEntered.count == forms.count, !statusColumns.isEmpty {
-                translation.skip("rows with no form of \(instrument.id) entered (status blank, or 0 with no data)")
-                continue
-            }
-            if !incompleteForms.isEmpty, !options.includeIncomplete {
-                translation.skip("incomplete records (a form's status 0 Incomplete or 1 Unverified); import them with --include-incomplete")
-                incomplete.append(cell(recordColumn) + (eventColumn.map { " (\(cell($0)))" } ?? ""))
                 continue
             }
             var wave = options.wave ?? ""
@@ -141,6 +128,25 @@ struct REDCapLayout: ResponseLayout {
                     unmappedEvents[event, default: (0, row)].count += 1
                     continue
                 }
+            }
+            // The forms entered in this row, and whether each is complete.
+            var notEntered: [String] = []
+            var incompleteForms: [String] = []
+            for form in forms {
+                guard let column = statusColumns[form] else { continue }
+                let status = cell(column)
+                let hasData = dataColumns[form, default: []].contains { !row.isEmpty($0) }
+                    || tickColumns[form, default: []].contains { cell($0) == "1" }
+                if status.isEmpty || (status == "0" && !hasData) { notEntered.append(form) } else if status != "2" { incompleteForms.append(form) }
+            }
+            if notEntered.count == forms.count, !statusColumns.isEmpty {
+                translation.skip("rows with no form of \(instrument.id) entered (status blank, or 0 with no data)")
+                continue
+            }
+            if !incompleteForms.isEmpty, !options.includeIncomplete {
+                translation.skip("incomplete records (a form's status 0 Incomplete or 1 Unverified); import them with --include-incomplete")
+                incomplete.append(cell(recordColumn) + (eventColumn.map { " (\(cell($0)))" } ?? ""))
+                continue
             }
             let site = groupColumn.map(cell).flatMap { $0.isEmpty ? nil : $0 } ?? options.site ?? ""
             if site.isEmpty { withoutSite.count += 1; if withoutSite.first == nil { withoutSite.first = row } }
@@ -163,7 +169,7 @@ struct REDCapLayout: ResponseLayout {
             }
             let unasked = Set(itemSources.filter { source in source.form.map(notEntered.contains) ?? false }.map(\.item.id))
             if !unasked.isEmpty { translation.notAsked[index] = unasked }
-            translation.rows.append((index, cells))
+            translation.add(source: index, cells: cells)
         }
         if let first = withoutSite.first {
             problem(first, groupColumn, groupColumn == nil ? "no site: the export has no redcap_data_access_group column; give one with --site NAME"

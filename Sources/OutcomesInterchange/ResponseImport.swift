@@ -50,10 +50,31 @@ struct Translation {
     var columns: [String] = ["respondent_id", "site", "arm", "wave"]
     /// For each interchange column, the source column it came from (for messages).
     var sourceColumns: [Int?] = [nil, nil, nil, nil]
-    /// Each kept row: its index in the source table and its interchange cells.
-    var rows: [(source: Int, cells: [String])] = []
+    /// Each kept row's index in the source table, in order.
+    var sources: [Int] = []
+    /// Kept rows as interchange CSV records, written as they come (the header is added at the end).
+    var body = ""
+    /// The line (counted from 0) each kept row starts on in `body`.
+    var lines: [Int] = []
+    private var nextLine = 0
     /// Items a row was not asked, by source row index.
     var notAsked: [Int: Set<String>] = [:]
+
+    /// Adds a kept row.
+    mutating func add(source: Int, cells: [String]) {
+        sources.append(source)
+        lines.append(nextLine)
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { body.append(",") }
+            let escaped = csvEscape(cell)
+            body += escaped
+            if escaped.utf8.count != cell.utf8.count || cell.utf8.contains(UInt8(ascii: "\n")) {
+                nextLine += cell.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            }
+        }
+        body.append("\n")
+        nextLine += 1
+    }
     var notes: [String] = []
     var problems: [Diagnostic] = []
     var skipped: [(reason: String, rows: Int)] = []
@@ -89,7 +110,8 @@ extension Store {
         let container = ResponseTable.container(of: data)
         var storeOptions = options.store
         // The CSV interchange layout in a CSV file is the import's own fast path, byte for byte.
-        if options.layout == .csv, container == .csv, options.site == nil, options.wave == nil {
+        if options.layout == .csv, container == .csv, options.site == nil, options.wave == nil, options.respondentColumn == nil,
+           options.siteColumn == nil, options.waveColumn == nil {
             storeOptions.format = "csv"
             let stored = try importCSV(data: data, file: file, instrument: instrument, definition: definition,
                                        options: storeOptions, progress: progress)
@@ -109,7 +131,7 @@ extension Store {
         storeOptions.sha256 = sha256Hex(data)
         storeOptions.text = TextOptions()
         storeOptions.notAsked = NotAskedItems(Dictionary(uniqueKeysWithValues: generated.lines.enumerated().compactMap { index, line in
-            translation.notAsked[translation.rows[index].source].map { (line, $0) }
+            translation.notAsked[translation.sources[index]].map { (line, $0) }
         }))
         do {
             let stored = try importCSV(data: generated.data, file: file, instrument: instrument, definition: definition,
@@ -131,16 +153,12 @@ struct Generated {
     private var rowOfLine: [Int: Int] = [:]
 
     init(_ translation: Translation) {
-        var text = translation.columns.map(csvEscape).joined(separator: ",") + "\n"
-        var line = 2
-        for (index, row) in translation.rows.enumerated() {
-            lines.append(line)
-            rowOfLine[line] = index
-            let record = row.cells.map(csvEscape).joined(separator: ",")
-            text += record + "\n"
-            line += 1 + record.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        }
-        data = Data(text.utf8)
+        var data = Data((translation.columns.map(csvEscape).joined(separator: ",") + "\n").utf8)
+        data.append(contentsOf: translation.body.utf8)
+        self.data = data
+        // The header is line 1: the first row is on line 2.
+        lines = translation.lines.map { $0 + 2 }
+        for (index, line) in lines.enumerated() { rowOfLine[line] = index }
     }
 
     /// A problem found in the generated CSV, at its place in the source table.
@@ -149,12 +167,12 @@ struct Generated {
         guard let line = diagnostic.line else { return Diagnostic(file: table.file, message: diagnostic.message) }
         if line == 1 { return table.diagnostic(row: nil, column: sourceColumn, diagnostic.message) }
         guard let index = rowOfLine[line] else { return Diagnostic(file: table.file, message: diagnostic.message) }
-        let row = table.rows[translation.rows[index].source]
+        let row = table.rows[translation.sources[index]]
         // A message that names another line of the generated file names the source's instead.
         var message = diagnostic.message
         if let range = message.range(of: #"on line (\d+) of this file"#, options: .regularExpression),
            let other = Int(message[range].dropFirst(8).prefix { $0.isNumber }), let otherIndex = rowOfLine[other] {
-            let place = table.rows[translation.rows[otherIndex].source].place
+            let place = table.rows[translation.sources[otherIndex]].place
             message.replaceSubrange(range, with: "on \(table.container == .sav || table.container == .dta ? "case" : "line") \(place) of this file")
         }
         return table.diagnostic(row: row, column: sourceColumn, message)
@@ -197,7 +215,7 @@ struct InterchangeLayout: ResponseLayout {
         }
         checkValueLabels(table, instrument: instrument, into: &translation)
         for (index, row) in table.rows.enumerated() {
-            translation.rows.append((index, (0..<table.columns.count).map { row[$0] } + constant))
+            translation.add(source: index, cells: (0..<table.columns.count).map { row[$0] } + constant)
         }
         return translation
     }
@@ -235,7 +253,11 @@ struct ChoiceLookup {
     /// The names an export may use, for messages.
     let names: String
 
+    /// Whether every choice is written as its own code: then a code needs no lookup.
+    let codesAreNames: Bool
+
     init(_ set: ChoiceSet) {
+        codesAreNames = set.choices.allSatisfy { $0.source == nil }
         let listed = set.choices.map(\.sourceCode)
         names = "expected " + (listed.count > 12 ? listed.prefix(12).joined(separator: ", ") + ", ..." : listed.joined(separator: ", "))
         for choice in set.choices {
@@ -248,6 +270,7 @@ struct ChoiceLookup {
     enum Found { case code(Int), byLabel(Int), none }
 
     func code(_ value: String) -> Found {
+        if codesAreNames, let code = Int(value), String(code) == value { return .code(code) }  // the import checks it
         if let code = byName[value] ?? byLowerName[value.lowercased()] { return .code(code) }
         if let code = byLabel[value.lowercased()] { return .byLabel(code) }
         return .none

@@ -15,12 +15,40 @@ struct ResponseTable {
         var valueLabels: [(value: String, label: String)] = []
     }
 
+    /// One row, its cells' UTF-8 back to back: a million rows of forty cells take the file's size,
+    /// not forty million strings.
     struct Row {
         /// The file line (CSV), sheet row (xlsx) or case number (SPSS, Stata).
         var place: Int
-        var cells: [String]
+        private var bytes: [UInt8] = []
+        private var ends: [Int32] = []
 
-        subscript(_ column: Int) -> String { column < cells.count ? cells[column] : "" }
+        init(place: Int, cells: [String]) {
+            self.place = place
+            ends.reserveCapacity(cells.count)
+            for cell in cells {
+                bytes.append(contentsOf: cell.utf8)
+                ends.append(Int32(bytes.count))
+            }
+        }
+
+        var count: Int { ends.count }
+
+        /// The cell, trimmed of spaces and tabs ("" beyond the row's end).
+        subscript(_ column: Int) -> String {
+            guard column < ends.count else { return "" }
+            var start = column == 0 ? 0 : Int(ends[column - 1]), end = Int(ends[column])
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+
+        /// Whether the cell is empty (after trimming), without making a string.
+        func isEmpty(_ column: Int) -> Bool {
+            guard column < ends.count else { return true }
+            let start = column == 0 ? 0 : Int(ends[column - 1]), end = Int(ends[column])
+            return bytes[start..<end].allSatisfy { $0 == 0x20 || $0 == 0x09 }
+        }
     }
 
     /// Names the file in messages ("export.xlsx [Sheet1]").
@@ -63,13 +91,23 @@ struct ResponseTable {
         }
         switch container {
         case .csv:
-            let records = try readCSVRecords(data, file: file, options: text)
-            guard let header = records.first else {
+            var header: (line: Int, fields: [String])?
+            var rows: [Row] = []
+            var problems: [Diagnostic] = []
+            try forEachCSVRecord(data, file: file, options: text) { line, fields in
+                guard let header else { header = (line, fields); return }
+                // A row longer than the header loses nothing silently (an empty last field is a trailing comma).
+                if fields.count > header.fields.count, fields[header.fields.count...].contains(where: { !$0.isEmpty }), problems.count < 100 {
+                    problems.append(Diagnostic(file: file, line: line, message: "the row has \(fields.count) fields; the header has \(header.fields.count)"))
+                }
+                rows.append(Row(place: line, cells: fields))
+            }
+            if !problems.isEmpty { throw DiagnosticList(problems) }
+            guard let header else {
                 throw DiagnosticList([Diagnostic(file: file, message: "the file is empty: expected a header row")])
             }
-            return ResponseTable(file: file, container: .csv,
-                                 columns: header.fields.map { Column(name: $0.trimmingCharacters(in: .whitespaces)) },
-                                 rows: records.dropFirst().map { Row(place: $0.line, cells: $0.fields) }, headerPlace: header.line)
+            return ResponseTable(file: file, container: .csv, columns: header.fields.map { Column(name: $0) }, rows: rows,
+                                 headerPlace: header.line)
         case .xlsx:
             let sheets = try XLSXReader.sheets(file: file)
             guard !sheets.isEmpty else { throw DiagnosticList([Diagnostic(file: file, message: "the workbook has no sheets")]) }

@@ -144,6 +144,23 @@ struct CSVReader {
     }
 }
 
+/// Every record of a CSV file in turn, as the file's line and its fields (spaces and tabs around each
+/// dropped when `trimming`), without keeping the file's records: for other tools' exports of any size.
+/// The bytes are checked and transcoded as for `readCSVRecords`.
+public func forEachCSVRecord(_ data: Data, file: String, options: TextOptions = TextOptions(), trimming: Bool = true,
+                             _ body: (_ line: Int, _ fields: [String]) throws -> Void) throws {
+    let text = try PreparedText.prepare(data, file: file, options: options)
+    do {
+        try text.data.withUnsafeBytes { raw in
+            _ = try CSVReader.read(raw.bindMemory(to: UInt8.self), delimiter: text.delimiter, trimming: trimming) { record in
+                try body(record.line, (0..<record.count).map { record.string($0) })
+            }
+        }
+    } catch let error as CSVReader.SyntaxError {
+        throw Diagnostic(file: file, line: error.line, message: "malformed CSV: \(error.message)")
+    }
+}
+
 /// Every record of a small CSV file (a data dictionary, a form's sheet) as strings, with the file line
 /// each record starts on. The bytes are checked as UTF-8 (or transcoded as `options` says) and the
 /// separator is detected from the header. A syntax error is reported as `file:line: malformed CSV: ...`.

@@ -275,3 +275,42 @@ struct CLI {
         #expect(long.status == 0 && !FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("long-dictionary.csv").path))
     }
 }
+
+@Suite(.serialized) struct CommandLineOtherFormats {
+    static let real = CLI.root.appendingPathComponent("Tests/OutcomesInterchangeTests/Fixtures/real")
+
+    /// A REDCap project as a user takes it in: the dictionary converted, the raw export imported with
+    /// its events mapped, what was left out counted; the same export again is all duplicates.
+    @Test func aREDCapProjectFromDictionaryToStore() throws {
+        let cli = try CLI()
+        let dictionary = Self.real.appendingPathComponent("redcap/redcapr_longitudinal_dictionary.csv").path
+        let data = Self.real.appendingPathComponent("redcap/redcapr_longitudinal_data.csv").path
+        let converted = try cli.run("instrument", "import-redcap", dictionary, "--id", "longitudinal", "--out", "instruments/longitudinal.yaml")
+        #expect(converted.status == 0 && converted.err.contains("taken as REDCap's record id"), "\(converted.err)")
+        let imported = try cli.run("import", "--instrument", "longitudinal", "--format", "redcap", "--site", "north", data)
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(imported.out.contains("left out 7 rows: incomplete records"))
+        #expect(imported.out.contains("18 rows (read as redcap): stored 11 new responses"), "\(imported.out)")
+        let again = try cli.run("import", "--instrument", "longitudinal", "--format", "redcap", "--site", "north", data)
+        #expect(again.out.contains("stored 0 new responses, 11 duplicates skipped"))
+        // An event mapping that misses events names them; nothing is stored.
+        let partial = try cli.run("import", "--db", "other.sqlite", "--instrument", "longitudinal", "--format", "redcap", "--site", "north",
+                                  "--event", "enrollment_arm_1=baseline", data)
+        #expect(partial.status != 0 && partial.err.contains("event 'dose_1_arm_1' (2 row(s)) has no wave"), "\(partial.err)")
+        #expect(try cli.run("import", "--instrument", "longitudinal", "--format", "nope", data).err.contains("expected csv, redcap or kobo"))
+    }
+
+    /// What Excel writes in Western Europe: refused as it is, read when named.
+    @Test func aWindows1252FileFromTheCommandLine() throws {
+        let cli = try CLI()
+        let header = "respondent_id,site,wave,carer_quality_of_life\n"
+        let bytes = Data(header.utf8) + Data([0x44, 0xC9]) + Data("1,north,2026,1\n".utf8)
+        try bytes.write(to: cli.directory.appendingPathComponent("excel.csv"))
+        let refused = try cli.run("import", "--instrument", "carer", "excel.csv")
+        #expect(refused.status != 0 && refused.err.contains("excel.csv:2:2: byte 0xC9 is not UTF-8 (in Windows-1252, 'É')"))
+        #expect(refused.err.contains("--encoding windows-1252"))
+        let read = try cli.run("import", "--instrument", "carer", "--encoding", "windows-1252", "excel.csv")
+        #expect(read.status == 0 && read.out.contains("read as windows-1252"), "\(read.err)")
+        #expect(try cli.run("import", "--instrument", "carer", "--encoding", "ebcdic", "excel.csv").err.contains("expected one of utf-8, windows-1252"))
+    }
+}

@@ -9,7 +9,7 @@ import Testing
         let instrument = try shippedInstrument("budget-holder")
         let text = DataDictionary.csv(for: instrument)
         let records = try readCSVRecords(Data(text.utf8), file: "dictionary.csv")
-        #expect(records[0].fields == ["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels", "special_codes"])
+        #expect(records[0].fields == ["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels", "special_codes", "source"])
         #expect(records.dropFirst().map { $0.fields[0] } == ["respondent_id", "site", "arm", "wave"] + instrument.items.map(\.id))
         let byVariable = Dictionary(uniqueKeysWithValues: records.dropFirst().map { ($0.fields[0], $0.fields) })
         let outcome = try #require(byVariable["outcome_independence"])

@@ -182,6 +182,10 @@ final class ExportImport {
         #expect(frame.respondents.first == "uuid:5b2cc313-fc09-437e-8149-fcd32f695d41")
         #expect(frame.column("available_transportation_types_to_referral_facility") == .texts([nil, "1;2", "1", "9;10"]))
         #expect(frame.column("available_transportation_types_to_referral_facility_other") == .texts([nil, nil, nil, "camel"]))
+        // The data dictionary names each variable as the form and its exports do.
+        let dictionary = try readCSVRecords(Data(DataDictionary.csv(for: form.instrument).utf8), file: "d.csv")
+        let row = try #require(dictionary.first { $0.fields[0] == "available_transportation_types_to_referral_facility" })
+        #expect(row.fields[10].hasPrefix("transport/available_transportation_types_to_referral_facility (1=ambulance | 2=bicycle"))
         // The same file again is four duplicates.
         #expect(try t.run("kobo/kobocat__transportation.csv", form) { $0.layout = .kobo; $0.site = "north"; $0.wave = "2013" }.stored.duplicates == 4)
     }

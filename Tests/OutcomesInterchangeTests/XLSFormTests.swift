@@ -90,6 +90,18 @@ import Testing
         #expect(throws: Diagnostic.self) { try XLSForm.sheets(xlsx: fixture("xlsform/survey.csv")) }
     }
 
+    /// A survey sheet saved as CSV without its choices sheet: one line naming every list it needs.
+    @Test func aSurveySheetWithoutItsChoicesSaysSoOnce() throws {
+        let survey = try XLSForm.sheet(csv: fixture("xlsform/survey.csv"), name: "survey")
+        do {
+            _ = try XLSForm.instrument(sheets: [survey], naming: nil, defaultNaming: InstrumentNaming(id: "f", title: "F"))
+            Issue.record("accepted")
+        } catch let list as DiagnosticList {
+            #expect(list.diagnostics.map(\.message) == [
+                "the form has select questions (choice lists yes_no, management, helpers) but no choices sheet: give it with --choices choices.csv"])
+        }
+    }
+
     private func rows(_ csv: String) -> [(number: Int, cells: [String])] {
         csv.split(separator: "\n").enumerated().map { ($0.offset + 1, $0.element.split(separator: ",", omittingEmptySubsequences: false).map(String.init)) }
     }

@@ -41,6 +41,7 @@ import OutcomesStatistics
         case 10: what = "out of range"; rows[target][4] = "1"; rows[target][5] = String(169 + random.integer(below: 1000))
         case 11: what = "answer to a skipped item"; rows[target][4] = "2"; rows[target][5] = "10"
         case 12: what = "bad date"; rows[target][8] = ["2023-02-29", "31/01/2024", "2024-13-01", "yesterday"][random.integer(below: 4)]
+        case 13: what = "a NUL byte in a cell"; rows[target][9] = "say\u{0}no"
         default: what = "required item empty"; rows[target][10 + random.integer(below: 2)] = ""
         }
         if raw == nil {
@@ -63,7 +64,7 @@ import OutcomesStatistics
         let t = try TemporaryStore()
         let random = RandomSource(seed: 12345)
         for n in 0..<1_040 {
-            let (bytes, what) = Self.malformed(kind: n % 14, random)
+            let (bytes, what) = Self.malformed(kind: n % 15, random)
             do {
                 _ = try t.store.importCSV(data: Data(bytes), file: "fuzz-\(n).csv", instrument: t.instrument, definition: surveyYAML)
                 Issue.record("fuzz-\(n).csv (\(what)) was accepted")
