@@ -77,7 +77,8 @@ public enum REDCapDictionary {
                 variable: value(.variable), form: value(.form), sectionHeader: value(.sectionHeader), type: value(.type).lowercased(),
                 label: value(.label), choices: value(.choices), note: value(.note), validation: value(.validation).lowercased(),
                 min: value(.min), max: value(.max), identifier: value(.identifier).lowercased() == "y", branching: value(.branching),
-                required: value(.required).lowercased() == "y", alignment: value(.alignment), matrixGroup: value(.matrixGroup),
+                required: value(.required).lowercased() == "y", alignment: value(.alignment), questionNumber: value(.questionNumber),
+                matrixGroup: value(.matrixGroup),
                 matrixRanking: value(.matrixRanking), annotation: value(.annotation))
             guard !field.variable.isEmpty || !field.type.isEmpty else { continue }
             fields.append((record.line, field))
@@ -125,7 +126,7 @@ public enum REDCapDictionary {
         var identifier: Bool
         var branching: String
         var required: Bool
-        var alignment, matrixGroup, matrixRanking, annotation: String
+        var alignment, questionNumber, matrixGroup, matrixRanking, annotation: String
     }
 
     /// Row-by-row conversion, keeping the notes and what has been built so far.
@@ -145,6 +146,7 @@ public enum REDCapDictionary {
         var sectionCount: [String: Int] = [:]
         // Properties of many fields, reported once each with the fields they are on.
         var fieldNotes: [String] = [], alignments: [String] = [], rankings: [String] = [], markup: [String] = []
+        var questionNumbers: [String] = []
         var annotations: [String] = [], descriptive: [String] = [], unlabelled: [String] = [], renamed: [String] = []
         var ids: Set<String> = []
         var softRanges: [String] = []
@@ -268,6 +270,7 @@ public enum REDCapDictionary {
             if !field.annotation.isEmpty { annotations.append("\(id) (\(oneLine(field.annotation, 40)))") }
             if !field.note.isEmpty { fieldNotes.append(id) }
             if !field.alignment.isEmpty { alignments.append(id) }
+            if !field.questionNumber.isEmpty { questionNumbers.append("\(id) (\(field.questionNumber))") }
             if !field.matrixRanking.isEmpty, field.matrixRanking.lowercased() == "y" { rankings.append(id) }
             if !field.matrixGroup.isEmpty {
                 if matrixGroups.last?.name == field.matrixGroup { matrixGroups[matrixGroups.count - 1].fields.append(id) } else {
@@ -393,6 +396,7 @@ public enum REDCapDictionary {
             summary(fieldNotes, "field notes (help text under a question) are not carried")
             summary(alignments, "custom alignment (layout only) is not carried")
             summary(rankings, "matrix ranking is not carried")
+            summary(questionNumbers, "survey question numbers are not carried (the toolkit numbers questions in order)")
             for group in matrixGroups {
                 notes.append(ConversionNote(location: location, field: group.name, message: "matrix group: its \(group.fields.count) fields "
                     + "(\(group.fields.joined(separator: ", "))) become ordinary questions with the same choices; the grid layout is not carried"))

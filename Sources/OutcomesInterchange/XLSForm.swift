@@ -238,6 +238,19 @@ public enum XLSForm {
                 }
             }
             if !table.otherLabels.isEmpty { note(table.sheet.source, nil, "labels in \(table.otherLabels.joined(separator: ", ")) are not carried (the instrument keeps '\(table.labelColumn ?? "label")')") }
+            // Columns the converter does not read, with values: named, so that nothing is lost unsaid.
+            let read: Set<String> = ["type", "name", "relevant", "required", "constraint", "constraint_message", "appearance",
+                                     "calculation", "parameters", "default", "choice_filter", "read_only", "repeat_count", "label", "hint"]
+            let header = table.sheet.rows.first?.cells ?? []
+            let unread = header.enumerated().compactMap { index, name -> String? in
+                let key = Table.key(name)
+                guard !key.isEmpty, !read.contains(key), !key.hasPrefix("label::"), !key.hasPrefix("hint::"),
+                      !key.hasPrefix("constraint_message::"), !key.hasPrefix("required_message"),
+                      table.rows.contains(where: { index < $0.cells.count && !$0.cells[index].trimmingCharacters(in: .whitespaces).isEmpty })
+                else { return nil }
+                return name.trimmingCharacters(in: .whitespaces)
+            }
+            if !unread.isEmpty { note(table.sheet.source, nil, "columns not carried: \(unread.joined(separator: ", "))") }
             // Open groups: name, title, and their relevant as a condition (nil where it could not be carried).
             var groups: [(name: String, title: String, condition: SkipCondition?, relevantDropped: Bool)] = []
             var repeats = 0

@@ -111,6 +111,11 @@ struct PortableItem: Equatable, CustomStringConvertible {
         #expect(errors(header + "\nrecord_id,f,,text,Id\nQ-1,f,,text,One\nq_1,f,,text,Two\n") == ["bad.csv:4: variable 'q_1' gives item id 'q_1', which another field already has"])
         #expect(errors(header + "\nrecord_id,f,,text,Id\nq1,f,,radio,One,\"Yes | No\"\n").first?.contains("'code, label'") == true)
         #expect(errors(header + "\n\"unclosed,f\n").first?.contains("malformed CSV") == true)
+        // Required only under logic that cannot be carried (a date compared): not required, and said so.
+        let dated = try REDCapDictionary.instrument(csv: Data((header + "\nrecord_id,f,,text,Id\nvisit,f,,text,Visit,,,date_ymd\n"
+            + "why,f,,text,Why late?,,,,,,,\"[visit] > '2024-01-01'\",y\n").utf8), file: "d.csv", naming: InstrumentNaming(id: "d", title: "D"))
+        #expect(dated.instrument.item("why")?.required == false && dated.instrument.item("why")?.showIf == nil)
+        #expect(dated.notes.contains { $0.field == "why" && $0.message.contains("the logic is not carried, so neither is required") })
     }
 }
 

@@ -115,6 +115,12 @@ extension ConvertedInstrument {
         #expect(!transport.notes(containing: "or_other").isEmpty)
     }
 
+    /// Columns the converter does not read are named (media, SurveyCTO's and pyxform's extras).
+    @Test func unreadColumnsAreNamed() throws {
+        let converted = try convertXLSForm("pyxform__xlsform_spec_test.xlsx")
+        #expect(!converted.notes(containing: "columns not carried: rows, requiredMsg, image, audio").isEmpty)
+    }
+
     @Test func upperCaseSheetsAndHeadersAreRead() throws {
         let converted = try convertXLSForm("pyxform__case_insensitivity.xlsx")
         #expect(!converted.instrument.items.isEmpty)
@@ -194,6 +200,17 @@ extension ConvertedInstrument {
         #expect(conditions.contains { if case .any = $0.1 { return true } else { return false } })
         // What cannot be carried (a date compared) says why, and the question is always asked.
         #expect(!converted.notes(containing: "is a date item").isEmpty)
+    }
+
+    /// A required field asked only under logic stays required where the logic is carried (here
+    /// written over three lines, as REDCap's editor lets it be).
+    @Test func requiredFollowsItsLogic() throws {
+        let converted = try convertREDCap("rarelink_v2_0_0_datadictionary.csv")
+        let validation = try converted.item("variant_validation")
+        #expect(validation.required)
+        #expect(validation.showIf == .any([.answer(item: "loinc_81290_9", test: .answered(true)),
+                                           .answer(item: "loinc_48004_6", test: .answered(true)),
+                                           .answer(item: "loinc_48005_3", test: .answered(true))]))
     }
 
     @Test func aDamagedDictionarySaysWhereAndWhy() {
