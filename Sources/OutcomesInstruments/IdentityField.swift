@@ -42,7 +42,8 @@ public enum IdentityField: String, Sendable, CaseIterable {
         if utf8.count > Self.maximumLength {
             let length = value.unicodeScalars.count
             if length > Self.maximumLength {
-                return "\(rawValue) '\(value.prefix(20))...' is \(length) characters long (at most \(Self.maximumLength))"
+                return "\(rawValue) '\(value.prefix(20))...' is \(length) characters long "
+                    + "(at most \(Self.maximumLength))"
             }
         }
         let hasControl = ascii ? utf8.contains { $0 < 0x20 || $0 == 0x7F }
@@ -50,7 +51,8 @@ public enum IdentityField: String, Sendable, CaseIterable {
         if hasControl {
             return "\(rawValue) '\(value)' holds a control character (a line break or tab inside the cell?)"
         }
-        if self == .wave, !value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }) {
+        if self == .wave,
+           !value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }) {
             return "wave '\(value)' should be letters, digits, '-' or '_'"
         }
         return nil

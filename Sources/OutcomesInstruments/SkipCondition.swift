@@ -80,7 +80,8 @@ public indirect enum SkipCondition: Sendable, Equatable, CustomStringConvertible
     }
 
     /// `all` (one false part decides) or `any` (one true part decides); otherwise unknown if a part is.
-    private static func combine(_ parts: [SkipCondition], decisive: Bool, _ answer: (String) -> AnswerValue??) -> Bool? {
+    private static func combine(_ parts: [SkipCondition], decisive: Bool,
+                                _ answer: (String) -> AnswerValue??) -> Bool? {
         var unknown = false
         for part in parts {
             guard let value = part.evaluate(answer) else { unknown = true; continue }
@@ -99,8 +100,12 @@ public indirect enum SkipCondition: Sendable, Equatable, CustomStringConvertible
             case let .compare(comparison, bound): return "\(item) \(comparison.words) \(Self.number(bound))"
             case let .answered(answered): return answered ? "\(item) is answered" : "\(item) is left empty"
             }
-        case let .all(parts): return parts.count == 1 ? parts[0].description : "all of (\(parts.map(\.description).joined(separator: "; ")))"
-        case let .any(parts): return parts.count == 1 ? parts[0].description : "any of (\(parts.map(\.description).joined(separator: "; ")))"
+        case let .all(parts):
+            return parts.count == 1 ? parts[0].description
+                : "all of (\(parts.map(\.description).joined(separator: "; ")))"
+        case let .any(parts):
+            return parts.count == 1 ? parts[0].description
+                : "any of (\(parts.map(\.description).joined(separator: "; ")))"
         case let .not(inner): return "not (\(inner.description))"
         }
     }

@@ -80,7 +80,11 @@ struct Translation {
     var skipped: [(reason: String, rows: Int)] = []
 
     mutating func skip(_ reason: String) {
-        if let index = skipped.firstIndex(where: { $0.reason == reason }) { skipped[index].rows += 1 } else { skipped.append((reason, 1)) }
+        if let index = skipped.firstIndex(where: { $0.reason == reason }) {
+            skipped[index].rows += 1
+        } else {
+            skipped.append((reason, 1))
+        }
     }
 }
 
@@ -104,14 +108,15 @@ extension Store {
     /// every problem listed with its place in the file, nothing stored unless the whole file is good,
     /// duplicates skipped, corrections only on request, and the audit record naming the file, its
     /// SHA-256 and its format.
-    public func importResponses(file: String, instrument: Instrument, definition: String, options: ResponseImportOptions,
+    public func importResponses(file: String, instrument: Instrument, definition: String,
+                                options: ResponseImportOptions,
                                 progress: ImportProgress? = nil) throws -> ResponseImportSummary {
         let data = try readInputFile(file)
         let container = ResponseTable.container(of: data)
         var storeOptions = options.store
         // The CSV interchange layout in a CSV file is the import's own fast path, byte for byte.
-        if options.layout == .csv, container == .csv, options.site == nil, options.wave == nil, options.respondentColumn == nil,
-           options.siteColumn == nil, options.waveColumn == nil {
+        if options.layout == .csv, container == .csv, options.site == nil, options.wave == nil,
+           options.respondentColumn == nil, options.siteColumn == nil, options.waveColumn == nil {
             storeOptions.format = "csv"
             let stored = try importCSV(data: data, file: file, instrument: instrument, definition: definition,
                                        options: storeOptions, progress: progress)
@@ -120,24 +125,27 @@ extension Store {
         let table = try ResponseTable.read(file: file, data: data, sheet: options.sheet, text: options.store.text)
         var translation = options.layout.layout.translate(table, instrument: instrument, options: options)
         if !table.otherSheets.isEmpty {
-            translation.notes.append("only the first sheet is read; the others (\(table.otherSheets.joined(separator: ", "))) are not "
+            translation.notes.append("only the first sheet is read; the others "
+                                     + "(\(table.otherSheets.joined(separator: ", "))) are not "
                                      + "(Kobo puts each repeat group on a sheet of its own; name another with --sheet)")
         }
         if !translation.problems.isEmpty { throw DiagnosticList(translation.problems) }
         let format = options.layout == .csv ? table.container.rawValue
-            : table.container == .csv ? options.layout.rawValue : "\(options.layout.rawValue)-\(table.container.rawValue)"
+            : table.container == .csv ? options.layout.rawValue
+            : "\(options.layout.rawValue)-\(table.container.rawValue)"
         let generated = Generated(translation)
         storeOptions.format = format
         storeOptions.sha256 = sha256Hex(data)
         storeOptions.text = TextOptions()
-        storeOptions.notAsked = NotAskedItems(Dictionary(uniqueKeysWithValues: generated.lines.enumerated().compactMap { index, line in
-            translation.notAsked[translation.sources[index]].map { (line, $0) }
-        }))
+        storeOptions.notAsked = NotAskedItems(Dictionary(uniqueKeysWithValues:
+            generated.lines.enumerated().compactMap { index, line in
+                translation.notAsked[translation.sources[index]].map { (line, $0) }
+            }))
         do {
             let stored = try importCSV(data: generated.data, file: file, instrument: instrument, definition: definition,
                                        options: storeOptions, progress: progress)
-            return ResponseImportSummary(stored: stored, format: format, notes: translation.notes, skipped: translation.skipped,
-                                         rowsRead: table.rows.count)
+            return ResponseImportSummary(stored: stored, format: format, notes: translation.notes,
+                                         skipped: translation.skipped, rowsRead: table.rows.count)
         } catch let list as DiagnosticList {
             throw DiagnosticList(list.diagnostics.map { generated.place($0, in: table, translation: translation) })
         }
@@ -163,7 +171,9 @@ struct Generated {
 
     /// A problem found in the generated CSV, at its place in the source table.
     func place(_ diagnostic: Diagnostic, in table: ResponseTable, translation: Translation) -> Diagnostic {
-        let sourceColumn = diagnostic.column.flatMap { $0 >= 1 && $0 <= translation.sourceColumns.count ? translation.sourceColumns[$0 - 1] : nil }
+        let sourceColumn = diagnostic.column.flatMap {
+            $0 >= 1 && $0 <= translation.sourceColumns.count ? translation.sourceColumns[$0 - 1] : nil
+        }
         guard let line = diagnostic.line else { return Diagnostic(file: table.file, message: diagnostic.message) }
         if line == 1 { return table.diagnostic(row: nil, column: sourceColumn, diagnostic.message) }
         guard let index = rowOfLine[line] else { return Diagnostic(file: table.file, message: diagnostic.message) }
@@ -173,7 +183,8 @@ struct Generated {
         if let range = message.range(of: #"on line (\d+) of this file"#, options: .regularExpression),
            let other = Int(message[range].dropFirst(8).prefix { $0.isNumber }), let otherIndex = rowOfLine[other] {
             let place = table.rows[translation.sources[otherIndex]].place
-            message.replaceSubrange(range, with: "on \(table.container == .sav || table.container == .dta ? "case" : "line") \(place) of this file")
+            message.replaceSubrange(range, with: "on "
+                + "\(table.container == .sav || table.container == .dta ? "case" : "line") \(place) of this file")
         }
         return table.diagnostic(row: row, column: sourceColumn, message)
     }
@@ -189,10 +200,12 @@ struct InterchangeLayout: ResponseLayout {
         // A site's own id, site or wave variable may stand for the interchange column (SPSS files
         // often have an "id" variable and no respondent_id).
         var renamed: [String: String] = [:]
-        for (name, given) in [("respondent_id", options.respondentColumn), ("site", options.siteColumn), ("wave", options.waveColumn)] {
+        for (name, given) in [("respondent_id", options.respondentColumn), ("site", options.siteColumn),
+                              ("wave", options.waveColumn)] {
             guard let given else { continue }
             guard table.index(of: given) != nil else {
-                translation.problems.append(table.diagnostic(row: nil, column: nil, "no column '\(given)' for \(name) (columns: "
+                translation.problems.append(table.diagnostic(row: nil, column: nil, "no column '\(given)' for \(name) "
+                    + "(columns: "
                     + table.columns.prefix(10).map(\.name).joined(separator: ", ") + ")"))
                 continue
             }
@@ -207,7 +220,8 @@ struct InterchangeLayout: ResponseLayout {
             guard let value else { continue }
             if table.index(of: name) != nil {
                 translation.problems.append(table.diagnostic(row: nil, column: table.index(of: name),
-                                                             "the file has a \(name) column, and --\(name) \(value) was given: use one"))
+                                                             "the file has a \(name) column, and --\(name) \(value) "
+                                                             + "was given: use one"))
             }
             translation.columns.append(name)
             translation.sourceColumns.append(nil)
@@ -230,16 +244,20 @@ func checkValueLabels(_ table: ResponseTable, instrument: Instrument, into trans
         text.lowercased().split(whereSeparator: { $0.isWhitespace || $0.isPunctuation }).joined(separator: " ")
     }
     for (index, column) in table.columns.enumerated() where !column.valueLabels.isEmpty {
-        guard let item = itemOfColumn(index) ?? instrument.item(column.name), let set = instrument.choiceSet(for: item) else { continue }
+        guard let item = itemOfColumn(index) ?? instrument.item(column.name),
+              let set = instrument.choiceSet(for: item) else { continue }
         for (value, label) in column.valueLabels {
             guard let code = Int(value), let choice = set.choice(code) else {
-                translation.notes.append("\(column.name): value label \(value) '\(label)' has no choice in \(set.id) (rows with it are refused)")
+                translation.notes.append("\(column.name): value label \(value) '\(label)' has no choice in \(set.id) "
+                    + "(rows with it are refused)")
                 continue
             }
             if normalised(choice.label) != normalised(label) {
                 translation.problems.append(table.diagnostic(row: nil, column: index,
-                    "\(item.id): code \(code) is labelled '\(label)' in the file but '\(choice.label)' in the instrument "
-                    + "(\(instrument.id) \(instrument.version), choice set \(set.id)): was the file coded for another version?"))
+                    "\(item.id): code \(code) is labelled '\(label)' in the file but '\(choice.label)' "
+                    + "in the instrument "
+                    + "(\(instrument.id) \(instrument.version), choice set \(set.id)): "
+                    + "was the file coded for another version?"))
             }
         }
     }
@@ -259,7 +277,8 @@ struct ChoiceLookup {
     init(_ set: ChoiceSet) {
         codesAreNames = set.choices.allSatisfy { $0.source == nil }
         let listed = set.choices.map(\.sourceCode)
-        names = "expected " + (listed.count > 12 ? listed.prefix(12).joined(separator: ", ") + ", ..." : listed.joined(separator: ", "))
+        names = "expected " + (listed.count > 12 ? listed.prefix(12).joined(separator: ", ") + ", ..."
+                               : listed.joined(separator: ", "))
         for choice in set.choices {
             byName[choice.sourceCode] = choice.code
             byLowerName[choice.sourceCode.lowercased()] = choice.code

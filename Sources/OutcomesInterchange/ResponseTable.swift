@@ -87,7 +87,8 @@ struct ResponseTable {
     static func read(file: String, data: Data, sheet: String?, text: TextOptions) throws -> ResponseTable {
         let container = Self.container(of: data)
         if sheet != nil, container != .xlsx {
-            throw DiagnosticList([Diagnostic(file: file, message: "--sheet applies to .xlsx workbooks; this file is \(container.rawValue)")])
+            throw DiagnosticList([Diagnostic(file: file, message: "--sheet applies to .xlsx workbooks; "
+                + "this file is \(container.rawValue)")])
         }
         switch container {
         case .csv:
@@ -97,8 +98,10 @@ struct ResponseTable {
             try forEachCSVRecord(data, file: file, options: text) { line, fields in
                 guard let header else { header = (line, fields); return }
                 // A row longer than the header loses nothing silently (an empty last field is a trailing comma).
-                if fields.count > header.fields.count, fields[header.fields.count...].contains(where: { !$0.isEmpty }), problems.count < 100 {
-                    problems.append(Diagnostic(file: file, line: line, message: "the row has \(fields.count) fields; the header has \(header.fields.count)"))
+                if fields.count > header.fields.count, fields[header.fields.count...].contains(where: { !$0.isEmpty }),
+                   problems.count < 100 {
+                    problems.append(Diagnostic(file: file, line: line, message: "the row has \(fields.count) fields; "
+                        + "the header has \(header.fields.count)"))
                 }
                 rows.append(Row(place: line, cells: fields))
             }
@@ -106,14 +109,17 @@ struct ResponseTable {
             guard let header else {
                 throw DiagnosticList([Diagnostic(file: file, message: "the file is empty: expected a header row")])
             }
-            return ResponseTable(file: file, container: .csv, columns: header.fields.map { Column(name: $0) }, rows: rows,
-                                 headerPlace: header.line)
+            return ResponseTable(file: file, container: .csv, columns: header.fields.map { Column(name: $0) },
+                                 rows: rows, headerPlace: header.line)
         case .xlsx:
             let sheets = try XLSXReader.sheets(file: file)
-            guard !sheets.isEmpty else { throw DiagnosticList([Diagnostic(file: file, message: "the workbook has no sheets")]) }
+            guard !sheets.isEmpty else {
+                throw DiagnosticList([Diagnostic(file: file, message: "the workbook has no sheets")])
+            }
             let chosen: XLSXReader.Sheet
             if let sheet {
-                guard let found = sheets.first(where: { $0.name == sheet }) ?? sheets.first(where: { $0.name.lowercased() == sheet.lowercased() }) else {
+                guard let found = sheets.first(where: { $0.name == sheet })
+                        ?? sheets.first(where: { $0.name.lowercased() == sheet.lowercased() }) else {
                     throw DiagnosticList([Diagnostic(file: file, message: "no sheet '\(sheet)' (the workbook has: "
                         + sheets.map { "'\($0.name)'" }.joined(separator: ", ") + ")")])
                 }
@@ -123,10 +129,13 @@ struct ResponseTable {
             }
             let rows = chosen.rows.filter { !$0.cells.allSatisfy { $0 == .empty } }
             guard let header = rows.first else {
-                throw DiagnosticList([Diagnostic(file: "\(file) [\(chosen.name)]", message: "the sheet is empty: expected a header row")])
+                throw DiagnosticList([Diagnostic(file: "\(file) [\(chosen.name)]",
+                                                 message: "the sheet is empty: expected a header row")])
             }
             var table = ResponseTable(file: "\(file) [\(chosen.name)]", container: .xlsx,
-                                      columns: header.cells.map { Column(name: $0.text.trimmingCharacters(in: .whitespaces)) },
+                                      columns: header.cells.map {
+                                          Column(name: $0.text.trimmingCharacters(in: .whitespaces))
+                                      },
                                       rows: rows.dropFirst().map { Row(place: $0.number, cells: $0.cells.map(\.text)) },
                                       headerPlace: header.number)
             if sheets.count > 1, sheet == nil {
@@ -140,7 +149,8 @@ struct ResponseTable {
                        valueLabels: variable.labelSet.flatMap { read.labelSets[$0] } ?? [])
             }
             return ResponseTable(file: file, container: container, columns: columns,
-                                 rows: read.rows.enumerated().map { Row(place: $0.offset + 1, cells: $0.element) }, headerPlace: 0)
+                                 rows: read.rows.enumerated().map { Row(place: $0.offset + 1, cells: $0.element) },
+                                 headerPlace: 0)
         }
     }
 

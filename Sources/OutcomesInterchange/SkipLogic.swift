@@ -15,7 +15,9 @@ indirect enum LogicExpression: Equatable {
     /// XLSForm's `selected(${q}, 'x')`.
     case selected(field: String, choice: String)
 
-    enum Operator: String { case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=" }
+    enum Operator: String {
+        case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    }
 
     enum Literal: Equatable {
         case text(String)
@@ -25,7 +27,8 @@ indirect enum LogicExpression: Equatable {
         var asCode: String {
             switch self {
             case let .text(text): return text
-            case let .number(value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+            case let .number(value):
+                return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
             }
         }
 
@@ -83,21 +86,28 @@ private struct LogicParser {
 
     static func tokens(_ text: String, syntax: LogicExpression.Syntax) throws -> [Token] {
         var tokens: [Token] = []
-        let characters = Array(text.replacingOccurrences(of: "\u{2018}", with: "'").replacingOccurrences(of: "\u{2019}", with: "'")
+        let characters = Array(text.replacingOccurrences(of: "\u{2018}", with: "'")
+            .replacingOccurrences(of: "\u{2019}", with: "'")
             .replacingOccurrences(of: "\u{201C}", with: "\"").replacingOccurrences(of: "\u{201D}", with: "\""))
         var index = 0
-        func unsupported(_ reason: String) -> LogicExpression.Unsupported { LogicExpression.Unsupported(reason: reason) }
+        func unsupported(_ reason: String) -> LogicExpression.Unsupported {
+            LogicExpression.Unsupported(reason: reason)
+        }
         while index < characters.count {
             let character = characters[index]
             if character.isWhitespace { index += 1; continue }
             if character == "'" || character == "\"" {
-                guard let end = characters[(index + 1)...].firstIndex(of: character) else { throw unsupported("a quote is never closed") }
+                guard let end = characters[(index + 1)...].firstIndex(of: character) else {
+                    throw unsupported("a quote is never closed")
+                }
                 tokens.append(.text(String(characters[(index + 1)..<end])))
                 index = end + 1
                 continue
             }
             if syntax == .redcap, character == "[" {
-                guard let end = characters[index...].firstIndex(of: "]") else { throw unsupported("a '[' is never closed") }
+                guard let end = characters[index...].firstIndex(of: "]") else {
+                    throw unsupported("a '[' is never closed")
+                }
                 let inside = String(characters[(index + 1)..<end]).trimmingCharacters(in: .whitespaces)
                 index = end + 1
                 // [event_name][field]: a field of another event, which one questionnaire cannot test.
@@ -108,29 +118,40 @@ private struct LogicParser {
                     let option = String(inside[inside.index(after: open)..<inside.index(before: inside.endIndex)])
                     tokens.append(.field(String(inside[..<open]), option: option))
                 } else {
-                    guard !inside.contains(":") else { throw unsupported("[\(inside)] is a smart variable or an instance reference") }
+                    guard !inside.contains(":") else {
+                        throw unsupported("[\(inside)] is a smart variable or an instance reference")
+                    }
                     tokens.append(.field(inside, option: nil))
                 }
                 continue
             }
             if syntax == .xlsform, character == "$", index + 1 < characters.count, characters[index + 1] == "{" {
-                guard let end = characters[index...].firstIndex(of: "}") else { throw unsupported("a '${' is never closed") }
-                tokens.append(.field(String(characters[(index + 2)..<end]).trimmingCharacters(in: .whitespaces), option: nil))
+                guard let end = characters[index...].firstIndex(of: "}") else {
+                    throw unsupported("a '${' is never closed")
+                }
+                tokens.append(.field(String(characters[(index + 2)..<end]).trimmingCharacters(in: .whitespaces),
+                                     option: nil))
                 index = end + 1
                 continue
             }
-            if character.isNumber || (character == "-" && index + 1 < characters.count && characters[index + 1].isNumber
-                                      && (tokens.last.map { if case .symbol = $0 { return true } else { return false } } ?? true)) {
+            if character.isNumber
+                || (character == "-" && index + 1 < characters.count && characters[index + 1].isNumber
+                    && (tokens.last.map { if case .symbol = $0 { return true } else { return false } } ?? true)) {
                 var end = index + 1
                 while end < characters.count, characters[end].isNumber || characters[end] == "." { end += 1 }
-                guard let value = Double(String(characters[index..<end])) else { throw unsupported("'\(String(characters[index..<end]))' is not a number") }
+                guard let value = Double(String(characters[index..<end])) else {
+                    throw unsupported("'\(String(characters[index..<end]))' is not a number")
+                }
                 tokens.append(.number(value))
                 index = end
                 continue
             }
             if character.isLetter || character == "_" {
                 var end = index + 1
-                while end < characters.count, characters[end].isLetter || characters[end].isNumber || "_-:".contains(characters[end]) { end += 1 }
+                while end < characters.count,
+                      characters[end].isLetter || characters[end].isNumber || "_-:".contains(characters[end]) {
+                    end += 1
+                }
                 tokens.append(.word(String(characters[index..<end]).lowercased()))
                 index = end
                 continue
@@ -191,7 +212,9 @@ private struct LogicParser {
         case .word("selected")? where syntax == .xlsform:
             position += 1
             try expect("(")
-            guard case let .field(name, _)? = next() else { throw LogicExpression.Unsupported(reason: "selected() needs ${question} first") }
+            guard case let .field(name, _)? = next() else {
+                throw LogicExpression.Unsupported(reason: "selected() needs ${question} first")
+            }
             try expect(",")
             guard let choice = next(), let literal = Self.literal(choice) else {
                 throw LogicExpression.Unsupported(reason: "selected() needs a choice name second")
@@ -222,16 +245,21 @@ private struct LogicParser {
         switch (left, right) {
         case let (.field(name, option), literalToken):
             guard let literal = Self.literal(literalToken) else {
-                throw LogicExpression.Unsupported(reason: "\(Self.spelling(left)) is compared with \(Self.spelling(literalToken)), not with a value")
+                throw LogicExpression.Unsupported(reason: "\(Self.spelling(left)) is compared with "
+                    + "\(Self.spelling(literalToken)), not with a value")
             }
             return .compare(field: name, option: option, op: op, literal: literal)
         case let (literalToken, .field(name, option)):
-            guard let literal = Self.literal(literalToken) else { throw LogicExpression.Unsupported(reason: "two values are compared") }
-            let flipped: [LogicExpression.Operator: LogicExpression.Operator] = [.less: .greater, .lessOrEqual: .greaterOrEqual,
-                                                                                 .greater: .less, .greaterOrEqual: .lessOrEqual]
+            guard let literal = Self.literal(literalToken) else {
+                throw LogicExpression.Unsupported(reason: "two values are compared")
+            }
+            let flipped: [LogicExpression.Operator: LogicExpression.Operator] = [
+                .less: .greater, .lessOrEqual: .greaterOrEqual, .greater: .less, .greaterOrEqual: .lessOrEqual
+            ]
             return .compare(field: name, option: option, op: flipped[op] ?? op, literal: literal)
         default:
-            throw LogicExpression.Unsupported(reason: "\(Self.spelling(left)) \(symbol) \(Self.spelling(right)) compares no question")
+            throw LogicExpression.Unsupported(reason: "\(Self.spelling(left)) \(symbol) \(Self.spelling(right)) "
+                + "compares no question")
         }
     }
 }
@@ -253,15 +281,20 @@ extension LogicExpression {
         case let .not(inner): return .not(try inner.condition(field))
         case let .selected(name, choice):
             let known = try Self.known(name, field)
-            guard known.item.type.isChoice else { throw Unsupported(reason: "selected() tests '\(name)', which is not a select question") }
+            guard known.item.type.isChoice else {
+                throw Unsupported(reason: "selected() tests '\(name)', which is not a select question")
+            }
             let code = try Self.code(choice, of: known, name: name)
-            return .answer(item: known.item.id, test: known.item.type == .multipleChoice ? .includes(code) : .oneOf([code]))
+            return .answer(item: known.item.id,
+                           test: known.item.type == .multipleChoice ? .includes(code) : .oneOf([code]))
         case let .compare(name, option, op, literal):
             let known = try Self.known(name, field)
             let item = known.item
             if let option {
                 // REDCap's checkbox option: [q(2)] = '1' when ticked, '0' when not.
-                guard item.type == .multipleChoice else { throw Unsupported(reason: "[\(name)(\(option))] names an option of a field that is not a checkbox") }
+                guard item.type == .multipleChoice else {
+                    throw Unsupported(reason: "[\(name)(\(option))] names an option of a field that is not a checkbox")
+                }
                 let code = try Self.code(option, of: known, name: name)
                 guard op == .equal || op == .notEqual, ["0", "1"].contains(literal.asCode) else {
                     throw Unsupported(reason: "a checkbox option is tested with = '1' or = '0'")
@@ -274,9 +307,11 @@ extension LogicExpression {
                 return .answer(item: item.id, test: .answered(op == .notEqual))
             }
             switch (item.type, op) {
-            case (.singleChoice, .equal), (.singleChoice, .notEqual), (.multipleChoice, .equal), (.multipleChoice, .notEqual):
+            case (.singleChoice, .equal), (.singleChoice, .notEqual),
+                 (.multipleChoice, .equal), (.multipleChoice, .notEqual):
                 let code = try Self.code(literal.asCode, of: known, name: name)
-                let test = SkipCondition.answer(item: item.id, test: item.type == .multipleChoice ? .includes(code) : .oneOf([code]))
+                let test = SkipCondition.answer(item: item.id,
+                                                test: item.type == .multipleChoice ? .includes(code) : .oneOf([code]))
                 return op == .equal ? test : .not(test)
             case (.integer, .equal), (.integer, .notEqual):
                 guard let number = literal.asNumber, number == number.rounded() else {
@@ -285,26 +320,34 @@ extension LogicExpression {
                 let test = SkipCondition(item: item.id, codes: [Int(number)])
                 return op == .equal ? test : .not(test)
             case (.number, .equal), (.number, .notEqual):
-                guard let number = literal.asNumber else { throw Unsupported(reason: "'\(name)' is a number, compared with '\(literal.asCode)'") }
+                guard let number = literal.asNumber else {
+                    throw Unsupported(reason: "'\(name)' is a number, compared with '\(literal.asCode)'")
+                }
                 let test = SkipCondition.all([.answer(item: item.id, test: .compare(.atLeast, number)),
                                               .answer(item: item.id, test: .compare(.atMost, number))])
                 return op == .equal ? test : .not(test)
             case (.integer, _), (.number, _), (.singleChoice, _):
-                guard let number = literal.asNumber else { throw Unsupported(reason: "'\(name)' is compared with '\(literal.asCode)', not a number") }
-                if item.type == .singleChoice, known.codeOfSource.contains(where: { $0.key != String($0.value) }) {
-                    throw Unsupported(reason: "'\(name)' has renumbered codes, so '\(op.rawValue) \(literal.asCode)' cannot be carried")
+                guard let number = literal.asNumber else {
+                    throw Unsupported(reason: "'\(name)' is compared with '\(literal.asCode)', not a number")
                 }
-                let comparison: SkipCondition.Comparison = [.less: .lessThan, .lessOrEqual: .atMost, .greater: .greaterThan,
-                                                            .greaterOrEqual: .atLeast][op]!
+                if item.type == .singleChoice, known.codeOfSource.contains(where: { $0.key != String($0.value) }) {
+                    throw Unsupported(reason: "'\(name)' has renumbered codes, so '\(op.rawValue) \(literal.asCode)' "
+                        + "cannot be carried")
+                }
+                let comparison: SkipCondition.Comparison = [.less: .lessThan, .lessOrEqual: .atMost,
+                                                            .greater: .greaterThan, .greaterOrEqual: .atLeast][op]!
                 return .answer(item: item.id, test: .compare(comparison, number))
             default:
-                throw Unsupported(reason: "'\(name)' is a \(item.type.rawValue) item, which a skip condition tests only for being answered")
+                throw Unsupported(reason: "'\(name)' is a \(item.type.rawValue) item, which a skip condition tests "
+                    + "only for being answered")
             }
         }
     }
 
     private static func known(_ name: String, _ field: (String) -> LogicField?) throws -> LogicField {
-        guard let known = field(name) else { throw Unsupported(reason: "'\(name)' is not an earlier converted question") }
+        guard let known = field(name) else {
+            throw Unsupported(reason: "'\(name)' is not an earlier converted question")
+        }
         return known
     }
 
@@ -322,13 +365,19 @@ extension SkipCondition {
     var simplified: SkipCondition {
         switch self {
         case let .all(parts):
-            let flat = parts.map(\.simplified).flatMap { part -> [SkipCondition] in if case let .all(inner) = part { return inner } else { return [part] } }
+            let flat = parts.map(\.simplified).flatMap { part -> [SkipCondition] in
+                if case let .all(inner) = part { return inner } else { return [part] }
+            }
             return flat.count == 1 ? flat[0] : .all(flat)
         case let .any(parts):
             var merged: [SkipCondition] = []
-            for part in parts.map(\.simplified).flatMap({ part -> [SkipCondition] in if case let .any(inner) = part { return inner } else { return [part] } }) {
-                if case let .answer(item, .oneOf(codes)) = part, case let .answer(lastItem, .oneOf(lastCodes))? = merged.last, lastItem == item {
-                    merged[merged.count - 1] = .answer(item: item, test: .oneOf(lastCodes + codes.filter { !lastCodes.contains($0) }))
+            for part in parts.map(\.simplified).flatMap({ part -> [SkipCondition] in
+                if case let .any(inner) = part { return inner } else { return [part] }
+            }) {
+                if case let .answer(item, .oneOf(codes)) = part,
+                   case let .answer(lastItem, .oneOf(lastCodes))? = merged.last, lastItem == item {
+                    merged[merged.count - 1] = .answer(
+                        item: item, test: .oneOf(lastCodes + codes.filter { !lastCodes.contains($0) }))
                 } else {
                     merged.append(part)
                 }

@@ -13,7 +13,10 @@ enum StatisticalFileReader {
         if data.starts(with: Array("$FL2".utf8)) || data.starts(with: Array("$FL3".utf8)) { return .sav }
         if data.starts(with: Array("<stata_dta>".utf8)) { return .dta }
         // Formats 104-115 begin with the release number and a byte-order byte (1 or 2).
-        if data.count > 2, (104...115).contains(Int(data[data.startIndex])), [1, 2].contains(data[data.startIndex + 1]) { return .dta }
+        if data.count > 2, (104...115).contains(Int(data[data.startIndex])),
+           [1, 2].contains(data[data.startIndex + 1]) {
+            return .dta
+        }
         return nil
     }
 
@@ -47,7 +50,9 @@ enum StatisticalFileReader {
     }
 
     static func read(file: String, kind: Kind) throws -> Table {
-        guard let parser = readstat_parser_init() else { throw Diagnostic(file: file, message: "ReadStat could not start") }
+        guard let parser = readstat_parser_init() else {
+            throw Diagnostic(file: file, message: "ReadStat could not start")
+        }
         defer { readstat_parser_free(parser) }
         let context = Context(kind: kind)
         let pointer = Unmanaged.passUnretained(context).toOpaque()
@@ -61,7 +66,8 @@ enum StatisticalFileReader {
             let type = readstat_variable_get_type(variable)
             context.table.variables.append(Variable(
                 name: String(cString: readstat_variable_get_name(variable)),
-                label: readstat_variable_get_label(variable).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 },
+                label: readstat_variable_get_label(variable).map { String(cString: $0) }
+                    .flatMap { $0.isEmpty ? nil : $0 },
                 format: readstat_variable_get_format(variable).map { String(cString: $0) } ?? "",
                 isString: type == READSTAT_TYPE_STRING || type == READSTAT_TYPE_STRING_REF,
                 labelSet: labelSet.map { String(cString: $0) }))
@@ -77,7 +83,8 @@ enum StatisticalFileReader {
             let index = Int(readstat_variable_get_index(variable))
             guard index < context.current.count else { return Int32(READSTAT_HANDLER_OK) }
             let format = context.table.variables[index].format
-            context.current[index] = StatisticalFileReader.text(of: value, variable: variable, format: format, kind: context.kind)
+            context.current[index] = StatisticalFileReader.text(of: value, variable: variable, format: format,
+                                                                kind: context.kind)
             return Int32(READSTAT_HANDLER_OK)
         }
         readstat_set_value_label_handler(parser) { labelSet, value, label, ctx in
@@ -106,7 +113,8 @@ enum StatisticalFileReader {
     }
 
     /// A value as interchange text: missing values (system, user-defined or Stata's .a-.z) empty.
-    static func text(of value: readstat_value_t, variable: UnsafeMutablePointer<readstat_variable_t>?, format: String, kind: Kind) -> String {
+    static func text(of value: readstat_value_t, variable: UnsafeMutablePointer<readstat_variable_t>?, format: String,
+                     kind: Kind) -> String {
         if readstat_value_is_system_missing(value) != 0 || readstat_value_is_tagged_missing(value) != 0 { return "" }
         if let variable, readstat_value_is_defined_missing(value, variable) != 0 { return "" }
         switch readstat_value_type(value) {

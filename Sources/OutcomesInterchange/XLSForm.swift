@@ -38,33 +38,42 @@ public enum XLSForm {
 
     /// A sheet saved as CSV.
     public static func sheet(csv file: String, name: String, text: TextOptions = TextOptions()) throws -> Sheet {
-        Sheet(name: name, source: file, rows: try readCSVRecords(readInputFile(file), file: file, options: text).map { ($0.line, $0.fields) })
+        Sheet(name: name, source: file, rows: try readCSVRecords(readInputFile(file), file: file, options: text)
+            .map { ($0.line, $0.fields) })
     }
 
     /// Converts a form's sheets. `naming` overrides the settings sheet's form_id, version and title.
-    public static func instrument(sheets: [Sheet], naming: InstrumentNaming?, defaultNaming: InstrumentNaming) throws -> ConvertedInstrument {
+    public static func instrument(sheets: [Sheet], naming: InstrumentNaming?,
+                                  defaultNaming: InstrumentNaming) throws -> ConvertedInstrument {
         guard let survey = sheets.first(where: { $0.name == "survey" }) else {
-            throw DiagnosticList([Diagnostic(file: sheets.first?.source ?? "form", message: "no 'survey' sheet (found: \(sheets.map(\.name).joined(separator: ", ")))")])
+            throw DiagnosticList([Diagnostic(file: sheets.first?.source ?? "form", message: "no 'survey' sheet "
+                + "(found: \(sheets.map(\.name).joined(separator: ", ")))")])
         }
         var converter = Converter()
         let choicesSheet = sheets.first(where: { $0.name == "choices" })
         let choices = try choicesSheet.map { try converter.readChoices($0) } ?? [:]
         let settings = sheets.first(where: { $0.name == "settings" }).map(Table.init)
         let setting = { (key: String) -> String? in
-            settings.flatMap { table in table.rows.first.flatMap { table.value(key, in: $0) } }.flatMap { $0.isEmpty ? nil : $0 }
+            settings.flatMap { table in table.rows.first.flatMap { table.value(key, in: $0) } }
+                .flatMap { $0.isEmpty ? nil : $0 }
         }
         try converter.convert(Table(survey), lists: choices, hasChoicesSheet: choicesSheet != nil)
         if !converter.errors.isEmpty { throw DiagnosticList(converter.errors) }
         converter.summarise(survey.source)
         guard !converter.sections.allSatisfy(\.items.isEmpty) else {
-            throw DiagnosticList([Diagnostic(file: survey.source, message: "no question converts to an item: nothing to write")]
-                                 + converter.notes.map { Diagnostic(file: $0.location, message: "note: " + ($0.field.map { "\($0): " } ?? "") + $0.message) })
+            throw DiagnosticList(
+                [Diagnostic(file: survey.source, message: "no question converts to an item: nothing to write")]
+                + converter.notes.map {
+                    Diagnostic(file: $0.location, message: "note: " + ($0.field.map { "\($0): " } ?? "") + $0.message)
+                })
         }
         let formID = setting("form_id").map { InstrumentNaming.fromFile($0).id }
-        let naming = naming ?? InstrumentNaming(id: formID ?? defaultNaming.id, version: setting("version") ?? defaultNaming.version,
+        let naming = naming ?? InstrumentNaming(id: formID ?? defaultNaming.id,
+                                                version: setting("version") ?? defaultNaming.version,
                                                 title: setting("form_title") ?? defaultNaming.title)
         var instrument = Instrument(id: naming.id, version: naming.version, title: naming.title,
-                                    choiceSets: converter.pool.sets, sections: converter.sections.filter { !$0.items.isEmpty })
+                                    choiceSets: converter.pool.sets,
+                                    sections: converter.sections.filter { !$0.items.isEmpty })
         let file = ((survey.source.components(separatedBy: " [").first ?? survey.source) as NSString).lastPathComponent
         instrument.source = InstrumentSource(format: .xlsform, file: file)
         return try InstrumentYAML.checked(instrument, source: file, notes: converter.notes)
@@ -104,10 +113,12 @@ public enum XLSForm {
             let labels = header.map { Self.key($0) }.filter { $0 == "label" || $0.hasPrefix("label::") }
             let chosen = labels.first { $0 == "label" } ?? labels.first
             labelColumn = chosen
-            otherLabels = header.filter { Self.key($0) != chosen && (Self.key($0) == "label" || Self.key($0).hasPrefix("label::")) }
+            otherLabels = header
+                .filter { Self.key($0) != chosen && (Self.key($0) == "label" || Self.key($0).hasPrefix("label::")) }
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             hintColumns = header.map { Self.key($0) }.filter { $0 == "hint" || $0.hasPrefix("hint::") }
-            rows = Array(sheet.rows.dropFirst()).filter { !$0.cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
+            rows = Array(sheet.rows.dropFirst())
+                .filter { !$0.cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
         }
 
         func value(_ column: String, in row: (number: Int, cells: [String])) -> String? {
@@ -133,7 +144,8 @@ public enum XLSForm {
         var fields: [String: LogicField] = [:]
         var ids: Set<String> = []
         var hints: [String] = [], appearances: [String] = [], messages: [String] = [], renamed: [String] = []
-        var metadata: [String] = [], unnamedNotes: [String] = [], references: [String] = [], requiredDropped: [String] = []
+        var metadata: [String] = [], unnamedNotes: [String] = [], references: [String] = [],
+            requiredDropped: [String] = []
 
         mutating func note(_ location: String, _ field: String?, _ message: String) {
             notes.append(ConversionNote(location: location, field: field, message: message))
@@ -156,7 +168,8 @@ public enum XLSForm {
                     continue
                 }
                 guard !list.isEmpty, !name.isEmpty else {
-                    errors.append(Diagnostic(file: table.location(row), message: "a choice needs a list_name and a name"))
+                    errors.append(Diagnostic(file: table.location(row),
+                                             message: "a choice needs a list_name and a name"))
                     continue
                 }
                 if entries[list] == nil { order.append(list) }
@@ -177,31 +190,43 @@ public enum XLSForm {
                     }
                 }
                 if !repeated.isEmpty {
-                    note("\(sheet.source) row \(parsed[0].row)", list, "choice names \(repeated.map { "'\($0)'" }.joined(separator: ", ")) "
-                         + "appear more than once (as cascading selects list them for each parent choice): each is one answer, "
+                    note("\(sheet.source) row \(parsed[0].row)", list,
+                         "choice names \(repeated.map { "'\($0)'" }.joined(separator: ", ")) "
+                         + "appear more than once (as cascading selects list them for each parent choice): "
+                         + "each is one answer, "
                          + "with its first label; the choice_filter is not carried")
                 }
                 // Whole numbers as written ("05" is a name, not the code 5).
                 if parsed.allSatisfy({ entry in Int(entry.name).map { String($0) == entry.name } ?? false }) {
-                    lists[list] = ChoiceList(choices: parsed.map { Choice(code: Int($0.name)!, label: $0.label.isEmpty ? $0.name : $0.label) },
-                                             codeOfName: Dictionary(uniqueKeysWithValues: parsed.map { ($0.name, Int($0.name)!) }))
+                    lists[list] = ChoiceList(
+                        choices: parsed.map {
+                            Choice(code: Int($0.name)!, label: $0.label.isEmpty ? $0.name : $0.label)
+                        },
+                        codeOfName: Dictionary(uniqueKeysWithValues: parsed.map { ($0.name, Int($0.name)!) }))
                 } else {
                     let numbered = wholeNumberCodes(parsed.map(\.name))
-                    note("\(sheet.source) row \(parsed[0].row)", list, "choice names are not all whole numbers, so those that are not are "
-                         + "numbered: " + zip(parsed, numbered).filter { $0.0.name != String($0.1) }.map { "\($0.0.name) -> \($0.1)" }
+                    note("\(sheet.source) row \(parsed[0].row)", list, "choice names are not all whole numbers, "
+                         + "so those that are not are "
+                         + "numbered: " + zip(parsed, numbered).filter { $0.0.name != String($0.1) }
+                            .map { "\($0.0.name) -> \($0.1)" }
                             .joined(separator: ", ")
                          + " (the names are kept in the instrument, so the form's exports import as they are)")
                     lists[list] = ChoiceList(choices: zip(parsed, numbered).map { entry, code in
-                        Choice(code: code, label: entry.label.isEmpty ? entry.name : entry.label, source: entry.name == String(code) ? nil : entry.name)
+                        Choice(code: code, label: entry.label.isEmpty ? entry.name : entry.label,
+                               source: entry.name == String(code) ? nil : entry.name)
                     }, codeOfName: Dictionary(uniqueKeysWithValues: zip(parsed.map(\.name), numbered).map { ($0, $1) }))
                 }
             }
-            if !table.otherLabels.isEmpty { note(sheet.source, nil, "choice labels in \(table.otherLabels.joined(separator: ", ")) are not carried (the instrument keeps '\(table.labelColumn ?? "label")')") }
+            if !table.otherLabels.isEmpty {
+                note(sheet.source, nil, "choice labels in \(table.otherLabels.joined(separator: ", ")) are not carried "
+                    + "(the instrument keeps '\(table.labelColumn ?? "label")')")
+            }
             return lists
         }
 
-        static let metadataTypes: Set<String> = ["start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
-                                                  "email", "audit", "start-geopoint", "background-audio", "caseid", "imei", "uri:deviceid"]
+        static let metadataTypes: Set<String> = ["start", "end", "today", "deviceid", "subscriberid", "simserial",
+                                                  "phonenumber", "username", "email", "audit", "start-geopoint",
+                                                  "background-audio", "caseid", "imei", "uri:deviceid"]
 
         /// pyxform's aliases for question types.
         static func canonicalType(_ words: [String]) -> (type: String, rest: [String]) {
@@ -214,43 +239,59 @@ public enum XLSForm {
             if lower.count >= 3, lower[0] == "select", ["one", "multiple"].contains(lower[1]) {
                 return ("select_\(lower[1])", list(after: 2))
             }
-            if lower.count >= 5, lower.prefix(4) == ["select", "all", "that", "apply"] { return ("select_multiple", list(after: 4)) }
+            if lower.count >= 5, lower.prefix(4) == ["select", "all", "that", "apply"] {
+                return ("select_multiple", list(after: 4))
+            }
             if lower.first == "select_all_that_apply" { return ("select_multiple", list(after: 1)) }
             if lower.first == "select_one" || lower.first == "select_multiple" { return (lower[0], list(after: 1)) }
-            if lower.count >= 2, lower[0] == "begin" || lower[0] == "end" { return ("\(lower[0])_\(lower[1])", Array(words.dropFirst(2))) }
+            if lower.count >= 2, lower[0] == "begin" || lower[0] == "end" {
+                return ("\(lower[0])_\(lower[1])", Array(words.dropFirst(2)))
+            }
             return (lower.first ?? "", Array(words.dropFirst()))
         }
 
         mutating func convert(_ table: Table, lists: [String: ChoiceList], hasChoicesSheet: Bool) throws {
             for column in ["type", "name"] where table.columns[column] == nil {
-                throw DiagnosticList([Diagnostic(file: table.sheet.source, line: table.sheet.rows.first?.number, message: "the survey sheet has no '\(column)' column")])
+                throw DiagnosticList([Diagnostic(file: table.sheet.source, line: table.sheet.rows.first?.number,
+                                                 message: "the survey sheet has no '\(column)' column")])
             }
             if !hasChoicesSheet {
                 // One line for the whole form, not one per list.
                 let used = table.rows.compactMap { row -> String? in
-                    let (type, rest) = Self.canonicalType((table.value("type", in: row) ?? "").split(separator: " ").map(String.init))
+                    let (type, rest) = Self.canonicalType((table.value("type", in: row) ?? "").split(separator: " ")
+                        .map(String.init))
                     return type.hasPrefix("select_") && !type.hasSuffix("_from_file") ? rest.first : nil
                 }
                 if !used.isEmpty {
                     let names = used.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-                    throw DiagnosticList([Diagnostic(file: table.sheet.source, message: "the form has select questions (choice lists "
-                        + names.joined(separator: ", ") + ") but no choices sheet: give it with --choices choices.csv")])
+                    throw DiagnosticList([Diagnostic(file: table.sheet.source, message: "the form has select questions "
+                        + "(choice lists "
+                        + names.joined(separator: ", ") + ") but no choices sheet: "
+                        + "give it with --choices choices.csv")])
                 }
             }
-            if !table.otherLabels.isEmpty { note(table.sheet.source, nil, "labels in \(table.otherLabels.joined(separator: ", ")) are not carried (the instrument keeps '\(table.labelColumn ?? "label")')") }
+            if !table.otherLabels.isEmpty {
+                note(table.sheet.source, nil, "labels in \(table.otherLabels.joined(separator: ", ")) are not carried "
+                    + "(the instrument keeps '\(table.labelColumn ?? "label")')")
+            }
             // Columns the converter does not read, with values: named, so that nothing is lost unsaid.
-            let read: Set<String> = ["type", "name", "relevant", "required", "constraint", "constraint_message", "appearance",
-                                     "calculation", "parameters", "default", "choice_filter", "read_only", "repeat_count", "label", "hint"]
+            let read: Set<String> = ["type", "name", "relevant", "required", "constraint", "constraint_message",
+                                     "appearance", "calculation", "parameters", "default", "choice_filter", "read_only",
+                                     "repeat_count", "label", "hint"]
             let header = table.sheet.rows.first?.cells ?? []
             let unread = header.enumerated().compactMap { index, name -> String? in
                 let key = Table.key(name)
                 guard !key.isEmpty, !read.contains(key), !key.hasPrefix("label::"), !key.hasPrefix("hint::"),
                       !key.hasPrefix("constraint_message::"), !key.hasPrefix("required_message"),
-                      table.rows.contains(where: { index < $0.cells.count && !$0.cells[index].trimmingCharacters(in: .whitespaces).isEmpty })
+                      table.rows.contains(where: {
+                          index < $0.cells.count && !$0.cells[index].trimmingCharacters(in: .whitespaces).isEmpty
+                      })
                 else { return nil }
                 return name.trimmingCharacters(in: .whitespaces)
             }
-            if !unread.isEmpty { note(table.sheet.source, nil, "columns not carried: \(unread.joined(separator: ", "))") }
+            if !unread.isEmpty {
+                note(table.sheet.source, nil, "columns not carried: \(unread.joined(separator: ", "))")
+            }
             // Open groups: name, title, and their relevant as a condition (nil where it could not be carried).
             var groups: [(name: String, title: String, condition: SkipCondition?, relevantDropped: Bool)] = []
             var repeats = 0
@@ -258,7 +299,8 @@ public enum XLSForm {
             var sectionCount: [String: Int] = [:]
             for row in table.rows {
                 let location = table.location(row)
-                let typeText = (table.value("type", in: row) ?? "").replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+                let typeText = (table.value("type", in: row) ?? "")
+                    .replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
                 let (type, rest) = Self.canonicalType(typeText.split(separator: " ").map(String.init))
                 let name = table.value("name", in: row) ?? ""
                 let rawLabel = table.label(row)
@@ -269,17 +311,21 @@ public enum XLSForm {
                     var condition: SkipCondition?
                     var dropped = false
                     if !relevant.isEmpty {
-                        condition = convertRelevant(relevant, id: name, location: location, what: "the group's relevant")
+                        condition = convertRelevant(relevant, id: name, location: location,
+                                                    what: "the group's relevant")
                         dropped = condition == nil
                     }
                     groups.append((name, label.isEmpty ? titleFromName(name) : label, condition, dropped))
-                    if let appearance = table.value("appearance", in: row), !appearance.isEmpty { appearances.append(name) }
+                    if let appearance = table.value("appearance", in: row), !appearance.isEmpty {
+                        appearances.append(name)
+                    }
                     continue
                 case "end_group":
                     _ = groups.popLast(); continue
                 case "begin_repeat", "begin_loop":
                     repeats += 1
-                    note(location, name, "repeat groups (the same questions answered several times) are not carried: the questions inside are not converted")
+                    note(location, name, "repeat groups (the same questions answered several times) are not carried: "
+                        + "the questions inside are not converted")
                     continue
                 case "end_repeat", "end_loop":
                     repeats = max(0, repeats - 1); continue
@@ -294,10 +340,13 @@ public enum XLSForm {
                     // pyxform names such notes itself; a note holds no answer either way.
                     unnamedNotes.append(location); continue
                 }
-                guard !name.isEmpty else { errors.append(Diagnostic(file: location, message: "a '\(typeText)' row has no name")); continue }
+                guard !name.isEmpty else {
+                    errors.append(Diagnostic(file: location, message: "a '\(typeText)' row has no name")); continue
+                }
                 let id = identifier(from: name)
                 if ids.contains(id) {
-                    errors.append(Diagnostic(file: location, message: "'\(name)' gives item id '\(id)', which is already used")); continue
+                    errors.append(Diagnostic(file: location, message: "'\(name)' gives item id '\(id)', "
+                        + "which is already used")); continue
                 }
                 var item = Item(id: id, text: label.isEmpty ? name : label, type: .text)
                 var list: ChoiceList?
@@ -309,14 +358,19 @@ public enum XLSForm {
                 case "date": item.type = .date
                 case "range":
                     let parameters = parseParameters(table.value("parameters", in: row) ?? "")
-                    let start = parameters["start"].flatMap(Double.init) ?? 1, end = parameters["end"].flatMap(Double.init) ?? 10
+                    let start = parameters["start"].flatMap(Double.init) ?? 1,
+                        end = parameters["end"].flatMap(Double.init) ?? 10
                     let step = parameters["step"].flatMap(Double.init) ?? 1
                     item.type = [start, end, step].allSatisfy { $0 == $0.rounded() } ? .integer : .number
                     item.range = ValueRange(min: min(start, end), max: max(start, end))
                 case "select_one", "select_multiple":
-                    guard let listName = rest.first else { errors.append(Diagnostic(file: location, message: "'\(name)': \(type) needs a choice list name")); continue }
+                    guard let listName = rest.first else {
+                        errors.append(Diagnostic(file: location, message: "'\(name)': \(type) needs "
+                            + "a choice list name")); continue
+                    }
                     guard var found = lists[listName] else {
-                        errors.append(Diagnostic(file: location, message: "'\(name)': no choice list '\(listName)' on the choices sheet")); continue
+                        errors.append(Diagnostic(file: location, message: "'\(name)': no choice list '\(listName)' "
+                            + "on the choices sheet")); continue
                     }
                     let extra = rest.dropFirst().map { $0.lowercased() }
                     if extra == ["or_other"] || extra == ["or", "specify", "other"] {
@@ -328,17 +382,21 @@ public enum XLSForm {
                             found.codeOfName["other"] = code
                         }
                     } else if !extra.isEmpty {
-                        note(location, name, "'\(rest.dropFirst().joined(separator: " "))' after the list name is not carried")
+                        note(location, name, "'\(rest.dropFirst().joined(separator: " "))' after the list name "
+                            + "is not carried")
                     }
                     item.type = type == "select_one" ? .singleChoice : .multipleChoice
                     item.choiceSetID = pool.id(for: found.choices, preferred: identifier(from: listName))
                     list = found
                 case "note":
-                    note(location, name, "a note (text shown, no answer) is not converted: '\(String(label.prefix(60)))'"); continue
+                    note(location, name, "a note (text shown, no answer) is not converted: "
+                        + "'\(String(label.prefix(60)))'"); continue
                 case "calculate":
-                    note(location, name, "a calculation (\(table.value("calculation", in: row) ?? "")) is not converted: if it is a score, define it as a scale"); continue
+                    note(location, name, "a calculation (\(table.value("calculation", in: row) ?? "")) "
+                        + "is not converted: if it is a score, define it as a scale"); continue
                 default:
-                    note(location, name, "question type '\(typeText)' has no counterpart in the toolkit: not converted"); continue
+                    note(location, name, "question type '\(typeText)' has no counterpart in the toolkit: "
+                        + "not converted"); continue
                 }
                 if id != name { renamed.append("\(name) -> \(id)"); item.source = name }
                 if rawLabel.contains("${") { references.append(id) }
@@ -347,7 +405,9 @@ public enum XLSForm {
                 var conditions = groups.compactMap(\.condition)
                 var conditionLost = groups.contains { $0.relevantDropped }
                 if !relevant.isEmpty {
-                    if let own = convertRelevant(relevant, id: id, location: location, what: "relevant") { conditions.append(own) } else {
+                    if let own = convertRelevant(relevant, id: id, location: location, what: "relevant") {
+                        conditions.append(own)
+                    } else {
                         conditionLost = true
                     }
                 }
@@ -356,10 +416,14 @@ public enum XLSForm {
                     item.required = false
                     requiredDropped.append(id)
                 }
-                if let constraint = table.value("constraint", in: row), !constraint.isEmpty { convertConstraint(constraint, &item, location) }
-                for (column, message) in [("default", "a default answer"), ("choice_filter", "a choice filter"), ("read_only", "read-only"),
-                                          ("calculation", "a calculation"), ("repeat_count", "a repeat count")] {
-                    if let value = table.value(column, in: row), !value.isEmpty, value.lowercased() != "no", value.lowercased() != "false" {
+                if let constraint = table.value("constraint", in: row), !constraint.isEmpty {
+                    convertConstraint(constraint, &item, location)
+                }
+                for (column, message) in [("default", "a default answer"), ("choice_filter", "a choice filter"),
+                                          ("read_only", "read-only"), ("calculation", "a calculation"),
+                                          ("repeat_count", "a repeat count")] {
+                    if let value = table.value(column, in: row), !value.isEmpty, value.lowercased() != "no",
+                       value.lowercased() != "false" {
                         note(location, name, "\(message) ('\(value)') is not carried")
                     }
                 }
@@ -375,22 +439,27 @@ public enum XLSForm {
                     let base = identifier(from: groups.last?.name ?? "questions")
                     sectionCount[base, default: 0] += 1
                     let title = groups.last?.title ?? "Questions"
-                    sections.append(Section(id: sectionCount[base]! == 1 ? base : "\(base)_\(sectionCount[base]!)", title: title, items: [],
+                    sections.append(Section(id: sectionCount[base]! == 1 ? base : "\(base)_\(sectionCount[base]!)",
+                                            title: title, items: [],
                                             source: context.isEmpty ? nil : context.joined(separator: "/")))
                     if groups.count > 1, sectionCount[base]! == 1 {
-                        note(location, groups.last!.name, "nested groups are flattened: this group becomes its own section")
+                        note(location, groups.last!.name,
+                             "nested groups are flattened: this group becomes its own section")
                     }
                 }
                 add(item, list: list, name: name)
                 if orOther, let list {
                     let otherID = identifier(from: name + "_other")
                     guard !ids.contains(otherID) else { continue }
-                    let chosen: SkipCondition = .answer(item: id, test: item.type == .multipleChoice ? .includes(list.codeOfName["other"]!)
+                    let chosen: SkipCondition = .answer(item: id, test: item.type == .multipleChoice
+                                                        ? .includes(list.codeOfName["other"]!)
                                                         : .oneOf([list.codeOfName["other"]!]))
-                    var other = Item(id: otherID, text: "Specify other.", type: .text, showIf: SkipCondition.all(conditions + [chosen]).simplified)
+                    var other = Item(id: otherID, text: "Specify other.", type: .text,
+                                     showIf: SkipCondition.all(conditions + [chosen]).simplified)
                     if otherID != name + "_other" { other.source = name + "_other" }
                     add(other, list: nil, name: name + "_other")
-                    note(location, name, "or_other: an 'Other' choice (name 'other') and a text question \(otherID), asked when it is "
+                    note(location, name, "or_other: an 'Other' choice (name 'other') "
+                         + "and a text question \(otherID), asked when it is "
                          + "chosen, as pyxform makes them")
                 }
             }
@@ -419,12 +488,14 @@ public enum XLSForm {
             }
         }
 
-        mutating func convertRelevant(_ expression: String, id: String, location: String, what: String) -> SkipCondition? {
+        mutating func convertRelevant(_ expression: String, id: String, location: String,
+                                      what: String) -> SkipCondition? {
             do {
                 let parsed = try LogicExpression.parse(expression, syntax: .xlsform)
                 return try parsed.condition { fields[$0] }.simplified
             } catch let unsupported as LogicExpression.Unsupported {
-                let consequence = what == "relevant" ? "so the item is always asked" : "so the questions inside are asked whatever it says"
+                let consequence = what == "relevant" ? "so the item is always asked"
+                    : "so the questions inside are asked whatever it says"
                 note(location, id, "\(what) '\(expression)' is not carried (\(unsupported.reason)), \(consequence)")
             } catch {
                 note(location, id, "\(what) '\(expression)' is not carried (\(error))")
@@ -436,25 +507,38 @@ public enum XLSForm {
 
         mutating func convertConstraint(_ expression: String, _ item: inout Item, _ location: String) {
             guard item.type == .integer || item.type == .number else {
-                note(location, item.id, "constraint '\(expression)' is not carried (the toolkit checks ranges of numbers only)")
+                note(location, item.id, "constraint '\(expression)' is not carried "
+                    + "(the toolkit checks ranges of numbers only)")
                 return
             }
             var low = item.range?.min, high = item.range?.max
-            for part in expression.components(separatedBy: try! NSRegularExpression(pattern: "\\s+and\\s+", options: .caseInsensitive)) {
+            for part in expression.components(separatedBy: try! NSRegularExpression(pattern: "\\s+and\\s+",
+                                                                                     options: .caseInsensitive)) {
                 let term = part.trimmingCharacters(in: .whitespaces)
                 let range = NSRange(term.startIndex..., in: term)
-                guard let match = Self.bound.firstMatch(in: term, range: range), let op = Range(match.range(at: 1), in: term),
+                guard let match = Self.bound.firstMatch(in: term, range: range),
+                      let op = Range(match.range(at: 1), in: term),
                       let number = Range(match.range(at: 2), in: term), let value = Double(term[number]) else {
-                    note(location, item.id, "constraint '\(expression)' is not a range of the form . >= a and . <= b: not carried")
+                    note(location, item.id, "constraint '\(expression)' is not a range of the form . >= a and . <= b: "
+                        + "not carried")
                     return
                 }
                 switch term[op] {
                 case ">=": low = value
                 case "<=": high = value
                 case ">":
-                    if item.type == .integer { low = value.rounded(.down) + 1 } else { low = value; note(location, item.id, "'\(term)' is kept as \(term[op])= (ranges are inclusive)") }
+                    if item.type == .integer {
+                        low = value.rounded(.down) + 1
+                    } else {
+                        low = value; note(location, item.id, "'\(term)' is kept as \(term[op])= (ranges are inclusive)")
+                    }
                 default:
-                    if item.type == .integer { high = value.rounded(.up) - 1 } else { high = value; note(location, item.id, "'\(term)' is kept as \(term[op])= (ranges are inclusive)") }
+                    if item.type == .integer {
+                        high = value.rounded(.up) - 1
+                    } else {
+                        high = value; note(location, item.id, "'\(term)' is kept as \(term[op])= "
+                            + "(ranges are inclusive)")
+                    }
                 }
             }
             item.range = ValueRange(min: low, max: high)
@@ -462,16 +546,25 @@ public enum XLSForm {
 
         mutating func summarise(_ source: String) {
             func summary(_ list: [String], _ message: String, unit: String = "question(s)") {
-                if !list.isEmpty { note(source, nil, "\(message), on \(list.count) \(unit): \(list.joined(separator: ", "))") }
+                if !list.isEmpty {
+                    note(source, nil, "\(message), on \(list.count) \(unit): \(list.joined(separator: ", "))")
+                }
             }
-            if !metadata.isEmpty { note(source, nil, "metadata fields recorded by the form app are not converted: \(metadata.joined(separator: ", "))") }
-            summary(renamed, "names become item ids of lower-case letters, digits and '_' (the names are kept as each item's source)")
+            if !metadata.isEmpty {
+                note(source, nil, "metadata fields recorded by the form app are not converted: "
+                    + "\(metadata.joined(separator: ", "))")
+            }
+            summary(renamed, "names become item ids of lower-case letters, digits and '_' "
+                    + "(the names are kept as each item's source)")
             if !unnamedNotes.isEmpty {
-                note(source, nil, "\(unnamedNotes.count) note(s) without a name (text shown, no answer) are not converted: "
+                note(source, nil, "\(unnamedNotes.count) note(s) without a name (text shown, no answer) "
+                     + "are not converted: "
                      + unnamedNotes.joined(separator: ", "))
             }
-            summary(references, "labels that show an earlier answer (${...}) keep the reference as written (questions, and choices as list/name)", unit: "label(s)")
-            summary(requiredDropped, "required is not carried where a relevant (the question's or its group's) is not: a question asked "
+            summary(references, "labels that show an earlier answer (${...}) keep the reference as written "
+                    + "(questions, and choices as list/name)", unit: "label(s)")
+            summary(requiredDropped, "required is not carried where a relevant (the question's or its group's) "
+                    + "is not: a question asked "
                     + "only under a condition cannot be required of every response")
             summary(hints, "hints are not carried")
             summary(appearances, "appearance (layout only) is not carried")

@@ -59,7 +59,8 @@ public enum XLSXReader {
         if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return .legacyXLS }
         guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else { return .notZip }
         let head = data.prefix(200)
-        if let text = String(data: head, encoding: .isoLatin1), text.contains("mimetypeapplication/vnd.oasis.opendocument") { return .openDocument }
+        if let text = String(data: head, encoding: .isoLatin1),
+           text.contains("mimetypeapplication/vnd.oasis.opendocument") { return .openDocument }
         return .xlsx
     }
 
@@ -67,12 +68,15 @@ public enum XLSXReader {
     static func refusal(_ kind: Kind, file: String) -> Diagnostic? {
         switch kind {
         case .legacyXLS:
-            return Diagnostic(file: file, message: "this is an .xls workbook (Excel 97-2003), which is not read: save it as .xlsx "
+            return Diagnostic(file: file, message: "this is an .xls workbook (Excel 97-2003), which is not read: "
+                              + "save it as .xlsx "
                               + "(File > Save As > Excel Workbook), or save each sheet as CSV UTF-8")
         case .openDocument:
-            return Diagnostic(file: file, message: "this is an OpenDocument spreadsheet (.ods): save it as .xlsx, or each sheet as CSV UTF-8")
+            return Diagnostic(file: file, message: "this is an OpenDocument spreadsheet (.ods): save it as .xlsx, "
+                              + "or each sheet as CSV UTF-8")
         case .notZip:
-            return Diagnostic(file: file, message: "not an .xlsx workbook (an .xlsx file is a zip archive): if it is a CSV file, give it a .csv name")
+            return Diagnostic(file: file, message: "not an .xlsx workbook (an .xlsx file is a zip archive): "
+                              + "if it is a CSV file, give it a .csv name")
         case .xlsx, .otherZip:
             return nil
         }
@@ -92,7 +96,9 @@ public enum XLSXReader {
             return data
         }
         // The workbook part is named by the package's relationships (most writers use xl/workbook.xml).
-        let packageRelations = try part("_rels/.rels").map { try XMLElements.collect($0, file: file, named: ["Relationship"]) } ?? []
+        let packageRelations = try part("_rels/.rels").map {
+            try XMLElements.collect($0, file: file, named: ["Relationship"])
+        } ?? []
         let workbookPath = packageRelations.first { $0.attributes["Type"]?.hasSuffix("/officeDocument") == true }?
             .attributes["Target"].map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? "xl/workbook.xml"
         guard let workbook = try part(workbookPath) else {
@@ -105,10 +111,14 @@ public enum XLSXReader {
         }
         let workbookElements = try XMLElements.collect(workbook, file: file, named: ["sheet", "workbookPr"])
         let date1904 = workbookElements.contains { ["1", "true"].contains($0.attributes["date1904"] ?? "") }
-        let relationsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath as NSString).lastPathComponent + ".rels"
-        let relations = try part(relationsPath).map { try XMLElements.collect($0, file: file, named: ["Relationship"]) } ?? []
+        let relationsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/"
+            + (workbookPath as NSString).lastPathComponent + ".rels"
+        let relations = try part(relationsPath).map {
+            try XMLElements.collect($0, file: file, named: ["Relationship"])
+        } ?? []
         var targets: [String: String] = [:]
-        var sharedPath = (folder.isEmpty ? "" : folder + "/") + "sharedStrings.xml", stylesPath = (folder.isEmpty ? "" : folder + "/") + "styles.xml"
+        var sharedPath = (folder.isEmpty ? "" : folder + "/") + "sharedStrings.xml",
+            stylesPath = (folder.isEmpty ? "" : folder + "/") + "styles.xml"
         for relation in relations {
             guard let id = relation.attributes["Id"], let target = relation.attributes["Target"] else { continue }
             targets[id] = resolve(target)
@@ -120,7 +130,8 @@ public enum XLSXReader {
         var sheets: [Sheet] = []
         for sheet in workbookElements where sheet.name == "sheet" {
             guard let name = sheet.attributes["name"],
-                  let relation = sheet.attributes["r:id"] ?? sheet.attributes.first(where: { $0.key.hasSuffix(":id") })?.value,
+                  let relation = sheet.attributes["r:id"]
+                      ?? sheet.attributes.first(where: { $0.key.hasSuffix(":id") })?.value,
                   let path = targets[relation], let data = try part(path) else { continue }
             sheets.append(Sheet(name: name, rows: try rows(data, shared: shared, dates: dateStyles, date1904: date1904,
                                                            file: "\(file) [\(name)]")))
@@ -149,10 +160,14 @@ public enum XLSXReader {
             case "str": cell = .text(raw.value)
             case "b": cell = .bool(raw.value.trimmingCharacters(in: .whitespaces) == "1")
             case "e": cell = .error(raw.value)
-            case "d": cell = Self.isoDate(raw.value).map { .date(year: $0.0, month: $0.1, day: $0.2, seconds: nil) } ?? .text(raw.value)
+            case "d":
+                cell = Self.isoDate(raw.value).map { .date(year: $0.0, month: $0.1, day: $0.2, seconds: nil) }
+                    ?? .text(raw.value)
             default:
                 guard !raw.value.isEmpty else { cell = .empty; break }
-                guard let number = Double(raw.value.trimmingCharacters(in: .whitespaces)) else { cell = .text(raw.value); break }
+                guard let number = Double(raw.value.trimmingCharacters(in: .whitespaces)) else {
+                    cell = .text(raw.value); break
+                }
                 if let style = raw.style, let kind = dates.kind(ofStyle: style) {
                     cell = Self.date(serial: number, date1904: date1904, withTime: kind == .dateTime) ?? .number(number)
                 } else {
@@ -219,7 +234,11 @@ public enum XLSXReader {
     static func reference(_ text: String) -> (row: Int, column: Int)? {
         var column = 0, digits = ""
         for scalar in text.unicodeScalars {
-            if ("A"..."Z").contains(scalar) { column = column * 26 + Int(scalar.value - 64) } else { digits.unicodeScalars.append(scalar) }
+            if ("A"..."Z").contains(scalar) {
+                column = column * 26 + Int(scalar.value - 64)
+            } else {
+                digits.unicodeScalars.append(scalar)
+            }
         }
         guard column > 0, let row = Int(digits) else { return nil }
         return (row, column - 1)
@@ -250,17 +269,20 @@ private struct DateStyles {
             var formats: [Int: String] = [:]
             var cellFormats: [Int] = []
             var inCellXfs = false
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                        attributes: [String: String] = [:]) {
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                        qualifiedName: String?, attributes: [String: String] = [:]) {
                 switch name {
                 case "numFmt":
-                    if let id = attributes["numFmtId"].flatMap(Int.init), let code = attributes["formatCode"] { formats[id] = code }
+                    if let id = attributes["numFmtId"].flatMap(Int.init), let code = attributes["formatCode"] {
+                        formats[id] = code
+                    }
                 case "cellXfs": inCellXfs = true
                 case "xf" where inCellXfs: cellFormats.append(attributes["numFmtId"].flatMap(Int.init) ?? 0)
                 default: break
                 }
             }
-            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
+                        qualifiedName: String?) {
                 if name == "cellXfs" { inCellXfs = false }
             }
         }
@@ -289,7 +311,8 @@ private struct DateStyles {
             default: if !inQuotes && !inBrackets { plain.append(character) }
             }
         }
-        guard plain.contains("d") || plain.contains("y") || (plain.contains("m") && !plain.contains("h") && !plain.contains("s")) else {
+        guard plain.contains("d") || plain.contains("y")
+                || (plain.contains("m") && !plain.contains("h") && !plain.contains("s")) else {
             return nil
         }
         return plain.contains("h") || plain.contains("s") ? .dateTime : .date
@@ -313,7 +336,8 @@ enum ZipEntries {
         for entry in archive where entry.type == .file {
             // A zip made to fill a disk is refused before it is unpacked.
             guard entry.uncompressedSize < 64 << 20 else {
-                throw Diagnostic(file: file, message: "\(entry.path) in the zip is over 64 MB unpacked: not an instrument")
+                throw Diagnostic(file: file, message: "\(entry.path) in the zip is over 64 MB unpacked: "
+                    + "not an instrument")
             }
             var content = Data()
             _ = try archive.extract(entry, skipCRC32: false) { content.append($0) }
@@ -328,7 +352,8 @@ private func parseXML(_ data: Data, with delegate: XMLParserDelegate, file: Stri
     let parser = XMLParser(data: data)
     parser.delegate = delegate
     guard parser.parse() else {
-        throw Diagnostic(file: file, message: "unreadable XML inside the workbook: \(parser.parserError.map { "\($0)" } ?? "unknown error")")
+        throw Diagnostic(file: file, message: "unreadable XML inside the workbook: "
+            + "\(parser.parserError.map { "\($0)" } ?? "unknown error")")
     }
 }
 
@@ -341,8 +366,8 @@ private enum XMLElements {
             let names: Set<String>
             var found: [Element] = []
             init(names: Set<String>) { self.names = names }
-            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                        attributes: [String: String] = [:]) {
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                        qualifiedName: String?, attributes: [String: String] = [:]) {
                 if names.contains(name) { found.append(Element(name: name, attributes: attributes)) }
             }
         }
@@ -363,11 +388,21 @@ private final class TextCollector: NSObject, XMLParserDelegate {
     func run(_ data: Data, file: String) throws { try parseXML(data, with: self, file: file) }
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
-        if name == container { current = "" } else if name == "rPh" { inPhonetic = true } else if name == "t" { inText = !inPhonetic }
+        if name == container {
+            current = ""
+        } else if name == "rPh" {
+            inPhonetic = true
+        } else if name == "t" {
+            inText = !inPhonetic
+        }
     }
     func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current? += string } }
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        if name == "t" { inText = false } else if name == "rPh" { inPhonetic = false } else if name == container, let text = current {
+        if name == "t" {
+            inText = false
+        } else if name == "rPh" {
+            inPhonetic = false
+        } else if name == container, let text = current {
             values.append(text); current = nil
         }
     }

@@ -93,7 +93,8 @@ public struct PreparedText: Sendable {
     /// Checks and, where asked, transcodes `data`. Every problem is a diagnostic naming the file, the
     /// line and column of the first bad byte and what to do; nothing invalid gets through, because an
     /// invalid byte read as U+FFFD makes different ids the same.
-    public static func prepare(_ data: Data, file: String, options: TextOptions = TextOptions()) throws -> PreparedText {
+    public static func prepare(_ data: Data, file: String,
+                               options: TextOptions = TextOptions()) throws -> PreparedText {
         let hasUTF16Mark = data.count >= 2 && ((data[data.startIndex] == 0xFF && data[data.startIndex + 1] == 0xFE)
                                                || (data[data.startIndex] == 0xFE && data[data.startIndex + 1] == 0xFF))
         var text = data
@@ -104,14 +105,17 @@ public struct PreparedText: Sendable {
             from = .utf16
         case let single? where single == .windows1252 || single == .latin1:
             guard !hasUTF16Mark else {
-                throw DiagnosticList([Diagnostic(file: file, line: 1, message: "the file starts with a UTF-16 byte order mark, "
+                throw DiagnosticList([Diagnostic(file: file, line: 1,
+                                                 message: "the file starts with a UTF-16 byte order mark, "
                     + "not \(single.rawValue) text: leave out --encoding (UTF-16 files are read as they are)")])
             }
             if case .valid(let nonASCII) = scanUTF8(data), let nonASCII {
                 // Transcoding text that is already UTF-8 would turn 'é' into 'Ã©' in every id and answer.
-                let sample = String(decoding: data[(data.startIndex + nonASCII.offset)...].prefix(4), as: UTF8.self).prefix(1)
+                let sample = String(decoding: data[(data.startIndex + nonASCII.offset)...].prefix(4),
+                                    as: UTF8.self).prefix(1)
                 throw DiagnosticList([Diagnostic(file: file, line: nonASCII.line, column: nonASCII.column, message:
-                    "the file is already valid UTF-8 ('\(sample)' here): reading it as \(single.rawValue) would change its letters; "
+                    "the file is already valid UTF-8 ('\(sample)' here): reading it as \(single.rawValue) "
+                    + "would change its letters; "
                     + "leave out --encoding")])
             }
             text = Data(try singleByteToUTF8(data, encoding: single, file: file))
@@ -139,7 +143,9 @@ public struct PreparedText: Sendable {
             if counts[byte] != nil { counts[byte]! += 1 }
         }
         let comma = counts[UInt8(ascii: ",")]!
-        let best = counts.max { ($0.value, $0.key == UInt8(ascii: ",") ? 1 : 0) < ($1.value, $1.key == UInt8(ascii: ",") ? 1 : 0) }!
+        let best = counts.max {
+            ($0.value, $0.key == UInt8(ascii: ",") ? 1 : 0) < ($1.value, $1.key == UInt8(ascii: ",") ? 1 : 0)
+        }!
         return best.value > comma ? best.key : UInt8(ascii: ",")
     }
 
@@ -161,12 +167,20 @@ public struct PreparedText: Sendable {
             let b = raw.bindMemory(to: UInt8.self)
             func bad(_ isNUL: Bool) {
                 if line != lastBadLine { badLines += 1; lastBadLine = line }
-                if problems.count < keep { problems.append(BadByte(offset: index, line: line, column: column, isNUL: isNUL)) }
+                if problems.count < keep {
+                    problems.append(BadByte(offset: index, line: line, column: column, isNUL: isNUL))
+                }
             }
             while index < count {
                 let byte = b[index]
                 if byte < 0x80 {
-                    if byte == 0x0A { line += 1; column = 1 } else if byte == 0 { bad(true); column += 1 } else { column += 1 }
+                    if byte == 0x0A {
+                        line += 1; column = 1
+                    } else if byte == 0 {
+                        bad(true); column += 1
+                    } else {
+                        column += 1
+                    }
                     index += 1
                     continue
                 }
@@ -187,11 +201,15 @@ public struct PreparedText: Sendable {
                 if valid {
                     for offset in 1..<length {
                         let next = b[index + offset]
-                        if offset == 1 ? (next < low || next > high) : (next < 0x80 || next > 0xBF) { valid = false; break }
+                        if offset == 1 ? (next < low || next > high) : (next < 0x80 || next > 0xBF) {
+                            valid = false; break
+                        }
                     }
                 }
                 if valid {
-                    if firstNonASCII == nil { firstNonASCII = BadByte(offset: index, line: line, column: column, isNUL: false) }
+                    if firstNonASCII == nil {
+                        firstNonASCII = BadByte(offset: index, line: line, column: column, isNUL: false)
+                    }
                     index += length
                 } else {
                     bad(false)
@@ -203,21 +221,24 @@ public struct PreparedText: Sendable {
         }
     }
 
-    static func describe(_ problems: [BadByte], lines: Int, data: Data, file: String, options: TextOptions) -> [Diagnostic] {
+    static func describe(_ problems: [BadByte], lines: Int, data: Data, file: String,
+                         options: TextOptions) -> [Diagnostic] {
         let bytes = data
         let nuls = problems.filter(\.isNUL)
         // Every other byte NUL near the start: UTF-16 text with no byte order mark.
         let head = bytes.prefix(200)
         let zeros = head.enumerated().filter { $0.element == 0 }
         if zeros.count * 3 >= head.count, zeros.count > 2 {
-            return [Diagnostic(file: file, line: 1, message: "the file looks like UTF-16 text without a byte order mark "
-                + "(every other byte is NUL): read it with \(options.advice.encoding(.utf16)), or save it as CSV UTF-8")]
+            return [Diagnostic(file: file, line: 1, message: "the file looks like UTF-16 text without a byte "
+                + "order mark (every other byte is NUL): read it with \(options.advice.encoding(.utf16)), "
+                + "or save it as CSV UTF-8")]
         }
         var diagnostics: [Diagnostic] = []
         for problem in problems {
             if problem.isNUL {
                 diagnostics.append(Diagnostic(file: file, line: problem.line, column: problem.column, message:
-                    "a NUL byte (0x00): text cannot hold one, and nothing after it would be read back; remove it from the file"))
+                    "a NUL byte (0x00): text cannot hold one, and nothing after it would be read back; "
+                    + "remove it from the file"))
             } else {
                 let byte = bytes[bytes.startIndex + problem.offset]
                 let asWindows = windows1252Table[Int(byte)].map { " (in Windows-1252, '\($0)')" } ?? ""
@@ -228,7 +249,8 @@ public struct PreparedText: Sendable {
         if nuls.count < problems.count {
             let more = lines > problems.count ? ": \(lines) lines hold such bytes" : ""
             // Placed at the first bad byte's line, so that every problem of a file has a line to go to.
-            diagnostics.append(Diagnostic(file: file, line: problems[0].line, message: "the file is not UTF-8\(more). It looks like Windows-1252, as Excel's "
+            diagnostics.append(Diagnostic(file: file, line: problems[0].line, message: "the file is not UTF-8\(more). "
+                + "It looks like Windows-1252, as Excel's "
                 + "\"CSV (Comma delimited)\" saves it: save it as \"CSV UTF-8 (Comma delimited)\", or read it with "
                 + "\(options.advice.encoding(.windows1252)) (or \(options.advice.encoding(.latin1)))"))
         }
@@ -238,7 +260,9 @@ public struct PreparedText: Sendable {
     /// Windows-1252's characters for each byte, from Foundation's own table (nil where the code page
     /// leaves a byte undefined: 0x81, 0x8D, 0x8F, 0x90, 0x9D).
     static let windows1252Table: [Character?] = (0...255).map { byte in
-        byte < 0x80 ? Character(UnicodeScalar(UInt8(byte))) : String(data: Data([UInt8(byte)]), encoding: .windowsCP1252)?.first
+        byte < 0x80
+            ? Character(UnicodeScalar(UInt8(byte)))
+            : String(data: Data([UInt8(byte)]), encoding: .windowsCP1252)?.first
     }
 
     static func singleByteToUTF8(_ bytes: Data, encoding: TextEncoding, file: String) throws -> [UInt8] {
@@ -258,7 +282,8 @@ public struct PreparedText: Sendable {
             }
             guard let encoded = table[Int(byte)] else {
                 throw DiagnosticList([Diagnostic(file: file, line: line, column: column, message:
-                    "byte 0x\(String(byte, radix: 16, uppercase: true)) has no character in Windows-1252: is the file in another encoding?")])
+                    "byte 0x\(String(byte, radix: 16, uppercase: true)) has no character in Windows-1252: "
+                    + "is the file in another encoding?")])
             }
             out.append(contentsOf: encoded)
             column += 1
@@ -277,7 +302,8 @@ public struct PreparedText: Sendable {
             bigEndian = bytes[0] == 0 && bytes[1] != 0
         }
         guard body.count % 2 == 0 else {
-            throw DiagnosticList([Diagnostic(file: file, message: "the file is read as UTF-16 but has an odd number of bytes: it is cut short or not UTF-16")])
+            throw DiagnosticList([Diagnostic(file: file, message: "the file is read as UTF-16 but has an odd "
+                + "number of bytes: it is cut short or not UTF-16")])
         }
         var units: [UInt16] = []
         units.reserveCapacity(body.count / 2)
