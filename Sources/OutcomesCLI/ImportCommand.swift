@@ -43,18 +43,19 @@ struct ImportCommand: ParsableCommand {
         unless --corrections is given: then it is updated and the old and new answers are kept in the \
         audit trail (the audit_trail view of the database, which names each file, its SHA-256 and format).
 
-        Examples:
+        Examples (each runs from the repository's folder; samples/README.md says how the exports were made):
           outcomes import --instrument budget-holder samples/budget-holder.csv
+          outcomes import --instrument budget-holder --encoding windows-1252 \\
+            samples/exports/budget-holder-dunmere-windows-1252.csv
           outcomes import --instrument budget-holder \\
-            --encoding windows-1252 site-north.csv
-          outcomes import --instrument baseline --format redcap \\
-            --event baseline_arm_1=baseline --event followup_arm_1=followup \\
-            Project_DATA_2026-01-31.csv
-          outcomes import --instrument checkin --format kobo --site north \\
-            --wave 2026 --respondent-column participant_id checkin.csv
-          outcomes import --instrument budget-holder --sheet Responses north.xlsx
-          outcomes import --instrument budget-holder --site north --wave 2026 \\
-            north.sav
+            samples/exports/budget-holder-brackenmoor.xlsx
+          outcomes import --instrument budget-holder --site elmstead --wave 2026 \\
+            --respondent-column id samples/exports/budget-holder-elmstead.sav
+          outcomes import --instrument budget-holder --format redcap \\
+            --event wave_2026_arm_1=2026 samples/exports/budget-holder-redcap.csv
+          outcomes import --instrument budget-holder --format kobo --site carrow-bay \\
+            --wave 2026 --respondent-column participant_id \\
+            samples/exports/budget-holder-carrow-bay-kobo.csv
         """)
 
     @Option(help: ArgumentHelp("The id of the instrument the files answer (e.g. budget-holder).", valueName: "id"))

@@ -129,6 +129,9 @@ struct KoboLayout: ResponseLayout {
             translation.notes.append("\(repeatColumns) column(s) of repeat groups ([1], [2], ...) are not imported: "
                 + "repeats are not carried")
         }
+        // The columns named for the respondent, site and wave are used, not ignored.
+        let identity = Set([respondentColumn, siteColumn, waveColumn].compactMap { $0 }.map { names[$0] })
+        ignored.removeAll { identity.contains($0) }
         if !ignored.isEmpty {
             translation.notes.append("\(ignored.count) column(s) are not questions of \(instrument.id) "
                                      + "and are not imported: "

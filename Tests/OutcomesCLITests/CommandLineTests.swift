@@ -314,3 +314,20 @@ struct CLI {
         #expect(try cli.run("import", "--instrument", "carer", "--encoding", "ebcdic", "excel.csv").err.contains("expected one of utf-8, windows-1252"))
     }
 }
+
+@Suite(.serialized) struct CommandLineHelpExamples {
+    /// Every example in `outcomes import --help` runs, from the repository's folder, on the shipped files.
+    @Test func theImportExamplesRun() throws {
+        let cli = try CLI()
+        let help = try cli.run("import", "--help").out
+        let text = help.replacingOccurrences(of: "\\\n", with: " ")
+        let examples = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("outcomes import ") }
+        #expect(examples.count == 6, "\(examples)")
+        for example in examples {
+            let arguments = example.split(separator: " ").dropFirst().map(String.init)
+            let result = try cli.run(arguments)
+            #expect(result.status == 0, "\(example): \(result.err)")
+        }
+    }
+}
