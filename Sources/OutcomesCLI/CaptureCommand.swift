@@ -47,8 +47,11 @@ struct CaptureCommand: ParsableCommand {
 
     func validate() throws {
         if let arm, arm != "pilot", arm != "control" { throw ValidationError("--arm must be pilot or control") }
-        for (name, field, value) in [("site", IdentityField.site, site), ("respondent", .respondent, respondent), ("wave", .wave, wave)] {
-            if let problem = field.problem(IdentityField.normalised(value)) { throw ValidationError("--\(name): \(problem)") }
+        for (name, field, value) in [("site", IdentityField.site, site), ("respondent", .respondent, respondent),
+                                     ("wave", .wave, wave)] {
+            if let problem = field.problem(IdentityField.normalised(value)) {
+                throw ValidationError("--\(name): \(problem)")
+            }
         }
     }
 

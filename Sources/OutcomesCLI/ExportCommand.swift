@@ -18,7 +18,8 @@ struct ExportCommand: ParsableCommand {
         its question, type, section, range, skip condition, domain, value labels (code=label | ...), \
         special codes (not applicable, don't know) and, for an instrument converted from REDCap or an \
         XLSForm, the variable's name and codes in that tool, so that the data load into R, SPSS or \
-        Stata with labels and match the tool's own exports. --loaders also writes FILE.R (base R: choice items as labelled factors, dates as \
+        Stata with labels and match the tool's own exports. --loaders also writes FILE.R (base R: choice \
+        items as labelled factors, dates as \
         Dates, each column's question as its "label" attribute; for long-csv, item and value labels \
         as columns) and, for --format csv, FILE.do (Stata: variable and value labels).
 

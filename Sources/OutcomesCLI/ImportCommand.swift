@@ -7,7 +7,8 @@ import OutcomesStore
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import responses: the CSV interchange format, or REDCap, KoboToolbox/ODK, Excel, SPSS and Stata exports.",
+        abstract: "Import responses: the CSV interchange format, or REDCap, KoboToolbox/ODK, Excel, SPSS "
+                  + "and Stata exports.",
         discussion: """
         The interchange format (--format csv, the default) has a header \
         `respondent_id,site,arm,wave,<item ids...>` and one row per completed questionnaire: choice codes \
@@ -81,15 +82,18 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The sheet of an .xlsx workbook (default: the first).", valueName: "name"))
     var sheet: String?
 
-    @Option(help: ArgumentHelp("The site of every row, where the file has no site column (REDCap: of records with no data access group).",
+    @Option(help: ArgumentHelp("The site of every row, where the file has no site column (REDCap: of records with no "
+                               + "data access group).",
                                valueName: "site"))
     var site: String?
 
-    @Option(help: ArgumentHelp("The wave of every row, where the file has no wave column (a REDCap project without events).",
+    @Option(help: ArgumentHelp("The wave of every row, where the file has no wave column (a REDCap project "
+                               + "without events).",
                                valueName: "wave"))
     var wave: String?
 
-    @Option(help: ArgumentHelp("REDCap: the wave of an event, as EVENT=WAVE (EVENT=skip leaves its rows out); repeat for each.",
+    @Option(help: ArgumentHelp("REDCap: the wave of an event, as EVENT=WAVE (EVENT=skip leaves its rows out); "
+                               + "repeat for each.",
                                valueName: "event=wave"))
     var event: [String] = []
 
@@ -118,10 +122,13 @@ struct ImportCommand: ParsableCommand {
         for mapping in event where mapping.split(separator: "=").count != 2 {
             throw ValidationError("--event '\(mapping)': expected EVENT=WAVE, e.g. baseline_arm_1=baseline")
         }
-        if layout != .redcap, !event.isEmpty || includeIncomplete { throw ValidationError("--event and --include-incomplete go with --format redcap") }
+        if layout != .redcap, !event.isEmpty || includeIncomplete {
+            throw ValidationError("--event and --include-incomplete go with --format redcap")
+        }
         if layout == .redcap, respondentColumn != nil || siteColumn != nil || waveColumn != nil {
-            throw ValidationError("--respondent-column, --site-column and --wave-column go with --format kobo or csv (a REDCap "
-                                  + "export's record id, data access group and event say them)")
+            throw ValidationError(
+                "--respondent-column, --site-column and --wave-column go with --format kobo or csv (a REDCap "
+                + "export's record id, data access group and event say them)")
         }
     }
 
@@ -148,17 +155,21 @@ struct ImportCommand: ParsableCommand {
             for file in files {
                 do {
                     let progress = standardErrorIsTerminal ? ProgressLine(label: "importing \(file)") : nil
-                    let result = try store.importResponses(file: file, instrument: found.instrument, definition: found.text, options: options,
-                                                           progress: progress.map { line in { line.update(rows: $0, fraction: $1) } })
+                    let result = try store.importResponses(
+                        file: file, instrument: found.instrument, definition: found.text, options: options,
+                        progress: progress.map { line in { line.update(rows: $0, fraction: $1) } })
                     progress?.finish()
                     let summary = result.stored
                     for note in result.notes { print("\(file): note: \(note)") }
-                    for (reason, rows) in result.skipped { print("\(file): left out \(rows) row\(rows == 1 ? "" : "s"): \(reason)") }
+                    for (reason, rows) in result.skipped {
+                        print("\(file): left out \(rows) row\(rows == 1 ? "" : "s"): \(reason)")
+                    }
                     if let from = summary.transcodedFrom { print("\(file): read as \(from.rawValue), stored as UTF-8") }
                     if summary.delimiter != "," { print("\(file): read as \(summary.delimiter)-separated") }
                     let verb = dryRun ? "would store" : "stored"
                     let read = result.format == "csv" ? "" : " (read as \(result.format))"
-                    print("\(file): \(result.rowsRead) rows\(read): \(verb) \(summary.new) new responses, \(summary.duplicates) duplicates skipped, "
+                    print("\(file): \(result.rowsRead) rows\(read): \(verb) \(summary.new) new responses, "
+                          + "\(summary.duplicates) duplicates skipped, "
                           + (summary.corrected > 0 ? "\(summary.corrected) corrected, " : "")
                           + "0 rejected (\(summary.instrumentID) \(summary.instrumentVersion) -> \(store.path))")
                     if !summary.absentRequiredItems.isEmpty {
@@ -170,7 +181,8 @@ struct ImportCommand: ParsableCommand {
                     _ = reportAndExit(list)
                     let rows = Set(list.diagnostics.compactMap(\.line)).count
                     let count = "\(list.diagnostics.count) problem\(list.diagnostics.count == 1 ? "" : "s")"
-                    printError("\(file): nothing stored: \(count)" + (rows > 0 ? " on \(rows) line\(rows == 1 ? "" : "s")" : ""))
+                    printError("\(file): nothing stored: \(count)"
+                               + (rows > 0 ? " on \(rows) line\(rows == 1 ? "" : "s")" : ""))
                 }
             }
             if failed { throw ExitCode.failure }

@@ -73,7 +73,8 @@ extension InstrumentCommand {
               outcomes instrument import-redcap dictionary.csv --record-id none
             """)
 
-        @Argument(help: ArgumentHelp("The data dictionary (CSV, as REDCap's Online Designer downloads it) or an instrument zip.",
+        @Argument(help: ArgumentHelp("The data dictionary (CSV, as REDCap's Online Designer downloads it) "
+                                     + "or an instrument zip.",
                                      valueName: "dictionary.csv|instrument.zip"))
         var dictionary: String
 
@@ -95,10 +96,12 @@ extension InstrumentCommand {
                 }
                 let converted: ConvertedInstrument
                 if dictionary.lowercased().hasSuffix(".zip") {
-                    converted = try REDCapDictionary.instrument(zip: dictionary, naming: naming, recordID: choice ?? .none)
+                    converted = try REDCapDictionary.instrument(zip: dictionary, naming: naming,
+                                                                recordID: choice ?? .none)
                 } else {
-                    converted = try REDCapDictionary.instrument(csv: readInputFile(dictionary), file: dictionary, naming: naming,
-                                                                recordID: choice ?? .detect, text: text.textOptions())
+                    converted = try REDCapDictionary.instrument(csv: readInputFile(dictionary), file: dictionary,
+                                                                naming: naming, recordID: choice ?? .detect,
+                                                                text: text.textOptions())
                 }
                 try output.write(converted)
             } catch {

@@ -75,7 +75,8 @@ struct TextFileOptions: ParsableArguments {
         var options = TextOptions()
         if let encoding {
             guard let parsed = TextEncoding(name: encoding) else {
-                throw ValidationError("--encoding '\(encoding)': expected one of \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError("--encoding '\(encoding)': expected one of "
+                                      + "\(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             options.encoding = parsed
         }

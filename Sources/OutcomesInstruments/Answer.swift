@@ -75,16 +75,19 @@ public final class AnswerRule: Sendable {
             if decimalComma, text.utf8.contains(UInt8(ascii: ",")) {
                 // One comma and no point: "1,54" is 1.54. "1.234,5" (thousands marks) is refused.
                 guard text.utf8.filter({ $0 == UInt8(ascii: ",") }).count == 1, !text.contains(".") else {
-                    return .failure(problem(bytes, "expected a number with one decimal comma and no thousands separators"))
+                    return .failure(problem(bytes,
+                                            "expected a number with one decimal comma and no thousands separators"))
                 }
                 text = text.replacingOccurrences(of: ",", with: ".")
             }
             guard let value = Double(text), value.isFinite,
-                  text.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || "+-.eE".utf8.contains($0) }) else {
+                  text.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                                         || "+-.eE".utf8.contains($0) }) else {
                 let comma = !decimalComma && text.contains(",") && !text.contains(".")
-                return .failure(problem(bytes, comma ? "expected a number with a decimal point (this one has a decimal comma: "
-                                        + "declare the item decimal_separator: comma, or send the file semicolon-separated)"
-                                        : "expected a number"))
+                return .failure(problem(bytes, comma
+                    ? "expected a number with a decimal point (this one has a decimal comma: "
+                        + "declare the item decimal_separator: comma, or send the file semicolon-separated)"
+                    : "expected a number"))
             }
             if let range = item.range, !range.contains(value) {
                 return .failure(problem(bytes, "\(text) is out of range (\(range.description))"))
@@ -158,7 +161,9 @@ public final class AnswerRule: Sendable {
     /// does not exist says so, and one written day/month/year says how to write it.
     public static func dateProblem(_ text: String) -> String? {
         // ASCII digits, read as bytes: a million rows' dates need no Unicode property lookups.
-        let digits = { (part: Substring) in part.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
+        let digits = { (part: Substring) in
+            part.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2, parts.allSatisfy(digits),
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
@@ -167,8 +172,12 @@ public final class AnswerRule: Sendable {
                let first = Int(slashed[0]), let second = Int(slashed[1]) {
                 let year = slashed[2]
                 func iso(_ month: Int, _ day: Int) -> String { "\(year)-" + String(format: "%02d-%02d", month, day) }
-                if first > 12, second <= 12 { return "expected a date as YYYY-MM-DD (write this day/month/year date as \(iso(second, first)))" }
-                if second > 12, first <= 12 { return "expected a date as YYYY-MM-DD (write this month/day/year date as \(iso(first, second)))" }
+                if first > 12, second <= 12 {
+                    return "expected a date as YYYY-MM-DD (write this day/month/year date as \(iso(second, first)))"
+                }
+                if second > 12, first <= 12 {
+                    return "expected a date as YYYY-MM-DD (write this month/day/year date as \(iso(first, second)))"
+                }
                 return "expected a date as YYYY-MM-DD (is this \(iso(second, first)) or \(iso(first, second))?)"
             }
             return "expected a date as YYYY-MM-DD"

@@ -81,7 +81,8 @@ public struct InstrumentSource: Sendable, Equatable {
     /// REDCap: the wave of each event (`baseline_arm_1: baseline`), in order.
     public var events: [(event: String, wave: String)]
 
-    public init(format: Format, file: String? = nil, recordID: String? = nil, events: [(event: String, wave: String)] = []) {
+    public init(format: Format, file: String? = nil, recordID: String? = nil,
+                events: [(event: String, wave: String)] = []) {
         self.format = format; self.file = file; self.recordID = recordID; self.events = events
     }
 

@@ -24,8 +24,8 @@ public enum InstrumentParser {
 
     static func parse(root: Node, reader r: YAMLReader) -> Instrument? {
         guard let top = r.mapping(root, "the instrument",
-                                  allowed: ["id", "version", "title", "description", "domains", "choice_sets", "sections", "scales",
-                                            "source"])
+                                  allowed: ["id", "version", "title", "description", "domains", "choice_sets",
+                                            "sections", "scales", "source"])
         else { return nil }
         let id = r.required(top, "id", in: root, "the instrument").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id), let node = top["id"] {
@@ -93,7 +93,8 @@ public enum InstrumentParser {
         var choices: [Choice] = []
         var codes = Set<Int>()
         for choiceNode in list {
-            guard let map = r.mapping(choiceNode, "a choice in \(id)", allowed: ["code", "label", "valence", "special", "source"])
+            guard let map = r.mapping(choiceNode, "a choice in \(id)",
+                                      allowed: ["code", "label", "valence", "special", "source"])
             else { continue }
             guard let code = r.required(map, "code", in: choiceNode, "choice in \(id)").flatMap({ r.int($0, "code") }),
                   let label = r.required(map, "label", in: choiceNode, "choice in \(id)").flatMap({ r.string($0, "label") })
@@ -134,7 +135,8 @@ public enum InstrumentParser {
                 items.append(item)
             }
         }
-        return Section(id: id, title: title, items: items, source: map["source"].flatMap { r.string($0, "source of section \(id)") })
+        return Section(id: id, title: title, items: items,
+                       source: map["source"].flatMap { r.string($0, "source of section \(id)") })
     }
 
     static func parseItem(_ node: Node, reader r: YAMLReader) -> Item? {
@@ -172,7 +174,9 @@ public enum InstrumentParser {
             case "point": decimalComma = false
             default: r.error(at: node, "item \(id): decimal_separator '\(separator)' should be comma or point")
             }
-            if type != nil, type != .number { r.error(at: node, "item \(id): decimal_separator applies to number items only") }
+            if type != nil, type != .number {
+                r.error(at: node, "item \(id): decimal_separator applies to number items only")
+            }
         }
         guard let type else { return nil }
         var item = Item(id: id, text: text, type: type, choiceSetID: choices, required: required,
@@ -185,16 +189,20 @@ public enum InstrumentParser {
     /// The `source:` block of a converted instrument.
     static func parseSource(_ node: Node, reader r: YAMLReader) -> InstrumentSource? {
         guard let map = r.mapping(node, "source", allowed: ["format", "file", "record_id", "events"]),
-              let formatNode = r.required(map, "format", in: node, "source"), let name = r.string(formatNode, "source format") else { return nil }
+              let formatNode = r.required(map, "format", in: node, "source"),
+              let name = r.string(formatNode, "source format") else { return nil }
         guard let format = InstrumentSource.Format(rawValue: name) else {
-            r.error(at: formatNode, "source format '\(name)' should be one of: \(InstrumentSource.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            r.error(at: formatNode, "source format '\(name)' should be one of: "
+                                    + "\(InstrumentSource.Format.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
         var events: [(event: String, wave: String)] = []
         if let eventsNode = map["events"], let entries = r.orderedMapping(eventsNode, "source events") {
             for entry in entries {
                 guard let wave = r.string(entry.value, "wave of event \(entry.key)") else { continue }
-                if let problem = IdentityField.wave.problem(wave) { r.error(at: entry.value, "event \(entry.key): \(problem)") }
+                if let problem = IdentityField.wave.problem(wave) {
+                    r.error(at: entry.value, "event \(entry.key): \(problem)")
+                }
                 events.append((entry.key, wave))
             }
         }
@@ -202,32 +210,39 @@ public enum InstrumentParser {
                                 recordID: map["record_id"].flatMap { r.string($0, "source record_id") }, events: events)
     }
 
-    static let answerTests = ["equals", "in", "includes", "answered"] + SkipCondition.Comparison.allCases.map(\.rawValue)
+    static let answerTests = ["equals", "in", "includes", "answered"]
+        + SkipCondition.Comparison.allCases.map(\.rawValue)
 
     /// A `show_if` condition: one test of an earlier answer, or `all:` / `any:` / `not:` of conditions.
     static func parseCondition(_ node: Node, of id: String, reader r: YAMLReader, depth: Int = 0) -> SkipCondition? {
         let what = "show_if of \(id)"
         guard depth < 16 else { r.error(at: node, "\(what) is nested more than 16 deep"); return nil }
-        guard let map = r.mapping(node, what, allowed: Set(["item", "all", "any", "not"] + answerTests)) else { return nil }
+        guard let map = r.mapping(node, what, allowed: Set(["item", "all", "any", "not"] + answerTests))
+        else { return nil }
         let combinators = ["all", "any", "not"].filter { map[$0] != nil }
         if let name = combinators.first {
             guard combinators.count == 1, map["item"] == nil, answerTests.allSatisfy({ map[$0] == nil }) else {
                 r.error(at: node, "\(what): '\(name)' stands alone in its condition (put other tests inside it)")
                 return nil
             }
-            if name == "not" { return parseCondition(map["not"]!, of: id, reader: r, depth: depth + 1).map { .not($0) } }
+            if name == "not" {
+                return parseCondition(map["not"]!, of: id, reader: r, depth: depth + 1).map { .not($0) }
+            }
             guard let list = r.sequence(map[name]!, "\(what) \(name)") else { return nil }
             if list.isEmpty { r.error(at: map[name], "\(what): '\(name)' needs at least one condition"); return nil }
             let parts = list.compactMap { parseCondition($0, of: id, reader: r, depth: depth + 1) }
             guard parts.count == list.count else { return nil }
             return name == "all" ? .all(parts) : .any(parts)
         }
-        guard let other = r.required(map, "item", in: node, what).flatMap({ r.string($0, "show_if item") }) else { return nil }
+        guard let other = r.required(map, "item", in: node, what).flatMap({ r.string($0, "show_if item") })
+        else { return nil }
         let given = answerTests.filter { map[$0] != nil }
         guard given.count == 1 else {
             r.error(at: node, given.isEmpty
-                ? "\(what) needs a test of \(other): equals, in, includes, greater_than, at_least, less_than, at_most or answered"
-                : "\(what) tests \(other) with \(given.joined(separator: " and ")): give one test (combine several with all: or any:)")
+                ? "\(what) needs a test of \(other): equals, in, includes, greater_than, at_least, "
+                    + "less_than, at_most or answered"
+                : "\(what) tests \(other) with \(given.joined(separator: " and ")): give one test "
+                    + "(combine several with all: or any:)")
             return nil
         }
         let value = map[given[0]]!
@@ -255,33 +270,41 @@ public enum InstrumentParser {
         case let .not(inner):
             validate(inner, of: item, in: instrument, order: order, node: node, reader: r)
         case let .answer(name, test):
-            guard name != item.id else { r.error(at: node, "item \(item.id): skip condition refers to the item itself"); return }
+            guard name != item.id else {
+                r.error(at: node, "item \(item.id): skip condition refers to the item itself"); return
+            }
             guard let other = instrument.item(name) else {
                 r.error(at: node, "item \(item.id): skip condition names a missing item '\(name)'"); return
             }
             if (order[other.id] ?? 0) > (order[item.id] ?? 0) {
-                r.error(at: node, "item \(item.id): skip condition names \(other.id), which comes later in the questionnaire")
+                r.error(at: node,
+                        "item \(item.id): skip condition names \(other.id), which comes later in the questionnaire")
             }
             let set = instrument.choiceSet(for: other)
             func checkCodes(_ codes: [Int]) {
                 guard let set else { return }
                 for code in codes where set.choice(code) == nil {
-                    r.error(at: node, "item \(item.id): skip condition code \(code) is not in \(other.id)'s choice set \(set.id)")
+                    r.error(at: node,
+                            "item \(item.id): skip condition code \(code) is not in \(other.id)'s choice set \(set.id)")
                 }
             }
             switch test {
             case let .oneOf(codes):
                 if other.type.isChoice { checkCodes(codes) } else if other.type != .integer {
-                    r.error(at: node, "item \(item.id): skip condition names \(other.id), a \(other.type.rawValue) item "
-                            + "(equals and in test choice or integer items; compare numbers with greater_than, at_least, ...)")
+                    r.error(at: node,
+                            "item \(item.id): skip condition names \(other.id), a \(other.type.rawValue) item "
+                            + "(equals and in test choice or integer items; "
+                            + "compare numbers with greater_than, at_least, ...)")
                 }
             case let .includes(code):
                 if other.type == .multipleChoice { checkCodes([code]) } else {
-                    r.error(at: node, "item \(item.id): 'includes' tests a multiple_choice item; \(other.id) is \(other.type.rawValue) (use equals or in)")
+                    r.error(at: node, "item \(item.id): 'includes' tests a multiple_choice item; "
+                            + "\(other.id) is \(other.type.rawValue) (use equals or in)")
                 }
             case .compare:
                 if ![.integer, .number, .singleChoice].contains(other.type) {
-                    r.error(at: node, "item \(item.id): a comparison needs an integer, number or single_choice item; \(other.id) is \(other.type.rawValue)")
+                    r.error(at: node, "item \(item.id): a comparison needs an integer, number or single_choice item; "
+                            + "\(other.id) is \(other.type.rawValue)")
                 }
             case .answered:
                 break

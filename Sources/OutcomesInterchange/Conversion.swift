@@ -127,7 +127,8 @@ struct ChoiceSetPool {
 
     mutating func id(for choices: [Choice], preferred: String) -> String {
         // The source codes are part of a set: 'y, Yes' and '1, Yes' read differently from an export.
-        let signature = choices.map { "\($0.code)\u{1F}\($0.label)\u{1F}\($0.source ?? "")" }.joined(separator: "\u{1E}")
+        let signature = choices.map { "\($0.code)\u{1F}\($0.label)\u{1F}\($0.source ?? "")" }
+            .joined(separator: "\u{1E}")
         if let existing = byChoices[signature] { return existing }
         var id = preferred, suffix = 2
         while sets[id] != nil { id = "\(preferred)_\(suffix)"; suffix += 1 }
@@ -151,7 +152,8 @@ enum InstrumentYAML {
         ]
         if let description = instrument.description { lines.append("description: \(quoted(description))") }
         if let source = instrument.source {
-            lines += ["", "# What the source tool's data exports need to be imported as they come (outcomes import --format).",
+            lines += ["", "# What the source tool's data exports need to be imported as they come "
+                          + "(outcomes import --format).",
                       "source:", "  format: \(source.format.rawValue)"]
             if let file = source.file { lines.append("  file: \(quoted(file))") }
             if let recordID = source.recordID { lines.append("  record_id: \(quoted(recordID))") }

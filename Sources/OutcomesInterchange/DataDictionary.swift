@@ -11,17 +11,20 @@ public enum DataDictionary {
         ("arm", "Evaluation arm: pilot, control, or empty"), ("wave", "Survey wave (e.g. baseline, followup)"),
     ]
 
-    /// One row per variable: `variable,label,type,section,required,range,shown_if,domain,value_labels,special_codes,source`.
+    /// One row per variable:
+    /// `variable,label,type,section,required,range,shown_if,domain,value_labels,special_codes,source`.
     /// `value_labels` is `code=label` pairs joined by ` | `; `special_codes` lists codes that are answers
     /// but not on the item's scale (not applicable, don't know); `source` is the variable's name, and
     /// its codes where they differ (`code=name | ...`), in the tool the instrument was converted from,
     /// so that the data can be matched to that tool's own exports. Multiple-choice answers are codes
     /// joined by ';'. In a long export the variables are the values of the `item` column.
     public static func csv(for instrument: Instrument) -> String {
-        var rows = [["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels", "special_codes", "source"]]
+        var rows = [["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels",
+                     "special_codes", "source"]]
         let recordID = instrument.source?.recordID
         for (variable, label) in identity {
-            rows.append([variable, label, "text", "", "yes", "", "", "", "", "", variable == "respondent_id" ? recordID ?? "" : ""])
+            rows.append([variable, label, "text", "", "yes", "", "", "", "", "",
+                         variable == "respondent_id" ? recordID ?? "" : ""])
         }
         for section in instrument.sections {
             for item in section.items {

@@ -156,9 +156,15 @@ public struct EvaluationSampleGenerator {
             let person = [String(age), String(sex), String(need)]
             func wave(_ name: String, quality: Double, wellbeing: Double) -> String {
                 // Each question is left blank by 2% (the index and scale then need every item: min_answered).
-                let levels = Self.qualityOfLifeItems.map { _ in maybe(String(qualityOfLifeLevel(quality)), missing: 0.02) }
-                let wb = wellbeingItems.map { _ in maybe(String(Int(max(1, min(5, (wellbeing / 7 + random.normal(sd: 0.6)).rounded())))), missing: 0.02) }
-                let admission = maybe(random.bernoulli(1 / (1 + exp(-(-1.6 - 0.8 * quality)))) ? "1" : "2", missing: 0.02)
+                let levels = Self.qualityOfLifeItems.map { _ in
+                    maybe(String(qualityOfLifeLevel(quality)), missing: 0.02)
+                }
+                let wb = wellbeingItems.map { _ in
+                    maybe(String(Int(max(1, min(5, (wellbeing / 7 + random.normal(sd: 0.6)).rounded())))),
+                          missing: 0.02)
+                }
+                let admission = maybe(random.bernoulli(1 / (1 + exp(-(-1.6 - 0.8 * quality)))) ? "1" : "2",
+                                      missing: 0.02)
                 let baseCost = exp(random.normal(mean: 8.8 + (need == 4 ? 0.3 : 0), sd: 0.6))
                 let cost = max(0, baseCost + siteCost[site]! + (pilot ? Self.trueCostDifference : 0))
                 return ([id, site, arm, name] + person + levels + wb + [budget, admission, fixedDecimals(cost, 2)]).joined(separator: ",") + "\n"

@@ -134,7 +134,8 @@ public struct SampleGenerator {
                 row.append(maybe(String([1, 2, 3, 4, 5, 8][random.categorical(weights)]), missing: 0.02))
             }
             for (index, domain) in Self.budgetHolderDomains.enumerated() {
-                row.append(maybe(String(outcomeCode(domain, lift: lift)), missing: Self.itemNonResponse(index, of: Self.budgetHolderDomains.count)))
+                row.append(maybe(String(outcomeCode(domain, lift: lift)),
+                                 missing: Self.itemNonResponse(index, of: Self.budgetHolderDomains.count)))
             }
             let confident = 1 / (1 + exp(-(logit(0.826) + 0.8 * (lift + meanShift - 0.5))))
             row.append(maybe(String(random.bernoulli(confident) ? 1 + random.categorical([0.45, 0.55])
@@ -165,7 +166,8 @@ public struct SampleGenerator {
             row.append(maybe(String(1 + random.categorical([0.38, 0.30, 0.20, 0.07, 0.05])), missing: 0.03))
             row.append(maybe(String(hours), missing: 0.03))
             for (index, domain) in Self.carerDomains.enumerated() {
-                row.append(maybe(String(outcomeCode(domain, lift: lift)), missing: Self.itemNonResponse(index, of: Self.carerDomains.count)))
+                row.append(maybe(String(outcomeCode(domain, lift: lift)),
+                                 missing: Self.itemNonResponse(index, of: Self.carerDomains.count)))
             }
             csv += row.joined(separator: ",")
             csv += "\n"

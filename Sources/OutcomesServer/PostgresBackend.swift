@@ -238,7 +238,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
     public func submit(csv: Data, file: String, instrument served: ServedInstrument, site: String,
                        submission: APISubmission) async throws -> ImportSummary {
         // Every row is checked before the database is touched: a bad file costs no transaction.
-        let checked = try ValidatedFile.check(csv, file: file, instrument: served.instrument, site: site, text: submission.text)
+        let checked = try ValidatedFile.check(csv, file: file, instrument: served.instrument, site: site,
+                                              text: submission.text)
         let instrument = served.instrument
         do {
             let stored = try await client.withTransaction(logger: logger) { connection in

@@ -124,7 +124,8 @@ public struct SubmissionServer: Sendable {
         let file = "submission from \(site)"
         do {
             let summary = try await backend.submit(csv: csv, file: file, instrument: instrument, site: site,
-                                                   submission: APISubmission(tokenID: principal.tokenID, format: format, charset: charset))
+                                                   submission: APISubmission(tokenID: principal.tokenID,
+                                                                             format: format, charset: charset))
             return try json(SubmissionReceipt(submission: summary.importID, instrument: summary.instrumentID,
                                               instrumentVersion: summary.instrumentVersion, rows: summary.rows, new: summary.new,
                                               duplicates: summary.duplicates, sha256: summary.sha256))
@@ -174,7 +175,9 @@ public struct SubmissionServer: Sendable {
     static func parameter(_ name: String, of mediaType: String) -> String? {
         for part in mediaType.split(separator: ";").dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == name { return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            if pair.count == 2, pair[0].lowercased() == name {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
         }
         return nil
     }

@@ -97,9 +97,12 @@ struct CSVReader {
                         index += 1
                     }
                     guard closed else { throw SyntaxError(line: openedOn, message: "a quoted field opened here is never closed") }
-                    if trimming { while index < end, data[index] == space || (data[index] == tab && comma != tab) { index += 1 } }
+                    if trimming {
+                        while index < end, data[index] == space || (data[index] == tab && comma != tab) { index += 1 }
+                    }
                     if index < end, data[index] != comma, data[index] != lf, data[index] != cr {
-                        throw SyntaxError(line: line, message: "unexpected text after a closing quote (a quote inside a quoted field is written twice: \"\")")
+                        throw SyntaxError(line: line, message: "unexpected text after a closing quote "
+                            + "(a quote inside a quoted field is written twice: \"\")")
                     }
                 } else {
                     while index < end {
@@ -116,7 +119,9 @@ struct CSVReader {
                 if trimming {
                     var first = fieldStart
                     while first < fieldEnd, record.bytes[first] == space || record.bytes[first] == tab { first += 1 }
-                    while fieldEnd > first, record.bytes[fieldEnd - 1] == space || record.bytes[fieldEnd - 1] == tab { fieldEnd -= 1 }
+                    while fieldEnd > first, record.bytes[fieldEnd - 1] == space || record.bytes[fieldEnd - 1] == tab {
+                        fieldEnd -= 1
+                    }
                     record.fields.append(first..<fieldEnd)
                 } else {
                     record.fields.append(fieldStart..<fieldEnd)
@@ -152,7 +157,8 @@ public func forEachCSVRecord(_ data: Data, file: String, options: TextOptions = 
     let text = try PreparedText.prepare(data, file: file, options: options)
     do {
         try text.data.withUnsafeBytes { raw in
-            _ = try CSVReader.read(raw.bindMemory(to: UInt8.self), delimiter: text.delimiter, trimming: trimming) { record in
+            _ = try CSVReader.read(raw.bindMemory(to: UInt8.self), delimiter: text.delimiter,
+                                   trimming: trimming) { record in
                 try body(record.line, (0..<record.count).map { record.string($0) })
             }
         }
@@ -164,7 +170,8 @@ public func forEachCSVRecord(_ data: Data, file: String, options: TextOptions = 
 /// Every record of a small CSV file (a data dictionary, a form's sheet) as strings, with the file line
 /// each record starts on. The bytes are checked as UTF-8 (or transcoded as `options` says) and the
 /// separator is detected from the header. A syntax error is reported as `file:line: malformed CSV: ...`.
-public func readCSVRecords(_ data: Data, file: String, options: TextOptions = TextOptions()) throws -> [(line: Int, fields: [String])] {
+public func readCSVRecords(_ data: Data, file: String,
+                           options: TextOptions = TextOptions()) throws -> [(line: Int, fields: [String])] {
     var records: [(line: Int, fields: [String])] = []
     let text = try PreparedText.prepare(data, file: file, options: options)
     do {

@@ -39,7 +39,8 @@ extension Store {
 
     /// Site, respondent and wave as an import stores them (trimmed, NFC), or an error saying what is wrong.
     static func identity(site: String, respondent: String, wave: String) throws -> (String, String, String) {
-        let values = [(IdentityField.site, site), (.respondent, respondent), (.wave, wave)].map { ($0.0, IdentityField.normalised($0.1)) }
+        let values = [(IdentityField.site, site), (.respondent, respondent), (.wave, wave)]
+            .map { ($0.0, IdentityField.normalised($0.1)) }
         for (field, value) in values { if let problem = field.problem(value) { throw StoreError(problem) } }
         return (values[0].1, values[1].1, values[2].1)
     }

@@ -64,8 +64,8 @@ public struct ImportOptions: Sendable {
     /// row's line: required items among them may be empty.
     public var notAsked: NotAskedItems?
 
-    public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil, submission: APISubmission? = nil,
-                text: TextOptions = TextOptions()) {
+    public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil,
+                submission: APISubmission? = nil, text: TextOptions = TextOptions()) {
         self.dryRun = dryRun
         self.applyCorrections = applyCorrections
         self.site = site
@@ -119,7 +119,8 @@ extension Store {
         // The checksum is of the bytes as given; what is read is UTF-8, checked first.
         let checksum = options.sha256 ?? sha256Hex(data)
         let text = try PreparedText.prepare(data, file: file, options: options.text)
-        var importer = CSVImport(store: self, file: file, instrument: instrument, options: options, delimiter: text.delimiter)
+        var importer = CSVImport(store: self, file: file, instrument: instrument, options: options,
+                                 delimiter: text.delimiter)
         do {
             try db.execute("BEGIN IMMEDIATE")
             try registerInTransaction(instrument, definition: definition)
@@ -530,7 +531,8 @@ struct RowValidator: Sendable {
             }
             positions[name] = index
             if !InstrumentParser.reservedColumns.contains(name), instrument.item(name) == nil {
-                fail(record.line, index + 1, "column '\(name)' names no item of instrument \(instrument.id) \(instrument.version)"
+                fail(record.line, index + 1,
+                     "column '\(name)' names no item of instrument \(instrument.id) \(instrument.version)"
                      + separatorHint(name))
             }
         }
@@ -548,7 +550,9 @@ struct RowValidator: Sendable {
                                       condition: item.showIf, required: item.required))
         }
         for index in columns.indices {
-            for name in columns[index].condition?.items ?? [] { columns[index].conditionColumns[name] = columnOfItem[name] }
+            for name in columns[index].condition?.items ?? [] {
+                columns[index].conditionColumns[name] = columnOfItem[name]
+            }
         }
         absentRequired = instrument.items.filter { $0.required && positions[$0.id] == nil }.map(\.id)
         header = Header(respondent: respondent, site: site, arm: positions["arm"], wave: wave, expectedFields: record.count)
@@ -556,8 +560,11 @@ struct RowValidator: Sendable {
 
     /// A header name that holds another separator says the file was split on the wrong one.
     func separatorHint(_ name: String) -> String {
-        let others: [(UInt8, String)] = [(UInt8(ascii: ";"), "semicolon"), (UInt8(ascii: "\t"), "tab"), (UInt8(ascii: ","), "comma")]
-        guard let (byte, word) = others.first(where: { $0.0 != delimiter && name.utf8.contains($0.0) }) else { return "" }
+        let others: [(UInt8, String)] = [(UInt8(ascii: ";"), "semicolon"), (UInt8(ascii: "\t"), "tab"),
+                                         (UInt8(ascii: ","), "comma")]
+        guard let (byte, word) = others.first(where: { $0.0 != delimiter && name.utf8.contains($0.0) }) else {
+            return ""
+        }
         let flag = byte == UInt8(ascii: "\t") ? "tab" : String(UnicodeScalar(byte))
         return " (the file looks \(word)-separated, but is read as \(PreparedText.name(of: delimiter))-separated: "
             + "pass --delimiter '\(flag)')"
@@ -639,10 +646,13 @@ struct RowValidator: Sendable {
                     if shown == false, row[index] != nil, let condition = columns[index].condition {
                         let given = condition.items.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                             .map { name in
-                                guard let column = columns[index].conditionColumns[name] else { return "\(name) not in the file" }
+                                guard let column = columns[index].conditionColumns[name] else {
+                                    return "\(name) not in the file"
+                                }
                                 return "\(name) is \(row[column]?.description ?? "empty")"
                             }
-                        fail(record.line, field + 1, "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition) "
+                        fail(record.line, field + 1,
+                             "\(columns[index].rule.item.id) is answered, but it is asked only when \(condition) "
                              + "(here \(given.joined(separator: ", ")))")
                     }
                     if shown == true, columns[index].required, record.isEmpty(field),

@@ -71,7 +71,8 @@ public final class Store {
         }
         if version == 1 {
             let responses = try db.scalarInt("SELECT count(*) FROM responses") ?? 0
-            upgradeNotice?("upgrading \(path) from schema version 1 to \(Self.schemaVersion) (\(responses) responses; once only)...")
+            upgradeNotice?("upgrading \(path) from schema version 1 to \(Self.schemaVersion) "
+                           + "(\(responses) responses; once only)...")
             try upgradeFromVersion1()
         }
         if version <= 2 {
@@ -241,13 +242,13 @@ public final class Store {
             JOIN waves w ON w.wave_id = r.wave_id;
         -- Who or what stored or changed each response, when, from which source.
         CREATE VIEW audit_trail AS
-            SELECT k.response_key, s.code AS site, 'stored' AS action, i.kind, i.format, i.source, i.sha256, i.tool_version,
-                   i.stored_by, i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
+            SELECT k.response_key, s.code AS site, 'stored' AS action, i.kind, i.format, i.source, i.sha256,
+                   i.tool_version, i.stored_by, i.imported_at AS at, NULL AS old_answers, NULL AS new_answers
             FROM responses r JOIN response_keys k ON k.response_id = r.response_id JOIN imports i ON i.import_id = r.import_id
             JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
             UNION ALL
-            SELECT k.response_key, s.code, 'corrected', i.kind, i.format, i.source, i.sha256, i.tool_version, i.stored_by,
-                   i.imported_at, c.old_answers, c.new_answers
+            SELECT k.response_key, s.code, 'corrected', i.kind, i.format, i.source, i.sha256, i.tool_version,
+                   i.stored_by, i.imported_at, c.old_answers, c.new_answers
             FROM corrections c JOIN responses r ON r.response_id = c.response_id JOIN response_keys k ON k.response_id = r.response_id
             JOIN imports i ON i.import_id = c.import_id
             JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id;
