@@ -12,10 +12,6 @@ import OutcomesInstruments
 /// form are left out unless `includeIncomplete`; both are counted. Items of a form not entered are
 /// not asked in that row, so they may be empty even if required.
 struct REDCapLayout: ResponseLayout {
-    static let reservedColumns: Set<String> = ["redcap_event_name", "redcap_repeat_instrument",
-                                               "redcap_repeat_instance", "redcap_data_access_group",
-                                               "redcap_survey_identifier", "redcap_arm"]
-
     func translate(_ table: ResponseTable, instrument: Instrument, options: ResponseImportOptions) -> Translation {
         var translation = Translation()
         func problem(_ row: ResponseTable.Row?, _ column: Int?, _ message: String) {

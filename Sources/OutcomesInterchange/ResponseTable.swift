@@ -71,7 +71,7 @@ struct ResponseTable {
     /// What a file is, from its first bytes: a workbook, an SPSS or Stata file, or text.
     static func container(of data: Data) -> Container {
         switch XLSXReader.kind(of: data) {
-        case .xlsx, .otherZip: return .xlsx
+        case .xlsx: return .xlsx
         case .legacyXLS, .openDocument: return .xlsx  // refused with its own message when opened
         case .notZip: break
         }

@@ -33,7 +33,6 @@ enum StatisticalFileReader {
         var rows: [[String]] = []
         /// Value labels by label set: value as text -> label.
         var labelSets: [String: [(value: String, label: String)]] = [:]
-        var rowCount = 0
     }
 
     /// The context ReadStat's callbacks fill in.
@@ -56,11 +55,6 @@ enum StatisticalFileReader {
         defer { readstat_parser_free(parser) }
         let context = Context(kind: kind)
         let pointer = Unmanaged.passUnretained(context).toOpaque()
-        readstat_set_metadata_handler(parser) { metadata, ctx in
-            let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
-            context.table.rowCount = Int(readstat_get_row_count(metadata))
-            return Int32(READSTAT_HANDLER_OK)
-        }
         readstat_set_variable_handler(parser) { _, variable, labelSet, ctx in
             let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
             let type = readstat_variable_get_type(variable)

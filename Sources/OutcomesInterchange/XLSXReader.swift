@@ -53,7 +53,7 @@ public enum XLSXReader {
 
     /// The first bytes of the files people save from spreadsheets, to say what a file is before
     /// trying to open it as the wrong thing.
-    public enum Kind: Equatable { case xlsx, legacyXLS, openDocument, otherZip, notZip }
+    public enum Kind: Equatable { case xlsx, legacyXLS, openDocument, notZip }
 
     public static func kind(of data: Data) -> Kind {
         if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return .legacyXLS }
@@ -77,7 +77,7 @@ public enum XLSXReader {
         case .notZip:
             return Diagnostic(file: file, message: "not an .xlsx workbook (an .xlsx file is a zip archive): "
                               + "if it is a CSV file, give it a .csv name")
-        case .xlsx, .otherZip:
+        case .xlsx:
             return nil
         }
     }
@@ -242,13 +242,6 @@ public enum XLSXReader {
         }
         guard column > 0, let row = Int(digits) else { return nil }
         return (row, column - 1)
-    }
-
-    /// "B7" for row 7, column index 1: how a spreadsheet user finds a cell.
-    public static func cellName(row: Int, column: Int) -> String {
-        var name = "", n = column + 1
-        while n > 0 { name = String(UnicodeScalar(UInt8(65 + (n - 1) % 26))) + name; n = (n - 1) / 26 }
-        return "\(name)\(row)"
     }
 }
 

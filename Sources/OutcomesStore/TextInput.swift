@@ -44,13 +44,6 @@ public struct TextOptions: Sendable, Equatable {
             case .http: return "Content-Type: text/csv; charset=\(encoding.rawValue)"
             }
         }
-
-        func delimiter(_ name: String) -> String {
-            switch self {
-            case .commandLine: return "--delimiter '\(name == "tab" ? "\\t" : name)'"
-            case .http: return "send it comma-separated"
-            }
-        }
     }
 
     public init(encoding: TextEncoding? = nil, delimiter: UInt8? = nil, advice: Advice = .commandLine) {
