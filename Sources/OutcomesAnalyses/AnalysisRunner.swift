@@ -1,43 +1,11 @@
 import OutcomesInstruments
 import OutcomesStore
 
-/// The result of running one analysis file.
-public enum AnalysisResult: Sendable {
-    case outcomeTable(OutcomeTableResult)
-    case scaleChange(ScaleChangeResult)
-    case pilotVsControl(PilotVsControlResult)
-    case subgroupComparison(SubgroupComparisonResult)
-    case processAssociations(ProcessAssociationsResult)
-    case outcomeIndex(OutcomeIndexResult)
-    case distribution(DistributionResult)
-
-    public var definition: AnalysisDefinition {
-        switch self {
-        case let .outcomeTable(result): return result.definition
-        case let .scaleChange(result): return result.definition
-        case let .pilotVsControl(result): return result.definition
-        case let .subgroupComparison(result): return result.definition
-        case let .processAssociations(result): return result.definition
-        case let .outcomeIndex(result): return result.definition
-        case let .distribution(result): return result.definition
-        }
-    }
-}
-
 public enum AnalysisRunner {
     /// Runs one analysis on the store: reads the responses it needs once, then computes. To run
     /// several, an `AnalysisSession` reads each instrument's responses once for all of them.
-    public static func run(_ definition: AnalysisDefinition, store: any ResponseSource) throws -> AnalysisResult {
+    public static func run(_ definition: AnalysisDefinition, store: any ResponseSource) throws -> any AnalysisResult {
         try AnalysisSession(store: store, definitions: [definition]).run(definition)
-    }
-
-    /// What an analysis reads: one instrument, one wave or all, and the items it uses (nil: every item).
-    struct FrameRequest {
-        struct Key: Hashable { var instrument: String; var wave: String? }
-        var key: Key
-        var items: [String]?
-        /// The definition with its wave resolved (the only wave stored, when the file names none).
-        var definition: AnalysisDefinition
     }
 
     /// Checks an analysis against the store and says what it needs to read.
@@ -46,45 +14,12 @@ public enum AnalysisRunner {
             throw Diagnostic(file: definition.file, message: "no responses to instrument '\(definition.instrument)' are stored in \(store.sourceDescription)")
         }
         try definition.validate(against: instrument)
-        switch definition.kind {
-        case .outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution:
-            // One wave of a cross-sectional survey: the items the analysis names.
-            let wave = try resolveWave(definition, store: store)
-            var needed = definition.kind == .distribution ? [] : (definition.items ?? instrument.outcomeItems.map(\.id))
-            var extra = definition.subgroups.compactMap { subgroup -> String? in
-                if case let .item(id, _) = subgroup { return id } else { return nil }
-            }
-            extra += (definition.processes + definition.covariatePredictors).map(\.item) + [definition.item].compactMap { $0 }
-            for id in extra where !needed.contains(id) { needed.append(id) }
-            var resolved = definition
-            resolved.wave = wave
-            return FrameRequest(key: .init(instrument: definition.instrument, wave: wave), items: needed, definition: resolved)
-        case .scaleChange, .pilotVsControl:
-            // Both waves must hold responses: otherwise there is no change to measure.
-            let waves = try store.waveNames(instrument: definition.instrument)
-            for wave in [definition.baselineWave, definition.followupWave].compactMap({ $0 }) where !waves.contains(wave) {
-                throw Diagnostic(file: definition.file, message: "wave '\(wave)' has no responses to \(definition.instrument) (stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
-            }
-            if definition.kind == .pilotVsControl {
-                return FrameRequest(key: .init(instrument: definition.instrument, wave: nil), items: nil, definition: definition)
-            }
-            var needed = instrument.scale(definition.scale ?? "")!.items
-            for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
-            return FrameRequest(key: .init(instrument: definition.instrument, wave: nil), items: needed, definition: definition)
-        }
+        return try definition.kind.type.request(for: definition, instrument: instrument, store: store)
     }
 
     /// Computes an analysis on a frame that holds at least the items its request named.
-    static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> AnalysisResult {
-        switch definition.kind {
-        case .subgroupComparison: return .subgroupComparison(try SubgroupComparison.compute(definition, frame: frame))
-        case .processAssociations: return .processAssociations(try ProcessAssociations.compute(definition, frame: frame))
-        case .outcomeIndex: return .outcomeIndex(try OutcomeIndex.compute(definition, frame: frame))
-        case .distribution: return .distribution(try Distribution.compute(definition, frame: frame))
-        case .outcomeTable: return .outcomeTable(try OutcomeTable.compute(definition, frame: frame))
-        case .pilotVsControl: return .pilotVsControl(try PilotVsControl.compute(definition, frame: frame))
-        case .scaleChange: return .scaleChange(try ScaleChange.compute(definition, frame: frame))
-        }
+    static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> any AnalysisResult {
+        try definition.kind.type.computeResult(definition, frame: frame)
     }
 
     /// The wave to analyse: the one the file names, or the only one stored. Mixing waves would count
@@ -104,6 +39,42 @@ public enum AnalysisRunner {
     }
 }
 
+/// What an analysis reads: one instrument, one wave or all, and the items it uses (nil: every item).
+struct FrameRequest {
+    struct Key: Hashable { var instrument: String; var wave: String? }
+    var key: Key
+    var items: [String]?
+    /// The definition with its wave resolved (the only wave stored, when the file names none).
+    var definition: AnalysisDefinition
+
+    /// One wave of a cross-sectional survey: `items` (the kind's own, e.g. its outcome items), then
+    /// each subgroup item and `extra` items the kind uses, once each.
+    static func oneWave(_ definition: AnalysisDefinition, store: any ResponseSource, items: [String],
+                        extra: [String] = []) throws -> FrameRequest {
+        let wave = try AnalysisRunner.resolveWave(definition, store: store)
+        var needed = items
+        var more = definition.subgroups.compactMap { subgroup -> String? in
+            if case let .item(id, _) = subgroup { return id } else { return nil }
+        }
+        more += extra
+        for id in more where !needed.contains(id) { needed.append(id) }
+        var resolved = definition
+        resolved.wave = wave
+        return FrameRequest(key: .init(instrument: definition.instrument, wave: wave), items: needed, definition: resolved)
+    }
+
+    /// Every wave of an instrument, for kinds that link a baseline and a follow-up wave: both must
+    /// hold responses, or there is no change to measure. `items` nil reads every item.
+    static func linkedWaves(_ definition: AnalysisDefinition, store: any ResponseSource, baseline: String,
+                            followup: String, items: [String]?) throws -> FrameRequest {
+        let waves = try store.waveNames(instrument: definition.instrument)
+        for wave in [baseline, followup] where !waves.contains(wave) {
+            throw Diagnostic(file: definition.file, message: "wave '\(wave)' has no responses to \(definition.instrument) (stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
+        }
+        return FrameRequest(key: .init(instrument: definition.instrument, wave: nil), items: items, definition: definition)
+    }
+}
+
 /// Runs a set of analyses on one store, reading each instrument's responses (per wave) once for all
 /// of them. A national survey's responses take seconds to read, and an evaluation runs several
 /// analyses of the same survey. A frame is read, with every item any of its analyses uses, when the
@@ -111,10 +82,10 @@ public enum AnalysisRunner {
 /// when analyses are run in file order.
 public final class AnalysisSession {
     let store: any ResponseSource
-    private var requests: [String: Result<AnalysisRunner.FrameRequest, Error>] = [:]
-    private var itemsByKey: [AnalysisRunner.FrameRequest.Key: [String]?] = [:]
-    private var usesLeft: [AnalysisRunner.FrameRequest.Key: Int] = [:]
-    private var frames: [AnalysisRunner.FrameRequest.Key: ResponseFrame] = [:]
+    private var requests: [String: Result<FrameRequest, Error>] = [:]
+    private var itemsByKey: [FrameRequest.Key: [String]?] = [:]
+    private var usesLeft: [FrameRequest.Key: Int] = [:]
+    private var frames: [FrameRequest.Key: ResponseFrame] = [:]
 
     /// Plans the reads for `definitions` (problems with a definition are reported when it is run).
     public init(store: any ResponseSource, definitions: [AnalysisDefinition]) {
@@ -133,7 +104,7 @@ public final class AnalysisSession {
     }
 
     /// Runs one of the session's analyses (in any order; each frame is read once).
-    public func run(_ definition: AnalysisDefinition) throws -> AnalysisResult {
+    public func run(_ definition: AnalysisDefinition) throws -> any AnalysisResult {
         let request = try (requests[definition.file + "\u{0}" + definition.id] ?? Result { try AnalysisRunner.request(for: definition, store: store) }).get()
         let key = request.key
         let frame: ResponseFrame

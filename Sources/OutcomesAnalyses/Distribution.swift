@@ -47,13 +47,15 @@ public enum Distribution {
     public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> DistributionResult {
         let instrument = frame.instrument
         try definition.validate(against: instrument)
-        guard let itemID = definition.item, let item = instrument.item(itemID), let set = instrument.choiceSet(for: item) else {
+        let settings = definition.settings(as: DistributionSettings.self)
+        let itemID = settings.item
+        guard let item = instrument.item(itemID), let set = instrument.choiceSet(for: item) else {
             throw StoreError("a distribution needs a single_choice item")
         }
         let choices = set.choices.filter { $0.special == nil }
         let position = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, $0) })
         let special = Set(set.choices.filter { $0.special != nil }.map(\.code))
-        let topCodes = Set(definition.top?.codes ?? [])
+        let topCodes = Set(settings.top?.codes ?? [])
         let answers = frame.column(itemID)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
 
         func group(_ rows: [Int], variable: String?, level: String?) throws -> DistributionGroup {
@@ -69,7 +71,7 @@ public enum Distribution {
             return DistributionGroup(
                 variable: variable, level: level, responses: rows.count,
                 answers: try counts.map { try Proportions.wilson(count: $0, n: n, confidence: definition.confidence) },
-                top: try definition.top.map { _ in try Proportions.wilson(count: top, n: n, confidence: definition.confidence) },
+                top: try settings.top.map { _ in try Proportions.wilson(count: top, n: n, confidence: definition.confidence) },
                 special: specialCount, missing: missing)
         }
         let overall = try group(Array(0..<frame.count), variable: nil, level: nil)
@@ -85,7 +87,7 @@ public enum Distribution {
                 }
             }
             var test: IndependenceTest?, notTested: String?
-            if definition.top == nil {
+            if settings.top == nil {
                 notTested = "name 'top' answers in the analysis file to test the difference between groups"
             } else {
                 do { test = try Contingency.independence(groups: table) } catch let error as StatisticsError { notTested = error.reason }
@@ -97,4 +99,23 @@ public enum Distribution {
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
             item: item, choices: choices, overall: overall, variables: variables)
     }
+}
+
+extension Distribution: AnalysisKind {
+    typealias Settings = DistributionSettings
+    static let name = "distribution"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        try .oneWave(definition, store: store, items: [], extra: [definition.settings(as: Settings.self).item])
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let distribution = AnalysisDefinition.Kind(Distribution.self)
+}
+
+extension DistributionResult: AnalysisResult {
+    /// The keys of the analysis's kind.
+    public var settings: DistributionSettings { definition.settings(as: DistributionSettings.self) }
 }

@@ -87,3 +87,19 @@ public enum OutcomeIndex {
             meanDomainsAnswered: scoredAnswered.isEmpty ? .nan : scoredAnswered.reduce(0, +) / Double(scoredAnswered.count))
     }
 }
+
+extension OutcomeIndex: AnalysisKind {
+    typealias Settings = OutcomeIndexSettings
+    static let name = "outcome_index"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        try .oneWave(definition, store: store, items: definition.items ?? instrument.outcomeItems.map(\.id))
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let outcomeIndex = AnalysisDefinition.Kind(OutcomeIndex.self)
+}
+
+extension OutcomeIndexResult: AnalysisResult {}

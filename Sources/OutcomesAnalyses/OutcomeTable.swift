@@ -127,3 +127,19 @@ public enum OutcomeTable {
             negativeLabels: scale.filter { $0.valence == .negative }.map(\.label))
     }
 }
+
+extension OutcomeTable: AnalysisKind {
+    typealias Settings = OutcomeTableSettings
+    static let name = "outcome_table"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        try .oneWave(definition, store: store, items: definition.items ?? instrument.outcomeItems.map(\.id))
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let outcomeTable = AnalysisDefinition.Kind(OutcomeTable.self)
+}
+
+extension OutcomeTableResult: AnalysisResult {}

@@ -99,7 +99,7 @@ public struct CostEffectiveness: Sendable {
     public var replicates: Int
     public var seed: UInt64
     /// What was resampled within each arm, and how many of them each arm had (sites, or people).
-    public var resampled: AnalysisDefinition.CostSettings.Resample
+    public var resampled: PilotVsControlSettings.CostSettings.Resample
     public var resampledUnits: (pilot: Int, control: Int)
     public var effectLabel: String
 }
@@ -134,9 +134,8 @@ public enum PilotVsControl {
     public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> PilotVsControlResult {
         let instrument = frame.instrument
         try definition.validate(against: instrument)
-        guard let baselineWave = definition.baselineWave, let followupWave = definition.followupWave else {
-            throw Diagnostic(file: definition.file, message: "a pilot_vs_control analysis needs baseline_wave and followup_wave")
-        }
+        let settings = definition.settings(as: PilotVsControlSettings.self)
+        let baselineWave = settings.baselineWave, followupWave = settings.followupWave
         let baselineCode = frame.waves.levels.firstIndex(of: baselineWave).map(Int32.init) ?? -2
         let followupCode = frame.waves.levels.firstIndex(of: followupWave).map(Int32.init) ?? -2
 
@@ -168,7 +167,7 @@ public enum PilotVsControl {
 
         // Values per row for every outcome: scale scores, or 1/0 for binary events.
         var outcomeValues: [String: NumberColumn] = [:]
-        for outcome in definition.outcomes { outcomeValues[outcome.id] = try values(of: outcome, frame: frame) }
+        for outcome in settings.outcomes { outcomeValues[outcome.id] = try values(of: outcome, frame: frame) }
         // One column per outcome, fetched once per outcome: a lookup by name per person is slow at a million.
         let columnOf: (String) -> NumberColumn = { outcomeValues[$0] ?? NumberColumn(repeating: nil, count: frame.count) }
 
@@ -198,9 +197,9 @@ public enum PilotVsControl {
             }
         }
         var cost: CostEffectiveness?
-        if let settings = definition.cost {
+        if let costSettings = settings.cost {
             do {
-                cost = try costEffectiveness(settings, definition: definition, frame: frame, people: people, values: columnOf)
+                cost = try costEffectiveness(costSettings, definition: definition, frame: frame, people: people, values: columnOf)
             } catch {
                 notes.append("Cost-effectiveness: not computed (\(error)).")
             }
@@ -210,12 +209,12 @@ public enum PilotVsControl {
         var result = PilotVsControlResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
                                           instrumentTitle: instrument.title, pilotSites: pilotSites, controlSites: controlSites,
                                           balance: balance, attrition: attrition, groups: groups, cost: cost, notes: notes)
-        result.waves = frame.waveCounts.filter { [definition.baselineWave, definition.followupWave].contains($0.wave) }
+        result.waves = frame.waveCounts.filter { [baselineWave, followupWave].contains($0.wave) }
         return result
     }
 
     /// Each row's value of an outcome: its scale score, or 1/0 for a binary event (nil if unanswered).
-    static func values(of outcome: AnalysisDefinition.Outcome, frame: ResponseFrame) throws -> NumberColumn {
+    static func values(of outcome: PilotVsControlSettings.Outcome, frame: ResponseFrame) throws -> NumberColumn {
         switch outcome {
         case let .scale(id, _):
             let scale = frame.instrument.scale(id)!
@@ -237,7 +236,7 @@ public enum PilotVsControl {
         }
     }
 
-    static func label(of outcome: AnalysisDefinition.Outcome, instrument: Instrument) -> String {
+    static func label(of outcome: PilotVsControlSettings.Outcome, instrument: Instrument) -> String {
         switch outcome {
         case let .scale(id, label): return label ?? instrument.scale(id)?.label ?? id
         case let .binary(item, _, label): return label ?? humanized(item)
@@ -254,7 +253,7 @@ public enum PilotVsControl {
         var constant: [String] = []
 
         init(definition: AnalysisDefinition, frame: ResponseFrame) {
-            for id in definition.covariates {
+            for id in definition.pilot.covariates {
                 guard let item = frame.instrument.item(id), let column = frame.column(id) else { continue }
                 if item.type == .singleChoice, let answers = column.integers {
                     let set = frame.instrument.choiceSet(for: item)
@@ -282,7 +281,7 @@ public enum PilotVsControl {
                         values: (String) -> NumberColumn, design: CovariateDesign) -> [OutcomeComparison] {
         let confidence = definition.confidence
         var comparisons: [OutcomeComparison] = []
-        for outcome in definition.outcomes {
+        for outcome in definition.pilot.outcomes {
             let id = outcome.id
             let column = values(id)
             func value(_ row: Int?) -> Double? { row.flatMap { column[$0] } }
@@ -398,9 +397,9 @@ public enum PilotVsControl {
         }
         // Adjust the adjusted-model p-values across the outcomes of this group.
         let raw = comparisons.map { $0.adjusted?.pValue ?? .nan }
-        let adjusted = definition.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+        let adjusted = definition.pilot.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
         for index in comparisons.indices {
-            comparisons[index].label = label(of: definition.outcomes[index], instrument: instrument)
+            comparisons[index].label = label(of: definition.pilot.outcomes[index], instrument: instrument)
             comparisons[index].adjustedP = adjusted[index].isNaN ? nil : adjusted[index]
         }
         return comparisons
@@ -422,7 +421,7 @@ extension PilotVsControl {
                                 first: [Int], second: [Int]) -> [BalanceRow] {
         var rows: [BalanceRow] = []
         let instrument = frame.instrument
-        for id in definition.balance {
+        for id in definition.pilot.balance {
             guard let item = instrument.item(id), let column = frame.column(id) else { continue }
             if item.type == .singleChoice, let answers = column.integers, let set = instrument.choiceSet(for: item) {
                 let a = first.compactMap { answers[$0] }, b = second.compactMap { answers[$0] }
@@ -438,7 +437,7 @@ extension PilotVsControl {
                 rows.append(numeric(humanized(id), first.compactMap { numbers[$0] }, second.compactMap { numbers[$0] }))
             }
         }
-        for outcome in definition.outcomes {
+        for outcome in definition.pilot.outcomes {
             guard let values = outcomeValues[outcome.id] else { continue }
             let label = PilotVsControl.label(of: outcome, instrument: instrument) + " (baseline)"
             rows.append(numeric(label, first.compactMap { values[$0] }, second.compactMap { values[$0] }))
@@ -479,7 +478,7 @@ extension PilotVsControl {
     /// with its people's summed cost and change, so an arm's mean weighs people as the data does) or
     /// people, as `settings.resample` says. Person i is in arm `pilot[i]` at `site[i]`.
     static func costBootstrap(pilot: [Bool], site: [Int32], cost: [Double], change: [Double],
-                              settings: AnalysisDefinition.CostSettings)
+                              settings: PilotVsControlSettings.CostSettings)
         throws -> (observed: [Double], replicates: [[Double]], units: (pilot: Int, control: Int)) {
         // The resampled units, pilot units first (the bootstrap numbers them stratum by stratum), each
         // with its number of people and their summed cost and change: a site, or one person.
@@ -536,7 +535,7 @@ extension PilotVsControl {
 
     /// Incremental cost (follow-up period) and effect (change in the effect scale), with a bootstrap
     /// stratified by arm, seeded from the analysis file.
-    static func costEffectiveness(_ settings: AnalysisDefinition.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
+    static func costEffectiveness(_ settings: PilotVsControlSettings.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
                                   people: [Person], values: (String) -> NumberColumn) throws -> CostEffectiveness {
         guard let costs = frame.column(settings.item)?.numbers else {
             throw StatisticsError.insufficientData("no cost item '\(settings.item)' in the data")
@@ -575,4 +574,30 @@ extension PilotVsControl {
                                  seed: settings.seed, resampled: settings.resample, resampledUnits: resampledUnits,
                                  effectLabel: effectLabel)
     }
+}
+
+extension PilotVsControl: AnalysisKind {
+    typealias Settings = PilotVsControlSettings
+    static let name = "pilot_vs_control"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        let settings = definition.settings(as: Settings.self)
+        return try .linkedWaves(definition, store: store, baseline: settings.baselineWave, followup: settings.followupWave,
+                                items: nil)
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let pilotVsControl = AnalysisDefinition.Kind(PilotVsControl.self)
+}
+
+extension PilotVsControlResult: AnalysisResult {
+    /// The keys of the analysis's kind.
+    public var settings: PilotVsControlSettings { definition.settings(as: PilotVsControlSettings.self) }
+}
+
+private extension AnalysisDefinition {
+    /// A pilot_vs_control analysis's own keys.
+    var pilot: PilotVsControlSettings { settings(as: PilotVsControlSettings.self) }
 }

@@ -126,8 +126,9 @@ public enum ProcessAssociations {
         let instrument = frame.instrument
         try definition.validate(against: instrument)
         let items = try definition.outcomeItems(of: instrument)
-        let processes = definition.processes.map { CodedPredictor($0, frame: frame) }
-        let covariates = definition.covariatePredictors.map { CodedPredictor($0, frame: frame) }
+        let settings = definition.settings(as: ProcessAssociationsSettings.self)
+        let processes = settings.processes.map { CodedPredictor($0, frame: frame) }
+        let covariates = settings.covariates.map { CodedPredictor($0, frame: frame) }
         let contrasts = processes.flatMap { process in
             process.levels.indices.filter { $0 != process.reference }.map { level in
                 ProcessContrast(item: process.item, variable: process.label, level: process.levels[level],
@@ -136,8 +137,8 @@ public enum ProcessAssociations {
         }
         let predictorsComplete = (0..<frame.count).map { row in !(processes + covariates).contains { $0.isMissing(row) } }
         let siteCount = frame.sites.presentLevels().count
-        let clustered = definition.standardErrors == .clusteredBySite
-            || (definition.standardErrors == .automatic && siteCount >= fewestSitesToCluster)
+        let clustered = settings.standardErrors == .clusteredBySite
+            || (settings.standardErrors == .automatic && siteCount >= fewestSitesToCluster)
         if clustered, siteCount < 2 {
             throw Diagnostic(file: definition.file, line: definition.lines["standard_errors"],
                              message: "standard errors clustered by site need responses from at least 2 sites, and \(definition.instrument) has "
@@ -244,7 +245,7 @@ public enum ProcessAssociations {
         var summaries: [ContrastSummary] = []
         for (index, contrast) in contrasts.enumerated() {
             let raw = domains.map { $0.estimates[index]?.pValue ?? .nan }
-            let adjusted = definition.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+            let adjusted = settings.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
             var summary = ContrastSummary(contrast: contrast, better: [], worse: [], unclear: 0, notEstimated: 0)
             for d in domains.indices {
                 guard var estimate = domains[d].estimates[index] else { summary.notEstimated += 1; continue }
@@ -267,4 +268,25 @@ public enum ProcessAssociations {
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), contrasts: contrasts,
             covariates: covariates.map(\.label), clusteredBySite: clustered, domains: domains, summaries: summaries)
     }
+}
+
+extension ProcessAssociations: AnalysisKind {
+    typealias Settings = ProcessAssociationsSettings
+    static let name = "process_associations"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        let settings = definition.settings(as: Settings.self)
+        return try .oneWave(definition, store: store, items: definition.items ?? instrument.outcomeItems.map(\.id),
+                            extra: (settings.processes + settings.covariates).map(\.item))
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let processAssociations = AnalysisDefinition.Kind(ProcessAssociations.self)
+}
+
+extension ProcessAssociationsResult: AnalysisResult {
+    /// The keys of the analysis's kind.
+    public var settings: ProcessAssociationsSettings { definition.settings(as: ProcessAssociationsSettings.self) }
 }

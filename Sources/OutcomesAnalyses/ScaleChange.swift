@@ -51,8 +51,9 @@ public enum ScaleChange {
     public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> ScaleChangeResult {
         let instrument = frame.instrument
         try definition.validate(against: instrument)
-        guard let scaleID = definition.scale, let scale = instrument.scale(scaleID),
-              let baselineWave = definition.baselineWave, let followupWave = definition.followupWave else {
+        let settings = definition.settings(as: ScaleChangeSettings.self)
+        let baselineWave = settings.baselineWave, followupWave = settings.followupWave
+        guard let scale = instrument.scale(settings.scale) else {
             throw Diagnostic(file: definition.file, message: "a scale_change analysis needs scale, baseline_wave and followup_wave")
         }
         let (pairs, report) = try WaveLinking.link(frame: frame, scale: scale, baselineWave: baselineWave, followupWave: followupWave)
@@ -97,7 +98,7 @@ public enum ScaleChange {
                                        instrumentTitle: instrument.title, scale: scale, linking: report,
                                        sites: frame.sites.presentLevels(),
                                        groups: groups)
-        result.waves = frame.waveCounts.filter { [definition.baselineWave, definition.followupWave].contains($0.wave) }
+        result.waves = frame.waveCounts.filter { [baselineWave, followupWave].contains($0.wave) }
         return result
     }
 
@@ -145,4 +146,27 @@ public enum ScaleChange {
             meanFollowup: n > 0 ? followup.reduce(0, +) / Double(n) : .nan,
             change: change, wilcoxon: wilcoxon, changeByBaselineLevel: byLevel, stuartMaxwell: stuartMaxwell, notes: notes)
     }
+}
+
+extension ScaleChange: AnalysisKind {
+    typealias Settings = ScaleChangeSettings
+    static let name = "scale_change"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        let settings = definition.settings(as: Settings.self)
+        var needed = instrument.scale(settings.scale)!.items
+        for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
+        return try .linkedWaves(definition, store: store, baseline: settings.baselineWave, followup: settings.followupWave,
+                                items: needed)
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let scaleChange = AnalysisDefinition.Kind(ScaleChange.self)
+}
+
+extension ScaleChangeResult: AnalysisResult {
+    /// The keys of the analysis's kind.
+    public var settings: ScaleChangeSettings { definition.settings(as: ScaleChangeSettings.self) }
 }

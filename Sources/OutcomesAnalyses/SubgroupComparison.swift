@@ -82,7 +82,7 @@ public enum SubgroupComparison {
                     n: n, excluded: frame.count - n, test: test, notTested: notTested, adjustedP: nil))
             }
             let raw = domains.map { $0.test?.pValue ?? .nan }
-            let adjusted = definition.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+            let adjusted = definition.settings(as: SubgroupComparisonSettings.self).adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
             for index in domains.indices where !adjusted[index].isNaN { domains[index].adjustedP = adjusted[index] }
             // An empty "not stated" level adds nothing to read.
             var keep = Array(variable.levels.indices)
@@ -109,4 +109,23 @@ public enum SubgroupComparison {
 extension ResponseFrame {
     /// The sites that hold responses in the frame, sorted.
     public var siteNames: [String] { Set(sites.codes.map { sites.levels[Int($0)] }).sorted() }
+}
+
+extension SubgroupComparison: AnalysisKind {
+    typealias Settings = SubgroupComparisonSettings
+    static let name = "subgroup_comparison"
+
+    static func request(for definition: AnalysisDefinition, instrument: Instrument,
+                        store: any ResponseSource) throws -> FrameRequest {
+        try .oneWave(definition, store: store, items: definition.items ?? instrument.outcomeItems.map(\.id))
+    }
+}
+
+extension AnalysisDefinition.Kind {
+    public static let subgroupComparison = AnalysisDefinition.Kind(SubgroupComparison.self)
+}
+
+extension SubgroupComparisonResult: AnalysisResult {
+    /// The keys of the analysis's kind.
+    public var settings: SubgroupComparisonSettings { definition.settings(as: SubgroupComparisonSettings.self) }
 }

@@ -46,7 +46,7 @@ struct AnalyseCommand: ParsableCommand {
             let store = try database.openExisting()
             // Each survey's responses are read once for all the analyses of it.
             let session = AnalysisSession(store: store, definitions: definitions)
-            var results: [AnalysisResult] = []
+            var results: [any AnalysisResult] = []
             var omitted: [String] = []
             // Progress on a terminal only: logs and pipes get the one summary line per analysis.
             let progress = standardErrorIsTerminal
@@ -58,7 +58,7 @@ struct AnalyseCommand: ParsableCommand {
                     let written = try ReportWriter.write(result, to: out)
                     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                     let seconds = Date().timeIntervalSince(started)
-                    print("\(definition.file): \(summary(result))\(seconds >= 1 ? String(format: " (%.1f s)", seconds) : "") -> \(written.joined(separator: ", "))")
+                    print("\(definition.file): \(ReportWriter.summary(result))\(seconds >= 1 ? String(format: " (%.1f s)", seconds) : "") -> \(written.joined(separator: ", "))")
                     results.append(result)
                 } catch {
                     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
@@ -78,29 +78,6 @@ struct AnalyseCommand: ParsableCommand {
             print("Tables are in \(out)/")
         } catch {
             throw reportAndExit(error)
-        }
-    }
-
-    func summary(_ result: AnalysisResult) -> String {
-        switch result {
-        case let .outcomeTable(table):
-            return "\(table.responses) responses, \(table.overall.rows.count) domains, \(table.groups.count - 1) subgroup levels"
-        case let .scaleChange(change):
-            let l = change.linking
-            return "\(l.linked) respondents linked (\(l.baselineOnly) baseline only, \(l.followupOnly) follow-up only, \(l.unscored) unscored), \(change.groups.count - 1) groups"
-        case let .pilotVsControl(evaluation):
-            let a = evaluation.attrition
-            return "\(a.baselinePilot) pilot and \(a.baselineControl) control respondents at baseline, \(evaluation.overall.comparisons.count) outcomes"
-        case let .subgroupComparison(comparison):
-            let tests = comparison.variables.flatMap(\.domains).compactMap(\.test)
-            return "\(comparison.responses) responses, \(comparison.variables.count) subgroup variables, \(tests.count) tests (\(tests.filter { $0.method == .fisher }.count) Fisher's exact)"
-        case let .processAssociations(associations):
-            let fitted = associations.domains.filter { $0.notComputed == nil }.count
-            return "\(associations.responses) responses, \(fitted) of \(associations.domains.count) domain models fitted, \(associations.contrasts.count) process contrasts"
-        case let .outcomeIndex(index):
-            return "\(index.responses) responses, \(index.overall.scored) with an index over \(index.domains.count) domains"
-        case let .distribution(distribution):
-            return "\(distribution.responses) responses, \(distribution.overall.n) answering \(distribution.item.id)"
         }
     }
 }

@@ -42,16 +42,22 @@ public struct ReportContext: Sendable {
     }
 }
 
+/// A chart of the report: inline SVG, its caption and the table of its figures beside it.
+struct Chart {
+    var svg: String
+    var caption: String
+    var table: ReportTable
+}
+
 /// One self-contained HTML file for all the analyses of a run: the data, a methods note written from
 /// what was computed, then each analysis with its charts (inline SVG, each with the table of its
 /// figures beside it) and its tables laid out as in a published evaluation.
 ///
 /// The markup is well-formed XML (XHTML syntax served as HTML), so any XML parser can check it.
 public enum HTMLReport {
-    public static func render(_ unordered: [AnalysisResult], context: ReportContext) -> String {
+    public static func render(_ unordered: [any AnalysisResult], context: ReportContext) -> String {
         // Read as an evaluation is: what people report, who does better and why, then change over time.
-        let order: [AnalysisDefinition.Kind] = [.outcomeTable, .subgroupComparison, .processAssociations, .outcomeIndex, .distribution,
-                                                .scaleChange, .pilotVsControl]
+        let order = AnalysisDefinition.Kind.allCases
         let results = unordered.enumerated().sorted {
             (order.firstIndex(of: $0.element.definition.kind)!, $0.offset) < (order.firstIndex(of: $1.element.definition.kind)!, $1.offset)
         }.map(\.element)
@@ -67,7 +73,7 @@ public enum HTMLReport {
         for result in results { body += section(result) }
         body += "<section id=\"methods\"><h2>Methods</h2><p>Written from what was computed in this run; each table's notes say the same for its figures.</p><ul class=\"methods\">"
         for result in results {
-            body += "<li><strong>\(e(result.definition.title))</strong> (<code>\(e(result.definition.file))</code>, \(e(result.definition.kind.rawValue))): \(e(methods(result)))</li>"
+            body += "<li><strong>\(e(result.definition.title))</strong> (<code>\(e(result.definition.file))</code>, \(e(result.definition.kind.rawValue))): \(e(ReportWriter.layout(result).methods))</li>"
         }
         body += "</ul>"
         if !context.omitted.isEmpty {
@@ -93,7 +99,7 @@ public enum HTMLReport {
 
     // MARK: Sections
 
-    static func dataSection(_ results: [AnalysisResult], context: ReportContext) -> String {
+    static func dataSection(_ results: [any AnalysisResult], context: ReportContext) -> String {
         let used = Set(results.map(\.definition.instrument))
         var table = ReportTable(title: "Responses analysed, by instrument and wave", columns: [
             .init("instrument", "Instrument", alignRight: false), .init("version", "Version", alignRight: false),
@@ -110,11 +116,11 @@ public enum HTMLReport {
         return "<section id=\"data\"><h2>Data</h2>" + html(table) + "</section>"
     }
 
-    static func section(_ result: AnalysisResult) -> String {
+    static func section(_ result: any AnalysisResult) -> String {
         var out = "<section id=\"\(anchor(result))\"><h2>\(e(result.definition.title))</h2>"
         out += "<p class=\"meta\">\(code(e(ReportWriter.dataDescription(result))))</p>"
         let tables = ReportWriter.humanTables(result)
-        let chartList = charts(result)
+        let chartList = ReportWriter.layout(result).charts
         for chart in chartList {
             out += "<div class=\"chart-row\"><figure><figcaption>\(e(chart.caption))</figcaption>\(chart.svg)</figure>"
             out += "<div class=\"beside\">" + html(chart.table) + "</div></div>"
@@ -123,153 +129,6 @@ public enum HTMLReport {
         let besideTitles = Set(chartList.map(\.table.title))
         for table in tables where !besideTitles.contains(table.title) { out += html(table) }
         return out + "</section>"
-    }
-
-    // MARK: Charts
-
-    struct Chart {
-        var svg: String
-        var caption: String
-        var table: ReportTable
-    }
-
-    static func charts(_ result: AnalysisResult) -> [Chart] {
-        let id = result.definition.id
-        switch result {
-        case let .outcomeTable(table):
-            let rows = table.overall.rows.filter { $0.counts.answering > 0 }.sorted { $0.positive.proportion > $1.positive.proportion }
-            let bars = rows.map { row in
-                SVGCharts.DivergingRow(label: row.domain.label, negative: row.negative.proportion * 100, neutral: row.noChange.proportion * 100,
-                                       positive: row.positive.proportion * 100, n: row.counts.answering)
-            }
-            let top = bars.first.map { "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)" } ?? ""
-            var data = ReportTable(title: "Figures in the chart", columns: [
-                .init("domain", "Domain", alignRight: false), .init("negative", "Negative %"), .init("no_change", "No change %"),
-                .init("positive", "Positive %"), .init("n", "N"),
-            ])
-            data.rows = bars.map { [.text($0.label), .text(TableFormat.format($0.negative, 1)), .text(TableFormat.format($0.neutral, 1)),
-                                    .text(TableFormat.format($0.positive, 1)), .integer($0.n)] }
-            return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "What difference the budget made, by domain",
-                                                   description: "Diverging bars of the % reporting a negative, no change or positive impact in each of \(bars.count) domains, sorted by % positive. \(top).",
-                                                   rows: bars),
-                          caption: "Negative, no change and positive impact in each domain, sorted by % positive (all respondents answering on the scale).",
-                          table: data)]
-        case let .scaleChange(change):
-            let armGroups = change.groups.filter { $0.variable == "Arm" }
-            let groups = armGroups.isEmpty ? [change.overall] : armGroups
-            let labels = ScaleChangeLayout.levelLabels(change)
-            let categories: [(label: String, bars: [SVGCharts.Bar])] = labels.enumerated().map { index, label in
-                (label, groups.map { group in
-                    let estimate = group.changeByBaselineLevel[index]
-                    return SVGCharts.Bar(series: group.level ?? "All linked", value: estimate?.mean ?? .nan, lower: estimate?.lower, upper: estimate?.upper)
-                })
-            }
-            var data = ReportTable(title: "Figures in the chart: mean change (95% CI) by baseline level",
-                                   columns: [.init("level", "Baseline level", alignRight: false)] + groups.map { .init($0.level ?? "all", $0.level ?? "All linked") })
-            for (index, label) in labels.enumerated() {
-                data.rows.append([.text(label)] + groups.map { group in
-                    .text(group.changeByBaselineLevel[index].map { "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to \(ScaleChangeLayout.signed($0.upper))), n = \($0.n)" } ?? "–")
-                })
-            }
-            return [Chart(svg: SVGCharts.groupedBars(id: "\(id)-by-level", title: "Mean change in \(change.scale.label) by baseline level",
-                                                     description: "Bars of the mean change from baseline to follow-up for people starting at each level, \(armGroups.isEmpty ? "all linked respondents" : "by arm"), with 95% confidence intervals. Bars above zero are gains.",
-                                                     groups: categories, axisLabel: "Mean change (points)", categoryLabel: "Level at baseline"),
-                          caption: "Did those starting lowest improve most? Mean change by level at baseline, with 95% intervals.", table: data)]
-        case let .pilotVsControl(evaluation):
-            return evaluation.overall.comparisons.enumerated().compactMap { index, comparison in
-                // One number format per chart, from the outcome's scale (as the tables do).
-                let d = comparison.adjustedIsOddsRatio ? 2 : PilotVsControlLayout.decimals(comparison)
-                let rows = evaluation.groups.map { group -> SVGCharts.ForestRow in
-                    let label = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All respondents"
-                    guard let a = group.comparisons[index].adjusted else {
-                        return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan, text: "not computed (see the table)",
-                                                   emphasised: group.variable == nil)
-                    }
-                    return SVGCharts.ForestRow(
-                        label: label, estimate: a.estimate, lower: a.lower, upper: a.upper,
-                        text: "\(TableFormat.format(a.estimate, d)) (\(TableFormat.format(a.lower, d)) to \(TableFormat.format(a.upper, d)))",
-                        emphasised: group.variable == nil)
-                }
-                guard rows.contains(where: { $0.estimate.isFinite }) else { return nil }
-                let ratio = comparison.adjustedIsOddsRatio
-                var data = ReportTable(title: "Figures in the chart", columns: [
-                    .init("group", "Group", alignRight: false), .init("effect", ratio ? "Odds ratio (95% CI)" : "Adjusted difference (95% CI)"),
-                ])
-                data.rows = rows.map { [.text($0.label), .text($0.text)] }
-                return Chart(svg: SVGCharts.forest(id: "\(id)-forest-\(index)", title: "\(comparison.label): pilot against control",
-                                                   description: "Forest plot of the baseline-adjusted \(ratio ? "odds ratio" : "difference") between pilot and control sites, overall and by subgroup, with 95% intervals; the vertical line marks no difference.",
-                                                   rows: rows, axisLabel: ratio ? "Adjusted odds ratio, pilot against control (log scale)" : "Adjusted difference, pilot minus control",
-                                                   ratio: ratio),
-                             caption: "\(comparison.label): adjusted \(ratio ? "odds ratio" : "difference") with 95% interval, overall and by subgroup.", table: data)
-            }
-        case let .processAssociations(associations):
-            return associations.contrasts.enumerated().compactMap { index, contrast in
-                let rows = associations.domains.compactMap { domain -> SVGCharts.ForestRow? in
-                    guard let e = domain.estimates[index] else { return nil }
-                    return SVGCharts.ForestRow(label: domain.domain.label, estimate: e.oddsRatio, lower: e.lower, upper: e.upper,
-                                               text: "\(TableFormat.format(e.oddsRatio, 2)) (\(TableFormat.format(e.lower, 2)) to \(TableFormat.format(e.upper, 2)))")
-                }
-                guard !rows.isEmpty else { return nil }
-                var data = ReportTable(title: "Figures in the chart", columns: [
-                    .init("domain", "Domain", alignRight: false), .init("or", "Odds ratio (95% CI)"),
-                ])
-                data.rows = rows.map { [.text($0.label), .text($0.text)] }
-                let missing = associations.domains.count - rows.count
-                if missing > 0 { data.notes = ["Not estimated in \(missing) domain\(missing == 1 ? "" : "s"): see the table below for why."] }
-                return Chart(svg: SVGCharts.forest(id: "\(associations.definition.id)-forest-\(index)", title: contrast.label,
-                                                   description: "Forest plot of the odds ratio of a positive outcome for \(contrast.level) against \(contrast.reference), in each domain, with 95% intervals; right of the line favours \(contrast.level).",
-                                                   rows: rows, axisLabel: "Odds ratio of a positive outcome (log scale)", ratio: true),
-                             caption: "\(contrast.label): odds ratio of a positive outcome in each domain (adjusted), with 95% interval.", table: data)
-            }
-        case let .outcomeIndex(index):
-            let total = index.distribution.reduce(0) { $0 + $1.count }
-            let counts = Dictionary(uniqueKeysWithValues: index.distribution.map { ($0.value, $0.count) })
-            // Every value from lowest to highest, empty ones included, so the axis is evenly spaced.
-            let values = (index.distribution.first?.value ?? 0)...(index.distribution.last?.value ?? 0)
-            let bars = values.map { ("\($0)", [SVGCharts.Bar(series: "Respondents", value: TableFormat.percent(counts[$0] ?? 0, total), lower: nil, upper: nil)]) }
-            var data = OutcomeIndexLayout.distributionTable(index)
-            data.notes = []
-            return [Chart(svg: SVGCharts.groupedBars(id: "\(index.definition.id)-histogram", title: "Distribution of the outcome index",
-                                                     description: "Bars of the % of respondents at each value of the index (domains better minus domains worse), from \(index.distribution.first?.value ?? 0) to \(index.distribution.last?.value ?? 0).",
-                                                     groups: bars, axisLabel: "% of respondents", categoryLabel: "Domains better minus domains worse"),
-                          caption: "How many more domains got better than worse, per respondent.", table: data)]
-        case .subgroupComparison, .distribution:
-            return []
-        }
-    }
-
-    // MARK: Methods, written from what was computed
-
-    static func methods(_ result: AnalysisResult) -> String {
-        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        switch result {
-        case let .outcomeTable(table):
-            return "Shares positive, no change and negative among those answering on the scale in each of \(table.overall.rows.count) domains, with \(level) Wilson score intervals; not applicable, don't know and missing answers are counted, not included. \(table.groups.count - 1) subgroup levels."
-        case let .subgroupComparison(comparison):
-            let tests = comparison.variables.flatMap(\.domains).compactMap(\.test)
-            let fisher = tests.filter { $0.method == .fisher }
-            let monteCarlo = fisher.filter { $0.monteCarloTables != nil }.count
-            let untested = comparison.variables.flatMap(\.domains).filter { $0.test == nil }.count
-            return "% positive per group with \(level) Wilson intervals; Pearson's chi-square test in \(tests.count - fisher.count) comparisons and Fisher's exact test in \(fisher.count) (an expected count below 5)"
-                + (monteCarlo > 0 ? ", \(monteCarlo) of them with a Monte Carlo p-value (too many tables to enumerate)" : "")
-                + (untested > 0 ? "; \(untested) not tested (one group, or one outcome category)" : "")
-                + "; p-values adjusted across domains within each subgroup variable by \(adjustmentName(comparison.definition.adjustment))."
-        case let .processAssociations(associations):
-            let failed = associations.domains.filter { $0.notComputed != nil }
-            return "Per domain, a \(ProcessAssociationsLayout.modelDescription(associations)). \(associations.domains.count - failed.count) of \(associations.domains.count) models fitted"
-                + (failed.isEmpty ? "" : "; not fitted: " + failed.map { "\($0.domain.label) (\($0.notComputed!))" }.joined(separator: "; "))
-                + ". p-values adjusted across domains for each contrast by \(adjustmentName(associations.definition.adjustment))."
-        case let .outcomeIndex(index):
-            return "Per respondent, domains better minus domains worse among the \(index.domains.count) domains answered on the scale; mean with \(level) t interval, SD, median and quartiles, overall and by subgroup; \(index.unscored) respondents with no domain answered have no index."
-        case let .distribution(distribution):
-            let tests = distribution.variables.compactMap(\.test)
-            return "Answers to \(distribution.item.id) with \(level) Wilson intervals, overall and by subgroup"
-                + (tests.isEmpty ? "." : "; the \(distribution.definition.top?.label.lowercased() ?? "top") share compared between groups by " + tests.map { "\($0.methodName) (\($0.reason))" }.joined(separator: "; ") + ".")
-        case let .scaleChange(change):
-            return ScaleChangeLayout.notes(change).joined(separator: " ")
-        case let .pilotVsControl(evaluation):
-            return PilotVsControlLayout.notes(evaluation).joined(separator: " ")
-        }
     }
 
     // MARK: Tables
@@ -307,7 +166,7 @@ public enum HTMLReport {
         return parts.enumerated().map { $0.offset % 2 == 1 ? "<code>\($0.element)</code>" : String($0.element) }.joined()
     }
 
-    static func anchor(_ result: AnalysisResult) -> String { "analysis-" + result.definition.id }
+    static func anchor(_ result: any AnalysisResult) -> String { "analysis-" + result.definition.id }
 
 
     static func dateRange(_ first: String, _ last: String) -> String {

@@ -112,3 +112,42 @@ extension String {
         return first.lowercased() + dropFirst()
     }
 }
+
+extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
+    var csvTables: [(suffix: String, table: ReportTable)] {
+        [("", OutcomeTableLayout.longTable(self))]
+    }
+
+    var humanTables: [ReportTable] { OutcomeTableLayout.humanTables(self) }
+
+    var charts: [Chart] {
+        let id = definition.id, table = self
+        let rows = table.overall.rows.filter { $0.counts.answering > 0 }.sorted { $0.positive.proportion > $1.positive.proportion }
+        let bars = rows.map { row in
+            SVGCharts.DivergingRow(label: row.domain.label, negative: row.negative.proportion * 100, neutral: row.noChange.proportion * 100,
+                                   positive: row.positive.proportion * 100, n: row.counts.answering)
+        }
+        let top = bars.first.map { "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)" } ?? ""
+        var data = ReportTable(title: "Figures in the chart", columns: [
+            .init("domain", "Domain", alignRight: false), .init("negative", "Negative %"), .init("no_change", "No change %"),
+            .init("positive", "Positive %"), .init("n", "N"),
+        ])
+        data.rows = bars.map { [.text($0.label), .text(TableFormat.format($0.negative, 1)), .text(TableFormat.format($0.neutral, 1)),
+                                .text(TableFormat.format($0.positive, 1)), .integer($0.n)] }
+        return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "What difference the budget made, by domain",
+                                               description: "Diverging bars of the % reporting a negative, no change or positive impact in each of \(bars.count) domains, sorted by % positive. \(top).",
+                                               rows: bars),
+                      caption: "Negative, no change and positive impact in each domain, sorted by % positive (all respondents answering on the scale).",
+                      table: data)]
+    }
+
+    var methods: String {
+        let level = OutcomeTableLayout.confidenceLabel(definition.confidence), table = self
+        return "Shares positive, no change and negative among those answering on the scale in each of \(table.overall.rows.count) domains, with \(level) Wilson score intervals; not applicable, don't know and missing answers are counted, not included. \(table.groups.count - 1) subgroup levels."
+    }
+
+    var summary: String {
+        let table = self
+        return "\(table.responses) responses, \(table.overall.rows.count) domains, \(table.groups.count - 1) subgroup levels"
+    }
+}

@@ -103,6 +103,18 @@ public enum PilotVsControlLayout {
     }
 
     /// The document for people.
+    /// The machine-readable tables, each with the suffix of its CSV file name.
+    static func csvTables(_ evaluation: PilotVsControlResult) -> [(suffix: String, table: ReportTable)] {
+        var tables = [("", outcomesTable(evaluation)),
+                      ("-balance", balanceTable(evaluation.balance, title: "Baseline characteristics by arm",
+                                                first: "pilot", second: "control")),
+                      ("-attrition", balanceTable(evaluation.attrition.comparison,
+                                                  title: "Baseline characteristics of those lost and those followed up",
+                                                  first: "lost", second: "followed_up"))]
+        if let cost = evaluation.cost { tables.append(("-cost", costTable(cost))) }
+        return tables
+    }
+
     public static func humanTables(_ result: PilotVsControlResult) -> [ReportTable] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         var tables: [ReportTable] = []
@@ -194,12 +206,12 @@ public enum PilotVsControlLayout {
 
     static func notes(_ result: PilotVsControlResult) -> [String] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        let covariates = result.definition.covariates.isEmpty ? "" : " and " + result.definition.covariates.joined(separator: ", ")
+        let covariates = result.settings.covariates.isEmpty ? "" : " and " + result.settings.covariates.joined(separator: ", ")
         var notes = [
             "Unadjusted: everyone with the outcome at follow-up; mean differences by Welch's t-test, risk differences (percentage points) with Newcombe intervals and chi-square (Fisher's exact test when an expected count is below 5).",
             "Difference in change: pilot minus control mean change from baseline (Welch's t on change scores), among those with the outcome at both waves.",
             "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) or logistic regression (odds ratio), with cluster-robust standard errors by site (CR1; t on sites - 1 df for ANCOVA). \(level) intervals.",
-            "p adjusted across the outcomes by \(result.definition.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). Hedges' g: adjusted difference over the pooled SD at follow-up, with the small-sample correction.",
+            "p adjusted across the outcomes by \(result.settings.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). Hedges' g: adjusted difference over the pooled SD at follow-up, with the small-sample correction.",
         ]
         notes += result.notes
         return notes
@@ -210,5 +222,71 @@ public enum PilotVsControlLayout {
     static func money(_ value: Double) -> String {
         guard value.isFinite else { return "–" }
         return (value < 0 ? "-£" : "£") + TableFormat.format(abs(value), 0)
+    }
+}
+
+extension PilotVsControlResult: KindLayout {
+    var csvTables: [(suffix: String, table: ReportTable)] { PilotVsControlLayout.csvTables(self) }
+
+    var humanTables: [ReportTable] { PilotVsControlLayout.humanTables(self) }
+
+    var charts: [Chart] {
+        let id = definition.id, evaluation = self
+        return evaluation.overall.comparisons.enumerated().compactMap { index, comparison in
+            // One number format per chart, from the outcome's scale (as the tables do).
+            let d = comparison.adjustedIsOddsRatio ? 2 : PilotVsControlLayout.decimals(comparison)
+            let rows = evaluation.groups.map { group -> SVGCharts.ForestRow in
+                let label = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All respondents"
+                guard let a = group.comparisons[index].adjusted else {
+                    return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan, text: "not computed (see the table)",
+                                               emphasised: group.variable == nil)
+                }
+                return SVGCharts.ForestRow(
+                    label: label, estimate: a.estimate, lower: a.lower, upper: a.upper,
+                    text: "\(TableFormat.format(a.estimate, d)) (\(TableFormat.format(a.lower, d)) to \(TableFormat.format(a.upper, d)))",
+                    emphasised: group.variable == nil)
+            }
+            guard rows.contains(where: { $0.estimate.isFinite }) else { return nil }
+            let ratio = comparison.adjustedIsOddsRatio
+            var data = ReportTable(title: "Figures in the chart", columns: [
+                .init("group", "Group", alignRight: false), .init("effect", ratio ? "Odds ratio (95% CI)" : "Adjusted difference (95% CI)"),
+            ])
+            data.rows = rows.map { [.text($0.label), .text($0.text)] }
+            return Chart(svg: SVGCharts.forest(id: "\(id)-forest-\(index)", title: "\(comparison.label): pilot against control",
+                                               description: "Forest plot of the baseline-adjusted \(ratio ? "odds ratio" : "difference") between pilot and control sites, overall and by subgroup, with 95% intervals; the vertical line marks no difference.",
+                                               rows: rows, axisLabel: ratio ? "Adjusted odds ratio, pilot against control (log scale)" : "Adjusted difference, pilot minus control",
+                                               ratio: ratio),
+                         caption: "\(comparison.label): adjusted \(ratio ? "odds ratio" : "difference") with 95% interval, overall and by subgroup.", table: data)
+        }
+    }
+
+    var methods: String {
+        let evaluation = self
+        return PilotVsControlLayout.notes(evaluation).joined(separator: " ")
+    }
+
+    var summary: String {
+        let evaluation = self
+        let a = evaluation.attrition
+        return "\(a.baselinePilot) pilot and \(a.baselineControl) control respondents at baseline, \(evaluation.overall.comparisons.count) outcomes"
+    }
+
+    var dataDescription: String {
+        "Instrument: \(instrumentTitle) (`\(instrumentID)` \(instrumentVersion)), "
+            + "waves \(settings.baselineWave) to \(settings.followupWave). "
+            + "Pilot sites: \(pilotSites.joined(separator: ", ")). Control sites: \(controlSites.joined(separator: ", "))."
+    }
+
+    var jsonData: [String: Any] {
+        let a = attrition
+        return ["instrument": instrumentID, "instrument_version": instrumentVersion,
+                "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
+                "pilot_sites": pilotSites, "control_sites": controlSites,
+                "attrition": ["baseline_pilot": a.baselinePilot, "baseline_control": a.baselineControl,
+                              "lost_pilot": a.lostPilot, "lost_control": a.lostControl, "followup_only": a.followupOnly]]
+    }
+
+    var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {
+        (instrumentID, instrumentVersion, waves)
     }
 }

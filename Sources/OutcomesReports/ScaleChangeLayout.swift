@@ -201,3 +201,67 @@ public enum ScaleChangeLayout {
     static func signed(_ value: Double) -> String { value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1) }
     static func pValue(_ p: Double) -> String { TableFormat.pValue(p) }
 }
+
+extension ScaleChangeResult: KindLayout {
+    var csvTables: [(suffix: String, table: ReportTable)] {
+        [("", ScaleChangeLayout.summaryTable(self)), ("-levels", ScaleChangeLayout.levelsTable(self)),
+         ("-transitions", ScaleChangeLayout.transitionsTable(self)),
+         ("-by-baseline-level", ScaleChangeLayout.byBaselineLevelTable(self))]
+    }
+
+    var humanTables: [ReportTable] { ScaleChangeLayout.humanTables(self) }
+
+    var charts: [Chart] {
+        let id = definition.id, change = self
+        let armGroups = change.groups.filter { $0.variable == "Arm" }
+        let groups = armGroups.isEmpty ? [change.overall] : armGroups
+        let labels = ScaleChangeLayout.levelLabels(change)
+        let categories: [(label: String, bars: [SVGCharts.Bar])] = labels.enumerated().map { index, label in
+            (label, groups.map { group in
+                let estimate = group.changeByBaselineLevel[index]
+                return SVGCharts.Bar(series: group.level ?? "All linked", value: estimate?.mean ?? .nan, lower: estimate?.lower, upper: estimate?.upper)
+            })
+        }
+        var data = ReportTable(title: "Figures in the chart: mean change (95% CI) by baseline level",
+                               columns: [.init("level", "Baseline level", alignRight: false)] + groups.map { .init($0.level ?? "all", $0.level ?? "All linked") })
+        for (index, label) in labels.enumerated() {
+            data.rows.append([.text(label)] + groups.map { group in
+                .text(group.changeByBaselineLevel[index].map { "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to \(ScaleChangeLayout.signed($0.upper))), n = \($0.n)" } ?? "–")
+            })
+        }
+        return [Chart(svg: SVGCharts.groupedBars(id: "\(id)-by-level", title: "Mean change in \(change.scale.label) by baseline level",
+                                                 description: "Bars of the mean change from baseline to follow-up for people starting at each level, \(armGroups.isEmpty ? "all linked respondents" : "by arm"), with 95% confidence intervals. Bars above zero are gains.",
+                                                 groups: categories, axisLabel: "Mean change (points)", categoryLabel: "Level at baseline"),
+                      caption: "Did those starting lowest improve most? Mean change by level at baseline, with 95% intervals.", table: data)]
+    }
+
+    var methods: String {
+        let change = self
+        return ScaleChangeLayout.notes(change).joined(separator: " ")
+    }
+
+    var summary: String {
+        let change = self
+        let l = change.linking
+        return "\(l.linked) respondents linked (\(l.baselineOnly) baseline only, \(l.followupOnly) follow-up only, \(l.unscored) unscored), \(change.groups.count - 1) groups"
+    }
+
+    var dataDescription: String {
+        "Instrument: \(instrumentTitle) (`\(instrumentID)` \(instrumentVersion)), "
+            + "scale `\(scale.id)`, waves \(settings.baselineWave) to \(settings.followupWave). "
+            + "Sites: \(sites.count) (\(sites.joined(separator: ", ")))."
+    }
+
+    var jsonData: [String: Any] {
+        let l = linking
+        return ["instrument": instrumentID, "instrument_version": instrumentVersion, "scale": scale.id,
+                "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
+                "sites": sites,
+                "linking": ["linked": l.linked, "baseline_only": l.baselineOnly, "followup_only": l.followupOnly,
+                            "unscored": l.unscored, "arm_changed": l.armChanged]]
+    }
+
+    var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {
+        (instrumentID, instrumentVersion, waves)
+    }
+}

@@ -10,7 +10,7 @@ import OutcomesStore
     /// The committed sample has a known true effect on quality of life and none on wellbeing: the
     /// analysis must recover the first inside its interval and not flag the second.
     @Test func recoversTheKnownEffectAndDoesNotFlagTheNullOne() throws {
-        guard case let .pilotVsControl(result) = try FixtureStore.shippedSample("quality-of-life").runShipped("pilot-vs-control.yaml") else {
+        guard let result = try FixtureStore.shippedSample("quality-of-life").runShipped("pilot-vs-control.yaml") as? PilotVsControlResult else {
             Issue.record("not a pilot-vs-control result")
             return
         }
@@ -30,7 +30,7 @@ final class SmallEvaluationStore: FixtureStore {
     func result(_ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> PilotVsControlResult {
         var definition = try AnalysisDefinition.load(file: fixture("small-pvc.analysis.yaml"))
         edit(&definition)
-        guard case let .pilotVsControl(result) = try AnalysisRunner.run(definition, store: store) else {
+        guard let result = try AnalysisRunner.run(definition, store: store) as? PilotVsControlResult else {
             throw StoreError("not a pilot-vs-control result")
         }
         return result
@@ -104,7 +104,7 @@ final class SmallEvaluationStore: FixtureStore {
     }
 
     @Test func theMarkdownIsStable() throws {
-        let markdown = ReportWriter.markdown(.pilotVsControl(try SmallEvaluationStore().result()))
+        let markdown = ReportWriter.markdown(try SmallEvaluationStore().result())
         try expectSnapshot(markdown, "small-pvc.expected.md")
     }
 
@@ -116,7 +116,7 @@ final class SmallEvaluationStore: FixtureStore {
         let again = try #require(try setup.result().cost)
         #expect(first.incrementalCost.lower == again.incrementalCost.lower && first.netBenefits[0].upper == again.netBenefits[0].upper)
         #expect(first.incrementalCost.lower < first.incrementalCost.estimate && first.incrementalCost.estimate < first.incrementalCost.upper)
-        let other = try #require(try setup.result { $0.cost?.seed = 6 }.cost)
+        let other = try #require(try setup.result { $0.edit(PilotVsControlSettings.self) { $0.cost?.seed = 6 } }.cost)
         #expect(other.incrementalCost.lower != first.incrementalCost.lower)
         #expect((0...1).contains(first.netBenefits[0].probabilityCostEffective))
     }
@@ -137,7 +137,7 @@ final class SmallEvaluationStore: FixtureStore {
             lines.append(Self.row("P\(i)", "p\(i % 2)", "pilot", "followup", age: 1 + i % 3, level: 1 + (i + 1) % 4, wb: 1 + (i + 2) % 5, admission: 1 + (i + 1) % 2))
             lines.append(Self.row("C\(i)", "c\(i % 2)", "control", "baseline", age: 1 + i % 3, level: 1 + i % 4, wb: 1 + i % 5, admission: 1 + i % 2))
         }
-        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.cost = nil }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.edit(PilotVsControlSettings.self) { $0.cost = nil } }
         let quality = try #require(result.overall.comparisons.first)
         #expect(quality.adjusted == nil && quality.unadjusted == nil)
         #expect(quality.notes.contains("no control respondents have this outcome at follow-up: no comparison"))
@@ -153,7 +153,7 @@ final class SmallEvaluationStore: FixtureStore {
             lines.append(Self.row("R\(i)", site, arm, "baseline", age: 2, level: 1 + i % 4, wb: 1 + i % 5, admission: 1 + i % 2))
             lines.append(Self.row("R\(i)", site, arm, "followup", age: 2, level: 1 + (i * 3 + 1) % 4, wb: 1 + (i + 3) % 5, admission: 1 + (i / 2) % 2))
         }
-        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.cost = nil }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.edit(PilotVsControlSettings.self) { $0.cost = nil } }
         let quality = try #require(result.overall.comparisons.first { $0.outcome == "qol_index" })
         #expect(result.notes.contains("Left out of every adjusted model as they have one value in the data: age_group."))
         #expect(quality.adjusted != nil, "\(quality.notes)")
@@ -169,7 +169,7 @@ final class SmallEvaluationStore: FixtureStore {
             lines.append(Self.row("S\(i)", "\(arm)-\(i % 3)", arm, "followup", age: 1 + i % 3, level: 1 + (i + 2) % 4, wb: 1 + (i + 1) % 5,
                                   admission: arm == "pilot" ? 2 : 1))
         }
-        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.cost = nil }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.edit(PilotVsControlSettings.self) { $0.cost = nil } }
         let admission = try #require(result.overall.comparisons.first { $0.kind == .binary })
         #expect(admission.adjusted == nil)
         #expect(admission.notes.contains { $0.contains("separation") }, "\(admission.notes)")
@@ -198,8 +198,8 @@ final class SmallEvaluationStore: FixtureStore {
             let mean = values.reduce(0, +) / Double(values.count)
             return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
         }
-        for resample in [AnalysisDefinition.CostSettings.Resample.sites, .people] {
-            let settings = AnalysisDefinition.CostSettings(item: "cost", effect: "change", thresholds: [20_000], replicates: 2_000,
+        for resample in [PilotVsControlSettings.CostSettings.Resample.sites, .people] {
+            let settings = PilotVsControlSettings.CostSettings(item: "cost", effect: "change", thresholds: [20_000], replicates: 2_000,
                                                            seed: 3, resample: resample)
             let run = try PilotVsControl.costBootstrap(pilot: pilot, site: site, cost: cost, change: change, settings: settings)
             #expect(run.units == (resample == .sites ? (30, 30) : (1254, 1210)))

@@ -29,7 +29,7 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
 /// exact tests, 1e-6 for the iteratively fitted logistic models.
 @Suite struct PoetDepthAgainstReference {
     @Test func subgroupComparison() throws {
-        guard case let .subgroupComparison(result) = try SmallPoetStore().run("small-poet.subgroups.yaml") else { throw StoreError("kind") }
+        guard let result = try SmallPoetStore().run("small-poet.subgroups.yaml") as? SubgroupComparisonResult else { throw StoreError("kind") }
         let variables = try #require(SmallPoetStore.expected["subgroup_comparison"] as? [[String: Any]])
         #expect(result.variables.count == variables.count)
         var methods: Set<IndependenceTest.Method> = []
@@ -71,12 +71,14 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
 
     /// Each kind of standard errors: clustered by site, classical, and the default (auto), which is
     /// classical here because the fixture has 4 sites.
-    @Test(arguments: [AnalysisDefinition.StandardErrors.clusteredBySite, .classical, .automatic])
-    func processAssociations(errors: AnalysisDefinition.StandardErrors) throws {
-        guard case let .processAssociations(result) = try SmallPoetStore().run("small-poet.processes.yaml", {
-            #expect($0.standardErrors == .automatic, "the fixture leaves the default")
-            $0.standardErrors = errors
-        }) else { throw StoreError("kind") }
+    @Test(arguments: [ProcessAssociationsSettings.StandardErrors.clusteredBySite, .classical, .automatic])
+    func processAssociations(errors: ProcessAssociationsSettings.StandardErrors) throws {
+        guard let result = try SmallPoetStore().run("small-poet.processes.yaml", {
+            $0.edit(ProcessAssociationsSettings.self) {
+                #expect($0.standardErrors == .automatic, "the fixture leaves the default")
+                $0.standardErrors = errors
+            }
+        }) as? ProcessAssociationsResult else { throw StoreError("kind") }
         #expect(result.clusteredBySite == (errors == .clusteredBySite))
         let key = errors == .clusteredBySite ? "estimates_by_site" : "estimates"
         let reference = try #require(SmallPoetStore.expected["process_associations"] as? [String: Any])
@@ -116,16 +118,16 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         let oneSite = try String(contentsOfFile: fixture("small-poet.csv"), encoding: .utf8)
             .replacingOccurrences(of: #",s[1-4],"#, with: ",s1,", options: .regularExpression)
         #expect(throws: Diagnostic.self) {
-            try SmallPoetStore(csv: oneSite).run("small-poet.processes.yaml") { $0.standardErrors = .clusteredBySite }
+            try SmallPoetStore(csv: oneSite).run("small-poet.processes.yaml") { $0.edit(ProcessAssociationsSettings.self) { $0.standardErrors = .clusteredBySite } }
         }
-        guard case let .processAssociations(result) = try SmallPoetStore(csv: oneSite).run("small-poet.processes.yaml")
+        guard let result = try SmallPoetStore(csv: oneSite).run("small-poet.processes.yaml") as? ProcessAssociationsResult
         else { throw StoreError("kind") }
         #expect(!result.clusteredBySite)
         #expect(result.domains.allSatisfy { $0.sites == 1 || $0.n == 0 })
     }
 
     @Test func outcomeIndex() throws {
-        guard case let .outcomeIndex(result) = try SmallPoetStore().run("small-poet.index.yaml") else { throw StoreError("kind") }
+        guard let result = try SmallPoetStore().run("small-poet.index.yaml") as? OutcomeIndexResult else { throw StoreError("kind") }
         let reference = try #require(SmallPoetStore.expected["outcome_index"] as? [String: Any])
         #expect(result.unscored == reference["unscored"] as? Int)
         let distribution = try #require(reference["distribution"] as? [[Int]])
@@ -146,7 +148,7 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
     }
 
     @Test func distribution() throws {
-        guard case let .distribution(result) = try SmallPoetStore().run("small-poet.confidence.yaml") else { throw StoreError("kind") }
+        guard let result = try SmallPoetStore().run("small-poet.confidence.yaml") as? DistributionResult else { throw StoreError("kind") }
         let reference = try #require(SmallPoetStore.expected["distribution"] as? [String: Any])
         func check(_ group: DistributionGroup, _ ref: [String: Any]) {
             #expect(group.responses == ref["responses"] as? Int)
@@ -188,7 +190,7 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
     }()
 
     @Test func oneOutcomeCategoryAndOneProcessLevelAreSaidNotComputed() throws {
-        guard case let .processAssociations(result) = try SmallPoetStore(csv: Self.oneCategory).run("small-poet.processes.yaml")
+        guard let result = try SmallPoetStore(csv: Self.oneCategory).run("small-poet.processes.yaml") as? ProcessAssociationsResult
         else { throw StoreError("kind") }
         let independence = try #require(result.domains.first { $0.item == "outcome_independence" })
         #expect(independence.notComputed == "the outcome is 1 for everyone: nothing to model")
@@ -196,19 +198,19 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         #expect(independence.notes.contains { $0.hasPrefix("Planning: everyone in the model gave the same answer (Easy)") })
         let paidJob = try #require(result.domains.first { $0.item == "outcome_paid_job" })
         #expect(paidJob.n == 0 && paidJob.notComputed != nil)
-        let markdown = ReportWriter.markdown(.processAssociations(result))
+        let markdown = ReportWriter.markdown(result)
         #expect(markdown.contains("not computed: the outcome is 1 for everyone"))
         #expect(!markdown.contains("nan") && !markdown.contains("inf"))
     }
 
     @Test func aDomainWithOneOutcomeCategoryIsNotTested() throws {
-        guard case let .subgroupComparison(result) = try SmallPoetStore(csv: Self.oneCategory).run("small-poet.subgroups.yaml")
+        guard let result = try SmallPoetStore(csv: Self.oneCategory).run("small-poet.subgroups.yaml") as? SubgroupComparisonResult
         else { throw StoreError("kind") }
         let independence = try #require(result.variables[0].domains.first { $0.item == "outcome_independence" })
         #expect(independence.test == nil)
         #expect(independence.notTested == "everyone is in the same outcome category: nothing to compare")
         #expect(independence.adjustedP == nil)
-        let markdown = ReportWriter.markdown(.subgroupComparison(result))
+        let markdown = ReportWriter.markdown(result)
         #expect(markdown.contains("not tested: everyone is in the same outcome category"))
     }
 
@@ -254,8 +256,8 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
     @Test func processAssociationsShowTheGeneratorsTruthWithTheRightSign() throws {
         #expect(SampleGenerator.directPaymentLogOdds > 0 && SampleGenerator.viewsFullyLogOdds > 0)
         let sample = try FixtureStore.shippedSample("budget-holder")
-        func run(_ file: String) throws -> AnalysisResult { try sample.runShipped(file) }
-        guard case let .processAssociations(result) = try run("budget-holder-processes.yaml") else { throw StoreError("kind") }
+        func run(_ file: String) throws -> any AnalysisResult { try sample.runShipped(file) }
+        guard let result = try run("budget-holder-processes.yaml") as? ProcessAssociationsResult else { throw StoreError("kind") }
         func summary(_ variable: String, _ level: String) throws -> ContrastSummary {
             try #require(result.summaries.first { $0.contrast.variable == variable && $0.contrast.level == level })
         }
@@ -273,7 +275,7 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         let planning = try summary("Planning support", "Easy")
         #expect(planning.better.count + planning.worse.count <= 1)
 
-        guard case let .outcomeIndex(index) = try run("budget-holder-index.yaml") else { throw StoreError("kind") }
+        guard let index = try run("budget-holder-index.yaml") as? OutcomeIndexResult else { throw StoreError("kind") }
         func mean(_ level: String) -> Double? { index.groups.first { $0.level == level }?.summary?.mean.mean }
         #expect(try #require(mean("Direct payment")) > (try #require(mean("Council-managed"))))
         #expect(try #require(mean("Fully")) > (try #require(mean("Not at all"))))

@@ -7,15 +7,15 @@ import OutcomesAnalyses
 import OutcomesReports
 
 /// Every fixture analysis, run once, for the report tests.
-func allFixtureResults() throws -> [AnalysisResult] {
-    var results = [AnalysisResult.outcomeTable(try SmallSurveyStore().outcomeTable()), .scaleChange(try SmallActivationStore().result()),
-                   .pilotVsControl(try SmallEvaluationStore().result())]
+func allFixtureResults() throws -> [any AnalysisResult] {
+    var results: [any AnalysisResult] = [try SmallSurveyStore().outcomeTable(), try SmallActivationStore().result(),
+                   try SmallEvaluationStore().result()]
     let poet = try SmallPoetStore()
     for name in ["subgroups", "processes", "index", "confidence"] { results.append(try poet.run("small-poet.\(name).yaml")) }
     return results
 }
 
-func fixtureReport() throws -> (html: String, results: [AnalysisResult]) {
+func fixtureReport() throws -> (html: String, results: [any AnalysisResult]) {
     let results = try allFixtureResults()
     let context = ReportContext(title: "Test report", waves: [
         .init(instrument: "small-survey", version: "1", wave: "2026", responses: 28, sites: ["north", "south"],

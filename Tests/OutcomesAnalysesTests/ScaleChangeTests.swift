@@ -11,7 +11,7 @@ final class SmallActivationStore: FixtureStore {
 
     func result() throws -> ScaleChangeResult {
         let definition = try AnalysisDefinition.load(file: fixture("small-activation.analysis.yaml"))
-        guard case let .scaleChange(result) = try AnalysisRunner.run(definition, store: store) else {
+        guard let result = try AnalysisRunner.run(definition, store: store) as? ScaleChangeResult else {
             throw StoreError("not a scale change")
         }
         return result
@@ -101,10 +101,10 @@ final class SmallActivationStore: FixtureStore {
 
     @Test func theTablesAreWrittenAndTheMarkdownIsStable() throws {
         let result = try SmallActivationStore().result()
-        let tables = ReportWriter.csvTables(.scaleChange(result))
+        let tables = ReportWriter.csvTables(result)
         #expect(tables.map(\.suffix) == ["", "-levels", "-transitions", "-by-baseline-level"])
         #expect(tables[2].table.rows.count == result.groups.count * 16)
-        let markdown = ReportWriter.markdown(.scaleChange(result))
+        let markdown = ReportWriter.markdown(result)
         try expectSnapshot(markdown, "small-activation.expected.md")
     }
 
@@ -112,7 +112,7 @@ final class SmallActivationStore: FixtureStore {
         let setup = try SmallActivationStore()
         // A wave with no responses.
         var definition = try AnalysisDefinition.load(file: fixture("small-activation.analysis.yaml"))
-        definition.followupWave = "month12"
+        definition.edit(ScaleChangeSettings.self) { $0.followupWave = "month12" }
         do {
             _ = try AnalysisRunner.run(definition, store: setup.store)
             Issue.record("expected an error")
@@ -123,8 +123,10 @@ final class SmallActivationStore: FixtureStore {
         #expect(throws: DiagnosticList.self) {
             try AnalysisDefinition.parse("id: x\nkind: scale_change\ninstrument: activation\nscale: activation_score\n", file: "a.yaml")
         }
-        definition.followupWave = "followup"
-        definition.scale = "activation"
+        definition.edit(ScaleChangeSettings.self) {
+            $0.followupWave = "followup"
+            $0.scale = "activation"
+        }
         do {
             _ = try AnalysisRunner.run(definition, store: setup.store)
             Issue.record("expected an error")
@@ -138,7 +140,7 @@ final class SmallActivationStore: FixtureStore {
     /// The committed sample carries a known truth: pilot respondents gain more, and people starting at
     /// lower levels gain more. The analysis must show both.
     @Test func showsThePilotEffectAndTheLowestImprovingMost() throws {
-        guard case let .scaleChange(result) = try FixtureStore.shippedSample("activation").runShipped("activation-change.yaml") else {
+        guard let result = try FixtureStore.shippedSample("activation").runShipped("activation-change.yaml") as? ScaleChangeResult else {
             throw StoreError("not a scale change")
         }
         let pilot = try #require(result.groups.first { $0.level == "Pilot" }?.change)

@@ -40,12 +40,12 @@ class FixtureStore {
     }
 
     /// Runs a shipped analysis file (`analyses/NAME`) on this store.
-    func runShipped(_ analysisFile: String) throws -> AnalysisResult {
+    func runShipped(_ analysisFile: String) throws -> any AnalysisResult {
         try AnalysisRunner.run(try AnalysisDefinition.load(file: Self.root.appendingPathComponent("analyses/\(analysisFile)").path), store: store)
     }
 
     /// Runs an analysis fixture, after `edit` has had its say.
-    func run(_ analysisFile: String, _ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> AnalysisResult {
+    func run(_ analysisFile: String, _ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> any AnalysisResult {
         var definition = try AnalysisDefinition.load(file: fixture(analysisFile))
         edit(&definition)
         return try AnalysisRunner.run(definition, store: store)
@@ -61,4 +61,13 @@ func expectSnapshot(_ text: String, _ name: String, sourceLocation: SourceLocati
     }
     let snapshot = try String(contentsOfFile: fixture(name), encoding: .utf8)
     #expect(text == snapshot, "\(name) changed; if intended, regenerate it with OUTCOMES_UPDATE_SNAPSHOTS=1", sourceLocation: sourceLocation)
+}
+
+extension AnalysisDefinition {
+    /// Changes the kind's settings of a loaded analysis file, as a test's variant of it.
+    mutating func edit<Settings: AnalysisSettings>(_ type: Settings.Type, _ change: (inout Settings) -> Void) {
+        var edited = settings(as: type)
+        change(&edited)
+        settings = edited
+    }
 }

@@ -1,0 +1,34 @@
+import OutcomesAnalyses
+import OutcomesStatistics
+
+/// A test for people: "χ² = 4.21 (2 df)" or "Fisher's exact".
+func testLabel(_ test: IndependenceTest) -> String {
+    switch test.method {
+    case .chiSquare: return "χ² = \(TableFormat.format(test.statistic ?? .nan, 2)) (\(test.df ?? 0) df)"
+    case .fisher: return test.monteCarloTables == nil ? "Fisher's exact" : "Fisher's exact (Monte Carlo)"
+    }
+}
+
+func adjustmentName(_ adjustment: AnalysisDefinition.Adjustment) -> String {
+    adjustment == .holm ? "Holm's method" : "the Benjamini-Hochberg method"
+}
+
+/// "Fisher's exact test where an expected count was below 5: Paid job (smallest 2.3), ..." and the
+/// chi-square rule, so every test's method and reason are stated.
+func testMethodNotes(_ tests: [(String, IndependenceTest)]) -> [String] {
+    var notes: [String] = []
+    let chi = tests.filter { $0.1.method == .chiSquare }
+    if !chi.isEmpty {
+        let yates = chi.contains { $0.1.df == 1 } ? " (with Yates' continuity correction for two groups)" : ""
+        notes.append("Pearson's chi-square test\(yates) where every expected count was 5 or more\(chi.count < tests.count ? ": \(chi.map(\.0).joined(separator: ", "))" : "").")
+    }
+    let fisher = tests.filter { $0.1.method == .fisher }
+    if !fisher.isEmpty {
+        notes.append("Fisher's exact test where an expected count was below 5: "
+            + fisher.map { "\($0.0) (smallest expected \(TableFormat.format($0.1.smallestExpected, 1)))" }.joined(separator: ", ") + ".")
+        if let tables = fisher.compactMap(\.1.monteCarloTables).first {
+            notes.append("Tables too large to enumerate: Fisher's p estimated from \(TableFormat.thousands(tables)) random tables with the same margins (seeded, reproducible).")
+        }
+    }
+    return notes
+}
