@@ -57,6 +57,10 @@ struct FrameRequest {
             if case let .item(id, _) = subgroup { return id } else { return nil }
         }
         more += extra
+        // The answers that decide whether an analysed item was asked, to tell "not asked" from missing.
+        if let instrument = try store.instrument(id: definition.instrument) {
+            more += NotAsked.conditionItems(of: items + extra, in: instrument)
+        }
         for id in more where !needed.contains(id) { needed.append(id) }
         var resolved = definition
         resolved.wave = wave

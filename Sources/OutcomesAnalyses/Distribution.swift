@@ -13,7 +13,10 @@ public struct DistributionGroup: Sendable, Equatable {
     public var top: ProportionEstimate?
     /// Special answers ("don't know", "not applicable") and no answer: excluded from the shares.
     public var special: Int
+    /// Asked and not answered.
     public var missing: Int
+    /// Not asked: the item's skip condition did not apply (neither in the shares nor missing).
+    public var notAsked = 0
     /// Those answering on the scale: the denominator.
     public var n: Int { answers.first?.n ?? 0 }
 }
@@ -57,11 +60,15 @@ public enum Distribution {
         let special = Set(set.choices.filter { $0.special != nil }.map(\.code))
         let topCodes = Set(settings.top?.codes ?? [])
         let answers = frame.column(itemID)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
+        let notAsked = NotAsked.rows(item, frame: frame)
 
         func group(_ rows: [Int], variable: String?, level: String?) throws -> DistributionGroup {
-            var counts = Array(repeating: 0, count: choices.count), specialCount = 0, missing = 0, top = 0
+            var counts = Array(repeating: 0, count: choices.count), specialCount = 0, missing = 0, top = 0, unasked = 0
             for row in rows {
-                guard let answer = answers[row] else { missing += 1; continue }
+                guard let answer = answers[row] else {
+                    if notAsked?[row] == true { unasked += 1 } else { missing += 1 }
+                    continue
+                }
                 if special.contains(answer) { specialCount += 1; continue }
                 guard let at = position[answer] else { missing += 1; continue }
                 counts[at] += 1
@@ -72,7 +79,7 @@ public enum Distribution {
                 variable: variable, level: level, responses: rows.count,
                 answers: try counts.map { try Proportions.wilson(count: $0, n: n, confidence: definition.confidence) },
                 top: try settings.top.map { _ in try Proportions.wilson(count: top, n: n, confidence: definition.confidence) },
-                special: specialCount, missing: missing)
+                special: specialCount, missing: missing, notAsked: unasked)
         }
         let overall = try group(Array(0..<frame.count), variable: nil, level: nil)
         var variables: [DistributionVariable] = []

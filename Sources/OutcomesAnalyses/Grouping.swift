@@ -4,9 +4,19 @@ import OutcomesStore
 /// Where an answer to an outcome item falls: the three shares of the outcome table, or outside them.
 enum OutcomeCategory: Int {
     case positive, neutral, negative, notApplicable, dontKnow
+    /// The item's skip condition left it unasked (code 5 is a missing answer: asked, not answered).
+    case notAsked = 6
 
     /// Each row's category as a small code, the raw value, or 5 for no answer (for fast tallies).
     static func codes(_ item: Item, frame: ResponseFrame) -> [UInt8] {
+        var codes = answeredCodes(item, frame: frame)
+        if let notAsked = NotAsked.rows(item, frame: frame) {
+            for row in codes.indices where codes[row] == 5 && notAsked[row] { codes[row] = 6 }
+        }
+        return codes
+    }
+
+    private static func answeredCodes(_ item: Item, frame: ResponseFrame) -> [UInt8] {
         let choices = frame.instrument.choiceSet(for: item)?.choices ?? []
         if choices.contains(where: { !(0..<256).contains($0.code) }) {
             return columnByDictionary(item, frame: frame).map { $0.map { UInt8($0.rawValue) } ?? 5 }
@@ -32,7 +42,7 @@ enum OutcomeCategory: Int {
         }
     }
 
-    /// Each row's category for one outcome item (nil: no answer). From the small codes, which look
+    /// Each row's category for one outcome item (nil: asked, no answer). From the small codes, which look
     /// each answer up in an array: a dictionary lookup per answer was 2% of a national evaluation.
     static func column(_ item: Item, frame: ResponseFrame) -> [OutcomeCategory?] {
         codes(item, frame: frame).map { $0 == 5 ? nil : OutcomeCategory(rawValue: Int($0)) }

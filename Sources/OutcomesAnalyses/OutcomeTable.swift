@@ -9,22 +9,26 @@ public struct OutcomeCounts: Sendable, Equatable {
     public var negative = 0
     public var notApplicable = 0
     public var dontKnow = 0
-    /// No answer at all (an empty cell, or the item's column absent from the file).
+    /// No answer at all (an empty cell, or the item's column absent from the file) where it was asked.
     public var missing = 0
+    /// Not asked: the item's skip condition did not apply to the respondent.
+    public var notAsked = 0
 
-    public init(positive: Int = 0, neutral: Int = 0, negative: Int = 0, notApplicable: Int = 0, dontKnow: Int = 0, missing: Int = 0) {
+    public init(positive: Int = 0, neutral: Int = 0, negative: Int = 0, notApplicable: Int = 0, dontKnow: Int = 0, missing: Int = 0,
+                notAsked: Int = 0) {
         self.positive = positive
         self.neutral = neutral
         self.negative = negative
         self.notApplicable = notApplicable
         self.dontKnow = dontKnow
         self.missing = missing
+        self.notAsked = notAsked
     }
 
     /// The denominator of every percentage: respondents who gave an answer on the scale.
     public var answering: Int { positive + neutral + negative }
     /// Everyone in the group, whatever they answered.
-    public var total: Int { answering + notApplicable + dontKnow + missing }
+    public var total: Int { answering + notApplicable + dontKnow + missing + notAsked }
 }
 
 /// One row of the outcome table: a domain's item, its counts, and the three shares with intervals.
@@ -72,10 +76,10 @@ public enum OutcomeTable {
         let items = try definition.outcomeItems(of: instrument)
         let variables = [GroupingVariable.everyone(frame.count)] + definition.subgroups.map { GroupingVariable($0, frame: frame) }
 
-        // Tallies in one flat array per variable, [level][item][category] (category 5: no answer):
+        // Tallies in one flat array per variable, [level][item][category] (5: no answer, 6: not asked):
         // a million rows x 15 items x 5 variables is 75 million increments, so no nested arrays here.
         let groupSizes = variables.map(\.sizes)
-        var tallies = variables.map { Array(repeating: 0, count: $0.levels.count * items.count * 6) }
+        var tallies = variables.map { Array(repeating: 0, count: $0.levels.count * items.count * 7) }
         for (itemIndex, item) in items.enumerated() {
             let categories = OutcomeCategory.codes(item, frame: frame)
             for v in variables.indices {
@@ -83,7 +87,7 @@ public enum OutcomeTable {
                     categories.withUnsafeBufferPointer { category in
                         tallies[v].withUnsafeMutableBufferPointer { tally in
                             for row in 0..<levels.count {
-                                tally[(Int(levels[row]) * items.count + itemIndex) * 6 + Int(category[row])] += 1
+                                tally[(Int(levels[row]) * items.count + itemIndex) * 7 + Int(category[row])] += 1
                             }
                         }
                     }
@@ -91,10 +95,10 @@ public enum OutcomeTable {
             }
         }
         func counts(_ v: Int, _ level: Int, _ itemIndex: Int) -> OutcomeCounts {
-            let base = (level * items.count + itemIndex) * 6
+            let base = (level * items.count + itemIndex) * 7
             let t = tallies[v]
             return OutcomeCounts(positive: t[base], neutral: t[base + 1], negative: t[base + 2], notApplicable: t[base + 3],
-                                 dontKnow: t[base + 4], missing: t[base + 5])
+                                 dontKnow: t[base + 4], missing: t[base + 5], notAsked: t[base + 6])
         }
 
         var groups: [OutcomeGroup] = []

@@ -34,9 +34,11 @@ public struct DomainModel: Sendable, Equatable {
     /// Respondents in the model, and those of them reporting a positive impact.
     public var n: Int
     public var positive: Int
-    /// Left out: outcome not applicable or don't know; outcome missing; a process or covariate missing.
+    /// Left out: outcome not applicable or don't know; outcome missing; not asked; a process or covariate missing.
     public var notApplicable: Int
     public var outcomeMissing: Int
+    /// Left out because the outcome's skip condition did not ask them.
+    public var notAsked = 0
     public var predictorMissing: Int
     /// Sites among the respondents in the model (the clusters of its standard errors, when clustered).
     public var sites: Int
@@ -155,6 +157,7 @@ public enum ProcessAssociations {
             for (row, category) in categories.enumerated() {
                 switch category {
                 case .notApplicable?, .dontKnow?: model.notApplicable += 1
+                case .notAsked?: model.notAsked += 1
                 case nil: model.outcomeMissing += 1
                 default: if predictorsComplete[row] { rows.append(row) } else { model.predictorMissing += 1 }
                 }

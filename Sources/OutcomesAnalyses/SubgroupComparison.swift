@@ -65,6 +65,7 @@ public enum SubgroupComparison {
                     case .negative?: counts[level].negative += 1
                     case .notApplicable?: counts[level].notApplicable += 1
                     case .dontKnow?: counts[level].dontKnow += 1
+                    case .notAsked?: counts[level].notAsked += 1
                     case nil: counts[level].missing += 1
                     }
                 }

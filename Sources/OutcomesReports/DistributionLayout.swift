@@ -8,7 +8,7 @@ public enum DistributionLayout {
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false), .init("responses", "Responses in group"),
             .init("n_answering", "N answering"), .init("answer_code", "Answer code", alignRight: false), .init("answer", "Answer", alignRight: false),
             .init("n", "n"), .init("pct", "%"), .init("ci_low", "CI low %"), .init("ci_high", "CI high %"),
-            .init("special_n", "Don't know or not applicable"), .init("missing_n", "Missing"),
+            .init("special_n", "Don't know or not applicable"), .init("missing_n", "Missing"), .init("not_asked_n", "Not asked"),
         ], notes: notes(result))
         for g in [result.overall] + result.variables.flatMap(\.groups) {
             var rows: [(String, String, ProportionEstimate)] = zip(result.choices, g.answers).map { (String($0.code), $0.label, $1) }
@@ -18,7 +18,8 @@ public enum DistributionLayout {
             for (code, label, e) in rows {
                 table.rows.append([.text(g.variable ?? "Overall"), .text(g.level ?? "All respondents"), .integer(g.responses), .integer(g.n),
                                    .text(code), .text(label), .integer(e.count), .number(e.proportion * 100, decimals: 3),
-                                   .number(e.lower * 100, decimals: 3), .number(e.upper * 100, decimals: 3), .integer(g.special), .integer(g.missing)])
+                                   .number(e.lower * 100, decimals: 3), .number(e.upper * 100, decimals: 3), .integer(g.special), .integer(g.missing),
+                                   .integer(g.notAsked)])
             }
         }
         return table
@@ -84,7 +85,7 @@ public enum DistributionLayout {
             "Question: \(result.item.text)",
             "N: respondents answering on the scale; \(o.special) answered don't know or not applicable and \(o.missing) did not answer (excluded from the percentages).",
             "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals.",
-        ]
+        ] + notAskedNote([(result.item.id, o.notAsked)])
     }
 }
 

@@ -18,7 +18,8 @@ public enum OutcomeTableLayout {
             columns += [.init("\(share)_n", "\(share) n"), .init("\(share)_pct", "\(share) %"),
                         .init("\(share)_ci_low", "\(share) CI low %"), .init("\(share)_ci_high", "\(share) CI high %")]
         }
-        columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing")]
+        columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"),
+                    .init("not_asked_n", "Not asked")]
         var table = ReportTable(title: result.definition.title, columns: columns, notes: notes(result))
         for group in result.groups {
             for row in group.rows {
@@ -30,7 +31,8 @@ public enum OutcomeTableLayout {
                     cells += [.integer(estimate.count), .number(estimate.proportion * 100, decimals: 3),
                               .number(estimate.lower * 100, decimals: 3), .number(estimate.upper * 100, decimals: 3)]
                 }
-                cells += [.integer(row.counts.notApplicable), .integer(row.counts.dontKnow), .integer(row.counts.missing)]
+                cells += [.integer(row.counts.notApplicable), .integer(row.counts.dontKnow), .integer(row.counts.missing),
+                          .integer(row.counts.notAsked)]
                 table.rows.append(cells)
             }
         }
@@ -51,12 +53,15 @@ public enum OutcomeTableLayout {
             overall.columns.insert(.init("dont_know", "Don't know"), at: 6)
         }
         let showDontKnow = overall.columns.count == 8
+        let showNotAsked = result.overall.rows.contains { $0.counts.notAsked > 0 }
+        if showNotAsked { overall.columns.append(.init("not_asked", "Not asked")) }
         for row in result.overall.rows {
             var cells: [ReportTable.Cell] = [.text(row.domain.label), .integer(row.counts.answering),
                                              .text(percentWithCI(row.positive)), .text(percentWithCI(row.noChange)),
                                              .text(percentWithCI(row.negative)), .integer(row.counts.notApplicable)]
             if showDontKnow { cells.append(.integer(row.counts.dontKnow)) }
             cells.append(.integer(row.counts.missing))
+            if showNotAsked { cells.append(.integer(row.counts.notAsked)) }
             overall.rows.append(cells)
         }
         var tables = [overall]
@@ -83,7 +88,7 @@ public enum OutcomeTableLayout {
     }
 
     static func notes(_ result: OutcomeTableResult) -> [String] {
-        [
+        notAskedNote(result.overall.rows.map { ($0.domain.label, $0.counts.notAsked) }) + [
             "N: respondents who answered on the scale; not applicable\(result.overall.rows.contains { $0.counts.dontKnow > 0 } ? ", don't know" : "") and missing answers are excluded from N and counted separately.",
             "Positive: \(result.positiveLabels.joined(separator: " or ")). No change: \(result.neutralLabels.joined(separator: " or ")). Negative: \(result.negativeLabels.joined(separator: " or ")).",
             "Intervals: \(confidenceLabel(result.definition.confidence)) Wilson score intervals for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv).",
@@ -150,4 +155,13 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
         let table = self
         return "\(table.responses) responses, \(table.overall.rows.count) domains, \(table.groups.count - 1) subgroup levels"
     }
+}
+
+/// "Not asked (a skip condition did not apply to them): Caring 68, ..." for the domains some were not
+/// asked, so that Missing means asked and not answered; nothing when everyone was asked everything.
+func notAskedNote(_ counts: [(label: String, notAsked: Int)]) -> [String] {
+    let unasked = counts.filter { $0.notAsked > 0 }
+    guard !unasked.isEmpty else { return [] }
+    return ["Not asked (the question's skip condition did not apply to them), neither in N nor in Missing: "
+            + unasked.map { "\($0.label) \($0.notAsked)" }.joined(separator: ", ") + ". Missing: asked and not answered."]
 }

@@ -7,6 +7,7 @@ public enum ProcessAssociationsLayout {
         var table = ReportTable(title: result.definition.title, columns: [
             .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false), .init("n", "N in model"),
             .init("positive_n", "Positive"), .init("not_applicable_n", "Not applicable or don't know"), .init("outcome_missing_n", "Outcome missing"),
+            .init("not_asked_n", "Outcome not asked"),
             .init("predictor_missing_n", "Process or covariate missing"), .init("process", "Process item", alignRight: false),
             .init("contrast", "Contrast", alignRight: false), .init("level", "Level", alignRight: false), .init("reference", "Reference", alignRight: false),
             .init("n_level", "n in level"), .init("n_reference", "n in reference"), .init("odds_ratio", "Odds ratio"),
@@ -16,7 +17,8 @@ public enum ProcessAssociationsLayout {
         for d in result.domains {
             for (index, contrast) in result.contrasts.enumerated() {
                 var cells: [ReportTable.Cell] = [.text(d.item), .text(d.domain.label), .integer(d.n), .integer(d.positive),
-                                                 .integer(d.notApplicable), .integer(d.outcomeMissing), .integer(d.predictorMissing),
+                                                 .integer(d.notApplicable), .integer(d.outcomeMissing), .integer(d.notAsked),
+                                                 .integer(d.predictorMissing),
                                                  .text(contrast.item), .text(contrast.label), .text(contrast.level), .text(contrast.reference)]
                 if let e = d.estimates[index] {
                     cells += [.integer(e.nLevel), .integer(e.nReference), .number(e.oddsRatio, decimals: 6), .number(e.lower, decimals: 6),
@@ -119,12 +121,12 @@ public enum ProcessAssociationsLayout {
     }
 
     static func notes(_ result: ProcessAssociationsResult) -> [String] {
-        let excluded = result.domains.map { $0.notApplicable + $0.outcomeMissing + $0.predictorMissing }
+        let excluded = result.domains.map { $0.notApplicable + $0.outcomeMissing + $0.notAsked + $0.predictorMissing }
         return [
             "Model: \(modelDescription(result)); fitted by iteratively reweighted least squares. Odds ratios above 1: the level goes with better outcomes than the reference.",
             "N: respondents in the model (positive in brackets); \(excluded.min() ?? 0) to \(excluded.max() ?? 0) per domain were left out as the outcome was not applicable, don't know or missing, or a process or covariate answer was missing (per-domain counts in the CSV).",
             "Where a model cannot be fitted (for example perfect separation, or one outcome category) it says so instead of giving numbers.",
-        ]
+        ] + notAskedNote(result.domains.map { ($0.domain.label, $0.notAsked) })
     }
 }
 

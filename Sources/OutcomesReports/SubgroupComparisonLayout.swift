@@ -10,6 +10,7 @@ public enum SubgroupComparisonLayout {
             .init("group_responses", "Responses in group"), .init("n_answering", "N answering"), .init("positive_n", "Positive n"),
             .init("positive_pct", "Positive %"), .init("positive_ci_low", "CI low %"), .init("positive_ci_high", "CI high %"),
             .init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"),
+            .init("not_asked_n", "Not asked"),
         ], notes: notes(result))
         for variable in result.variables {
             for domain in variable.domains {
@@ -19,7 +20,8 @@ public enum SubgroupComparisonLayout {
                                        .text(variable.untested.contains(level) ? "no" : "yes"), .integer(variable.sizes[level]),
                                        .integer(c.answering), .integer(c.positive), .number(p.proportion * 100, decimals: 3),
                                        .number(p.lower * 100, decimals: 3), .number(p.upper * 100, decimals: 3),
-                                       .integer(c.notApplicable), .integer(c.dontKnow), .integer(c.missing)])
+                                       .integer(c.notApplicable), .integer(c.dontKnow), .integer(c.missing),
+                                       .integer(c.notAsked)])
                 }
             }
         }
@@ -87,6 +89,8 @@ public enum SubgroupComparisonLayout {
     static func notes(_ result: SubgroupComparisonResult) -> [String] {
         ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering on the scale (not applicable, don't know and missing excluded).",
          "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals."]
+            // Everyone is in one level of each variable: the first variable's levels count each person once.
+            + notAskedNote((result.variables.first?.domains ?? []).map { ($0.domain.label, $0.counts.map(\.notAsked).reduce(0, +)) })
     }
 }
 
