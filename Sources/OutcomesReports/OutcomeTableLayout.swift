@@ -139,7 +139,7 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
         ])
         data.rows = bars.map { [.text($0.label), .text(TableFormat.format($0.negative, 1)), .text(TableFormat.format($0.neutral, 1)),
                                 .text(TableFormat.format($0.positive, 1)), .integer($0.n)] }
-        return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "What difference the budget made, by domain",
+        return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "\(definition.title), by domain",
                                                description: "Diverging bars of the % reporting a negative, no change or positive impact in each of \(bars.count) domains, sorted by % positive. \(top).",
                                                rows: bars),
                       caption: "Negative, no change and positive impact in each domain, sorted by % positive (all respondents answering on the scale).",

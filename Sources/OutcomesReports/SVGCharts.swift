@@ -31,16 +31,19 @@ public enum SVGCharts {
     /// order given (callers sort by % positive).
     public static func diverging(id: String, title: String, description: String, rows: [DivergingRow]) -> String {
         let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 470.0, rowHeight = 24.0, top = 46.0
-        let left = niceCeiling(rows.map { $0.negative + $0.neutral / 2 }.max() ?? 10)
-        let right = niceCeiling(rows.map { $0.positive + $0.neutral / 2 }.max() ?? 10)
+        let (extent, step) = symmetricAxis(rows.map { max($0.negative, $0.positive) + $0.neutral / 2 }.max() ?? 10)
         let height = top + Double(rows.count) * rowHeight + 52
         let width = labelWidth + plotWidth + 20
-        func x(_ percent: Double) -> Double { labelWidth + (percent + left) / (left + right) * plotWidth }
+        func x(_ percent: Double) -> Double { labelWidth + (percent + extent) / (2 * extent) * plotWidth }
         var svg = open(id: id, title: title, description: description, width: width, height: height)
         svg += legend([("Negative", negative), ("No change", neutral), ("Positive", positive)], x: labelWidth, y: 14)
-        for tick in stride(from: -left, through: right, by: tickStep(left + right)) {
-            svg += line(x(tick), top - 4, x(tick), top + Double(rows.count) * rowHeight, stroke: tick == 0 ? "#333333" : "#E5E5E5")
-            svg += text("\(format(abs(tick), 0))%", x: x(tick), y: top + Double(rows.count) * rowHeight + 16, anchor: "middle", size: 11)
+        let bottom = top + Double(rows.count) * rowHeight
+        // Ticks at whole multiples of the step, the same on each side, so 0 is always one of them.
+        let steps = Int((extent / step).rounded())
+        for k in -steps...steps {
+            let tick = Double(k) * step
+            if k != 0 { svg += line(x(tick), top - 4, x(tick), bottom, stroke: "#E5E5E5") }
+            svg += text("\(format(abs(tick), 0))%", x: x(tick), y: bottom + 16, anchor: "middle", size: 11)
         }
         for (index, row) in rows.enumerated() {
             let y = top + Double(index) * rowHeight
@@ -56,6 +59,8 @@ public enum SVGCharts {
                 svg += text("\(format(row.positive, 0))%", x: x(row.neutral / 2 + row.positive) - 4, y: y + 16, anchor: "end", size: 11, fill: "#FFFFFF")
             }
         }
+        // The zero line over the bars: no change straddles it, so it must stay visible on any data.
+        svg += line(x(0), top - 4, x(0), bottom, stroke: "#333333")
         svg += text("% of respondents answering (negative to the left of 0, positive to the right)", x: labelWidth + plotWidth / 2,
                     y: height - 12, anchor: "middle", size: 12)
         return svg + "</svg>"
@@ -234,7 +239,13 @@ public enum SVGCharts {
         min(380, max(140, Double(labels.map(\.count).max() ?? 10) * 6.7 + 16))
     }
 
-    static func niceCeiling(_ value: Double) -> Double { max(10, (value / 10).rounded(.up) * 10) }
+    /// A diverging axis from -extent to +extent: at least 10%, at most 100%, a whole number of round
+    /// steps (10, 20 or 25 points) on each side of 0, covering `largest` (the longest half-bar).
+    static func symmetricAxis(_ largest: Double) -> (extent: Double, step: Double) {
+        let wanted = min(100, max(10, largest.isFinite ? largest : 10))
+        let step = wanted <= 40 ? 10.0 : wanted <= 80 ? 20.0 : 25.0
+        return ((wanted / step).rounded(.up) * step, step)
+    }
 
     static func decimals(for span: Double) -> Int { span >= 5 ? 0 : span >= 0.5 ? 1 : span >= 0.05 ? 2 : 3 }
 
