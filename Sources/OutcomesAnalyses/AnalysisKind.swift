@@ -70,8 +70,16 @@ extension AnalysisKind {
 /// why, then change over time. Adding a kind adds its types and one line here.
 enum AnalysisKinds {
     static var all: [any AnalysisKind.Type] {
-        [OutcomeTable.self, SubgroupComparison.self, ProcessAssociations.self, OutcomeIndex.self, Distribution.self,
-         ScaleChange.self, PilotVsControl.self]
+        [
+            OutcomeTable.self,
+            SubgroupComparison.self,
+            ProcessAssociations.self,
+            OutcomeIndex.self,
+            Distribution.self,
+            MultipleChoice.self,
+            ScaleChange.self,
+            PilotVsControl.self,
+        ]
     }
 
     static func named(_ name: String) -> (any AnalysisKind.Type)? { all.first { $0.name == name } }

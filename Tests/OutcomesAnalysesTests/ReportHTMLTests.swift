@@ -9,9 +9,10 @@ import OutcomesReports
 /// Every fixture analysis, run once, for the report tests.
 func allFixtureResults() throws -> [any AnalysisResult] {
     var results: [any AnalysisResult] = [try SmallSurveyStore().outcomeTable(), try SmallActivationStore().result(),
-                   try SmallEvaluationStore().result()]
+                                         try SmallEvaluationStore().result()]
     let poet = try SmallPoetStore()
     for name in ["subgroups", "processes", "index", "confidence"] { results.append(try poet.run("small-poet.\(name).yaml")) }
+    results.append(try FixtureStore.shippedSample("budget-holder").runShipped("budget-holder-planning-helpers.yaml"))
     return results
 }
 

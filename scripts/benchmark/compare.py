@@ -60,6 +60,7 @@ KEYS = {
     "budget-holder-index-distribution": ["index"],
     "budget-holder-confidence": ["subgroup", "group", "answer_code"],
     "budget-holder-confidence-tests": ["subgroup"],
+    "budget-holder-planning-helpers": ["subgroup", "group", "option_code"],
     "activation-change": ["subgroup", "group"],
     "activation-change-levels": ["subgroup", "group", "level"],
     "activation-change-transitions": ["subgroup", "group", "baseline_level", "followup_level"],

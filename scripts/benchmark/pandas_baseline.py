@@ -858,6 +858,29 @@ def pilot_vs_control(frame, analysis, instrument):
 
 # ---------------------------------------------------------------------------------------------
 
+def multiple_choice(frame, analysis, instrument):
+    """% choosing each option among those who chose at least one, overall and per shown group."""
+    item, confidence = analysis["item"], analysis.get("confidence", 0.95)
+    choices = instrument.choices(item)
+    cells = frame[item].map(lambda v: [] if pd.isna(v) else str(int(v) if isinstance(v, float) else v).split(";"))
+    chosen = np.column_stack([cells.map(lambda codes, code=str(c["code"]): code in codes).to_numpy() for c in choices])
+    answered = chosen.any(axis=1)
+    rows = []
+    for subgroup in [None] + analysis.get("subgroups", []):
+        grouping = Grouping(frame, subgroup, instrument)
+        for level in grouping.shown():
+            members = grouping.codes == level
+            n = int((members & answered).sum())
+            counts = chosen[members & answered].sum(axis=0)
+            p, low, high = wilson(counts, np.full(len(choices), n), confidence)
+            for k, choice in enumerate(choices):
+                rows.append({"subgroup": grouping.label or "Overall", "group": grouping.levels[level],
+                             "responses": int(members.sum()), "n_answering": n, "option_code": str(choice["code"]),
+                             "option": choice["label"], "n": int(counts[k]), "pct": 100 * p[k], "ci_low": 100 * low[k],
+                             "ci_high": 100 * high[k], "missing_n": int(members.sum()) - n})
+    return {analysis["id"]: pd.DataFrame(rows)}
+
+
 # Analyses of one wave of a survey that take the coded outcome answers (distribution takes one item).
 CODED_SURVEY = {"outcome_table": outcome_table, "subgroup_comparison": subgroup_comparison,
                 "process_associations": process_associations, "outcome_index": outcome_index}
@@ -869,7 +892,7 @@ def needed_columns(analyses, instrument):
     for a in analyses:
         if a["kind"] in ("outcome_table", "subgroup_comparison", "process_associations", "outcome_index"):
             columns += instrument.outcome_items(a)
-        if a["kind"] == "distribution":
+        if a["kind"] in ("distribution", "multiple_choice"):
             columns.append(a["item"])
         columns += [s["item"] for s in a.get("subgroups", []) if "item" in s]
         columns += [p["item"] for p in a.get("processes", [])]
@@ -896,7 +919,8 @@ def run(data, out):
                       dtype={"respondent_id": str, "site": str, "arm": str, "wave": str})
         # One wave of a survey per analysis (the one it names); the outcome answers of each wave are
         # coded once (positive ... missing) for all the analyses that use them.
-        survey = {str(a["wave"]) if "wave" in a else None for a in mine if a["kind"] in CODED_SURVEY or a["kind"] == "distribution"}
+        survey = {str(a["wave"]) if "wave" in a else None for a in mine
+                  if a["kind"] in CODED_SURVEY or a["kind"] in ("distribution", "multiple_choice")}
         waves = {wave: frame if wave is None else frame[frame["wave"] == wave] for wave in survey}
         coded = {}
         for wave in survey:
@@ -913,6 +937,8 @@ def run(data, out):
                 tables.update(timed(a["id"], CODED_SURVEY[a["kind"]], waves[wave], codes[:, columns], a, instrument))
             elif a["kind"] == "distribution":
                 tables.update(timed(a["id"], distribution, waves[wave], a, instrument))
+            elif a["kind"] == "multiple_choice":
+                tables.update(timed(a["id"], multiple_choice, waves[wave], a, instrument))
             else:
                 function = scale_change if a["kind"] == "scale_change" else pilot_vs_control
                 result, extras[a["id"]] = timed(a["id"], function, frame, a, instrument)
