@@ -95,6 +95,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var items: [String]?
     public var subgroups: [Subgroup]
     public var confidence: Double
+    /// How the tables are protected before publication (the folder's `defaults.yaml`, or the standard rules).
+    public var disclosure: Disclosure = .standard
     /// The keys of the analysis's kind (a `ScaleChangeSettings` for `scale_change`, ...).
     public var settings: any AnalysisSettings
     /// File lines of the parts checked against the instrument later, for messages.
@@ -127,15 +129,18 @@ public struct AnalysisDefinition: Sendable, Equatable {
         lhs.file == rhs.file && lhs.id == rhs.id && lhs.title == rhs.title && lhs.kind == rhs.kind
             && lhs.instrument == rhs.instrument && lhs.wave == rhs.wave && lhs.items == rhs.items
             && lhs.subgroups == rhs.subgroups && lhs.confidence == rhs.confidence && lhs.lines == rhs.lines
+            && lhs.disclosure == rhs.disclosure
             && lhs.settings.isEqual(to: rhs.settings)
     }
 
-    /// Loads an analysis file; throws a `DiagnosticList` naming every problem with its line.
+    /// Loads an analysis file; throws a `DiagnosticList` naming every problem with its line. The
+    /// disclosure rules not given in the file come from `defaults.yaml` in its folder, if there is one.
     public static func load(file: String) throws -> AnalysisDefinition {
+        let (folderDefault, problems) = Disclosure.folderDefault(for: file)
         let reader = YAMLReader(file: file)
-        let definition = reader.parseFile().flatMap { parse(root: $0, reader: reader) }
-        if let definition, reader.diagnostics.isEmpty { return definition }
-        throw DiagnosticList(reader.diagnostics)
+        let definition = reader.parseFile().flatMap { parse(root: $0, reader: reader, disclosure: folderDefault) }
+        if let definition, problems.isEmpty, reader.diagnostics.isEmpty { return definition }
+        throw DiagnosticList(problems + reader.diagnostics)
     }
 
     public static func parse(_ text: String, file: String = "<analysis>") throws -> AnalysisDefinition {
@@ -146,9 +151,9 @@ public struct AnalysisDefinition: Sendable, Equatable {
     }
 
     /// The keys every analysis takes, whatever its kind.
-    static let commonKeys: Set<String> = ["id", "title", "kind", "instrument", "subgroups", "confidence"]
+    static let commonKeys: Set<String> = ["id", "title", "kind", "instrument", "subgroups", "confidence", "disclosure"]
 
-    static func parse(root: Node, reader r: YAMLReader) -> AnalysisDefinition? {
+    static func parse(root: Node, reader r: YAMLReader, disclosure base: Disclosure = .standard) -> AnalysisDefinition? {
         let kindKeys = AnalysisKinds.all.reduce(Set<String>()) { $0.union($1.keys) }
         guard let top = r.mapping(root, "the analysis", allowed: commonKeys.union(kindKeys)) else { return nil }
         let id = r.required(top, "id", in: root, "the analysis").flatMap { r.string($0, "id") }
@@ -204,6 +209,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
         if let node = top["confidence"], let value = r.double(node, "confidence") {
             if value > 0, value < 1 { confidence = value } else { r.error(at: node, "confidence should be between 0 and 1, e.g. 0.95") }
         }
+        var disclosure: Disclosure? = base
+        if let node = top["disclosure"] { disclosure = Disclosure.parse(node, reader: r, over: base) }
         guard let kind else { return nil }
         // A key meant for another kind is an error, not silently ignored.
         for key in kindKeys.subtracting(kind.keys).sorted() where top[key] != nil {
@@ -212,11 +219,12 @@ public struct AnalysisDefinition: Sendable, Equatable {
         for key in kind.requiredKeys where top[key] == nil { r.error(at: root, "a \(kind.name) analysis needs '\(key)'") }
         let file = AnalysisFileKeys(top: top, root: root, reader: r, lines: lines)
         let settings = kind.readSettings(file)
-        guard let id, let instrument, let settings else { return nil }
+        guard let id, let instrument, let settings, let disclosure else { return nil }
         var definition = AnalysisDefinition(file: r.file, id: id, title: title ?? id, kind: Kind(kind), instrument: instrument,
                                             wave: wave, items: items, subgroups: subgroups, confidence: confidence,
                                             settings: settings)
         definition.lines = file.lines
+        definition.disclosure = disclosure
         return definition
     }
 

@@ -17,7 +17,14 @@ struct AnalyseCommand: ParsableCommand {
         main long table, plus <id>-<part>.csv for the others), .md (for people) and .json (for tools);
         then report.html: one self-contained file with every analysis, its charts and a methods note.
 
-        Example: outcomes analyse analyses/*.yaml --out out/tables
+        Tables are made fit for publication by default: counts of 1 to 7 are shown as *, others
+        rounded to the nearest 5, percentages computed from the rounded figures, and a group or site
+        with fewer than 10 answering is shown as "fewer than 10" (NHS Digital's rules). An analysis
+        file, or analyses/defaults.yaml for all of them, can say otherwise with `disclosure:`.
+
+        Examples:
+          outcomes analyse analyses/*.yaml --out out/tables
+          outcomes analyse analyses/*.yaml --out out/check --no-disclosure-control   # exact, NOT FOR PUBLICATION
         """,
         aliases: ["analyze"])
 
@@ -30,6 +37,13 @@ struct AnalyseCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Title of report.html.", valueName: "text"))
     var title: String = "Outcomes evaluation report"
 
+    @Flag(help: ArgumentHelp("""
+        Show every figure exactly, small counts included, for the evaluation team's own checks: every \
+        output is stamped NOT FOR PUBLICATION. Without it each analysis's disclosure rules apply \
+        (by default NHS Digital's: counts of 1 to 7 as *, others rounded to 5; groups of fewer than 10 not shown).
+        """))
+    var noDisclosureControl = false
+
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
@@ -37,8 +51,13 @@ struct AnalyseCommand: ParsableCommand {
             // Check every file before computing anything, so a typo in the last file costs no time.
             var definitions: [AnalysisDefinition] = []
             var problems: [Diagnostic] = []
-            for file in files {
-                do { definitions.append(try AnalysisDefinition.load(file: file)) } catch let list as DiagnosticList {
+            // A folder's defaults.yaml (analyses/*.yaml includes it) holds defaults, not an analysis.
+            for file in files where (file as NSString).lastPathComponent != Disclosure.defaultsFileName {
+                do {
+                    var definition = try AnalysisDefinition.load(file: file)
+                    if noDisclosureControl { definition.disclosure = .off }
+                    definitions.append(definition)
+                } catch let list as DiagnosticList {
                     problems += list.diagnostics
                 }
             }

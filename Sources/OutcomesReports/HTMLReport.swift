@@ -63,6 +63,12 @@ public enum HTMLReport {
         }.map(\.element)
         var body = "<header><h1>\(e(context.title))</h1>"
         body += "<p class=\"meta\">Generated \(e(ISO8601DateFormatter().string(from: context.generatedAt))) by \(e(context.generator)) from \(results.count) analysis file\(results.count == 1 ? "" : "s").</p></header>"
+        let unpublishable = results.filter { !ReportWriter.isForPublication($0) }
+        if !unpublishable.isEmpty {
+            body += "<p class=\"stamp\" role=\"alert\"><strong>NOT FOR PUBLICATION.</strong> Small counts that could "
+                + "identify a person are shown in: " + unpublishable.map { e($0.definition.title) }.joined(separator: "; ")
+                + " (disclosure control is off for them, or their kind is not yet under it; see Methods).</p>"
+        }
         if !context.omitted.isEmpty {
             body += "<p class=\"warning\">This report is incomplete: \(context.omitted.count) analysis file\(context.omitted.count == 1 ? "" : "s") failed (see Methods).</p>"
         }
@@ -73,7 +79,7 @@ public enum HTMLReport {
         for result in results { body += section(result) }
         body += "<section id=\"methods\"><h2>Methods</h2><p>Written from what was computed in this run; each table's notes say the same for its figures.</p><ul class=\"methods\">"
         for result in results {
-            body += "<li><strong>\(e(result.definition.title))</strong> (<code>\(e(result.definition.file))</code>, \(e(result.definition.kind.rawValue))): \(e(ReportWriter.layout(result).methods))</li>"
+            body += "<li><strong>\(e(result.definition.title))</strong> (<code>\(e(result.definition.file))</code>, \(e(result.definition.kind.rawValue))): \(e(ReportWriter.layout(result).methods)) \(e(ReportWriter.disclosureMethods(result)))</li>"
         }
         body += "</ul>"
         if !context.omitted.isEmpty {
@@ -147,6 +153,7 @@ public enum HTMLReport {
                 case let .integer(value): text = String(value)
                 case let .number(value, decimals): text = value.isFinite ? TableFormat.format(value, decimals) : "–"
                 case .empty: text = ""
+                case let .suppressed(shown): text = shown
                 }
                 out += "<td\(column.alignRight ? " class=\"num\"" : "")>\(e(text))</td>"
             }
@@ -184,6 +191,7 @@ public enum HTMLReport {
         .table-block{overflow-x:auto;margin:12px 0 20px}.notes{font-size:12.5px;color:#444;margin:4px 0 0;padding-left:18px}
         .chart-row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start;margin:12px 0}.chart-row figure{margin:0;max-width:100%}
         .chart-row svg{max-width:100%;height:auto}figcaption{font-size:14px;font-weight:600;margin:6px 0 8px;max-width:720px}.beside{flex:1 1 300px}
-        .methods li{margin-bottom:6px}.warning{color:#9a3412}@media print{h2{break-after:avoid}.chart-row,table{break-inside:avoid}}
+        .methods li{margin-bottom:6px}.warning{color:#9a3412}
+        .stamp{border:3px solid #9a3412;color:#7c2d12;background:#fff7ed;padding:10px 14px;font-size:16px}@media print{h2{break-after:avoid}.chart-row,table{break-inside:avoid}}
         """
 }

@@ -21,10 +21,14 @@ protocol KindLayout: AnalysisResult {
     var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) { get }
     /// One line for the console: what was analysed.
     var summary: String { get }
+    /// Whether every figure of its tables, notes and charts goes through the analysis's disclosure
+    /// rules. A kind that does not is never marked fit for publication.
+    var appliesDisclosureControl: Bool { get }
 }
 
 extension KindLayout {
     var charts: [Chart] { [] }
+    var appliesDisclosureControl: Bool { false }
 }
 
 /// What every single-wave survey analysis says about its data.

@@ -9,6 +9,7 @@ public enum OutcomeTableLayout {
 
     /// Every group and domain in one long table (one row per group and item).
     public static func longTable(_ result: OutcomeTableResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var columns: [ReportTable.Column] = [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
             .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false),
@@ -20,30 +21,43 @@ public enum OutcomeTableLayout {
         }
         columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"),
                     .init("not_asked_n", "Not asked")]
-        var table = ReportTable(title: result.definition.title, columns: columns, notes: notes(result))
-        for group in result.groups {
+        var table = ReportTable(title: result.definition.title, columns: columns)
+        for (index, group) in result.groups.enumerated() {
             for row in group.rows {
                 var cells: [ReportTable.Cell] = [
-                    .text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"),
-                    .text(row.item), .text(row.domain.label), .integer(group.responses), .integer(row.counts.answering),
+                    .text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"), .text(row.item), .text(row.domain.label),
                 ]
-                for estimate in [row.positive, row.noChange, row.negative] {
-                    cells += [.integer(estimate.count), .number(estimate.proportion * 100, decimals: 3),
-                              .number(estimate.lower * 100, decimals: 3), .number(estimate.upper * 100, decimals: 3)]
+                if d.hides(groupOf: row.counts.answering, isTotal: index == 0) {
+                    let hidden = ReportTable.Cell.suppressed(d.fewer)
+                    cells += [d.hides(groupOf: group.responses) ? hidden : d.count(group.responses)]
+                    cells += Array(repeating: hidden, count: columns.count - cells.count)
+                } else {
+                    cells += [d.count(group.responses), d.count(row.counts.answering)]
+                    for estimate in [row.positive, row.noChange, row.negative] {
+                        cells += [d.count(estimate.count)] + d.shareCells(estimate)
+                    }
+                    cells += [d.count(row.counts.notApplicable), d.count(row.counts.dontKnow), d.count(row.counts.missing),
+                              d.count(row.counts.notAsked)]
                 }
-                cells += [.integer(row.counts.notApplicable), .integer(row.counts.dontKnow), .integer(row.counts.missing),
-                          .integer(row.counts.notAsked)]
                 table.rows.append(cells)
             }
         }
+        table.notes = notes(result) + d.notes(for: table, hiddenGroups: hiddenGroups(result))
         return table
+    }
+
+    /// Subgroup levels with a domain too few answered to show.
+    static func hiddenGroups(_ result: OutcomeTableResult) -> Int {
+        let d = DisclosureControl(result.definition)
+        return result.groups.dropFirst().filter { group in group.rows.contains { d.hides(groupOf: $0.counts.answering) } }.count
     }
 
     /// The overall table, then one "% positive (95% CI)" table per subgroup variable.
     public static func humanTables(_ result: OutcomeTableResult) -> [ReportTable] {
+        let d = DisclosureControl(result.definition)
         let level = confidenceLabel(result.definition.confidence)
         var overall = ReportTable(
-            title: "All respondents (N = \(result.overall.responses))",
+            title: "All respondents (N = \(d.countText(result.overall.responses)))",
             columns: [.init("domain", "Domain", alignRight: false), .init("n", "N"),
                       .init("positive", "Positive, % (\(level) CI)"), .init("no_change", "No change, % (\(level) CI)"),
                       .init("negative", "Negative, % (\(level) CI)"), .init("not_applicable", "Not applicable"),
@@ -56,14 +70,15 @@ public enum OutcomeTableLayout {
         let showNotAsked = result.overall.rows.contains { $0.counts.notAsked > 0 }
         if showNotAsked { overall.columns.append(.init("not_asked", "Not asked")) }
         for row in result.overall.rows {
-            var cells: [ReportTable.Cell] = [.text(row.domain.label), .integer(row.counts.answering),
-                                             .text(percentWithCI(row.positive)), .text(percentWithCI(row.noChange)),
-                                             .text(percentWithCI(row.negative)), .integer(row.counts.notApplicable)]
-            if showDontKnow { cells.append(.integer(row.counts.dontKnow)) }
-            cells.append(.integer(row.counts.missing))
-            if showNotAsked { cells.append(.integer(row.counts.notAsked)) }
+            var cells: [ReportTable.Cell] = [.text(row.domain.label), d.count(row.counts.answering),
+                                             d.percentCell(row.positive), d.percentCell(row.noChange),
+                                             d.percentCell(row.negative), d.count(row.counts.notApplicable)]
+            if showDontKnow { cells.append(d.count(row.counts.dontKnow)) }
+            cells.append(d.count(row.counts.missing))
+            if showNotAsked { cells.append(d.count(row.counts.notAsked)) }
             overall.rows.append(cells)
         }
+        overall.notes += d.notes(for: overall, hiddenGroups: 0)
         var tables = [overall]
 
         // Subgroup variables in the order the analysis file names them.
@@ -73,22 +88,27 @@ public enum OutcomeTableLayout {
             let groups = result.groups.filter { $0.variable == variable }
             var table = ReportTable(
                 title: "Positive, % (\(level) CI), by \(variable.lowercasedFirst)",
-                columns: [.init("domain", "Domain", alignRight: false)]
-                    + groups.map { .init($0.level!, "\($0.level!) (n = \($0.responses))") },
+                columns: [.init("domain", "Domain", alignRight: false)] + groups.map { group in
+                    .init(group.level!, "\(group.level!) (\(d.hides(groupOf: group.responses) ? d.fewer : "n = " + d.countText(group.responses)))")
+                },
                 notes: ["Each cell: % positive among those answering in that group, with its Wilson interval; N answering in brackets after the interval."])
             for (index, row) in result.overall.rows.enumerated() {
                 table.rows.append([.text(row.domain.label)] + groups.map { group in
                     let estimate = group.rows[index].positive
-                    return .text(estimate.n == 0 ? "–" : "\(percentWithCI(estimate)) [\(estimate.n)]")
+                    if d.hides(groupOf: estimate.n) { return .suppressed(d.fewer) }
+                    return estimate.n == 0 ? .text("–") : d.percentCell(estimate, suffix: " [\(d.countText(estimate.n))]")
                 })
             }
+            let hidden = groups.filter { group in group.rows.contains { d.hides(groupOf: $0.counts.answering) } }.count
+            table.notes += d.notes(for: table, hiddenGroups: hidden)
             tables.append(table)
         }
         return tables
     }
 
     static func notes(_ result: OutcomeTableResult) -> [String] {
-        notAskedNote(result.overall.rows.map { ($0.domain.label, $0.counts.notAsked) }) + [
+        let d = DisclosureControl(result.definition)
+        return notAskedNote(result.overall.rows.map { ($0.domain.label, d.countText($0.counts.notAsked)) }) + [
             "N: respondents who answered on the scale; not applicable\(result.overall.rows.contains { $0.counts.dontKnow > 0 } ? ", don't know" : "") and missing answers are excluded from N and counted separately.",
             "Positive: \(result.positiveLabels.joined(separator: " or ")). No change: \(result.neutralLabels.joined(separator: " or ")). Negative: \(result.negativeLabels.joined(separator: " or ")).",
             "Intervals: \(confidenceLabel(result.definition.confidence)) Wilson score intervals for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv).",
@@ -119,6 +139,8 @@ extension String {
 }
 
 extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
+    var appliesDisclosureControl: Bool { true }
+
     var csvTables: [(suffix: String, table: ReportTable)] {
         [("", OutcomeTableLayout.longTable(self))]
     }
@@ -126,11 +148,18 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
     var humanTables: [ReportTable] { OutcomeTableLayout.humanTables(self) }
 
     var charts: [Chart] {
-        let id = definition.id, table = self
-        let rows = table.overall.rows.filter { $0.counts.answering > 0 }.sorted { $0.positive.proportion > $1.positive.proportion }
-        let bars = rows.map { row in
-            SVGCharts.DivergingRow(label: row.domain.label, negative: row.negative.proportion * 100, neutral: row.noChange.proportion * 100,
-                                   positive: row.positive.proportion * 100, n: row.counts.answering)
+        let id = definition.id, d = DisclosureControl(definition)
+        // The bars show the published shares; a domain with a share withheld is left out, and said so.
+        let published = overall.rows.filter { $0.counts.answering > 0 }.map { row in
+            (row, d.share(row.negative), d.share(row.noChange), d.share(row.positive))
+        }
+        let shown = published.compactMap { row, negative, neutral, positive -> (OutcomeRow, Double, Double, Double)? in
+            guard let negative, let neutral, let positive else { return nil }
+            return (row, negative.proportion * 100, neutral.proportion * 100, positive.proportion * 100)
+        }.sorted { $0.3 > $1.3 }
+        let bars = shown.map { row, negative, neutral, positive in
+            SVGCharts.DivergingRow(label: row.domain.label, negative: negative, neutral: neutral, positive: positive,
+                                   n: d.rounded(row.counts.answering) ?? 0)
         }
         let top = bars.first.map { "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)" } ?? ""
         var data = ReportTable(title: "Figures in the chart", columns: [
@@ -139,6 +168,11 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
         ])
         data.rows = bars.map { [.text($0.label), .text(TableFormat.format($0.negative, 1)), .text(TableFormat.format($0.neutral, 1)),
                                 .text(TableFormat.format($0.positive, 1)), .integer($0.n)] }
+        let withheld = published.filter { $0.1 == nil || $0.2 == nil || $0.3 == nil }.map(\.0.domain.label)
+        if !withheld.isEmpty {
+            data.notes = ["Not drawn, as a share is withheld by disclosure control (a count of 1 to 7): "
+                          + withheld.joined(separator: ", ") + "."]
+        }
         return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "\(definition.title), by domain",
                                                description: "Diverging bars of the % reporting a negative, no change or positive impact in each of \(bars.count) domains, sorted by % positive. \(top).",
                                                rows: bars),
@@ -159,8 +193,8 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
 
 /// "Not asked (a skip condition did not apply to them): Caring 68, ..." for the domains some were not
 /// asked, so that Missing means asked and not answered; nothing when everyone was asked everything.
-func notAskedNote(_ counts: [(label: String, notAsked: Int)]) -> [String] {
-    let unasked = counts.filter { $0.notAsked > 0 }
+func notAskedNote(_ counts: [(label: String, notAsked: String)]) -> [String] {
+    let unasked = counts.filter { $0.notAsked != "0" }
     guard !unasked.isEmpty else { return [] }
     return ["Not asked (the question's skip condition did not apply to them), neither in N nor in Missing: "
             + unasked.map { "\($0.label) \($0.notAsked)" }.joined(separator: ", ") + ". Missing: asked and not answered."]

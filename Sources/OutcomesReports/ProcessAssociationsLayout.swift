@@ -3,7 +3,13 @@ import OutcomesStatistics
 
 /// Odds ratios of a positive outcome for each process item, per domain, and what they add up to.
 public enum ProcessAssociationsLayout {
+    /// Whether an odds ratio is withheld: its level or its reference holds too few people to show.
+    static func withholds(_ e: AssociationEstimate, _ d: DisclosureControl) -> Bool {
+        d.hides(groupOf: min(e.nLevel, e.nReference)) || !d.shows(statisticOf: min(e.nLevel, e.nReference))
+    }
+
     public static func estimatesTable(_ result: ProcessAssociationsResult) -> ReportTable {
+        let control = DisclosureControl(result.definition)
         var table = ReportTable(title: result.definition.title, columns: [
             .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false), .init("n", "N in model"),
             .init("positive_n", "Positive"), .init("not_applicable_n", "Not applicable or don't know"), .init("outcome_missing_n", "Outcome missing"),
@@ -13,15 +19,20 @@ public enum ProcessAssociationsLayout {
             .init("n_level", "n in level"), .init("n_reference", "n in reference"), .init("odds_ratio", "Odds ratio"),
             .init("ci_low", "CI low"), .init("ci_high", "CI high"), .init("p", "p"), .init("p_adjusted", "p adjusted across domains"),
             .init("not_computed", "Not computed because", alignRight: false), .init("notes", "Notes", alignRight: false),
-        ], notes: notes(result))
+        ])
+        var withheld = 0
         for d in result.domains {
             for (index, contrast) in result.contrasts.enumerated() {
-                var cells: [ReportTable.Cell] = [.text(d.item), .text(d.domain.label), .integer(d.n), .integer(d.positive),
-                                                 .integer(d.notApplicable), .integer(d.outcomeMissing), .integer(d.notAsked),
-                                                 .integer(d.predictorMissing),
+                var cells: [ReportTable.Cell] = [.text(d.item), .text(d.domain.label), control.count(d.n), control.count(d.positive),
+                                                 control.count(d.notApplicable), control.count(d.outcomeMissing),
+                                                 control.count(d.notAsked), control.count(d.predictorMissing),
                                                  .text(contrast.item), .text(contrast.label), .text(contrast.level), .text(contrast.reference)]
-                if let e = d.estimates[index] {
-                    cells += [.integer(e.nLevel), .integer(e.nReference), .number(e.oddsRatio, decimals: 6), .number(e.lower, decimals: 6),
+                if let e = d.estimates[index], withholds(e, control) {
+                    withheld += 1
+                    cells += [control.count(e.nLevel), control.count(e.nReference)]
+                    cells += Array(repeating: .suppressed(control.fewer), count: 5)
+                } else if let e = d.estimates[index] {
+                    cells += [control.count(e.nLevel), control.count(e.nReference), .number(e.oddsRatio, decimals: 6), .number(e.lower, decimals: 6),
                               .number(e.upper, decimals: 6), .number(e.pValue, decimals: 6), e.adjustedP.map { .number($0, decimals: 6) } ?? .empty]
                 } else {
                     cells += Array(repeating: .empty, count: 7)
@@ -30,6 +41,7 @@ public enum ProcessAssociationsLayout {
                 table.rows.append(cells)
             }
         }
+        table.notes = notes(result) + control.notes(for: table, hiddenGroups: withheld)
         return table
     }
 
@@ -76,14 +88,19 @@ public enum ProcessAssociationsLayout {
                 columns += [.init("or_\(i)", "\(c.level) vs \(c.reference): OR (\(level) CI)"), .init("p_\(i)", "p"), .init("q_\(i)", "p adjusted")]
             }
             var table = ReportTable(title: "\(variable): odds ratios of a positive outcome", columns: columns)
+            let control = DisclosureControl(result.definition)
+            var withheld = 0
             for d in result.domains {
-                var cells: [ReportTable.Cell] = [.text(d.domain.label), .text("\(d.n) (\(d.positive))")]
+                var cells: [ReportTable.Cell] = [.text(d.domain.label), .text("\(control.countText(d.n)) (\(control.countText(d.positive)))")]
                 if let reason = d.notComputed {
                     cells.append(.text("not computed: \(reason)"))
                     cells += Array(repeating: .text(""), count: indices.count * 3 - 1)
                 } else {
                     for i in indices {
-                        if let e = d.estimates[i] {
+                        if let e = d.estimates[i], withholds(e, control) {
+                            withheld += 1
+                            cells += [.suppressed(control.fewer), .suppressed("–"), .suppressed("–")]
+                        } else if let e = d.estimates[i] {
                             cells += [.text("\(TableFormat.format(e.oddsRatio, 2)) (\(TableFormat.format(e.lower, 2)) to \(TableFormat.format(e.upper, 2)))"),
                                       .text(TableFormat.pValue(e.pValue)), .text(TableFormat.pValue(e.adjustedP))]
                         } else {
@@ -96,6 +113,10 @@ public enum ProcessAssociationsLayout {
             table.notes = notes(result)
             let domainNotes = result.domains.flatMap { d in d.notes.filter { $0.hasPrefix(variable + ":") }.map { "\(d.domain.label): \($0)" } }
             table.notes += domainNotes
+            if withheld > 0 {
+                table.notes.append("Odds ratio not shown where the level or its reference has \(control.fewer) people in the model.")
+            }
+            table.notes += control.notes(for: table, hiddenGroups: withheld)
             tables.append(table)
         }
         return tables
@@ -121,16 +142,19 @@ public enum ProcessAssociationsLayout {
     }
 
     static func notes(_ result: ProcessAssociationsResult) -> [String] {
+        let d = DisclosureControl(result.definition)
         let excluded = result.domains.map { $0.notApplicable + $0.outcomeMissing + $0.notAsked + $0.predictorMissing }
         return [
             "Model: \(modelDescription(result)); fitted by iteratively reweighted least squares. Odds ratios above 1: the level goes with better outcomes than the reference.",
-            "N: respondents in the model (positive in brackets); \(excluded.min() ?? 0) to \(excluded.max() ?? 0) per domain were left out as the outcome was not applicable, don't know or missing, or a process or covariate answer was missing (per-domain counts in the CSV).",
+            "N: respondents in the model (positive in brackets); \(d.countText(excluded.min() ?? 0)) to \(d.countText(excluded.max() ?? 0)) per domain were left out as the outcome was not applicable, don't know or missing, or a process or covariate answer was missing (per-domain counts in the CSV).",
             "Where a model cannot be fitted (for example perfect separation, or one outcome category) it says so instead of giving numbers.",
-        ] + notAskedNote(result.domains.map { ($0.domain.label, $0.notAsked) })
+        ] + notAskedNote(result.domains.map { ($0.domain.label, d.countText($0.notAsked)) })
     }
 }
 
 extension ProcessAssociationsResult: KindLayout, SurveyAnalysisResult {
+    var appliesDisclosureControl: Bool { true }
+
     var csvTables: [(suffix: String, table: ReportTable)] {
         [("", ProcessAssociationsLayout.estimatesTable(self)), ("-summary", ProcessAssociationsLayout.summaryTable(self))]
     }
@@ -140,8 +164,9 @@ extension ProcessAssociationsResult: KindLayout, SurveyAnalysisResult {
     var charts: [Chart] {
         let id = definition.id, associations = self
         return associations.contrasts.enumerated().compactMap { index, contrast in
+            let control = DisclosureControl(definition)
             let rows = associations.domains.compactMap { domain -> SVGCharts.ForestRow? in
-                guard let e = domain.estimates[index] else { return nil }
+                guard let e = domain.estimates[index], !ProcessAssociationsLayout.withholds(e, control) else { return nil }
                 return SVGCharts.ForestRow(label: domain.domain.label, estimate: e.oddsRatio, lower: e.lower, upper: e.upper,
                                            text: "\(TableFormat.format(e.oddsRatio, 2)) (\(TableFormat.format(e.lower, 2)) to \(TableFormat.format(e.upper, 2)))")
             }
@@ -151,7 +176,7 @@ extension ProcessAssociationsResult: KindLayout, SurveyAnalysisResult {
             ])
             data.rows = rows.map { [.text($0.label), .text($0.text)] }
             let missing = associations.domains.count - rows.count
-            if missing > 0 { data.notes = ["Not estimated in \(missing) domain\(missing == 1 ? "" : "s"): see the table below for why."] }
+            if missing > 0 { data.notes = ["Not estimated or not shown in \(missing) domain\(missing == 1 ? "" : "s"): see the table below for why."] }
             return Chart(svg: SVGCharts.forest(id: "\(associations.definition.id)-forest-\(index)", title: contrast.label,
                                                description: "Forest plot of the odds ratio of a positive outcome for \(contrast.level) against \(contrast.reference), in each domain, with 95% intervals; right of the line favours \(contrast.level).",
                                                rows: rows, axisLabel: "Odds ratio of a positive outcome (log scale)", ratio: true),

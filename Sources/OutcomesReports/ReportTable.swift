@@ -9,6 +9,8 @@ public struct ReportTable: Sendable, Equatable {
         /// A number written with `decimals` places; NaN is written as empty (CSV/JSON null) or "–".
         case number(Double, decimals: Int)
         case empty
+        /// A figure withheld by disclosure control, with what is shown in its place (`*`, "fewer than 10").
+        case suppressed(String)
     }
 
     public struct Column: Sendable, Equatable {
@@ -49,6 +51,7 @@ public enum TableFormat {
                 case let .integer(value): return String(value)
                 case let .number(value, decimals): return value.isFinite ? format(value, decimals) : ""
                 case .empty: return ""
+                case let .suppressed(shown): return csvEscape(shown)
                 }
             }.joined(separator: ","))
         }
@@ -67,6 +70,7 @@ public enum TableFormat {
                 case let .integer(value): return String(value)
                 case let .number(value, decimals): return value.isFinite ? format(value, decimals) : "–"
                 case .empty: return ""
+                case let .suppressed(shown): return escapeMarkdown(shown)
                 }
             }.joined(separator: " | ") + " |\n"
         }
@@ -85,6 +89,8 @@ public enum TableFormat {
                 case let .number(value, decimals):
                     object[column.key] = value.isFinite ? (Double(format(value, max(decimals, 6))) ?? value) as Any : NSNull()
                 case .empty: object[column.key] = NSNull()
+                // Marked as withheld, not as missing: a reader must not take it for "no answers".
+                case let .suppressed(shown): object[column.key] = ["suppressed": true, "shown": shown]
                 }
             }
             return object

@@ -36,7 +36,46 @@ public enum ReportWriter {
     /// The machine-readable tables of a result, each with the suffix of its CSV file name
     /// ("" for the main table, `<id>.csv`).
     public static func csvTables(_ result: any AnalysisResult) -> [(suffix: String, table: ReportTable)] {
-        layout(result).csvTables
+        layout(result).csvTables.map { ($0.suffix, stamped($0.table, result)) }
+    }
+
+    /// Whether the result's tables may be published: disclosure control on, and applied by its kind.
+    public static func isForPublication(_ result: any AnalysisResult) -> Bool {
+        result.definition.disclosure.isOn && layout(result).appliesDisclosureControl
+    }
+
+    /// Why a result is not for publication, for its outputs' stamps (nil when it is).
+    public static func notForPublication(_ result: any AnalysisResult) -> String? {
+        if isForPublication(result) { return nil }
+        return result.definition.disclosure.isOn
+            ? "NOT FOR PUBLICATION: the tables of kind \(result.definition.kind) are not yet under disclosure control, "
+                + "so small counts that could identify a person are shown."
+            : DisclosureControl.offStamp
+    }
+
+    /// A machine-readable table of a result not for publication carries the stamp in a first column,
+    /// so that no tool can read its figures without it; and in its notes.
+    static func stamped(_ table: ReportTable, _ result: any AnalysisResult) -> ReportTable {
+        guard let stamp = notForPublication(result) else { return table }
+        var table = table
+        table.columns.insert(.init("publication", "Publication", alignRight: false), at: 0)
+        table.rows = table.rows.map { [.text("NOT FOR PUBLICATION")] + $0 }
+        if !table.notes.contains(where: { $0.hasPrefix("NOT FOR PUBLICATION") }) { table.notes.insert(stamp, at: 0) }
+        return table
+    }
+
+    /// The disclosure sentence of the report's methods note: the rules, and what they withheld.
+    static func disclosureMethods(_ result: any AnalysisResult) -> String {
+        if let stamp = notForPublication(result) { return stamp }
+        let rules = result.definition.disclosure
+        let cells = layout(result).csvTables.flatMap { $0.table.rows.joined() }
+        let stars = cells.filter { $0 == .suppressed("*") }.count
+        let fewer = cells.filter { if case .suppressed = $0 { return $0 != .suppressed("*") } else { return false } }.count
+        return "Disclosure control: NHS Digital's rules (counts of 1 to 7 as *, others rounded to the nearest 5, "
+            + "percentages from the rounded figures)"
+            + (rules.minimumBase > 0 ? " and groups of fewer than \(rules.minimumBase) answering not shown" : "")
+            + "; in its CSV tables \(stars) count\(stars == 1 ? "" : "s") or share\(stars == 1 ? "" : "s") shown as * and "
+            + "\(fewer) figure\(fewer == 1 ? "" : "s") of small groups withheld."
     }
 
     /// The result as its kind lays it out: every kind's result type conforms in its layout file.
@@ -53,7 +92,15 @@ public enum ReportWriter {
     }
 
     /// The tables for people, in reading order (Markdown and HTML both use them).
-    public static func humanTables(_ result: any AnalysisResult) -> [ReportTable] { layout(result).humanTables }
+    public static func humanTables(_ result: any AnalysisResult) -> [ReportTable] {
+        let tables = layout(result).humanTables
+        guard let stamp = notForPublication(result) else { return tables }
+        return tables.map { table in
+            var table = table
+            if !table.notes.contains(where: { $0.hasPrefix("NOT FOR PUBLICATION") }) { table.notes.insert(stamp, at: 0) }
+            return table
+        }
+    }
 
     /// One line for the console on what an analysis covered (responses, groups, tests).
     public static func summary(_ result: any AnalysisResult) -> String { layout(result).summary }
@@ -86,7 +133,9 @@ public enum ReportWriter {
 
     /// A Markdown document: title, what data it covers, then the tables.
     public static func markdown(_ result: any AnalysisResult) -> String {
-        var out = "# \(result.definition.title)\n\n" + dataDescription(result) + "\n\n"
+        var out = "# \(result.definition.title)\n\n"
+        if let stamp = notForPublication(result) { out += "**\(stamp)**\n\n" }
+        out += dataDescription(result) + "\n\n"
         for table in humanTables(result) { out += TableFormat.markdown(table) + "\n" }
         return out
     }
@@ -100,6 +149,9 @@ public enum ReportWriter {
             "generated_at": ISO8601DateFormatter().string(from: generatedAt),
             "analysis": ["id": definition.id, "title": definition.title, "kind": definition.kind.rawValue,
                          "confidence": definition.confidence],
+            "disclosure": ["policy": definition.disclosure.policy.rawValue, "minimum_base": definition.disclosure.minimumBase,
+                           "for_publication": isForPublication(result),
+                           "applied_by_kind": layout(result).appliesDisclosureControl] as [String: Any],
             "data": data,
             "tables": csvTables(result).map { suffix, table in
                 TableFormat.jsonObject(table).merging(["name": suffix.isEmpty ? "main" : String(suffix.dropFirst()),

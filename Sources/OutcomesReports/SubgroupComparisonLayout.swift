@@ -4,6 +4,7 @@ import OutcomesStatistics
 /// % positive by subgroup level, with a chi-square or Fisher test per domain and adjusted p-values.
 public enum SubgroupComparisonLayout {
     public static func levelsTable(_ result: SubgroupComparisonResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var table = ReportTable(title: result.definition.title, columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
             .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false), .init("tested", "In the test", alignRight: false),
@@ -11,24 +12,44 @@ public enum SubgroupComparisonLayout {
             .init("positive_pct", "Positive %"), .init("positive_ci_low", "CI low %"), .init("positive_ci_high", "CI high %"),
             .init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"),
             .init("not_asked_n", "Not asked"),
-        ], notes: notes(result))
+        ])
         for variable in result.variables {
             for domain in variable.domains {
                 for (level, label) in variable.levels.enumerated() {
                     let c = domain.counts[level], p = domain.positive[level]
-                    table.rows.append([.text(variable.label), .text(label), .text(domain.item), .text(domain.domain.label),
-                                       .text(variable.untested.contains(level) ? "no" : "yes"), .integer(variable.sizes[level]),
-                                       .integer(c.answering), .integer(c.positive), .number(p.proportion * 100, decimals: 3),
-                                       .number(p.lower * 100, decimals: 3), .number(p.upper * 100, decimals: 3),
-                                       .integer(c.notApplicable), .integer(c.dontKnow), .integer(c.missing),
-                                       .integer(c.notAsked)])
+                    var cells: [ReportTable.Cell] = [.text(variable.label), .text(label), .text(domain.item), .text(domain.domain.label),
+                                                     .text(variable.untested.contains(level) ? "no" : "yes")]
+                    if d.hides(groupOf: c.answering) {
+                        let fewer = ReportTable.Cell.suppressed(d.fewer)
+                        cells += [d.hides(groupOf: variable.sizes[level]) ? fewer : d.count(variable.sizes[level])]
+                        cells += Array(repeating: fewer, count: 9)
+                    } else {
+                        cells += [d.count(variable.sizes[level]), d.count(c.answering), d.count(c.positive)] + d.shareCells(p)
+                        cells += [d.count(c.notApplicable), d.count(c.dontKnow), d.count(c.missing), d.count(c.notAsked)]
+                    }
+                    table.rows.append(cells)
                 }
             }
         }
+        table.notes = notes(result) + d.notes(for: table, hiddenGroups: hiddenGroups(result))
         return table
     }
 
+    /// Subgroup levels with a domain too few answered to show.
+    static func hiddenGroups(_ result: SubgroupComparisonResult) -> Int {
+        let d = DisclosureControl(result.definition)
+        return result.variables.map { variable in
+            variable.levels.indices.filter { level in variable.domains.contains { d.hides(groupOf: $0.counts[level].answering) } }.count
+        }.reduce(0, +)
+    }
+
+    /// Whether a domain's test may be shown: not when a level it compares is too small to show.
+    static func showsTest(_ domain: ComparedDomain, in variable: ComparedVariable, _ d: DisclosureControl) -> Bool {
+        !variable.levels.indices.contains { !variable.untested.contains($0) && d.hides(groupOf: domain.counts[$0].answering) }
+    }
+
     public static func testsTable(_ result: SubgroupComparisonResult) -> ReportTable {
+        let control = DisclosureControl(result.definition)
         var table = ReportTable(title: "\(result.definition.title): tests", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false),
             .init("n", "N in test"), .init("excluded", "Excluded"), .init("method", "Method", alignRight: false),
@@ -38,8 +59,12 @@ public enum SubgroupComparisonLayout {
         ])
         for variable in result.variables {
             for d in variable.domains {
-                var cells: [ReportTable.Cell] = [.text(variable.label), .text(d.item), .text(d.domain.label), .integer(d.n), .integer(d.excluded)]
-                if let test = d.test {
+                var cells: [ReportTable.Cell] = [.text(variable.label), .text(d.item), .text(d.domain.label), control.count(d.n),
+                                                 control.count(d.excluded)]
+                if !showsTest(d, in: variable, control) {
+                    cells += Array(repeating: .suppressed(control.fewer), count: 7)
+                        + [.text("not shown: a compared group has \(control.fewer) answering")]
+                } else if let test = d.test {
                     cells += [.text(test.method.rawValue), test.statistic.map { .number($0, decimals: 6) } ?? .empty,
                               test.df.map { .integer($0) } ?? .empty, .number(test.smallestExpected, decimals: 3),
                               test.monteCarloTables.map { .integer($0) } ?? .empty, .number(test.pValue, decimals: 6),
@@ -50,23 +75,35 @@ public enum SubgroupComparisonLayout {
                 table.rows.append(cells)
             }
         }
+        table.notes = control.notes(for: table, hiddenGroups: hiddenGroups(result))
         return table
     }
 
     /// One table per subgroup variable: % positive (CI) per level, the test and both p-values.
     public static func humanTables(_ result: SubgroupComparisonResult) -> [ReportTable] {
+        let control = DisclosureControl(result.definition)
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         return result.variables.map { variable in
             let shown = variable.levels.indices
+            let size = { (level: Int) in
+                control.hides(groupOf: variable.sizes[level]) ? control.fewer : "n = " + control.countText(variable.sizes[level])
+            }
             var table = ReportTable(
                 title: "Positive, % (\(level) CI), by \(variable.label.lowercasedFirst)",
                 columns: [.init("domain", "Domain", alignRight: false), .init("n", "N"), .init("excluded", "Excluded")]
-                    + shown.map { .init(variable.levels[$0], "\(variable.levels[$0]) (n = \(variable.sizes[$0]))\(variable.untested.contains($0) ? " ‡" : "")") }
+                    + shown.map { .init(variable.levels[$0], "\(variable.levels[$0]) (\(size($0)))\(variable.untested.contains($0) ? " ‡" : "")") }
                     + [.init("test", "Test", alignRight: false), .init("p", "p"), .init("p_adjusted", "p adjusted")])
+            var withheld = 0
             for d in variable.domains {
-                var cells: [ReportTable.Cell] = [.text(d.domain.label), .integer(d.n), .integer(d.excluded)]
-                cells += shown.map { .text(d.positive[$0].n == 0 ? "–" : OutcomeTableLayout.percentWithCI(d.positive[$0])) }
-                if let test = d.test {
+                var cells: [ReportTable.Cell] = [.text(d.domain.label), control.count(d.n), control.count(d.excluded)]
+                cells += shown.map { level in
+                    if control.hides(groupOf: d.counts[level].answering) { return .suppressed(control.fewer) }
+                    return d.positive[level].n == 0 ? .text("–") : control.percentCell(d.positive[level])
+                }
+                if !showsTest(d, in: variable, control) {
+                    withheld += 1
+                    cells += [.suppressed("not shown"), .suppressed("–"), .suppressed("–")]
+                } else if let test = d.test {
                     cells += [.text(testLabel(test)), .text(TableFormat.pValue(test.pValue)), .text(TableFormat.pValue(d.adjustedP))]
                 } else {
                     cells += [.text("not tested: \(d.notTested ?? "")"), .text("–"), .text("–")]
@@ -79,22 +116,30 @@ public enum SubgroupComparisonLayout {
             if !variable.untested.isEmpty {
                 notes.append("‡ Shown, not compared: \(variable.untested.map { variable.levels[$0] }.joined(separator: ", ")).")
             }
-            notes += testMethodNotes(variable.domains.compactMap { d in d.test.map { (d.domain.label, $0) } })
+            if withheld > 0 {
+                notes.append("Test not shown in \(withheld) domain\(withheld == 1 ? "" : "s"): a compared group has \(control.fewer) answering.")
+            }
+            notes += testMethodNotes(variable.domains.filter { showsTest($0, in: variable, control) }.compactMap { d in d.test.map { (d.domain.label, $0) } })
             notes.append("p adjusted: \(adjustmentName(result.settings.adjustment)) across the \(variable.domains.count) domains of this table.")
             table.notes = notes
+            let hidden = variable.levels.indices.filter { level in variable.domains.contains { control.hides(groupOf: $0.counts[level].answering) } }
+            table.notes += control.notes(for: table, hiddenGroups: hidden.count)
             return table
         }
     }
 
     static func notes(_ result: SubgroupComparisonResult) -> [String] {
-        ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering on the scale (not applicable, don't know and missing excluded).",
-         "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals."]
+        let d = DisclosureControl(result.definition)
+        return ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering on the scale (not applicable, don't know and missing excluded).",
+                "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals."]
             // Everyone is in one level of each variable: the first variable's levels count each person once.
-            + notAskedNote((result.variables.first?.domains ?? []).map { ($0.domain.label, $0.counts.map(\.notAsked).reduce(0, +)) })
+            + notAskedNote((result.variables.first?.domains ?? []).map { ($0.domain.label, d.countText($0.counts.map(\.notAsked).reduce(0, +))) })
     }
 }
 
 extension SubgroupComparisonResult: KindLayout, SurveyAnalysisResult {
+    var appliesDisclosureControl: Bool { true }
+
     var csvTables: [(suffix: String, table: ReportTable)] {
         [("", SubgroupComparisonLayout.levelsTable(self)), ("-tests", SubgroupComparisonLayout.testsTable(self))]
     }

@@ -23,7 +23,7 @@ import OutcomesReports
         let samples = try Self.everyShippedSample()
         let root = FixtureStore.root
         let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("analyses").path)
-            .filter { $0.hasSuffix(".yaml") }.sorted()
+            .filter { $0.hasSuffix(".yaml") && $0 != Disclosure.defaultsFileName }.sorted()
         #expect(files.count == 10)
         let definitions = try files.map { try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\($0)").path) }
         let session = AnalysisSession(store: samples.store, definitions: definitions)
@@ -54,7 +54,7 @@ extension AnalysisSessions {
         }
         let memory = InMemoryResponses(frames: frames, description: "memory")
         let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("analyses").path)
-            .filter { $0.hasSuffix(".yaml") }.sorted()
+            .filter { $0.hasSuffix(".yaml") && $0 != Disclosure.defaultsFileName }.sorted()
         let date = Date(timeIntervalSince1970: 0)
         for file in files {
             let definition = try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\(file)").path)

@@ -51,7 +51,8 @@ import OutcomesStore
         let result = try #require(try FixtureStore.shippedSample("budget-holder").runShipped("budget-holder-planning-helpers.yaml")
                                      as? MultipleChoiceResult)
         let markdown = ReportWriter.markdown(result)
-        #expect(markdown.contains("## All respondents (N = \(result.overall.answered) answering of 400)"))
+        // Published figures: counts rounded to the nearest 5 (369 answering).
+        #expect(result.overall.answered == 369 && markdown.contains("## All respondents (N = 370 answering of 400)"))
         #expect(markdown.contains("so the percentages add up to more than 100"))
         let html = HTMLReport.render([result], context: ReportContext(waves: []))
         #expect(html.contains("id=\"budget-holder-planning-helpers-options-title\""))

@@ -141,7 +141,7 @@ final class ReportParser: NSObject, XMLParserDelegate {
         for result in try allFixtureResults() {
             let text = try ReportWriter.json(result, generatedAt: Date(timeIntervalSince1970: 0))
             let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-            #expect(Set(object.keys) == ["schema", "generated_at", "analysis", "data", "tables"])
+            #expect(Set(object.keys) == ["schema", "generated_at", "analysis", "disclosure", "data", "tables"])
             #expect(object["schema"] as? String == "outcomes.tables/1")
             let analysis = try #require(object["analysis"] as? [String: Any])
             #expect(Set(analysis.keys) == ["id", "title", "kind", "confidence"])
