@@ -128,10 +128,39 @@ import OutcomesStore
 
     @Test func aKindNotYetUnderDisclosureControlIsNeverMarkedForPublication() throws {
         // The fixture file with the standard rules (the fixtures' folder turns them off).
-        let yaml = try String(contentsOfFile: fixture("small-poet.index.yaml"), encoding: .utf8)
-        let result = try AnalysisRunner.run(try AnalysisDefinition.parse(yaml, file: "index.yaml"), store: SmallPoetStore().store)
+        let yaml = try String(contentsOfFile: fixture("small-activation.analysis.yaml"), encoding: .utf8)
+        let result = try AnalysisRunner.run(try AnalysisDefinition.parse(yaml, file: "change.yaml"), store: SmallActivationStore().store)
         #expect(!ReportWriter.isForPublication(result))
-        #expect(ReportWriter.markdown(result).contains("**NOT FOR PUBLICATION: the tables of kind outcome_index are not yet under"))
+        #expect(ReportWriter.markdown(result).contains("**NOT FOR PUBLICATION: the tables of kind scale_change are not yet under"))
+        #expect(ReportWriter.csv(result).hasPrefix("publication,"))
+    }
+
+    @Test func theOutcomeIndexWithholdsSmallGroupsSmallCountsAndTheExtremes() throws {
+        let yaml = try String(contentsOfFile: fixture("small-poet.index.yaml"), encoding: .utf8)
+        let result = try #require(try AnalysisRunner.run(try AnalysisDefinition.parse(yaml, file: "index.yaml"), store: SmallPoetStore().store)
+                                     as? OutcomeIndexResult)
+        #expect(ReportWriter.isForPublication(result))
+        let tables = ReportWriter.csvTables(result)
+        let groups = tables[0].table, distribution = tables[1].table
+        let column = { (table: ReportTable, key: String) in table.columns.firstIndex { $0.key == key }! }
+        for (row, group) in zip(groups.rows, result.groups) {
+            if group.variable != nil && group.scored < 10 {
+                #expect(row[column(groups, "mean")] == .suppressed("fewer than 10"))
+            } else {
+                #expect(row[column(groups, "min")] == .suppressed("*") && row[column(groups, "max")] == .suppressed("*"))
+                #expect(row[column(groups, "n")] == .integer((group.scored + 2) / 5 * 5))
+            }
+        }
+        #expect(result.groups.contains { $0.variable != nil && $0.scored < 10 }, "the fixture has a small group")
+        let total = (result.distribution.reduce(0) { $0 + $1.count } + 2) / 5 * 5
+        for (row, entry) in zip(distribution.rows, result.distribution) {
+            if (1...7).contains(entry.count) {
+                #expect(row[1] == .suppressed("*") && row[2] == .suppressed("*"))
+            } else {
+                let published = (entry.count + 2) / 5 * 5
+                #expect(row[1] == .integer(published) && row[2] == .number(Double(published) / Double(total) * 100, decimals: 1))
+            }
+        }
     }
 
     @Test func theFolderDefaultAppliesAndAFileCanSayOtherwise() throws {
