@@ -5,12 +5,10 @@ import OutcomesStatistics
 /// statistic and group of its tables, notes and charts goes through one of these.
 struct DisclosureControl {
     let rules: Disclosure
-    let confidence: Double
 
-    init(_ definition: AnalysisDefinition) {
-        rules = definition.disclosure
-        confidence = definition.confidence
-    }
+    init(_ definition: AnalysisDefinition) { rules = definition.disclosure }
+
+    init(rules: Disclosure) { self.rules = rules }
 
     /// A count as published: exact when disclosure control is off; nil (shown as `*`) for 1 to 7;
     /// otherwise rounded to the nearest 5.

@@ -19,7 +19,26 @@ public enum PilotVsControlLayout {
         return typical <= 2 ? 3 : 1
     }
 
+    /// Whether a subgroup's comparison of an outcome is withheld: an arm has too few with it at follow-up.
+    static func hides(_ c: OutcomeComparison, in group: PilotVsControlGroup, _ d: DisclosureControl) -> Bool {
+        d.hides(groupOf: min(c.followupPilot?.n ?? 0, c.followupControl?.n ?? 0), isTotal: group.variable == nil)
+    }
+
+    /// An arm's n and mean as published: n rounded; a binary outcome's share from the rounded count of
+    /// events and n (nil when either is 1 to 7); a mean only of 8 people or more.
+    static func published(_ s: ArmSummary?, binary: Bool, _ d: DisclosureControl) -> (n: ReportTable.Cell, mean: Double?)? {
+        guard let s else { return nil }
+        guard d.rules.isOn else { return (.integer(s.n), s.mean) }
+        if binary {
+            let events = Int((s.mean * Double(s.n)).rounded())
+            guard let k = d.rounded(events), let n = d.rounded(s.n), n > 0 else { return (d.count(s.n), nil) }
+            return (d.count(s.n), Double(k) / Double(n))
+        }
+        return (d.count(s.n), d.shows(statisticOf: s.n) ? s.mean : nil)
+    }
+
     public static func outcomesTable(_ result: PilotVsControlResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var columns: [ReportTable.Column] = [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
             .init("outcome", "Outcome", alignRight: false), .init("label", "Label", alignRight: false), .init("kind", "Kind", alignRight: false),
@@ -40,14 +59,27 @@ public enum PilotVsControlLayout {
                     .init("adjusted_n", "n in model"), .init("clusters", "Sites (clusters)"),
                     .init("hedges_g", "Hedges' g"), .init("hedges_g_ci_low", "CI low"), .init("hedges_g_ci_high", "CI high"),
                     .init("notes", "Notes", alignRight: false)]
-        var table = ReportTable(title: result.definition.title, columns: columns, notes: notes(result))
+        var table = ReportTable(title: result.definition.title, columns: columns)
+        var hidden = 0
         for group in result.groups {
             for c in group.comparisons {
                 var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"),
                                                  .text(c.outcome), .text(c.label), .text(c.kind.rawValue)]
+                if hides(c, in: group, d) {
+                    hidden += 1
+                    table.rows.append(cells + Array(repeating: .suppressed(d.fewer), count: columns.count - cells.count - 1) + [.text("")])
+                    continue
+                }
+                let binary = c.kind == .binary
                 for (baseline, followup) in [(c.baselinePilot, c.followupPilot), (c.baselineControl, c.followupControl)] {
-                    cells += [baseline.map { .integer($0.n) } ?? .empty, cell(baseline?.mean, decimals: 6),
-                              followup.map { .integer($0.n) } ?? .empty, cell(followup?.mean, decimals: 6), cell(followup?.sd, decimals: 6)]
+                    for (summary, withSD) in [(baseline, false), (followup, true)] {
+                        if let shown = published(summary, binary: binary, d) {
+                            cells += [shown.n, shown.mean.map { .number($0, decimals: 6) } ?? .suppressed("*")]
+                            if withSD { cells.append(shown.mean == nil ? .suppressed("*") : cell(summary?.sd, decimals: 6)) }
+                        } else {
+                            cells += withSD ? [.empty, .empty, .empty] : [.empty, .empty]
+                        }
+                    }
                 }
                 cells += [cell(c.unadjusted?.estimate, decimals: 6), cell(c.unadjusted?.lower, decimals: 6), cell(c.unadjusted?.upper, decimals: 6),
                           cell(c.unadjustedP, decimals: 6), c.unadjustedTest.map { .text($0) } ?? .empty]
@@ -58,16 +90,32 @@ public enum PilotVsControlLayout {
                           cell(c.differenceInDifferences?.upper, decimals: 6), cell(c.differenceInDifferencesP, decimals: 6),
                           cell(c.adjusted?.estimate, decimals: 6), cell(c.adjusted?.lower, decimals: 6), cell(c.adjusted?.upper, decimals: 6),
                           cell(c.adjusted?.pValue, decimals: 6), cell(c.adjustedP, decimals: 6),
-                          c.adjustedN.map { .integer($0) } ?? .empty, c.clusters.map { .integer($0) } ?? .empty,
+                          c.adjustedN.map { d.count($0) } ?? .empty, c.clusters.map { .integer($0) } ?? .empty,
                           cell(c.effectSize?.estimate, decimals: 4), cell(c.effectSize?.lower, decimals: 4), cell(c.effectSize?.upper, decimals: 4),
                           .text(c.notes.joined(separator: "; "))]
                 table.rows.append(cells)
             }
         }
+        table.notes = notes(result) + d.notes(for: table, hiddenGroups: hidden)
         return table
     }
 
-    public static func balanceTable(_ rows: [BalanceRow], title: String, first: String, second: String) -> ReportTable {
+    /// A balance row's values as published: a level's share from the rounded count and n (nil when
+    /// either is 1 to 7), a mean of 8 people or more; its standardised difference only when both are.
+    static func published(_ row: BalanceRow, _ d: DisclosureControl) -> (pilot: Double?, control: Double?, smd: Double?) {
+        guard d.rules.isOn else { return (row.pilotValue, row.controlValue, row.smd) }
+        func value(_ v: Double, _ n: Int) -> Double? {
+            if row.level == nil { return d.shows(statisticOf: n) ? v : nil }
+            guard let k = d.rounded(Int((v * Double(n)).rounded())), let m = d.rounded(n), m > 0 else { return nil }
+            return Double(k) / Double(m)
+        }
+        let pilot = value(row.pilotValue, row.pilotN), control = value(row.controlValue, row.controlN)
+        return (pilot, control, pilot != nil && control != nil ? row.smd : nil)
+    }
+
+    public static func balanceTable(_ rows: [BalanceRow], title: String, first: String, second: String,
+                                    disclosure: Disclosure = .off) -> ReportTable {
+        let d = DisclosureControl(rules: disclosure)
         var table = ReportTable(title: title, columns: [
             .init("characteristic", "Characteristic", alignRight: false), .init("level", "Level", alignRight: false),
             .init("\(first)_n", "\(first) n"), .init("\(first)_value", "\(first) mean or proportion"), .init("\(first)_sd", "\(first) SD"),
@@ -75,10 +123,14 @@ public enum PilotVsControlLayout {
             .init("smd", "Standardised difference"),
         ])
         for row in rows {
-            table.rows.append([.text(row.characteristic), .text(row.level ?? ""), .integer(row.pilotN), .number(row.pilotValue, decimals: 6),
-                               cell(row.pilotSD, decimals: 6), .integer(row.controlN), .number(row.controlValue, decimals: 6),
-                               cell(row.controlSD, decimals: 6), .number(row.smd, decimals: 4)])
+            let shown = published(row, d)
+            let value = { (v: Double?) -> ReportTable.Cell in v.map { .number($0, decimals: 6) } ?? .suppressed("*") }
+            let sd = { (v: Double?, sd: Double?) -> ReportTable.Cell in v == nil ? .suppressed("*") : cell(sd, decimals: 6) }
+            table.rows.append([.text(row.characteristic), .text(row.level ?? ""), d.count(row.pilotN), value(shown.pilot),
+                               sd(shown.pilot, row.pilotSD), d.count(row.controlN), value(shown.control),
+                               sd(shown.control, row.controlSD), shown.smd.map { .number($0, decimals: 4) } ?? .suppressed("*")])
         }
+        table.notes = d.notes(for: table, hiddenGroups: 0)
         return table
     }
 
@@ -102,35 +154,42 @@ public enum PilotVsControlLayout {
         return table
     }
 
-    /// The document for people.
     /// The machine-readable tables, each with the suffix of its CSV file name.
     static func csvTables(_ evaluation: PilotVsControlResult) -> [(suffix: String, table: ReportTable)] {
+        let rules = evaluation.definition.disclosure
         var tables = [("", outcomesTable(evaluation)),
                       ("-balance", balanceTable(evaluation.balance, title: "Baseline characteristics by arm",
-                                                first: "pilot", second: "control")),
+                                                first: "pilot", second: "control", disclosure: rules)),
                       ("-attrition", balanceTable(evaluation.attrition.comparison,
                                                   title: "Baseline characteristics of those lost and those followed up",
-                                                  first: "lost", second: "followed_up"))]
+                                                  first: "lost", second: "followed_up", disclosure: rules))]
         if let cost = evaluation.cost { tables.append(("-cost", costTable(cost))) }
         return tables
     }
 
+    /// The document for people.
     public static func humanTables(_ result: PilotVsControlResult) -> [ReportTable] {
+        let control = DisclosureControl(result.definition)
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         var tables: [ReportTable] = []
         let a = result.attrition
+        let rate = { (lost: Int, baseline: Int) -> ReportTable.Cell in
+            guard let k = control.rounded(lost), let n = control.rounded(baseline) else { return .suppressed("*") }
+            return .text(fmt(TableFormat.percent(k, n), 1))
+        }
         var attrition = ReportTable(title: "Who was followed up", columns: [
             .init("arm", "Arm", alignRight: false), .init("baseline", "At baseline"), .init("lost", "No follow-up"), .init("rate", "Lost, %"),
         ])
         attrition.rows = [
-            [.text("Pilot"), .integer(a.baselinePilot), .integer(a.lostPilot), .text(fmt(TableFormat.percent(a.lostPilot, a.baselinePilot), 1))],
-            [.text("Control"), .integer(a.baselineControl), .integer(a.lostControl), .text(fmt(TableFormat.percent(a.lostControl, a.baselineControl), 1))],
+            [.text("Pilot"), control.count(a.baselinePilot), control.count(a.lostPilot), rate(a.lostPilot, a.baselinePilot)],
+            [.text("Control"), control.count(a.baselineControl), control.count(a.lostControl), rate(a.lostControl, a.baselineControl)],
         ]
-        attrition.notes = ["\(a.followupOnly) respondents answered only at follow-up: they are in the follow-up comparisons but not in the change or adjusted figures."]
+        attrition.notes = ["\(control.countText(a.followupOnly)) respondents answered only at follow-up: they are in the follow-up comparisons but not in the change or adjusted figures."]
         let imbalanced = a.comparison.filter { abs($0.smd) > 0.1 }
         attrition.notes.append(imbalanced.isEmpty
             ? "Those lost did not differ from those followed up at baseline (every |standardised difference| <= 0.1)."
             : "Those lost differed at baseline in: " + imbalanced.map { "\($0.characteristic)\($0.level.map { " = \($0)" } ?? "") (SMD \(fmt($0.smd, 2)))" }.joined(separator: "; ") + " (lost minus followed up).")
+        attrition.notes += control.notes(for: attrition, hiddenGroups: 0)
         tables.append(attrition)
 
         var balance = ReportTable(title: "Baseline characteristics by arm (Table 1)", columns: [
@@ -139,16 +198,19 @@ public enum PilotVsControlLayout {
         ])
         for row in result.balance {
             let name = row.level.map { "\(row.characteristic): \($0)" } ?? row.characteristic
+            let shown = published(row, control)
+            let smd: ReportTable.Cell = shown.smd.map { .text(fmt($0, 2)) } ?? .suppressed("*")
             if row.level != nil {
-                balance.rows.append([.text(name), .text("\(fmt(row.pilotValue * 100, 1))%"), .text("\(fmt(row.controlValue * 100, 1))%"),
-                                     .text(fmt(row.smd, 2))])
+                let share = { (v: Double?) -> ReportTable.Cell in v.map { .text("\(fmt($0 * 100, 1))%") } ?? .suppressed("*") }
+                balance.rows.append([.text(name), share(shown.pilot), share(shown.control), smd])
             } else {
                 let d = abs(row.controlValue) <= 2 ? 3 : 1
-                balance.rows.append([.text(name), .text("\(fmt(row.pilotValue, d)) (\(fmt(row.pilotSD, d)))"),
-                                     .text("\(fmt(row.controlValue, d)) (\(fmt(row.controlSD, d)))"), .text(fmt(row.smd, 2))])
+                let mean = { (v: Double?, sd: Double?) -> ReportTable.Cell in v.map { .text("\(fmt($0, d)) (\(fmt(sd, d)))") } ?? .suppressed("*") }
+                balance.rows.append([.text(name), mean(shown.pilot, row.pilotSD), mean(shown.control, row.controlSD), smd])
             }
         }
         balance.notes = ["Numeric: mean (SD); categories: % of those answering. Standardised difference pilot minus control; above 0.1 in absolute value suggests imbalance."]
+        balance.notes += control.notes(for: balance, hiddenGroups: 0)
         tables.append(balance)
 
         for group in result.groups {
@@ -160,18 +222,26 @@ public enum PilotVsControlLayout {
                 .init("adjusted", "Adjusted effect (\(level) CI)"), .init("p", "p (adjusted across outcomes)"),
                 .init("g", "Hedges' g (\(level) CI)"),
             ])
+            var hidden = 0
             for c in group.comparisons {
+                if hides(c, in: group, control) {
+                    hidden += 1
+                    table.rows.append([.text(c.label)] + Array(repeating: .suppressed(control.fewer), count: 7))
+                    continue
+                }
                 let d = decimals(c)
                 let scale = c.kind == .binary ? 100.0 : 1.0
-                func arm(_ s: ArmSummary?) -> String {
-                    guard let s else { return "–" }
-                    return c.kind == .binary ? "\(fmt(s.mean * 100, 1))% (n = \(s.n))" : "\(fmt(s.mean, d)) (\(fmt(s.sd, d))), n = \(s.n)"
+                func arm(_ s: ArmSummary?) -> ReportTable.Cell {
+                    guard let s else { return .text("–") }
+                    guard let mean = published(s, binary: c.kind == .binary, control)?.mean else { return .suppressed("*") }
+                    return .text(c.kind == .binary ? "\(fmt(mean * 100, 1))% (n = \(control.countText(s.n)))"
+                                 : "\(fmt(mean, d)) (\(fmt(s.sd, d))), n = \(control.countText(s.n))")
                 }
                 let unadjusted = c.unadjusted.map { "\(fmt($0.estimate * scale, d)) (\(fmt($0.lower * scale, d)) to \(fmt($0.upper * scale, d)))\(c.kind == .binary ? " pp" : ""), p \(p(c.unadjustedP))" } ?? "–"
                 let did = c.differenceInDifferences.map { "\(fmt($0.estimate, d)) (\(fmt($0.lower, d)) to \(fmt($0.upper, d)))" } ?? "–"
                 let adjusted = c.adjusted.map { "\(c.adjustedIsOddsRatio ? "OR " : "")\(fmt($0.estimate, c.adjustedIsOddsRatio ? 2 : d)) (\(fmt($0.lower, c.adjustedIsOddsRatio ? 2 : d)) to \(fmt($0.upper, c.adjustedIsOddsRatio ? 2 : d)))" } ?? "–"
                 let g = c.effectSize.map { "\(fmt($0.estimate, 2)) (\(fmt($0.lower, 2)) to \(fmt($0.upper, 2)))" } ?? "–"
-                table.rows.append([.text(c.label), .text(arm(c.followupPilot)), .text(arm(c.followupControl)), .text(unadjusted), .text(did),
+                table.rows.append([.text(c.label), arm(c.followupPilot), arm(c.followupControl), .text(unadjusted), .text(did),
                                    .text(adjusted), .text("\(p(c.adjusted?.pValue)) (\(p(c.adjustedP)))"), .text(g)])
             }
             // A note every outcome shares is said once.
@@ -181,6 +251,7 @@ public enum PilotVsControlLayout {
                 for note in c.notes where !shared.contains(note) { table.notes.append("\(c.label): \(note)") }
             }
             if group.variable == nil { table.notes = notes(result) + table.notes }
+            table.notes += control.notes(for: table, hiddenGroups: hidden)
             tables.append(table)
         }
 
@@ -198,7 +269,7 @@ public enum PilotVsControlLayout {
                 [.text("Net benefit at £\(TableFormat.format(nb.threshold, 0)) per unit"),
                  .text("\(money(nb.estimate)) (\(money(nb.lower)) to \(money(nb.upper)))"), .text(fmt(nb.probabilityCostEffective, 3))]
             }
-            table.notes = ["\(cost.n.pilot) pilot and \(cost.n.control) control respondents with a cost for the period and the effect at both waves. Intervals and probabilities from \(cost.replicates) bootstrap replicates (seed \(cost.seed)) \(cost.resampled == .sites ? "resampling sites within each arm (\(cost.resampledUnits.pilot) pilot and \(cost.resampledUnits.control) control sites), as people at one site are alike" : "resampling respondents within each arm, which assumes people at one site are no more alike than people at different sites")\(cost.resampled == .sites && min(cost.resampledUnits.pilot, cost.resampledUnits.control) < 20 ? "; with fewer than 20 sites in an arm these intervals are likely too narrow" : ""). Net benefit = threshold x incremental effect - incremental cost; the ICER has no interval (a ratio's interval is unreliable when the effect's interval includes zero)."]
+            table.notes = ["\(control.countText(cost.n.pilot)) pilot and \(control.countText(cost.n.control)) control respondents with a cost for the period and the effect at both waves. Intervals and probabilities from \(cost.replicates) bootstrap replicates (seed \(cost.seed)) \(cost.resampled == .sites ? "resampling sites within each arm (\(cost.resampledUnits.pilot) pilot and \(cost.resampledUnits.control) control sites), as people at one site are alike" : "resampling respondents within each arm, which assumes people at one site are no more alike than people at different sites")\(cost.resampled == .sites && min(cost.resampledUnits.pilot, cost.resampledUnits.control) < 20 ? "; with fewer than 20 sites in an arm these intervals are likely too narrow" : ""). Net benefit = threshold x incremental effect - incremental cost; the ICER has no interval (a ratio's interval is unreliable when the effect's interval includes zero)."]
             tables.append(table)
         }
         return tables
@@ -226,17 +297,22 @@ public enum PilotVsControlLayout {
 }
 
 extension PilotVsControlResult: KindLayout {
+    var appliesDisclosureControl: Bool { true }
+
     var csvTables: [(suffix: String, table: ReportTable)] { PilotVsControlLayout.csvTables(self) }
 
     var humanTables: [ReportTable] { PilotVsControlLayout.humanTables(self) }
 
     var charts: [Chart] {
-        let id = definition.id, evaluation = self
+        let id = definition.id, evaluation = self, control = DisclosureControl(definition)
         return evaluation.overall.comparisons.enumerated().compactMap { index, comparison in
             // One number format per chart, from the outcome's scale (as the tables do).
             let d = comparison.adjustedIsOddsRatio ? 2 : PilotVsControlLayout.decimals(comparison)
             let rows = evaluation.groups.map { group -> SVGCharts.ForestRow in
                 let label = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All respondents"
+                if PilotVsControlLayout.hides(group.comparisons[index], in: group, control) {
+                    return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan, text: control.fewer)
+                }
                 guard let a = group.comparisons[index].adjusted else {
                     return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan, text: "not computed (see the table)",
                                                emphasised: group.variable == nil)
@@ -278,12 +354,14 @@ extension PilotVsControlResult: KindLayout {
     }
 
     var jsonData: [String: Any] {
-        let a = attrition
+        let a = attrition, d = DisclosureControl(definition)
+        let count = { (n: Int) -> Any in d.rounded(n).map { $0 as Any } ?? ["suppressed": true, "shown": "*"] }
         return ["instrument": instrumentID, "instrument_version": instrumentVersion,
                 "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
                 "pilot_sites": pilotSites, "control_sites": controlSites,
-                "attrition": ["baseline_pilot": a.baselinePilot, "baseline_control": a.baselineControl,
-                              "lost_pilot": a.lostPilot, "lost_control": a.lostControl, "followup_only": a.followupOnly]]
+                "attrition": ["baseline_pilot": count(a.baselinePilot), "baseline_control": count(a.baselineControl),
+                              "lost_pilot": count(a.lostPilot), "lost_control": count(a.lostControl),
+                              "followup_only": count(a.followupOnly)]]
     }
 
     var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {

@@ -14,7 +14,19 @@ public enum ScaleChangeLayout {
     }
 
     /// One row per group: N, means, mean change with CI and tests, % up / same / down, Stuart-Maxwell.
+    /// Whether a group's figures are withheld: a subgroup (not everyone linked) with too few people.
+    static func hides(_ group: ScaleChangeGroup, _ d: DisclosureControl) -> Bool {
+        d.hides(groupOf: group.n, isTotal: group.variable == nil)
+    }
+
+    /// The published percentage of `count` out of `total`: from the rounded figures (nil: withheld).
+    static func publishedPercent(_ count: Int, _ total: Int, _ d: DisclosureControl) -> Double? {
+        guard let k = d.rounded(count), let n = d.rounded(total) else { return nil }
+        return percent(k, n)
+    }
+
     public static func summaryTable(_ result: ScaleChangeResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Change in \(result.scale.label) by group", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false), .init("n", "N"),
             .init("mean_baseline", "Mean at baseline"), .init("mean_followup", "Mean at follow-up"),
@@ -27,10 +39,15 @@ public enum ScaleChangeLayout {
             .init("down_n", "Level down n"), .init("down_pct", "Level down %"), .init("down_ci_low", "Down CI low %"), .init("down_ci_high", "Down CI high %"),
             .init("stuart_maxwell", "Stuart-Maxwell chi-square"), .init("stuart_maxwell_df", "df"), .init("stuart_maxwell_p", "Stuart-Maxwell p"),
             .init("notes", "Notes", alignRight: false),
-        ], notes: notes(result))
+        ])
         for group in result.groups {
             let (variable, level) = groupLabel(group)
-            var cells: [ReportTable.Cell] = [.text(variable), .text(level), .integer(group.n),
+            if hides(group, d) || !d.shows(statisticOf: group.n) {
+                let withheld = ReportTable.Cell.suppressed(hides(group, d) ? d.fewer : "*")
+                table.rows.append([.text(variable), .text(level)] + Array(repeating: withheld, count: table.columns.count - 3) + [.text("")])
+                continue
+            }
+            var cells: [ReportTable.Cell] = [.text(variable), .text(level), d.count(group.n),
                                              .number(group.meanBaseline, decimals: 3), .number(group.meanFollowup, decimals: 3)]
             if let change = group.change {
                 cells += [.number(change.meanDifference, decimals: 3), .number(change.lower, decimals: 3), .number(change.upper, decimals: 3),
@@ -44,8 +61,7 @@ public enum ScaleChangeLayout {
                 cells += [.empty, .empty, .empty]
             }
             for estimate in [group.up, group.same, group.down] {
-                cells += [.integer(estimate.count), .number(estimate.proportion * 100, decimals: 3),
-                          .number(estimate.lower * 100, decimals: 3), .number(estimate.upper * 100, decimals: 3)]
+                cells += [d.count(estimate.count)] + d.shareCells(estimate)
             }
             if let sm = group.stuartMaxwell {
                 cells += [.number(sm.statistic, decimals: 4), .integer(sm.df), .number(sm.pValue, decimals: 6)]
@@ -55,11 +71,13 @@ public enum ScaleChangeLayout {
             cells.append(.text(group.notes.joined(separator: "; ")))
             table.rows.append(cells)
         }
+        table.notes = notes(result) + d.notes(for: table, hiddenGroups: result.groups.filter { hides($0, d) }.count)
         return table
     }
 
     /// Level distribution at each wave, per group (long form).
     public static func levelsTable(_ result: ScaleChangeResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Level at baseline and follow-up", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
             .init("level", "Level", alignRight: false), .init("baseline_n", "Baseline n"), .init("baseline_pct", "Baseline %"),
@@ -68,16 +86,24 @@ public enum ScaleChangeLayout {
         for group in result.groups {
             let (variable, level) = groupLabel(group)
             for (index, label) in levelLabels(result).enumerated() {
-                table.rows.append([.text(variable), .text(level), .text(label),
-                                   .integer(group.baselineLevels[index]), .number(percent(group.baselineLevels[index], group.n), decimals: 3),
-                                   .integer(group.followupLevels[index]), .number(percent(group.followupLevels[index], group.n), decimals: 3)])
+                var cells: [ReportTable.Cell] = [.text(variable), .text(level), .text(label)]
+                if hides(group, d) {
+                    cells += Array(repeating: .suppressed(d.fewer), count: 4)
+                } else {
+                    for count in [group.baselineLevels[index], group.followupLevels[index]] {
+                        cells += [d.count(count), publishedPercent(count, group.n, d).map { .number($0, decimals: 3) } ?? .suppressed("*")]
+                    }
+                }
+                table.rows.append(cells)
             }
         }
+        table.notes = d.notes(for: table, hiddenGroups: result.groups.filter { hides($0, d) }.count)
         return table
     }
 
     /// Transition counts per group (long form: one row per baseline and follow-up level).
     public static func transitionsTable(_ result: ScaleChangeResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Transitions between levels", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
             .init("baseline_level", "Baseline level", alignRight: false), .init("followup_level", "Follow-up level", alignRight: false),
@@ -89,16 +115,23 @@ public enum ScaleChangeLayout {
             for (i, from) in labels.enumerated() {
                 let rowTotal = group.transitions[i].reduce(0, +)
                 for (j, to) in labels.enumerated() {
-                    table.rows.append([.text(variable), .text(level), .text(from), .text(to), .integer(group.transitions[i][j]),
-                                       .number(percent(group.transitions[i][j], rowTotal), decimals: 3)])
+                    let count = group.transitions[i][j]
+                    table.rows.append([.text(variable), .text(level), .text(from), .text(to)] + (hides(group, d)
+                        ? [.suppressed(d.fewer), .suppressed(d.fewer)]
+                        : [d.count(count), publishedPercent(count, rowTotal, d).map { .number($0, decimals: 3) } ?? .suppressed("*")]))
                 }
             }
         }
+        table.notes = d.notes(for: table, hiddenGroups: result.groups.filter { hides($0, d) }.count)
         return table
     }
 
     /// Mean change by baseline level, per group: do those starting lowest improve most?
+    /// Whether the mean change of those starting at one level is withheld: too few of them.
+    static func hidesLevel(_ n: Int, _ d: DisclosureControl) -> Bool { d.hides(groupOf: n) || !d.shows(statisticOf: n) }
+
     public static func byBaselineLevelTable(_ result: ScaleChangeResult) -> ReportTable {
+        let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Mean change by baseline level", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
             .init("baseline_level", "Baseline level", alignRight: false), .init("n", "n"),
@@ -109,19 +142,26 @@ public enum ScaleChangeLayout {
             let (variable, level) = groupLabel(group)
             for (index, label) in labels.enumerated() {
                 let n = group.baselineLevels[index]
-                if let estimate = group.changeByBaselineLevel[index] {
-                    table.rows.append([.text(variable), .text(level), .text(label), .integer(n), .number(estimate.mean, decimals: 3),
+                if hides(group, d) {
+                    table.rows.append([.text(variable), .text(level), .text(label)] + Array(repeating: .suppressed(d.fewer), count: 4))
+                } else if n > 0, hidesLevel(n, d) {
+                    let withheld = ReportTable.Cell.suppressed(d.hides(groupOf: n) ? d.fewer : "*")
+                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n), withheld, withheld, withheld])
+                } else if let estimate = group.changeByBaselineLevel[index] {
+                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n), .number(estimate.mean, decimals: 3),
                                        .number(estimate.lower, decimals: 3), .number(estimate.upper, decimals: 3)])
                 } else {
-                    table.rows.append([.text(variable), .text(level), .text(label), .integer(n), .empty, .empty, .empty])
+                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n), .empty, .empty, .empty])
                 }
             }
         }
+        table.notes = d.notes(for: table, hiddenGroups: result.groups.filter { hides($0, d) }.count)
         return table
     }
 
     /// Tables for people: attrition, the summary, then levels and transitions for everyone and by arm.
     public static func humanTables(_ result: ScaleChangeResult) -> [ReportTable] {
+        let d = DisclosureControl(result.definition)
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         var tables: [ReportTable] = []
         let l = result.linking
@@ -129,13 +169,14 @@ public enum ScaleChangeLayout {
             .init("who", "Respondents", alignRight: false), .init("n", "n"),
         ])
         linking.rows = [
-            [.text("Scored at both waves (analysed)"), .integer(l.linked)],
-            [.text("Baseline only (no follow-up)"), .integer(l.baselineOnly)],
-            [.text("Follow-up only (no baseline)"), .integer(l.followupOnly)],
-            [.text("Both waves, too few items answered for a score at one or both"), .integer(l.unscored)],
-            [.text("Both waves, but recorded in different arms"), .integer(l.armChanged)],
+            [.text("Scored at both waves (analysed)"), d.count(l.linked)],
+            [.text("Baseline only (no follow-up)"), d.count(l.baselineOnly)],
+            [.text("Follow-up only (no baseline)"), d.count(l.followupOnly)],
+            [.text("Both waves, too few items answered for a score at one or both"), d.count(l.unscored)],
+            [.text("Both waves, but recorded in different arms"), d.count(l.armChanged)],
         ]
         linking.notes = ["Only respondents scored at both waves enter the figures below; the others are counted here, not guessed."]
+        linking.notes += d.notes(for: linking, hiddenGroups: 0)
         tables.append(linking)
 
         var summary = ReportTable(title: "Change in \(result.scale.label)", columns: [
@@ -146,41 +187,54 @@ public enum ScaleChangeLayout {
         ])
         for group in result.groups {
             let name = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"
+            if hides(group, d) || !d.shows(statisticOf: group.n) {
+                summary.rows.append([.text(name)] + Array(repeating: .suppressed(hides(group, d) ? d.fewer : "*"), count: 10))
+                continue
+            }
             summary.rows.append([
-                .text(name), .integer(group.n), .text(fixed(group.meanBaseline)), .text(fixed(group.meanFollowup)),
+                .text(name), d.count(group.n), .text(fixed(group.meanBaseline)), .text(fixed(group.meanFollowup)),
                 .text(group.change.map { "\(signed($0.meanDifference)) (\(signed($0.lower)) to \(signed($0.upper)))" } ?? "–"),
                 .text(group.change.map { pValue($0.pValue) } ?? "–"), .text(group.wilcoxon.map { pValue($0.pValue) } ?? "–"),
-                .text(OutcomeTableLayout.percentWithCI(group.up)),
-                .text(group.same.n > 0 ? TableFormat.format(group.same.proportion * 100, 1) : "–"),
-                .text(OutcomeTableLayout.percentWithCI(group.down)),
+                d.percentCell(group.up),
+                group.same.n > 0 ? (d.share(group.same).map { .text(TableFormat.format($0.proportion * 100, 1)) } ?? .suppressed("*")) : .text("–"),
+                d.percentCell(group.down),
                 .text(group.stuartMaxwell.map { pValue($0.pValue) } ?? "–"),
             ])
         }
         summary.notes = notes(result) + result.groups.flatMap { group in
             group.notes.map { "\(group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"): \($0)" }
         }
+        summary.notes += d.notes(for: summary, hiddenGroups: result.groups.filter { hides($0, d) }.count)
         tables.append(summary)
 
         let labels = levelLabels(result)
-        let shown = result.groups.filter { $0.variable == nil || $0.variable == "Arm" }
+        let shown = result.groups.filter { ($0.variable == nil || $0.variable == "Arm") && !hides($0, d) }
+        // A published count with its row % from the rounded figures: "25 (31%)", or "*".
+        func cell(_ count: Int, of total: Int, decimals: Int) -> ReportTable.Cell {
+            guard let k = d.rounded(count), let pct = publishedPercent(count, total, d) else { return .suppressed("*") }
+            return .text("\(k) (\(TableFormat.format(pct, decimals))%)")
+        }
         for group in shown {
             let name = group.level.map { "\($0) arm" } ?? "all linked respondents"
-            var transitions = ReportTable(title: "Level transitions, \(name) (n = \(group.n))",
+            var transitions = ReportTable(title: "Level transitions, \(name) (n = \(d.countText(group.n)))",
                                           columns: [.init("from", "Baseline level", alignRight: false)]
                                               + labels.map { .init($0, "Follow-up \($0.lowercased())") }
                                               + [.init("total", "Baseline n (%)"), .init("change", "Mean change (\(level) CI)")])
             for (i, label) in labels.enumerated() {
                 let rowTotal = group.transitions[i].reduce(0, +)
                 let estimate = group.changeByBaselineLevel[i]
+                let change: ReportTable.Cell = rowTotal > 0 && hidesLevel(rowTotal, d)
+                    ? .suppressed(d.hides(groupOf: rowTotal) ? d.fewer : "*")
+                    : .text(estimate.map { "\(signed($0.mean)) (\(signed($0.lower)) to \(signed($0.upper)))" } ?? "–")
                 transitions.rows.append([.text(label)]
-                    + group.transitions[i].map { .text("\($0) (\(TableFormat.format(percent($0, rowTotal), 0))%)") }
-                    + [.text("\(rowTotal) (\(TableFormat.format(percent(rowTotal, group.n), 1))%)"),
-                       .text(estimate.map { "\(signed($0.mean)) (\(signed($0.lower)) to \(signed($0.upper)))" } ?? "–")])
+                    + group.transitions[i].map { cell($0, of: rowTotal, decimals: 0) }
+                    + [cell(rowTotal, of: group.n, decimals: 1), change])
             }
             transitions.rows.append([.text("Follow-up n (%)")]
-                + group.followupLevels.map { .text("\($0) (\(TableFormat.format(percent($0, group.n), 1))%)") }
-                + [.text("\(group.n)"), .text("")])
+                + group.followupLevels.map { cell($0, of: group.n, decimals: 1) }
+                + [d.count(group.n), .text("")])
             transitions.notes = ["Cells: respondents (row %). The last column shows whether those starting lowest improved most."]
+            transitions.notes += d.notes(for: transitions, hiddenGroups: 0)
             tables.append(transitions)
         }
         return tables
@@ -203,6 +257,8 @@ public enum ScaleChangeLayout {
 }
 
 extension ScaleChangeResult: KindLayout {
+    var appliesDisclosureControl: Bool { true }
+
     var csvTables: [(suffix: String, table: ReportTable)] {
         [("", ScaleChangeLayout.summaryTable(self)), ("-levels", ScaleChangeLayout.levelsTable(self)),
          ("-transitions", ScaleChangeLayout.transitionsTable(self)),
@@ -212,13 +268,13 @@ extension ScaleChangeResult: KindLayout {
     var humanTables: [ReportTable] { ScaleChangeLayout.humanTables(self) }
 
     var charts: [Chart] {
-        let id = definition.id, change = self
-        let armGroups = change.groups.filter { $0.variable == "Arm" }
+        let id = definition.id, change = self, d = DisclosureControl(definition)
+        let armGroups = change.groups.filter { $0.variable == "Arm" && !ScaleChangeLayout.hides($0, d) }
         let groups = armGroups.isEmpty ? [change.overall] : armGroups
         let labels = ScaleChangeLayout.levelLabels(change)
         let categories: [(label: String, bars: [SVGCharts.Bar])] = labels.enumerated().map { index, label in
             (label, groups.map { group in
-                let estimate = group.changeByBaselineLevel[index]
+                let estimate = ScaleChangeLayout.hidesLevel(group.baselineLevels[index], d) ? nil : group.changeByBaselineLevel[index]
                 return SVGCharts.Bar(series: group.level ?? "All linked", value: estimate?.mean ?? .nan, lower: estimate?.lower, upper: estimate?.upper)
             })
         }
@@ -226,7 +282,10 @@ extension ScaleChangeResult: KindLayout {
                                columns: [.init("level", "Baseline level", alignRight: false)] + groups.map { .init($0.level ?? "all", $0.level ?? "All linked") })
         for (index, label) in labels.enumerated() {
             data.rows.append([.text(label)] + groups.map { group in
-                .text(group.changeByBaselineLevel[index].map { "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to \(ScaleChangeLayout.signed($0.upper))), n = \($0.n)" } ?? "–")
+                if group.baselineLevels[index] > 0, ScaleChangeLayout.hidesLevel(group.baselineLevels[index], d) {
+                    return .suppressed(d.hides(groupOf: group.baselineLevels[index]) ? d.fewer : "*")
+                }
+                return .text(group.changeByBaselineLevel[index].map { "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to \(ScaleChangeLayout.signed($0.upper))), n = \(d.countText($0.n))" } ?? "–")
             })
         }
         return [Chart(svg: SVGCharts.groupedBars(id: "\(id)-by-level", title: "Mean change in \(change.scale.label) by baseline level",
@@ -253,12 +312,13 @@ extension ScaleChangeResult: KindLayout {
     }
 
     var jsonData: [String: Any] {
-        let l = linking
+        let l = linking, d = DisclosureControl(definition)
+        let count = { (n: Int) -> Any in d.rounded(n).map { $0 as Any } ?? ["suppressed": true, "shown": "*"] }
         return ["instrument": instrumentID, "instrument_version": instrumentVersion, "scale": scale.id,
                 "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
                 "sites": sites,
-                "linking": ["linked": l.linked, "baseline_only": l.baselineOnly, "followup_only": l.followupOnly,
-                            "unscored": l.unscored, "arm_changed": l.armChanged]]
+                "linking": ["linked": count(l.linked), "baseline_only": count(l.baselineOnly), "followup_only": count(l.followupOnly),
+                            "unscored": count(l.unscored), "arm_changed": count(l.armChanged)]]
     }
 
     var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {

@@ -126,13 +126,61 @@ import OutcomesStore
         #expect((json["disclosure"] as? [String: Any])?["for_publication"] as? Bool == false)
     }
 
-    @Test func aKindNotYetUnderDisclosureControlIsNeverMarkedForPublication() throws {
-        // The fixture file with the standard rules (the fixtures' folder turns them off).
-        let yaml = try String(contentsOfFile: fixture("small-activation.analysis.yaml"), encoding: .utf8)
-        let result = try AnalysisRunner.run(try AnalysisDefinition.parse(yaml, file: "change.yaml"), store: SmallActivationStore().store)
-        #expect(!ReportWriter.isForPublication(result))
-        #expect(ReportWriter.markdown(result).contains("**NOT FOR PUBLICATION: the tables of kind scale_change are not yet under"))
-        #expect(ReportWriter.csv(result).hasPrefix("publication,"))
+    @Test func everyKindAppliesDisclosureControl() throws {
+        // Every fixture result (one of each kind) is stamped exactly when it is not for publication.
+        for result in try allFixtureResults() {
+            let stamped = ReportWriter.csvTables(result).allSatisfy { $0.table.columns.first?.key == "publication" }
+            #expect(stamped == !ReportWriter.isForPublication(result), "\(result.definition.kind)")
+            #expect(ReportWriter.isForPublication(result) == result.definition.disclosure.isOn, "\(result.definition.kind)")
+        }
+        for file in ["small-activation.analysis.yaml", "small-pvc.analysis.yaml"] {
+            var definition = try AnalysisDefinition.load(file: fixture(file))
+            definition.disclosure = .standard
+            let store: FixtureStore = file.hasPrefix("small-activation") ? try SmallActivationStore() : try SmallEvaluationStore()
+            let result = try AnalysisRunner.run(definition, store: store.store)
+            #expect(ReportWriter.isForPublication(result), "\(definition.kind)")
+            let csv = ReportWriter.csvTables(result).map { TableFormat.csv($0.table) }.joined()
+            #expect(csv.contains(",*,") || csv.contains("fewer than 10"), "\(definition.kind): small figures withheld")
+        }
+    }
+
+    @Test func scaleChangeAndPilotAgainstControlRoundAndWithhold() throws {
+        var change = try AnalysisDefinition.load(file: fixture("small-activation.analysis.yaml"))
+        change.disclosure = .standard
+        let changeResult = try #require(try AnalysisRunner.run(change, store: SmallActivationStore().store) as? ScaleChangeResult)
+        let transitions = ReportWriter.csvTables(changeResult).first { $0.suffix == "-transitions" }!.table
+        let n = transitions.columns.firstIndex { $0.key == "n" }!
+        var index = 0
+        for group in changeResult.groups {
+            let hidden = group.variable != nil && group.n < 10
+            for row in group.transitions { for count in row {
+                let cell = transitions.rows[index][n]
+                if hidden { #expect(cell == .suppressed("fewer than 10")) } else if (1...7).contains(count) {
+                    #expect(cell == .suppressed("*"))
+                } else { #expect(cell == .integer((count + 2) / 5 * 5)) }
+                index += 1
+            } }
+        }
+        #expect(index == transitions.rows.count)
+
+        var pilot = try AnalysisDefinition.load(file: fixture("small-pvc.analysis.yaml"))
+        pilot.disclosure = .standard
+        let pilotResult = try #require(try AnalysisRunner.run(pilot, store: SmallEvaluationStore().store) as? PilotVsControlResult)
+        let balance = ReportWriter.csvTables(pilotResult).first { $0.suffix == "-balance" }!.table
+        for (row, source) in zip(balance.rows, pilotResult.balance) {
+            #expect(row[2] == .integer((source.pilotN + 2) / 5 * 5) || ((1...7).contains(source.pilotN) && row[2] == .suppressed("*")))
+            if source.level != nil, (1...7).contains(Int((source.pilotValue * Double(source.pilotN)).rounded())) {
+                #expect(row[3] == .suppressed("*") && row[8] == .suppressed("*"), "\(source.characteristic) \(source.level ?? "")")
+            }
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ReportWriter.json(pilotResult).utf8)) as? [String: Any])
+        let attrition = try #require((json["data"] as? [String: Any])?["attrition"] as? [String: Any])
+        let lost = pilotResult.attrition.lostPilot
+        if (1...7).contains(lost) {
+            #expect((attrition["lost_pilot"] as? [String: Any])?["shown"] as? String == "*")
+        } else {
+            #expect(attrition["lost_pilot"] as? Int == (lost + 2) / 5 * 5)
+        }
     }
 
     @Test func theOutcomeIndexWithholdsSmallGroupsSmallCountsAndTheExtremes() throws {
