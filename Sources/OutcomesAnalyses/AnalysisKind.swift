@@ -77,6 +77,7 @@ enum AnalysisKinds {
             OutcomeIndex.self,
             Distribution.self,
             MultipleChoice.self,
+            SiteBenchmark.self,
             ScaleChange.self,
             PilotVsControl.self,
         ]

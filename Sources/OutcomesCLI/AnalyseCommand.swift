@@ -11,9 +11,9 @@ struct AnalyseCommand: ParsableCommand {
         abstract: "Run analysis files on the stored responses and write evaluation tables.",
         discussion: """
         Each analysis file (YAML, under analyses/) names an instrument, what to compute (its kind) and
-        the subgroups to split by. Kinds: outcome_table, subgroup_comparison, process_associations,
-        outcome_index, distribution, multiple_choice (one survey wave); scale_change and pilot_vs_control (baseline to
-        follow-up). For each, the tables are written to the output folder as <analysis id>.csv (the
+        the subgroups to split by. Kinds: \(AnalysisDefinition.Kind.allCases.map(\.rawValue).joined(separator: ", ")) \
+        (scale_change and pilot_vs_control link a baseline and a follow-up wave; the others take one wave).
+        For each, the tables are written to the output folder as <analysis id>.csv (the
         main long table, plus <id>-<part>.csv for the others), .md (for people) and .json (for tools);
         then report.html: one self-contained file with every analysis, its charts and a methods note.
 

@@ -176,6 +176,76 @@ public enum SVGCharts {
         return svg + "</svg>"
     }
 
+    /// One unit (a site) of a funnel plot: its proportion against its number answering.
+    public struct FunnelPoint: Sendable {
+        public var label: String
+        public var n: Int
+        public var percent: Double
+        /// Outside the 95% (or 99.8%) limits: drawn larger, in the negative or positive colour.
+        public var outside: Bool
+        public init(label: String, n: Int, percent: Double, outside: Bool) {
+            self.label = label
+            self.n = n
+            self.percent = percent
+            self.outside = outside
+        }
+    }
+
+    /// A funnel plot: each site's % against its number answering, the pooled % as a line, and the 95%
+    /// and 99.8% control limits around it as curves (`limits` gives them, in %, at a number answering).
+    public static func funnel(id: String, title: String, description: String, points: [FunnelPoint], target: Double,
+                              limits: (Int) -> (inner: ClosedRange<Double>, outer: ClosedRange<Double>)?) -> String {
+        let left = 60.0, plotWidth = 560.0, top = 36.0, plotHeight = 260.0
+        let width = left + plotWidth + 140, height = top + plotHeight + 56
+        let maxN = max(10, Int(Double(points.map(\.n).max() ?? 10) * 1.1))
+        let curve = stride(from: 1, through: 60, by: 1).map { step in max(1, Int((Double(maxN) * Double(step * step) / 3600).rounded())) }
+        let ns = Array(Set(curve)).sorted()
+        let bounds = ns.compactMap { limits($0) }
+        let values = points.map(\.percent) + [target]
+        // The axis covers the sites and the 95% curve beyond the smallest site, not the wide start of the funnel.
+        let smallest = points.map(\.n).min() ?? 1
+        let shownBounds = zip(ns, bounds).filter { $0.0 >= smallest / 2 }.map(\.1)
+        let all = values + shownBounds.flatMap { [$0.outer.lowerBound, $0.outer.upperBound] }
+        let step = tickStep(max(10, (all.max() ?? 100) - (all.min() ?? 0)))
+        let low = max(0, ((all.min() ?? 0) / step).rounded(.down) * step), high = min(100, ((all.max() ?? 100) / step).rounded(.up) * step)
+        func x(_ n: Double) -> Double { left + n / Double(maxN) * plotWidth }
+        func y(_ percent: Double) -> Double { top + (high - min(high, max(low, percent))) / max(high - low, 1e-9) * plotHeight }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        svg += legend([("Sites", positive), ("Outside the 95% limits", negative)], x: left, y: 12)
+        for tick in stride(from: low, through: high + step / 2, by: step) {
+            svg += line(left, y(tick), left + plotWidth, y(tick), stroke: "#E5E5E5")
+            svg += text("\(format(tick, 0))%", x: left - 6, y: y(tick) + 4, anchor: "end", size: 11)
+        }
+        let nStep = tickStep(Double(maxN))
+        for tick in stride(from: 0, through: Double(maxN), by: nStep) {
+            svg += text(format(tick, 0), x: x(tick), y: top + plotHeight + 16, anchor: "middle", size: 11)
+        }
+        func path(_ pick: ((inner: ClosedRange<Double>, outer: ClosedRange<Double>)) -> Double) -> String {
+            zip(ns, bounds).filter { $0.0 >= smallest / 2 }.enumerated().map { index, pair in
+                "\(index == 0 ? "M" : "L")\(format(x(Double(pair.0)), 1)) \(format(y(pick(pair.1)), 1))"
+            }.joined(separator: " ")
+        }
+        for (pick, dash) in [({ (b: (inner: ClosedRange<Double>, outer: ClosedRange<Double>)) in b.inner.lowerBound }, "4 3"),
+                             ({ $0.inner.upperBound }, "4 3"), ({ $0.outer.lowerBound }, ""), ({ $0.outer.upperBound }, "")] {
+            svg += "<path d=\"\(path(pick))\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
+        }
+        svg += line(left, y(target), left + plotWidth, y(target), stroke: "#333333", width: 1.5)
+        svg += text("pooled \(format(target, 1))%", x: left + plotWidth + 6, y: y(target) + 4, anchor: "start", size: 11)
+        if let last = shownBounds.last {
+            svg += text("95% limits (dashed)", x: left + plotWidth + 6, y: y(last.inner.upperBound) - 2, anchor: "start", size: 10)
+            svg += text("99.8% limits", x: left + plotWidth + 6, y: y(last.outer.upperBound) - 10, anchor: "start", size: 10)
+        }
+        for point in points {
+            let cx = x(Double(point.n)), cy = y(point.percent)
+            svg += "<circle cx=\"\(format(cx, 1))\" cy=\"\(format(cy, 1))\" r=\"\(point.outside ? 6 : 4.5)\" fill=\"\(point.outside ? negative : positive)\">"
+                + "<title>\(escape("\(point.label): \(format(point.percent, 1))% of \(point.n)"))</title></circle>"
+            if point.outside { svg += text(point.label, x: cx + 8, y: cy + 4, anchor: "start", size: 11) }
+        }
+        svg += text("Respondents answering at the site", x: left + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
+        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" text-anchor=\"middle\" font-size=\"12\">% positive</text>"
+        return svg + "</svg>"
+    }
+
     // MARK: Pieces
 
     static func open(id: String, title: String, description: String, width: Double, height: Double) -> String {

@@ -13,6 +13,9 @@ func allFixtureResults() throws -> [any AnalysisResult] {
     let poet = try SmallPoetStore()
     for name in ["subgroups", "processes", "index", "confidence"] { results.append(try poet.run("small-poet.\(name).yaml")) }
     results.append(try FixtureStore.shippedSample("budget-holder").runShipped("budget-holder-planning-helpers.yaml"))
+    var sites = try AnalysisDefinition.parse(SiteBenchmarks.yaml, file: "sites.yaml")
+    sites.disclosure = .off
+    results.append(try AnalysisRunner.run(sites, store: poet.store))
     return results
 }
 

@@ -61,6 +61,7 @@ KEYS = {
     "budget-holder-confidence": ["subgroup", "group", "answer_code"],
     "budget-holder-confidence-tests": ["subgroup"],
     "budget-holder-planning-helpers": ["subgroup", "group", "option_code"],
+    "budget-holder-sites": ["item", "site"],
     "activation-change": ["subgroup", "group"],
     "activation-change-levels": ["subgroup", "group", "level"],
     "activation-change-transitions": ["subgroup", "group", "baseline_level", "followup_level"],

@@ -881,16 +881,63 @@ def multiple_choice(frame, analysis, instrument):
     return {analysis["id"]: pd.DataFrame(rows)}
 
 
+def funnel_limit(p0, n, probability):
+    """Spiegelhalter's interpolated exact binomial limit (SciPy's binomial), as a proportion."""
+    r = int(stats.binom.ppf(probability, n, p0))
+    while r > 0 and stats.binom.cdf(r - 1, n, p0) >= probability:
+        r -= 1
+    while stats.binom.cdf(r, n, p0) < probability:
+        r += 1
+    upper, lower = stats.binom.cdf(r, n, p0), (stats.binom.cdf(r - 1, n, p0) if r > 0 else 0.0)
+    alpha = (upper - probability) / (upper - lower) if upper > lower else 0.0
+    return min(1.0, max(0.0, (r - alpha) / n))
+
+
+def site_benchmark(frame, categories, analysis, instrument):
+    """Each site's % positive against the other sites pooled, with funnel limits around the pooled %."""
+    items, confidence = instrument.outcome_items(analysis), analysis.get("confidence", 0.95)
+    sites = sorted(frame["site"].unique())
+    rows = []
+    for j, item in enumerate(items):
+        answering_all = np.isin(categories[:, j], [POSITIVE, NEUTRAL, NEGATIVE])
+        positive_all = categories[:, j] == POSITIVE
+        total, total_n = int(positive_all.sum()), int(answering_all.sum())
+        pooled = total / total_n
+        for site in sites:
+            at = (frame["site"] == site).to_numpy()
+            n, k = int((at & answering_all).sum()), int((at & positive_all).sum())
+            p, low, high = wilson(k, n, confidence)
+            rest_p, _, _ = wilson(total - k, total_n - n, confidence)
+            row = {"item": item, "domain": instrument.domain_label(item), "site": site, "responses": int(at.sum()),
+                   "n_answering": n, "positive_n": k, "pct": 100 * float(p), "ci_low": 100 * float(low), "ci_high": 100 * float(high),
+                   "rest_n_answering": total_n - n, "rest_pct": 100 * float(rest_p), "pooled_pct": 100 * pooled}
+            if n > 0 and total_n > n:
+                d_low, d_high = confint_proportions_2indep(k, n, total - k, total_n - n, method="newcomb", compare="diff",
+                                                           alpha=1 - confidence)
+                row |= {"difference": 100 * (k / n - (total - k) / (total_n - n)), "difference_ci_low": 100 * d_low,
+                        "difference_ci_high": 100 * d_high}
+            if n > 0:
+                limits = [funnel_limit(pooled, n, q) for q in (0.025, 0.975, 0.001, 0.999)]
+                row |= dict(zip(["limit95_low", "limit95_high", "limit998_low", "limit998_high"], [100 * v for v in limits]))
+                share = k / n
+                row["position"] = ("above 99.8% limit" if share > limits[3] else "above 95% limit" if share > limits[1]
+                                   else "below 99.8% limit" if share < limits[2] else "below 95% limit" if share < limits[0]
+                                   else "within limits")
+            rows.append(row)
+    return {analysis["id"]: pd.DataFrame(rows)}
+
+
 # Analyses of one wave of a survey that take the coded outcome answers (distribution takes one item).
 CODED_SURVEY = {"outcome_table": outcome_table, "subgroup_comparison": subgroup_comparison,
-                "process_associations": process_associations, "outcome_index": outcome_index}
+                "process_associations": process_associations, "outcome_index": outcome_index,
+                "site_benchmark": site_benchmark}
 
 
 def needed_columns(analyses, instrument):
     """Every column the analyses of one instrument read (one read per CSV file)."""
     columns = ["respondent_id", "site", "arm", "wave"]
     for a in analyses:
-        if a["kind"] in ("outcome_table", "subgroup_comparison", "process_associations", "outcome_index"):
+        if a["kind"] in ("outcome_table", "subgroup_comparison", "process_associations", "outcome_index", "site_benchmark"):
             columns += instrument.outcome_items(a)
         if a["kind"] in ("distribution", "multiple_choice"):
             columns.append(a["item"])
