@@ -70,10 +70,20 @@ public struct AnalysisDefinition: Sendable, Equatable {
         }
     }
 
-    /// A variable to split the table by: an item of the instrument, or a field every response has.
+    /// A variable to split the table by: an item of the instrument (each answer a level, or its
+    /// answers banded), or a field every response has.
     public enum Subgroup: Sendable, Equatable {
-        case item(id: String, label: String?)
+        case item(id: String, label: String?, bands: Bands? = nil)
         case field(ResponseField, label: String?)
+    }
+
+    /// How an item subgroup's answers are grouped into levels.
+    public enum Bands: Sendable, Equatable {
+        /// A number's answers cut at these points, ascending: `[1000]` gives "under 1,000" and
+        /// "1,000 and over".
+        case cuts([Double])
+        /// A choice item's answer codes grouped into named levels, in order (codes in none: not stated).
+        case levels([Predictor.Level])
     }
 
     public enum ResponseField: String, Sendable, CaseIterable { case site, arm, wave }
@@ -188,13 +198,16 @@ public struct AnalysisDefinition: Sendable, Equatable {
         var subgroups: [Subgroup] = []
         if let node = top["subgroups"], let list = r.sequence(node, "subgroups") {
             for subgroupNode in list {
-                guard let map = r.mapping(subgroupNode, "a subgroup", allowed: ["item", "field", "label"]) else { continue }
+                guard let map = r.mapping(subgroupNode, "a subgroup", allowed: ["item", "field", "label", "cuts", "levels"]) else { continue }
                 let label = map["label"].flatMap { r.string($0, "label") }
                 if let itemNode = map["item"], let itemID = r.string(itemNode, "subgroup item") {
                     if map["field"] != nil { r.error(at: subgroupNode, "a subgroup names either an item or a field, not both") }
-                    subgroups.append(.item(id: itemID, label: label))
+                    subgroups.append(.item(id: itemID, label: label, bands: parseBands(map, subgroupNode, itemID, reader: r)))
                     lines["subgroup:" + itemID] = subgroupNode.mark?.line
                 } else if let fieldNode = map["field"], let name = r.string(fieldNode, "subgroup field") {
+                    if map["cuts"] != nil || map["levels"] != nil {
+                        r.error(at: subgroupNode, "cuts and levels apply to an item subgroup, not to a field")
+                    }
                     if let field = ResponseField(rawValue: name) {
                         subgroups.append(.field(field, label: label))
                     } else {
@@ -228,6 +241,31 @@ public struct AnalysisDefinition: Sendable, Equatable {
         return definition
     }
 
+    /// `cuts: [10, 30]` or `levels: {LABEL: [CODES], ...}` of an item subgroup.
+    static func parseBands(_ map: [String: Node], _ node: Node, _ item: String, reader r: YAMLReader) -> Bands? {
+        if map["cuts"] != nil, map["levels"] != nil {
+            r.error(at: node, "a subgroup takes cuts (for a number) or levels (for a choice item), not both")
+            return nil
+        }
+        if let cutsNode = map["cuts"], let list = r.sequence(cutsNode, "cuts (e.g. [10, 30])") {
+            let cuts = list.compactMap { r.double($0, "cut point") }
+            if cuts.isEmpty { r.error(at: cutsNode, "cuts of \(item) lists no cut point") }
+            if zip(cuts, cuts.dropFirst()).contains(where: { $0 >= $1 }) {
+                r.error(at: cutsNode, "cuts of \(item) should rise, each point once (e.g. [10, 30])")
+            }
+            return .cuts(cuts)
+        }
+        if let levelsNode = map["levels"], let entries = r.orderedMapping(levelsNode, "levels (LABEL: [CODES])") {
+            let levels = entries.compactMap { entry -> Predictor.Level? in
+                let codes = (entry.value.sequence.map(Array.init) ?? [entry.value]).compactMap { r.int($0, "code of level '\(entry.key)'") }
+                return codes.isEmpty ? nil : Predictor.Level(label: entry.key, codes: codes)
+            }
+            if levels.count < 2 { r.error(at: levelsNode, "levels of \(item) should name at least two groups of codes") }
+            return .levels(levels)
+        }
+        return nil
+    }
+
     /// Checks the names the file uses against the instrument the data were stored with.
     public func validate(against instrument: Instrument) throws {
         var problems = AnalysisProblems(file: file, lines: lines)
@@ -239,13 +277,32 @@ public struct AnalysisDefinition: Sendable, Equatable {
             if item.domain == nil { problems.fail("item:" + itemID, "item '\(itemID)' is not an outcome item (it has no domain)") }
         }
         kind.type.validateSettings(of: self, against: instrument, &problems)
-        for case let .item(itemID, _) in subgroups {
+        for case let .item(itemID, _, bands) in subgroups {
+            let key = "subgroup:" + itemID
             guard let item = instrument.item(itemID) else {
-                problems.fail("subgroup:" + itemID, "subgroup item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
+                problems.fail(key, "subgroup item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
                 continue
             }
-            if item.type != .singleChoice {
-                problems.fail("subgroup:" + itemID, "subgroup item '\(itemID)' is \(item.type.rawValue); subgroups need a single_choice item")
+            switch (item.type, bands) {
+            case (.singleChoice, nil): break
+            case (.singleChoice, .levels(let levels)?):
+                let set = instrument.choiceSet(for: item)
+                var seen: Set<Int> = []
+                for level in levels {
+                    for code in level.codes {
+                        if set?.choice(code) == nil {
+                            problems.fail(key, "code \(code) (level '\(level.label)') is not in \(itemID)'s choice set \(item.choiceSetID ?? "")")
+                        }
+                        if !seen.insert(code).inserted { problems.fail(key, "code \(code) of \(itemID) is in two levels") }
+                    }
+                }
+            case (.integer, .cuts?), (.number, .cuts?): break
+            case (.integer, _), (.number, _):
+                problems.fail(key, "subgroup item '\(itemID)' is \(item.type.rawValue): band its answers with cuts (e.g. cuts: [10, 30])")
+            case (.singleChoice, .cuts?):
+                problems.fail(key, "cuts apply to an integer or number item; group \(itemID)'s answers with levels: {LABEL: [CODES]}")
+            default:
+                problems.fail(key, "subgroup item '\(itemID)' is \(item.type.rawValue); subgroups need a single_choice item, or an integer or number item with cuts")
             }
         }
         if !problems.list.isEmpty { throw DiagnosticList(problems.list) }

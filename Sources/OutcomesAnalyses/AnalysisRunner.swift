@@ -54,7 +54,7 @@ struct FrameRequest {
         let wave = try AnalysisRunner.resolveWave(definition, store: store)
         var needed = items
         var more = definition.subgroups.compactMap { subgroup -> String? in
-            if case let .item(id, _) = subgroup { return id } else { return nil }
+            if case let .item(id, _, _) = subgroup { return id } else { return nil }
         }
         more += extra
         // The answers that decide whether an analysed item was asked, to tell "not asked" from missing.

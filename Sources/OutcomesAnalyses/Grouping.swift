@@ -57,6 +57,70 @@ enum OutcomeCategory: Int {
     }
 }
 
+/// An item subgroup's levels, and each row's level (nil: not stated): each answer of a choice item,
+/// its answers grouped (`levels:`), or a number's answers banded (`cuts:`).
+struct ItemLevels {
+    var labels: [String]
+    /// Levels shown but left out of tests: answers such as "don't know".
+    var untested: Set<Int>
+    var rows: [Int32?]
+
+    init(item: Item, bands: AnalysisDefinition.Bands?, frame: ResponseFrame) {
+        let choices = frame.instrument.choiceSet(for: item)?.choices ?? []
+        let column = frame.column(item.id)
+        switch bands {
+        case nil:
+            let index = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, Int32($0)) })
+            let answers = column?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
+            labels = choices.map(\.label)
+            untested = Set(choices.indices.filter { choices[$0].special != nil })
+            rows = answers.map { code in code.flatMap { index[$0] } }
+        case let .levels(levels)?:
+            var index: [Int: Int32] = [:]
+            for (position, level) in levels.enumerated() { for code in level.codes { index[code] = Int32(position) } }
+            let answers = column?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
+            labels = levels.map(\.label)
+            untested = []
+            rows = answers.map { code in code.flatMap { index[$0] } }
+        case let .cuts(cuts)?:
+            labels = AnalysisDefinition.Bands.cuts(cuts).labels(unit: item.unit)
+            untested = []
+            rows = (0..<frame.count).map { row in
+                guard let value = column?.number(at: row) else { return nil }
+                return Int32(cuts.filter { $0 <= value }.count)
+            }
+        }
+    }
+
+}
+
+extension AnalysisDefinition.Bands {
+    /// The levels' labels: "Under 10 hours", "10 to under 30 hours", "30 hours and over" for cuts
+    /// [10, 30] of an item whose unit is hours; a choice item's grouped levels as named.
+    public func labels(unit: String?) -> [String] {
+        switch self {
+        case let .levels(levels): return levels.map(\.label)
+        case let .cuts(cuts):
+            let unit = unit.map { " " + $0 } ?? ""
+            let text = cuts.map(Self.number)
+            return ["Under \(text[0])\(unit)"] + zip(text, text.dropFirst()).map { "\($0) to under \($1)\(unit)" }
+                + ["\(text.last!)\(unit) and over"]
+        }
+    }
+
+    /// 1000 -> "1,000"; 2.5 -> "2.5".
+    static func number(_ value: Double) -> String {
+        guard value == value.rounded(), abs(value) < 1e15 else { return String(value) }
+        let digits = String(Int(abs(value)))
+        var out = value < 0 ? "-" : ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return out
+    }
+}
+
 /// A subgroup variable coded per row: levels in a readable order, the last one for rows with no value.
 struct GroupingVariable {
     var label: String
@@ -79,15 +143,13 @@ struct GroupingVariable {
     init(_ subgroup: AnalysisDefinition.Subgroup, frame: ResponseFrame) {
         let instrument = frame.instrument
         switch subgroup {
-        case let .item(id, label):
+        case let .item(id, label, bands):
             let item = instrument.item(id)!
-            let choices = instrument.choiceSet(for: item)?.choices ?? []
-            let index = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, Int32($0)) })
-            let answers = frame.column(id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
-            let notStated = Int32(choices.count)
-            self.init(label: label ?? humanized(item.id), levels: choices.map(\.label) + ["Not stated"],
-                      codes: answers.map { code in code.flatMap { index[$0] } ?? notStated },
-                      untested: Set(choices.indices.filter { choices[$0].special != nil } + [choices.count]))
+            let levels = ItemLevels(item: item, bands: bands, frame: frame)
+            let notStated = Int32(levels.labels.count)
+            self.init(label: label ?? humanized(item.id), levels: levels.labels + ["Not stated"],
+                      codes: levels.rows.map { $0 ?? notStated },
+                      untested: levels.untested.union([levels.labels.count]))
         case let .field(field, label):
             let factor: Factor
             switch field {

@@ -185,13 +185,15 @@ public enum PilotVsControl {
         var groups = [PilotVsControlGroup(variable: nil, level: nil,
                                           comparisons: compare(definition: definition, instrument: instrument, people: people,
                                                                       values: columnOf, design: design))]
-        for case let .item(id, label) in definition.subgroups {
-            guard let item = instrument.item(id), let set = instrument.choiceSet(for: item),
-                  let answers = frame.column(id)?.integers else { continue }
-            for choice in set.choices {
-                let members = people.filter { person in (person.baseline.flatMap { answers[$0] } ?? person.followup.flatMap { answers[$0] }) == choice.code }
+        for case let .item(id, label, bands) in definition.subgroups {
+            guard let item = instrument.item(id), frame.column(id) != nil else { continue }
+            let levels = ItemLevels(item: item, bands: bands, frame: frame)
+            for (index, levelLabel) in levels.labels.enumerated() {
+                let members = people.filter { person in
+                    (person.baseline.flatMap { levels.rows[$0] } ?? person.followup.flatMap { levels.rows[$0] }) == Int32(index)
+                }
                 guard !members.isEmpty else { continue }
-                groups.append(PilotVsControlGroup(variable: label ?? humanized(id), level: choice.label,
+                groups.append(PilotVsControlGroup(variable: label ?? humanized(id), level: levelLabel,
                                                   comparisons: compare(definition: definition, instrument: instrument, people: members,
                                                                        values: columnOf, design: design)))
             }

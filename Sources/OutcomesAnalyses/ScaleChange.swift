@@ -68,17 +68,16 @@ public enum ScaleChange {
         }
         for subgroup in definition.subgroups {
             switch subgroup {
-            case let .item(id, label):
+            case let .item(id, label, bands):
                 let item = instrument.item(id)!
-                let choices = instrument.choiceSet(for: item)?.choices ?? []
-                let answers = frame.column(id)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
+                let levels = ItemLevels(item: item, bands: bands, frame: frame)
                 let variable = label ?? humanized(id)
-                for choice in choices {
+                for (index, levelLabel) in levels.labels.enumerated() {
                     // Recorded at baseline; if left blank then, the follow-up answer stands in.
-                    let members = pairs.filter { (answers[$0.baselineRow] ?? answers[$0.followupRow]) == choice.code }
-                    groups.append(try group(variable, choice.label, members, scale: scale, confidence: definition.confidence))
+                    let members = pairs.filter { (levels.rows[$0.baselineRow] ?? levels.rows[$0.followupRow]) == Int32(index) }
+                    groups.append(try group(variable, levelLabel, members, scale: scale, confidence: definition.confidence))
                 }
-                let notStated = pairs.filter { answers[$0.baselineRow] == nil && answers[$0.followupRow] == nil }
+                let notStated = pairs.filter { levels.rows[$0.baselineRow] == nil && levels.rows[$0.followupRow] == nil }
                 if !notStated.isEmpty {
                     groups.append(try group(variable, "Not stated", notStated, scale: scale, confidence: definition.confidence))
                 }
@@ -156,7 +155,7 @@ extension ScaleChange: AnalysisKind {
                         store: any ResponseSource) throws -> FrameRequest {
         let settings = definition.settings(as: Settings.self)
         var needed = instrument.scale(settings.scale)!.items
-        for case let .item(id, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
+        for case let .item(id, _, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
         return try .linkedWaves(definition, store: store, baseline: settings.baselineWave, followup: settings.followupWave,
                                 items: needed)
     }

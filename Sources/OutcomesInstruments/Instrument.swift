@@ -121,6 +121,8 @@ public struct Item: Sendable, Equatable {
     /// A number item whose answers are written with a decimal comma ("1,54"), as REDCap's
     /// number_comma_decimal validation stores them (`decimal_separator: comma`).
     public var decimalComma: Bool = false
+    /// What an integer or number item counts ("hours", "pounds"), for labels such as "under 10 hours".
+    public var unit: String?
     /// The variable or question name in the tool the item was converted from, where it is not the id
     /// (XLSForm's `Q1a` for the id `q1a`).
     public var source: String?

@@ -142,7 +142,7 @@ public enum InstrumentParser {
     static func parseItem(_ node: Node, reader r: YAMLReader) -> Item? {
         guard let map = r.mapping(node, "an item",
                                   allowed: ["id", "text", "type", "choices", "required", "range", "show_if", "domain",
-                                            "decimal_separator", "source"])
+                                            "decimal_separator", "source", "unit"])
         else { return nil }
         guard let id = r.required(map, "id", in: node, "an item").flatMap({ r.string($0, "item id") }) else { return nil }
         if !YAMLReader.isIdentifier(id) {
@@ -183,6 +183,10 @@ public enum InstrumentParser {
                         range: range, showIf: showIf, domain: domain)
         item.decimalComma = decimalComma
         item.source = map["source"].flatMap { r.string($0, "source of \(id)") }
+        if let node = map["unit"], let unit = r.string(node, "unit of \(id)") {
+            if type != .integer && type != .number { r.error(at: node, "item \(id): unit applies to integer and number items") }
+            item.unit = unit
+        }
         return item
     }
 

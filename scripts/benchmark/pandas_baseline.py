@@ -239,6 +239,25 @@ class Grouping:
         if subgroup is None:
             self.label, self.levels, self.untested = None, ["All respondents"], set()
             self.codes = np.zeros(len(frame), dtype=np.int64)
+        elif "item" in subgroup and "cuts" in subgroup:
+            # A number's answers banded: level k holds values with k cut points at or below them.
+            item, cuts = subgroup["item"], [float(c) for c in subgroup["cuts"]]
+            text = [f"{int(c):,}" if float(c).is_integer() else str(c) for c in cuts]
+            self.label = subgroup.get("label") or humanized(item)
+            self.levels = ([f"Under {text[0]}"] + [f"{a} to under {b}" for a, b in zip(text, text[1:])]
+                           + [f"{text[-1]} and over", "Not stated"])
+            self.untested = {len(cuts) + 1}
+            values = pd.to_numeric(frame[item], errors="coerce").to_numpy(dtype=float)
+            banded = np.searchsorted(np.array(cuts), values, side="right")
+            self.codes = np.where(np.isnan(values), len(cuts) + 1, banded).astype(np.int64)
+        elif "item" in subgroup and "levels" in subgroup:
+            item = subgroup["item"]
+            self.label = subgroup.get("label") or humanized(item)
+            self.levels = list(subgroup["levels"]) + ["Not stated"]
+            self.untested = {len(self.levels) - 1}
+            position = {code: i for i, codes in enumerate(subgroup["levels"].values())
+                        for code in (codes if isinstance(codes, list) else [codes])}
+            self.codes = frame[item].map(position).fillna(len(self.levels) - 1).to_numpy(dtype=np.int64)
         elif "item" in subgroup:
             item = subgroup["item"]
             choices = instrument.choices(item)
