@@ -107,6 +107,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var confidence: Double
     /// How the tables are protected before publication (the folder's `defaults.yaml`, or the standard rules).
     public var disclosure: Disclosure = .standard
+    /// Display names of sites by code (`sites.yaml` in the folder), used in every table and chart.
+    public var siteNames: [String: String] = [:]
     /// The keys of the analysis's kind (a `ScaleChangeSettings` for `scale_change`, ...).
     public var settings: any AnalysisSettings
     /// File lines of the parts checked against the instrument later, for messages.
@@ -139,7 +141,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         lhs.file == rhs.file && lhs.id == rhs.id && lhs.title == rhs.title && lhs.kind == rhs.kind
             && lhs.instrument == rhs.instrument && lhs.wave == rhs.wave && lhs.items == rhs.items
             && lhs.subgroups == rhs.subgroups && lhs.confidence == rhs.confidence && lhs.lines == rhs.lines
-            && lhs.disclosure == rhs.disclosure
+            && lhs.disclosure == rhs.disclosure && lhs.siteNames == rhs.siteNames
             && lhs.settings.isEqual(to: rhs.settings)
     }
 
@@ -147,10 +149,12 @@ public struct AnalysisDefinition: Sendable, Equatable {
     /// disclosure rules not given in the file come from `defaults.yaml` in its folder, if there is one.
     public static func load(file: String) throws -> AnalysisDefinition {
         let (folderDefault, problems) = Disclosure.folderDefault(for: file)
+        let (siteNames, siteProblems) = SiteNames.folderNames(for: file)
         let reader = YAMLReader(file: file)
-        let definition = reader.parseFile().flatMap { parse(root: $0, reader: reader, disclosure: folderDefault) }
-        if let definition, problems.isEmpty, reader.diagnostics.isEmpty { return definition }
-        throw DiagnosticList(problems + reader.diagnostics)
+        var definition = reader.parseFile().flatMap { parse(root: $0, reader: reader, disclosure: folderDefault) }
+        definition?.siteNames = siteNames
+        if let definition, problems.isEmpty, siteProblems.isEmpty, reader.diagnostics.isEmpty { return definition }
+        throw DiagnosticList(problems + siteProblems + reader.diagnostics)
     }
 
     public static func parse(_ text: String, file: String = "<analysis>") throws -> AnalysisDefinition {

@@ -19,7 +19,7 @@ public enum AnalysisRunner {
 
     /// Computes an analysis on a frame that holds at least the items its request named.
     static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> any AnalysisResult {
-        try definition.kind.type.computeResult(definition, frame: frame)
+        try definition.kind.type.computeResult(definition, frame: frame.namingSites(definition.siteNames))
     }
 
     /// The wave to analyse: the one the file names, or the only one stored. Mixing waves would count

@@ -51,8 +51,8 @@ struct AnalyseCommand: ParsableCommand {
             // Check every file before computing anything, so a typo in the last file costs no time.
             var definitions: [AnalysisDefinition] = []
             var problems: [Diagnostic] = []
-            // A folder's defaults.yaml (analyses/*.yaml includes it) holds defaults, not an analysis.
-            for file in files where (file as NSString).lastPathComponent != Disclosure.defaultsFileName {
+            // A folder's defaults.yaml and sites.yaml (analyses/*.yaml includes them) are not analyses.
+            for file in files where SiteNames.isAnalysisFile(file) {
                 do {
                     var definition = try AnalysisDefinition.load(file: file)
                     if noDisclosureControl { definition.disclosure = .off }

@@ -87,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }
         var definitions: [AnalysisDefinition] = [], problems: [Diagnostic] = []
         for file in try yamlFiles(in: directory, what: "analyses", option: "--analyses") {
-            guard (file as NSString).lastPathComponent != Disclosure.defaultsFileName else { continue }
+            guard SiteNames.isAnalysisFile(file) else { continue }
             do { definitions.append(try AnalysisDefinition.load(file: file)) } catch let list as DiagnosticList { problems += list.diagnostics }
         }
         if !problems.isEmpty { throw DiagnosticList(problems) }

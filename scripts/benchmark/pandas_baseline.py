@@ -975,7 +975,7 @@ def needed_columns(analyses, instrument):
 def run(data, out):
     specs = data / "analyses" if (data / "analyses").is_dir() else REPO / "analyses"
     codebook = data / "instruments" if (data / "instruments").is_dir() else REPO / "instruments"
-    analyses = [yaml.safe_load(path.read_text()) for path in sorted(specs.glob("*.yaml")) if path.name != "defaults.yaml"]
+    analyses = [yaml.safe_load(path.read_text()) for path in sorted(specs.glob("*.yaml")) if path.name not in ("defaults.yaml", "sites.yaml")]
     tables, extras = {}, {}
     start = time.perf_counter()
     for instrument_id in dict.fromkeys(a["instrument"] for a in analyses):
