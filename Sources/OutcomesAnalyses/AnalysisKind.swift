@@ -78,6 +78,7 @@ enum AnalysisKinds {
             Distribution.self,
             MultipleChoice.self,
             SiteBenchmark.self,
+            ScaleSummary.self,
             ScaleChange.self,
             PilotVsControl.self,
         ]

@@ -24,7 +24,7 @@ import OutcomesReports
         let root = FixtureStore.root
         let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("analyses").path)
             .filter { $0.hasSuffix(".yaml") && $0 != Disclosure.defaultsFileName }.sorted()
-        #expect(files.count == 11)
+        #expect(files.count == 12)
         let definitions = try files.map { try AnalysisDefinition.load(file: root.appendingPathComponent("analyses/\($0)").path) }
         let session = AnalysisSession(store: samples.store, definitions: definitions)
         let date = Date(timeIntervalSince1970: 0)

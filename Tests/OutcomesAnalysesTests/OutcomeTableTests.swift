@@ -92,7 +92,7 @@ func close(_ actual: Double, _ expected: Any?) -> Bool {
     }
 
     @Test func badFilesNameLineAndField() {
-        #expect(problems("id: x\nkind: table\ninstrument: s\n") == ["a.yaml:2: unknown analysis kind 'table' (expected one of: outcome_table, subgroup_comparison, process_associations, outcome_index, distribution, multiple_choice, site_benchmark, scale_change, pilot_vs_control)"])
+        #expect(problems("id: x\nkind: table\ninstrument: s\n") == ["a.yaml:2: unknown analysis kind 'table' (expected one of: outcome_table, subgroup_comparison, process_associations, outcome_index, distribution, multiple_choice, site_benchmark, scale_summary, scale_change, pilot_vs_control)"])
         #expect(problems("id: x\nkind: outcome_table\n") == ["a.yaml:1: the analysis is missing 'instrument'"])
         #expect(problems("id: x\nkind: outcome_table\ninstrument: s\nsubgroups:\n  - {field: region}\n") == [
             "a.yaml:5: unknown field 'region' (expected site, arm or wave; use 'item:' for an item)"])

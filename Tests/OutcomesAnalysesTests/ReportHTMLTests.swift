@@ -16,6 +16,9 @@ func allFixtureResults() throws -> [any AnalysisResult] {
     var sites = try AnalysisDefinition.parse(SiteBenchmarks.yaml, file: "sites.yaml")
     sites.disclosure = .off
     results.append(try AnalysisRunner.run(sites, store: poet.store))
+    var summary = try AnalysisDefinition.parse(ScaleSummaries.yaml, file: "summary.yaml")
+    summary.disclosure = .off
+    results.append(try AnalysisRunner.run(summary, store: SmallActivationStore().store))
     return results
 }
 

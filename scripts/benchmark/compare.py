@@ -62,6 +62,8 @@ KEYS = {
     "budget-holder-confidence-tests": ["subgroup"],
     "budget-holder-planning-helpers": ["subgroup", "group", "option_code"],
     "budget-holder-sites": ["item", "site"],
+    "activation-baseline": ["subgroup", "group"],
+    "activation-baseline-levels": ["subgroup", "group", "level"],
     "activation-change": ["subgroup", "group"],
     "activation-change-levels": ["subgroup", "group", "level"],
     "activation-change-transitions": ["subgroup", "group", "baseline_level", "followup_level"],

@@ -946,6 +946,33 @@ def site_benchmark(frame, categories, analysis, instrument):
     return {analysis["id"]: pd.DataFrame(rows)}
 
 
+def scale_summary(frame, analysis, instrument):
+    """One wave's scores on a scale: mean with t interval, SD, median, quartiles; levels with Wilson."""
+    scale, confidence = instrument.scales[analysis["scale"]], analysis.get("confidence", 0.95)
+    scores = np.asarray(scale_scores(frame, scale, instrument), dtype=float)
+    levels = np.where(np.isnan(scores), -1, levels_of(np.nan_to_num(scores), scale))
+    rows, level_rows = [], []
+    for subgroup in [None] + analysis.get("subgroups", []):
+        grouping = Grouping(frame, subgroup, instrument)
+        for level in grouping.shown():
+            members = grouping.codes == level
+            values = scores[members & ~np.isnan(scores)]
+            n, mean, sd, low, high = mean_interval(values, confidence)
+            row = {"subgroup": grouping.label or "Overall", "group": grouping.levels[level], "responses": int(members.sum()),
+                   "n": int(len(values)), "unscored": int(members.sum()) - int(len(values))}
+            if len(values) >= 2:
+                q1, median, q3 = np.percentile(values, [25, 50, 75])
+                row |= {"mean": mean, "ci_low": low, "ci_high": high, "sd": sd, "median": median, "q1": q1, "q3": q3}
+            rows.append(row)
+            at = levels[members]
+            at = at[at >= 0]
+            for k, spec in enumerate(scale["levels"]):
+                count = int((at == k).sum())
+                p, lo, hi = wilson(count, len(at), confidence)
+                level_rows.append({"subgroup": row["subgroup"], "group": row["group"], "level": f"Level {spec['level']}", "n": count,
+                                   "pct": 100 * float(p), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi)})
+    return {analysis["id"]: pd.DataFrame(rows), analysis["id"] + "-levels": pd.DataFrame(level_rows)}
+
 # Analyses of one wave of a survey that take the coded outcome answers (distribution takes one item).
 CODED_SURVEY = {"outcome_table": outcome_table, "subgroup_comparison": subgroup_comparison,
                 "process_associations": process_associations, "outcome_index": outcome_index,
@@ -963,7 +990,7 @@ def needed_columns(analyses, instrument):
         columns += [s["item"] for s in a.get("subgroups", []) if "item" in s]
         columns += [p["item"] for p in a.get("processes", [])]
         columns += [c if isinstance(c, str) else c["item"] for c in a.get("covariates", [])] + a.get("balance", [])
-        if a["kind"] == "scale_change":
+        if a["kind"] in ("scale_change", "scale_summary"):
             columns += instrument.scales[a["scale"]]["items"]
         for outcome in a.get("outcomes", []):
             columns += instrument.scales[outcome["scale"]]["items"] if "scale" in outcome else [outcome["item"]]
@@ -986,7 +1013,7 @@ def run(data, out):
         # One wave of a survey per analysis (the one it names); the outcome answers of each wave are
         # coded once (positive ... missing) for all the analyses that use them.
         survey = {str(a["wave"]) if "wave" in a else None for a in mine
-                  if a["kind"] in CODED_SURVEY or a["kind"] in ("distribution", "multiple_choice")}
+                  if a["kind"] in CODED_SURVEY or a["kind"] in ("distribution", "multiple_choice", "scale_summary")}
         waves = {wave: frame if wave is None else frame[frame["wave"] == wave] for wave in survey}
         coded = {}
         for wave in survey:
@@ -1005,6 +1032,8 @@ def run(data, out):
                 tables.update(timed(a["id"], distribution, waves[wave], a, instrument))
             elif a["kind"] == "multiple_choice":
                 tables.update(timed(a["id"], multiple_choice, waves[wave], a, instrument))
+            elif a["kind"] == "scale_summary":
+                tables.update(timed(a["id"], scale_summary, waves[wave], a, instrument))
             else:
                 function = scale_change if a["kind"] == "scale_change" else pilot_vs_control
                 result, extras[a["id"]] = timed(a["id"], function, frame, a, instrument)
