@@ -149,30 +149,36 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
 
     var charts: [Chart] {
         let id = definition.id, d = DisclosureControl(definition)
-        // The bars show the published shares; a domain with a share withheld is left out, and said so.
+        // The bars show the published shares: a negative or positive share withheld (a count of 1 to 7)
+        // has no bar and a * instead; a domain whose no-change share is withheld is left out (its bar
+        // could not be placed around zero), and said so.
         let published = overall.rows.filter { $0.counts.answering > 0 }.map { row in
             (row, d.share(row.negative), d.share(row.noChange), d.share(row.positive))
         }
         let shown = published.compactMap { row, negative, neutral, positive -> (OutcomeRow, Double, Double, Double)? in
-            guard let negative, let neutral, let positive else { return nil }
-            return (row, negative.proportion * 100, neutral.proportion * 100, positive.proportion * 100)
-        }.sorted { $0.3 > $1.3 }
+            guard let neutral else { return nil }
+            return (row, negative.map { $0.proportion * 100 } ?? .nan, neutral.proportion * 100, positive.map { $0.proportion * 100 } ?? .nan)
+        }.sorted { ($0.3.isFinite ? $0.3 : -1) > ($1.3.isFinite ? $1.3 : -1) }
         let bars = shown.map { row, negative, neutral, positive in
             SVGCharts.DivergingRow(label: row.domain.label, negative: negative, neutral: neutral, positive: positive,
                                    n: d.rounded(row.counts.answering) ?? 0)
         }
-        let top = bars.first.map { "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)" } ?? ""
+        let top = bars.first(where: { $0.positive.isFinite }).map { "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)" } ?? ""
         var data = ReportTable(title: "Figures in the chart", columns: [
             .init("domain", "Domain", alignRight: false), .init("negative", "Negative %"), .init("no_change", "No change %"),
             .init("positive", "Positive %"), .init("n", "N"),
         ])
-        data.rows = bars.map { [.text($0.label), .text(TableFormat.format($0.negative, 1)), .text(TableFormat.format($0.neutral, 1)),
-                                .text(TableFormat.format($0.positive, 1)), .integer($0.n)] }
-        let withheld = published.filter { $0.1 == nil || $0.2 == nil || $0.3 == nil }.map(\.0.domain.label)
-        if !withheld.isEmpty {
-            data.notes = ["Not drawn, as a share is withheld by disclosure control (a count of 1 to 7): "
-                          + withheld.joined(separator: ", ") + "."]
+        let share = { (value: Double) -> ReportTable.Cell in value.isFinite ? .text(TableFormat.format(value, 1)) : .suppressed("*") }
+        data.rows = bars.map { [.text($0.label), share($0.negative), share($0.neutral), share($0.positive), .integer($0.n)] }
+        var notes: [String] = []
+        if bars.contains(where: { !$0.negative.isFinite || !$0.positive.isFinite }) {
+            notes.append("*: a share withheld by disclosure control (a count of 1 to 7), drawn as no bar.")
         }
+        let withheld = published.filter { $0.2 == nil }.map(\.0.domain.label)
+        if !withheld.isEmpty {
+            notes.append("Not drawn, as the no-change share is withheld by disclosure control: " + withheld.joined(separator: ", ") + ".")
+        }
+        data.notes = notes
         return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "\(definition.title), by domain",
                                                description: "Diverging bars of the % reporting a negative, no change or positive impact in each of \(bars.count) domains, sorted by % positive. \(top).",
                                                rows: bars),

@@ -28,10 +28,12 @@ public enum SVGCharts {
     }
 
     /// Negative to the left of zero, positive to the right, no change straddling zero, rows in the
-    /// order given (callers sort by % positive).
+    /// order given (callers sort by % positive). A share that is NaN (withheld by disclosure control)
+    /// has no bar and a `*` in its place.
     public static func diverging(id: String, title: String, description: String, rows: [DivergingRow]) -> String {
         let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 470.0, rowHeight = 24.0, top = 46.0
-        let (extent, step) = symmetricAxis(rows.map { max($0.negative, $0.positive) + $0.neutral / 2 }.max() ?? 10)
+        let known = { (value: Double) in value.isFinite ? value : 0 }
+        let (extent, step) = symmetricAxis(rows.map { max(known($0.negative), known($0.positive)) + $0.neutral / 2 }.max() ?? 10)
         let height = top + Double(rows.count) * rowHeight + 52
         let width = labelWidth + plotWidth + 20
         func x(_ percent: Double) -> Double { labelWidth + (percent + extent) / (2 * extent) * plotWidth }
@@ -49,10 +51,18 @@ public enum SVGCharts {
             let y = top + Double(index) * rowHeight
             svg += text(row.label, x: labelWidth - 8, y: y + 16, anchor: "end", size: 12)
             let neutralStart = -row.neutral / 2
-            svg += rect(x(neutralStart - row.negative), y + 4, x(neutralStart) - x(neutralStart - row.negative), 16, fill: negative,
-                        label: "\(row.label): negative \(format(row.negative, 1))%")
+            if row.negative.isFinite {
+                svg += rect(x(neutralStart - row.negative), y + 4, x(neutralStart) - x(neutralStart - row.negative), 16, fill: negative,
+                            label: "\(row.label): negative \(format(row.negative, 1))%")
+            } else {
+                svg += text("*", x: x(neutralStart) - 3, y: y + 16, anchor: "end", size: 12)
+            }
             svg += rect(x(neutralStart), y + 4, x(row.neutral / 2) - x(neutralStart), 16, fill: neutral,
                         label: "\(row.label): no change \(format(row.neutral, 1))%")
+            guard row.positive.isFinite else {
+                svg += text("*", x: x(row.neutral / 2) + 3, y: y + 16, anchor: "start", size: 12)
+                continue
+            }
             svg += rect(x(row.neutral / 2), y + 4, x(row.neutral / 2 + row.positive) - x(row.neutral / 2), 16, fill: positive,
                         label: "\(row.label): positive \(format(row.positive, 1))% of \(row.n)")
             if row.positive >= 12 {

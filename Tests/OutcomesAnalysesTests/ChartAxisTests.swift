@@ -67,3 +67,14 @@ import OutcomesReports
         #expect(!html.contains("budget made"))
     }
 }
+
+/// A share withheld by disclosure control has no bar in the diverging chart, and a * in its place.
+@Suite struct DivergingWithheldShares {
+    @Test func aWithheldNegativeShareIsAStarNotABar() {
+        let svg = SVGCharts.diverging(id: "d", title: "t", description: "d", rows: [
+            SVGCharts.DivergingRow(label: "Safety", negative: .nan, neutral: 30, positive: 68, n: 370),
+        ])
+        #expect(!svg.contains("Safety: negative") && svg.contains("Safety: positive 68.0%"))
+        #expect(svg.contains(">*</text>") && !svg.contains("nan"))
+    }
+}
