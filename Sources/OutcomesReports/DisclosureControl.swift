@@ -22,6 +22,9 @@ struct DisclosureControl {
 
     func countText(_ n: Int) -> String { rounded(n).map(String.init) ?? "*" }
 
+    /// A count as a JSON value: the published number, or marked as withheld.
+    func jsonCount(_ n: Int) -> Any { rounded(n).map { $0 as Any } ?? ["suppressed": true, "shown": "*"] }
+
     /// A share as published: computed from the rounded count and base, its interval too; nil (shown as
     /// `*`) when either is 1 to 7. A share of no one stays as it is (no figure).
     func share(_ estimate: ProportionEstimate) -> ProportionEstimate? {

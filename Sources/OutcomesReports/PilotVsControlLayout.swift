@@ -355,7 +355,7 @@ extension PilotVsControlResult: KindLayout {
 
     var jsonData: [String: Any] {
         let a = attrition, d = DisclosureControl(definition)
-        let count = { (n: Int) -> Any in d.rounded(n).map { $0 as Any } ?? ["suppressed": true, "shown": "*"] }
+        let count = d.jsonCount
         return ["instrument": instrumentID, "instrument_version": instrumentVersion,
                 "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
                 "pilot_sites": pilotSites, "control_sites": controlSites,

@@ -313,7 +313,7 @@ extension ScaleChangeResult: KindLayout {
 
     var jsonData: [String: Any] {
         let l = linking, d = DisclosureControl(definition)
-        let count = { (n: Int) -> Any in d.rounded(n).map { $0 as Any } ?? ["suppressed": true, "shown": "*"] }
+        let count = d.jsonCount
         return ["instrument": instrumentID, "instrument_version": instrumentVersion, "scale": scale.id,
                 "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
                 "sites": sites,
