@@ -124,7 +124,8 @@ final class AnalysisFileKeys {
 
     /// A list of predictors (item ids, or items with levels and a reference), each line remembered.
     func predictors(_ key: String, _ what: String, emptyMessage: String? = nil,
-                    each check: (AnalysisDefinition.Predictor, Node) -> Void = { _, _ in }) -> [AnalysisDefinition.Predictor] {
+                    each check: (AnalysisDefinition.Predictor, Node) -> Void = { _, _ in })
+        -> [AnalysisDefinition.Predictor] {
         guard let node = top[key], let list = reader.sequence(node, key) else { return [] }
         defer { if list.isEmpty, let emptyMessage { reader.error(at: node, emptyMessage) } }
         var predictors: [AnalysisDefinition.Predictor] = []

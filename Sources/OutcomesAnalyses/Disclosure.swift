@@ -44,8 +44,10 @@ public struct Disclosure: Sendable, Equatable {
         var disclosure = base
         if let policyNode = map["policy"], let text = r.string(policyNode, "disclosure policy") {
             guard let policy = Policy(rawValue: text) else {
-                r.error(at: policyNode, "disclosure policy should be nhs_digital (counts of 1 to 7 shown as *, others rounded "
-                        + "to the nearest 5; the default) or none (no disclosure control: not for publication), found '\(text)'")
+                r.error(at: policyNode, "disclosure policy should be nhs_digital "
+                        + "(counts of 1 to 7 shown as *, others rounded "
+                        + "to the nearest 5; the default) or none "
+                        + "(no disclosure control: not for publication), found '\(text)'")
                 return nil
             }
             disclosure.policy = policy
@@ -53,11 +55,13 @@ public struct Disclosure: Sendable, Equatable {
         }
         if let baseNode = map["minimum_base"], let value = r.int(baseNode, "minimum_base") {
             guard value >= 0 else {
-                r.error(at: baseNode, "minimum_base should be 0 or more (the fewest respondents answering a group may have to be shown)")
+                r.error(at: baseNode, "minimum_base should be 0 or more "
+                        + "(the fewest respondents answering a group may have to be shown)")
                 return nil
             }
             if disclosure.policy == .none, value > 0 {
-                r.error(at: baseNode, "minimum_base applies with policy nhs_digital; policy none turns disclosure control off")
+                r.error(at: baseNode, "minimum_base applies with policy nhs_digital; "
+                        + "policy none turns disclosure control off")
                 return nil
             }
             disclosure.minimumBase = value
@@ -72,7 +76,8 @@ public struct Disclosure: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else { return (.standard, []) }
         let reader = YAMLReader(file: path)
         var disclosure = Disclosure.standard
-        if let root = reader.parseFile(), let top = reader.mapping(root, "the folder's defaults", allowed: ["disclosure"]),
+        if let root = reader.parseFile(),
+           let top = reader.mapping(root, "the folder's defaults", allowed: ["disclosure"]),
            let node = top["disclosure"], let parsed = parse(node, reader: reader, over: .standard) {
             disclosure = parsed
         }

@@ -40,7 +40,8 @@ public struct DistributionSettings: KindSettings {
         return item.map { DistributionSettings(item: $0, top: topCategory) }
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         guard let found = instrument.item(item) else {
             problems.fail("item", "item '\(item)' is not in instrument \(instrument.id) \(instrument.version)")
             return

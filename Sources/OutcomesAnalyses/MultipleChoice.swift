@@ -47,7 +47,8 @@ public enum MultipleChoice {
         let position = Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1.code, $0) })
         // Per row, the positions of the options chosen (nil: no option chosen).
         let chosen: [[Int]?] = (0..<frame.count).map { row in
-            guard case let .codes(codes)? = frame.column(item.id).flatMap({ NotAsked.value($0, row, type: .multipleChoice) })
+            guard case let .codes(codes)? = frame.column(item.id)
+                .flatMap({ NotAsked.value($0, row, type: .multipleChoice) })
             else { return nil }
             let options = codes.compactMap { position[$0] }
             return options.isEmpty ? nil : options
@@ -66,7 +67,9 @@ public enum MultipleChoice {
             let answered = rows.count - missing - unasked
             return MultipleChoiceGroup(
                 variable: variable, level: level, responses: rows.count,
-                options: try counts.map { try Proportions.wilson(count: $0, n: answered, confidence: definition.confidence) },
+                options: try counts.map {
+                    try Proportions.wilson(count: $0, n: answered, confidence: definition.confidence)
+                },
                 missing: missing, notAsked: unasked)
         }
         let overall = try group(Array(0..<frame.count), variable: nil, level: nil)

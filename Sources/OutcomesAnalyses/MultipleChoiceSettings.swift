@@ -14,14 +14,17 @@ public struct MultipleChoiceSettings: KindSettings {
         return file.string("item").map(MultipleChoiceSettings.init)
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         guard let found = instrument.item(item) else {
             problems.fail("item", "item '\(item)' is not in instrument \(instrument.id) \(instrument.version)")
             return
         }
         if found.type != .multipleChoice {
-            problems.fail("item", "item '\(item)' is \(found.type.rawValue); a multiple_choice analysis needs a multiple_choice item"
-                          + (found.type == .singleChoice ? " (kind distribution shows a single_choice item's answers)" : ""))
+            problems.fail("item", "item '\(item)' is \(found.type.rawValue); "
+                          + "a multiple_choice analysis needs a multiple_choice item"
+                          + (found.type == .singleChoice
+                             ? " (kind distribution shows a single_choice item's answers)" : ""))
         }
     }
 }

@@ -9,7 +9,8 @@ public struct OutcomeIndexSettings: KindSettings {
 
     static func read(_ file: AnalysisFileKeys) -> OutcomeIndexSettings? { OutcomeIndexSettings() }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         problems.requireOutcomeItems(definition, in: instrument)
     }
 }

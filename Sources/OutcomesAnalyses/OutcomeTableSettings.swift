@@ -10,7 +10,8 @@ public struct OutcomeTableSettings: KindSettings {
 
     static func read(_ file: AnalysisFileKeys) -> OutcomeTableSettings? { OutcomeTableSettings() }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         problems.requireOutcomeItems(definition, in: instrument)
     }
 }

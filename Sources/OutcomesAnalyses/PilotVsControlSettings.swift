@@ -39,7 +39,9 @@ public struct PilotVsControlSettings: KindSettings {
         }
     }
 
-    static let keys: Set<String> = ["baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost"]
+    static let keys: Set<String> = [
+        "baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost"
+    ]
     static let requiredKeys = ["baseline_wave", "followup_wave", "outcomes"]
 
     public var baselineWave: String
@@ -67,50 +69,61 @@ public struct PilotVsControlSettings: KindSettings {
         var outcomes: [Outcome] = []
         if let node = file.top["outcomes"], let list = r.sequence(node, "outcomes") {
             for outcomeNode in list {
-                guard let map = r.mapping(outcomeNode, "an outcome", allowed: ["scale", "item", "event", "label"]) else { continue }
+                guard let map = r.mapping(outcomeNode, "an outcome", allowed: ["scale", "item", "event", "label"])
+                else { continue }
                 let label = map["label"].flatMap { r.string($0, "label") }
                 if let scaleNode = map["scale"], let scaleID = r.string(scaleNode, "outcome scale") {
                     outcomes.append(.scale(id: scaleID, label: label))
                     file.lines["outcome:" + scaleID] = outcomeNode.mark?.line
                 } else if let itemNode = map["item"], let itemID = r.string(itemNode, "outcome item") {
                     guard let eventNode = map["event"] else {
-                        r.error(at: outcomeNode, "binary outcome \(itemID) needs 'event: [CODES]' (the answers that count as the event)")
+                        r.error(at: outcomeNode, "binary outcome \(itemID) needs 'event: [CODES]' "
+                                + "(the answers that count as the event)")
                         continue
                     }
-                    let events = (eventNode.sequence.map(Array.init) ?? [eventNode]).compactMap { r.int($0, "event code") }
+                    let events = (eventNode.sequence.map(Array.init) ?? [eventNode])
+                        .compactMap { r.int($0, "event code") }
                     outcomes.append(.binary(item: itemID, events: events, label: label))
                     file.lines["outcome:" + itemID] = outcomeNode.mark?.line
                 } else {
-                    r.error(at: outcomeNode, "an outcome needs 'scale: SCALE_ID' or 'item: ITEM_ID' with 'event: [CODES]'")
+                    r.error(at: outcomeNode, "an outcome needs 'scale: SCALE_ID' "
+                            + "or 'item: ITEM_ID' with 'event: [CODES]'")
                 }
             }
             if list.isEmpty { r.error(at: node, "outcomes is empty") }
         }
         let covariates = file.predictors("covariates", "covariate") { predictor, node in
             if predictor.levels != nil || predictor.reference != nil {
-                r.error(at: node, "grouped covariates (levels, reference) apply to process_associations; name the item only")
+                r.error(at: node, "grouped covariates (levels, reference) apply to process_associations; "
+                        + "name the item only")
             }
         }.map(\.item)
         let balance = file.idList("balance")
         let adjustment = file.adjustment()
         var cost: CostSettings?
         if let node = file.top["cost"],
-           let map = r.mapping(node, "cost", allowed: ["item", "effect", "thresholds", "replicates", "seed", "resample"]) {
+           let map = r.mapping(node, "cost",
+                               allowed: ["item", "effect", "thresholds", "replicates", "seed", "resample"]) {
             let item = r.required(map, "item", in: node, "cost").flatMap { r.string($0, "cost item") }
             let effect = r.required(map, "effect", in: node, "cost").flatMap { r.string($0, "cost effect") }
-            let thresholds = map["thresholds"].flatMap { r.sequence($0, "thresholds") }?.compactMap { r.double($0, "threshold") } ?? [20_000, 30_000]
+            let thresholds = map["thresholds"].flatMap { r.sequence($0, "thresholds") }?.compactMap {
+                r.double($0, "threshold")
+            } ?? [20_000, 30_000]
             let replicates = map["replicates"].flatMap { r.int($0, "replicates") } ?? 1000
-            if replicates < 100, let replicatesNode = map["replicates"] { r.error(at: replicatesNode, "use at least 100 bootstrap replicates (1,000 or more for reporting)") }
+            if replicates < 100, let replicatesNode = map["replicates"] {
+                r.error(at: replicatesNode, "use at least 100 bootstrap replicates (1,000 or more for reporting)")
+            }
             let seed = map["seed"].flatMap { r.int($0, "seed") } ?? 1
             var resample = CostSettings.Resample.sites
             if let resampleNode = map["resample"], let text = r.string(resampleNode, "resample") {
                 if let value = CostSettings.Resample(rawValue: text) { resample = value } else {
-                    r.error(at: resampleNode, "resample should be sites (resample sites within each arm, the default) or people, found '\(text)'")
+                    r.error(at: resampleNode, "resample should be sites (resample sites within each arm, the default) "
+                            + "or people, found '\(text)'")
                 }
             }
             if let item, let effect {
-                cost = CostSettings(item: item, effect: effect, thresholds: thresholds, replicates: replicates, seed: UInt64(max(0, seed)),
-                                    resample: resample)
+                cost = CostSettings(item: item, effect: effect, thresholds: thresholds, replicates: replicates,
+                                    seed: UInt64(max(0, seed)), resample: resample)
                 file.lines["cost"] = node.mark?.line
             }
         }
@@ -119,16 +132,20 @@ public struct PilotVsControlSettings: KindSettings {
                                       covariates: covariates, balance: balance, adjustment: adjustment, cost: cost)
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         for outcome in outcomes {
             switch outcome {
             case let .scale(id, _):
                 if instrument.scale(id) == nil {
-                    problems.fail("outcome:" + id, "outcome scale '\(id)' is not in instrument \(instrument.id) \(instrument.version) (scales: \(instrument.scales.map(\.id).joined(separator: ", ")))")
+                    problems.fail("outcome:" + id, "outcome scale '\(id)' is not in instrument "
+                                  + "\(instrument.id) \(instrument.version) "
+                                  + "(scales: \(instrument.scales.map(\.id).joined(separator: ", ")))")
                 }
             case let .binary(item, events, _):
                 guard let found = instrument.item(item) else {
-                    problems.fail("outcome:" + item, "outcome item '\(item)' is not in instrument \(instrument.id) \(instrument.version)")
+                    problems.fail("outcome:" + item, "outcome item '\(item)' is not in instrument "
+                                  + "\(instrument.id) \(instrument.version)")
                     continue
                 }
                 guard found.type == .singleChoice, let set = instrument.choiceSet(for: found) else {
@@ -143,19 +160,24 @@ public struct PilotVsControlSettings: KindSettings {
         for (key, list) in [("covariates", covariates), ("balance", balance)] {
             for itemID in list {
                 guard let item = instrument.item(itemID) else {
-                    problems.fail("\(key):" + itemID, "\(key) item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
+                    problems.fail("\(key):" + itemID, "\(key) item '\(itemID)' is not in instrument "
+                                  + "\(instrument.id) \(instrument.version)")
                     continue
                 }
                 if ![.singleChoice, .integer, .number].contains(item.type) {
-                    problems.fail("\(key):" + itemID, "\(key) item '\(itemID)' is \(item.type.rawValue); use a single_choice, integer or number item")
+                    problems.fail("\(key):" + itemID, "\(key) item '\(itemID)' is \(item.type.rawValue); "
+                                  + "use a single_choice, integer or number item")
                 }
             }
         }
         if let cost {
             if let item = instrument.item(cost.item) {
-                if item.type != .number && item.type != .integer { problems.fail("cost", "cost item '\(cost.item)' must be a number item") }
+                if item.type != .number && item.type != .integer {
+                    problems.fail("cost", "cost item '\(cost.item)' must be a number item")
+                }
             } else {
-                problems.fail("cost", "cost item '\(cost.item)' is not in instrument \(instrument.id) \(instrument.version)")
+                problems.fail("cost", "cost item '\(cost.item)' is not in instrument "
+                              + "\(instrument.id) \(instrument.version)")
             }
             if instrument.scale(cost.effect) == nil {
                 problems.fail("cost", "cost effect scale '\(cost.effect)' is not in instrument \(instrument.id)")

@@ -41,41 +41,55 @@ public struct ProcessAssociationsSettings: KindSettings {
         if let node = file.top["standard_errors"], let text = file.reader.string(node, "standard_errors") {
             file.lines["standard_errors"] = node.mark?.line
             if let value = StandardErrors(rawValue: text) { standardErrors = value } else {
-                file.reader.error(at: node, "standard_errors should be auto (the default: clustered by site with 20 sites or more), clustered_by_site or classical (every respondent independent), found '\(text)'")
+                file.reader.error(at: node, "standard_errors should be auto "
+                                  + "(the default: clustered by site with 20 sites or more), "
+                                  + "clustered_by_site or classical (every respondent independent), found '\(text)'")
             }
         }
         return ProcessAssociationsSettings(processes: processes, covariates: covariates, adjustment: adjustment,
                                            standardErrors: standardErrors)
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         problems.requireOutcomeItems(definition, in: instrument)
         for (key, predictors) in [("processes", processes), ("covariates", covariates)] {
             for predictor in predictors {
                 let where_ = "\(key):" + predictor.item
                 guard let item = instrument.item(predictor.item) else {
-                    problems.fail(where_, "\(key) item '\(predictor.item)' is not in instrument \(instrument.id) \(instrument.version)")
+                    problems.fail(where_, "\(key) item '\(predictor.item)' is not in instrument "
+                                  + "\(instrument.id) \(instrument.version)")
                     continue
                 }
                 guard item.type == .singleChoice, let set = instrument.choiceSet(for: item) else {
-                    if key == "covariates", item.type == .integer || item.type == .number, predictor.levels == nil { continue }
-                    problems.fail(where_, "\(key) item '\(predictor.item)' is \(item.type.rawValue); use a single_choice item\(key == "covariates" ? " (or a number without levels)" : "")")
+                    if key == "covariates", item.type == .integer || item.type == .number, predictor.levels == nil {
+                        continue
+                    }
+                    problems.fail(where_, "\(key) item '\(predictor.item)' is \(item.type.rawValue); "
+                                  + "use a single_choice item"
+                                  + "\(key == "covariates" ? " (or a number without levels)" : "")")
                     continue
                 }
                 var seen: Set<Int> = []
                 for level in predictor.levels ?? [] {
                     for code in level.codes {
                         if set.choice(code) == nil {
-                            problems.fail(where_, "code \(code) (level '\(level.label)') is not in \(predictor.item)'s choice set \(set.id)")
+                            problems.fail(where_, "code \(code) (level '\(level.label)') is not in "
+                                          + "\(predictor.item)'s choice set \(set.id)")
                         }
-                        if !seen.insert(code).inserted { problems.fail(where_, "code \(code) of \(predictor.item) is in two levels") }
+                        if !seen.insert(code).inserted {
+                            problems.fail(where_, "code \(code) of \(predictor.item) is in two levels")
+                        }
                     }
                 }
                 if let reference = predictor.reference {
-                    let labels = predictor.levels.map { $0.map(\.label) } ?? set.choices.flatMap { [String($0.code), $0.label] }
+                    let labels = predictor.levels.map { $0.map(\.label) }
+                        ?? set.choices.flatMap { [String($0.code), $0.label] }
                     if !labels.contains(reference) {
-                        let known = predictor.levels.map { $0.map(\.label) } ?? set.choices.map { "\($0.code) \($0.label)" }
-                        problems.fail(where_, "reference '\(reference)' is not a level of \(predictor.item) (levels: \(known.joined(separator: ", ")))")
+                        let known = predictor.levels.map { $0.map(\.label) }
+                            ?? set.choices.map { "\($0.code) \($0.label)" }
+                        problems.fail(where_, "reference '\(reference)' is not a level of \(predictor.item) "
+                                      + "(levels: \(known.joined(separator: ", ")))")
                     }
                 }
             }

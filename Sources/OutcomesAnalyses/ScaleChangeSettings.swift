@@ -23,10 +23,12 @@ public struct ScaleChangeSettings: KindSettings {
         return ScaleChangeSettings(scale: scale, baselineWave: waves.baseline, followupWave: waves.followup)
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         if let found = instrument.scale(scale) {
             if found.levels.isEmpty {
-                problems.fail("scale", "scale '\(scale)' has no levels; a scale_change analysis reports level transitions")
+                problems.fail("scale", "scale '\(scale)' has no levels; "
+                              + "a scale_change analysis reports level transitions")
             }
         } else {
             let known = instrument.scales.map(\.id)

@@ -53,8 +53,11 @@ public enum ScaleSummary {
             let withLevel = counts.reduce(0, +)
             return ScaleSummaryGroup(
                 variable: variable, level: level, responses: rows.count, scored: scored.count,
-                summary: scored.count >= 2 ? try Descriptives.summarize(scored.map { $0 }, confidence: definition.confidence) : nil,
-                levels: try counts.map { try Proportions.wilson(count: $0, n: withLevel, confidence: definition.confidence) })
+                summary: scored.count >= 2
+                    ? try Descriptives.summarize(scored.map { $0 }, confidence: definition.confidence) : nil,
+                levels: try counts.map {
+                    try Proportions.wilson(count: $0, n: withLevel, confidence: definition.confidence)
+                })
         }
         var groups = [try group(Array(0..<frame.count), variable: nil, level: nil)]
         for subgroup in definition.subgroups {
@@ -63,7 +66,8 @@ public enum ScaleSummary {
                 groups.append(try group(rows, variable: variable.label, level: variable.levels[level]))
             }
         }
-        return ScaleSummaryResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+        return ScaleSummaryResult(definition: definition, instrumentID: instrument.id,
+                                  instrumentVersion: instrument.version,
                                   instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count,
                                   sites: frame.siteNames, scale: scale, groups: groups)
     }
@@ -75,7 +79,8 @@ extension ScaleSummary: AnalysisKind {
 
     static func request(for definition: AnalysisDefinition, instrument: Instrument,
                         store: any ResponseSource) throws -> FrameRequest {
-        try .oneWave(definition, store: store, items: instrument.scale(definition.settings(as: Settings.self).scale)!.items)
+        try .oneWave(definition, store: store,
+                     items: instrument.scale(definition.settings(as: Settings.self).scale)!.items)
     }
 }
 

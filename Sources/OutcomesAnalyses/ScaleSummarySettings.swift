@@ -15,7 +15,8 @@ public struct ScaleSummarySettings: KindSettings {
         return file.string("scale").map(ScaleSummarySettings.init)
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         if instrument.scale(scale) == nil {
             let known = instrument.scales.map(\.id)
             problems.fail("scale", "scale '\(scale)' is not in instrument \(instrument.id) \(instrument.version)"

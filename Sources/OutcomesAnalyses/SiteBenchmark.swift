@@ -73,7 +73,8 @@ public enum SiteBenchmark {
             let pooled = try Proportions.wilson(count: total, n: totalN, confidence: confidence)
             let sites = try siteNames.indices.map { s -> BenchmarkedSite in
                 let own = try Proportions.wilson(count: positive[s], n: answering[s], confidence: confidence)
-                let rest = try Proportions.wilson(count: total - positive[s], n: totalN - answering[s], confidence: confidence)
+                let rest = try Proportions.wilson(count: total - positive[s], n: totalN - answering[s],
+                                                  confidence: confidence)
                 let difference = answering[s] > 0 && totalN > answering[s]
                     ? try Proportions.difference(count1: positive[s], n1: answering[s], count2: total - positive[s],
                                                  n2: totalN - answering[s], confidence: confidence)
@@ -84,15 +85,19 @@ public enum SiteBenchmark {
                 }
                 let (inner, outer) = try FunnelLimits.limits(target: pooled.proportion, n: answering[s])
                 let p = own.proportion
-                let position: BenchmarkedSite.Position = p > outer.upperBound ? .above998 : p > inner.upperBound ? .above95
+                let position: BenchmarkedSite.Position = p > outer.upperBound ? .above998
+                    : p > inner.upperBound ? .above95
                     : p < outer.lowerBound ? .below998 : p < inner.lowerBound ? .below95 : .within
                 return BenchmarkedSite(site: siteNames[s], responses: responses[s], positive: own, rest: rest,
                                        difference: difference, inner: inner, outer: outer, position: position)
             }
-            return BenchmarkedDomain(item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
+            return BenchmarkedDomain(item: item.id,
+                                     domain: instrument.domain(item.domain!)
+                                         ?? Domain(id: item.domain!, label: item.domain!),
                                      pooled: pooled, sites: sites)
         }
-        return SiteBenchmarkResult(definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
+        return SiteBenchmarkResult(definition: definition, instrumentID: instrument.id,
+                                   instrumentVersion: instrument.version,
                                    instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count,
                                    sites: siteNames, domains: domains)
     }

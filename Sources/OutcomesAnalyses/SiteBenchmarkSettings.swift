@@ -10,10 +10,12 @@ public struct SiteBenchmarkSettings: KindSettings {
 
     static func read(_ file: AnalysisFileKeys) -> SiteBenchmarkSettings? { SiteBenchmarkSettings() }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         problems.requireOutcomeItems(definition, in: instrument)
         if !definition.subgroups.isEmpty {
-            problems.fail("subgroups do not apply to a site_benchmark analysis: it compares each site with the other sites")
+            problems.fail("subgroups do not apply to a site_benchmark analysis: "
+                          + "it compares each site with the other sites")
         }
     }
 }

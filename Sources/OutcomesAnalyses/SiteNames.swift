@@ -26,15 +26,18 @@ public enum SiteNames {
         var names: [String: String] = [:]
         var codeOfName: [String: String] = [:]
         if let root = r.parseFile(), let top = r.mapping(root, "the site names", allowed: ["sites"]),
-           let listNode = r.required(top, "sites", in: root, "the site names"), let list = r.sequence(listNode, "sites") {
+           let listNode = r.required(top, "sites", in: root, "the site names"),
+           let list = r.sequence(listNode, "sites") {
             for node in list {
-                guard let map = r.mapping(node, "a site (e.g. {code: ashford-vale, name: Ashford Vale Council})", allowed: ["code", "name"]),
+                guard let map = r.mapping(node, "a site (e.g. {code: ashford-vale, name: Ashford Vale Council})",
+                                          allowed: ["code", "name"]),
                       let code = r.required(map, "code", in: node, "a site").flatMap({ r.string($0, "site code") }),
                       let name = r.required(map, "name", in: node, "a site").flatMap({ r.string($0, "site name") })
                 else { continue }
                 if names[code] != nil { r.error(at: node, "site \(code) is named twice") }
                 if let other = codeOfName[name], other != code {
-                    r.error(at: node, "sites \(other) and \(code) are both named '\(name)': they would be reported as one")
+                    r.error(at: node, "sites \(other) and \(code) are both named '\(name)': "
+                            + "they would be reported as one")
                 }
                 names[code] = name
                 codeOfName[name] = code

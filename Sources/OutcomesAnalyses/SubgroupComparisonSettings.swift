@@ -14,7 +14,8 @@ public struct SubgroupComparisonSettings: KindSettings {
         SubgroupComparisonSettings(adjustment: file.adjustment())
     }
 
-    func validate(_ definition: AnalysisDefinition, against instrument: Instrument, _ problems: inout AnalysisProblems) {
+    func validate(_ definition: AnalysisDefinition, against instrument: Instrument,
+                  _ problems: inout AnalysisProblems) {
         problems.requireOutcomeItems(definition, in: instrument)
     }
 }

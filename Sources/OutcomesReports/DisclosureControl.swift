@@ -67,8 +67,11 @@ struct DisclosureControl {
         guard rules.isOn else {
             return [Self.offStamp]
         }
-        let suppressed = table.rows.joined().filter { if case .suppressed = $0 { return true } else { return false } }.count
-        var note = "Disclosure control (NHS Digital's rules for sub-national figures): counts of 1 to 7 are shown as *, "
+        let suppressed = table.rows.joined().filter {
+            if case .suppressed = $0 { return true } else { return false }
+        }.count
+        var note = "Disclosure control (NHS Digital's rules for sub-national figures): "
+            + "counts of 1 to 7 are shown as *, "
             + "other counts rounded to the nearest 5, and percentages and intervals computed from the rounded figures"
         if rules.minimumBase > 0 {
             note += "; a group with fewer than \(rules.minimumBase) answering is shown as \"\(fewer)\" (totals of the "

@@ -18,7 +18,8 @@ protocol KindLayout: AnalysisResult {
     /// The JSON's `data` object.
     var jsonData: [String: Any] { get }
     /// Responses and sites per wave that the analysis read, for the report's data table.
-    var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) { get }
+    var wavesRead: (instrument: String, version: String,
+                    waves: [(wave: String, responses: Int, sites: [String])]) { get }
     /// One line for the console: what was analysed.
     var summary: String { get }
     /// Whether every figure of its tables, notes and charts goes through the analysis's disclosure

@@ -19,11 +19,12 @@ public enum MultipleChoiceLayout {
                 var cells: [ReportTable.Cell] = [.text(g.variable ?? "Overall"), .text(g.level ?? "All respondents")]
                 if hidden {
                     let fewer = ReportTable.Cell.suppressed(d.fewer)
-                    cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses), fewer, .text(String(choice.code)),
-                              .text(choice.label)] + Array(repeating: fewer, count: 6)
+                    cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses), fewer,
+                              .text(String(choice.code)), .text(choice.label)] + Array(repeating: fewer, count: 6)
                 } else {
-                    cells += [d.count(g.responses), d.count(g.answered), .text(String(choice.code)), .text(choice.label),
-                              d.count(e.count)] + d.shareCells(e) + [d.count(g.missing), d.count(g.notAsked)]
+                    cells += [d.count(g.responses), d.count(g.answered), .text(String(choice.code)),
+                              .text(choice.label), d.count(e.count)] + d.shareCells(e)
+                        + [d.count(g.missing), d.count(g.notAsked)]
                 }
                 table.rows.append(cells)
             }
@@ -37,7 +38,8 @@ public enum MultipleChoiceLayout {
         let d = DisclosureControl(result.definition)
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         let o = result.overall
-        var overall = ReportTable(title: "All respondents (N = \(d.countText(o.answered)) answering of \(d.countText(o.responses)))",
+        var overall = ReportTable(title: "All respondents (N = \(d.countText(o.answered)) answering "
+                                      + "of \(d.countText(o.responses)))",
                                   columns: [.init("option", "Option", alignRight: false), .init("n", "n choosing"),
                                             .init("pct", "% (\(level) CI)")],
                                   notes: notes(result))
@@ -51,7 +53,8 @@ public enum MultipleChoiceLayout {
                 title: "% choosing each option (\(level) CI), by \(variable.label.lowercasedFirst)",
                 columns: [.init("option", "Option", alignRight: false)]
                     + variable.groups.map { group in
-                        .init(group.level ?? "", "\(group.level ?? "") (\(d.hides(groupOf: group.answered) ? d.fewer : "n = " + d.countText(group.answered)))")
+                        .init(group.level ?? "", "\(group.level ?? "") ("
+                              + "\(d.hides(groupOf: group.answered) ? d.fewer : "n = " + d.countText(group.answered)))")
                     },
                 notes: ["Each cell: % of those in the group who answered the question, with its Wilson interval; "
                         + "n: those in the group who answered."])
@@ -60,7 +63,8 @@ public enum MultipleChoiceLayout {
                     d.hides(groupOf: group.answered) ? .suppressed(d.fewer) : d.percentCell(group.options[index])
                 })
             }
-            table.notes += d.notes(for: table, hiddenGroups: variable.groups.filter { d.hides(groupOf: $0.answered) }.count)
+            table.notes += d.notes(for: table,
+                                   hiddenGroups: variable.groups.filter { d.hides(groupOf: $0.answered) }.count)
             tables.append(table)
         }
         return tables
@@ -71,9 +75,13 @@ public enum MultipleChoiceLayout {
         let o = result.overall
         return [
             "Question: \(result.item.text)",
-            "N: respondents who chose at least one option; each % is of them. People could choose more than one option, "
+            "N: respondents who chose at least one option; each % is of them. "
+                + "People could choose more than one option, "
                 + "so the percentages add up to more than 100. \(d.countText(o.missing)) chose none (missing)"
-                + (o.notAsked > 0 ? " and \(d.countText(o.notAsked)) were not asked (the question's skip condition did not apply)" : "")
+                + (o.notAsked > 0
+                    ? " and \(d.countText(o.notAsked)) were not asked "
+                        + "(the question's skip condition did not apply)"
+                    : "")
                 + "; neither is in N.",
             "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals.",
         ]
@@ -95,7 +103,8 @@ extension MultipleChoiceResult: KindLayout, SurveyAnalysisResult {
                 return SVGCharts.ForestRow(label: choice.label, estimate: .nan, lower: .nan, upper: .nan, text: "*")
             }
             return SVGCharts.ForestRow(label: choice.label, estimate: shown.proportion * 100, lower: shown.lower * 100,
-                                       upper: shown.upper * 100, text: e.n == 0 ? "–" : OutcomeTableLayout.percentWithCI(shown))
+                                       upper: shown.upper * 100,
+                                       text: e.n == 0 ? "–" : OutcomeTableLayout.percentWithCI(shown))
         }
         guard overall.answered > 0 else { return [] }
         var data = ReportTable(title: "Figures in the chart", columns: [
@@ -105,19 +114,24 @@ extension MultipleChoiceResult: KindLayout, SurveyAnalysisResult {
         let most = zip(choices, rows).filter { $0.1.estimate.isFinite }.max { $0.1.estimate < $1.1.estimate }
         return [Chart(svg: SVGCharts.forest(
                           id: "\(definition.id)-options", title: "\(definition.title): % choosing each option",
-                          description: "Dot plot of the % of the \(d.countText(overall.answered)) respondents who answered choosing each of the "
+                          description: "Dot plot of the % of the \(d.countText(overall.answered)) respondents "
+                              + "who answered choosing each of the "
                               + "\(choices.count) options, with \(level) intervals"
-                              + (most.map { "; most often chosen: \($0.0.label) (\(TableFormat.format($0.1.estimate, 1))%)" } ?? "")
+                              + (most.map {
+                                  "; most often chosen: \($0.0.label) (\(TableFormat.format($0.1.estimate, 1))%)"
+                              } ?? "")
                               + ".",
                           rows: rows, axisLabel: "% of those answering who chose the option", ratio: false),
-                      caption: "\(item.text) % choosing each option, with \(level) interval (more than one could be chosen).",
+                      caption: "\(item.text) % choosing each option, with \(level) interval "
+                          + "(more than one could be chosen).",
                       table: data)]
     }
 
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence)
-        return "Per option of \(item.id), the % of respondents who chose at least one option that chose it, with \(level) "
-            + "Wilson intervals, overall and by subgroup; those who chose none (missing) or were not asked are counted, not included."
+        return "Per option of \(item.id), the % of respondents who chose at least one option that chose it, "
+            + "with \(level) Wilson intervals, overall and by subgroup; "
+            + "those who chose none (missing) or were not asked are counted, not included."
     }
 
     var summary: String { "\(responses) responses, \(overall.answered) answering \(item.id)" }

@@ -21,14 +21,17 @@ public enum ScaleSummaryLayout {
             .init("median", "Median"), .init("q1", "Q1"), .init("q3", "Q3"),
         ])
         for group in result.groups {
-            var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"), .text(group.level ?? "All respondents")]
+            var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"),
+                                             .text(group.level ?? "All respondents")]
             if hides(group, d) {
                 let fewer = ReportTable.Cell.suppressed(d.fewer)
-                cells += [d.hides(groupOf: group.responses) ? fewer : d.count(group.responses)] + Array(repeating: fewer, count: 9)
+                cells += [d.hides(groupOf: group.responses) ? fewer : d.count(group.responses)]
+                    + Array(repeating: fewer, count: 9)
             } else {
                 cells += [d.count(group.responses), d.count(group.scored), d.count(group.responses - group.scored)]
                 if let s = group.summary, d.shows(statisticOf: group.scored) {
-                    cells += [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3].map { .number($0, decimals: 6) }
+                    cells += [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3]
+                        .map { .number($0, decimals: 6) }
                 } else {
                     cells += Array(repeating: group.summary == nil ? .empty : .suppressed("*"), count: 7)
                 }
@@ -48,9 +51,11 @@ public enum ScaleSummaryLayout {
         ])
         for group in result.groups {
             for (level, estimate) in zip(result.scale.levels, group.levels) {
-                var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"),
+                var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"),
+                                                 .text(group.level ?? "All respondents"),
                                                  .text("Level \(level.level)")]
-                cells += hides(group, d) ? Array(repeating: .suppressed(d.fewer), count: 4) : [d.count(estimate.count)] + d.shareCells(estimate)
+                cells += hides(group, d) ? Array(repeating: .suppressed(d.fewer), count: 4)
+                    : [d.count(estimate.count)] + d.shareCells(estimate)
                 table.rows.append(cells)
             }
         }
@@ -62,23 +67,29 @@ public enum ScaleSummaryLayout {
         let d = DisclosureControl(result.definition)
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         var summary = ReportTable(title: "\(result.scale.label) by group", columns: [
-            .init("group", "Group", alignRight: false), .init("n", "N"), .init("mean", "Mean (\(level) CI)"), .init("sd", "SD"),
-            .init("median", "Median (IQR)"),
+            .init("group", "Group", alignRight: false), .init("n", "N"), .init("mean", "Mean (\(level) CI)"),
+            .init("sd", "SD"), .init("median", "Median (IQR)"),
         ] + result.scale.levels.map { .init("level_\($0.level)", "Level \($0.level), %") })
         for group in result.groups {
             if hides(group, d) {
-                summary.rows.append([.text(name(group))] + Array(repeating: .suppressed(d.fewer), count: summary.columns.count - 1))
+                summary.rows.append([.text(name(group))]
+                                    + Array(repeating: .suppressed(d.fewer), count: summary.columns.count - 1))
                 continue
             }
             var cells: [ReportTable.Cell] = [.text(name(group)), d.count(group.scored)]
             if let s = group.summary, d.shows(statisticOf: group.scored) {
-                cells += [.text("\(TableFormat.format(s.mean.mean, 1)) (\(TableFormat.format(s.mean.lower, 1)) to \(TableFormat.format(s.mean.upper, 1)))"),
+                cells += [.text("\(TableFormat.format(s.mean.mean, 1)) "
+                                + "(\(TableFormat.format(s.mean.lower, 1)) to \(TableFormat.format(s.mean.upper, 1)))"),
                           .text(TableFormat.format(s.mean.sd, 1)),
-                          .text("\(TableFormat.format(s.median, 1)) (\(TableFormat.format(s.q1, 1)) to \(TableFormat.format(s.q3, 1)))")]
+                          .text("\(TableFormat.format(s.median, 1)) "
+                                + "(\(TableFormat.format(s.q1, 1)) to \(TableFormat.format(s.q3, 1)))")]
             } else {
                 cells += Array(repeating: group.summary == nil ? .text("–") : .suppressed("*"), count: 3)
             }
-            cells += group.levels.map { e in e.n == 0 ? .text("–") : (d.share(e).map { .text(TableFormat.fixed($0.proportion * 100, 1)) } ?? .suppressed("*")) }
+            cells += group.levels.map { e in
+                e.n == 0 ? .text("–")
+                    : (d.share(e).map { .text(TableFormat.fixed($0.proportion * 100, 1)) } ?? .suppressed("*"))
+            }
             summary.rows.append(cells)
         }
         summary.notes = notes(result) + d.notes(for: summary, hiddenGroups: result.groups.filter { hides($0, d) }.count)
@@ -90,10 +101,14 @@ public enum ScaleSummaryLayout {
         let s = result.scale
         let unscored = result.overall.responses - result.overall.scored
         return [
-            "\(s.label): \(s.method.rawValue) of answered items, at least \(s.minAnswered ?? s.items.count) of \(s.items.count) answered; "
-                + "\(d.countText(unscored)) of \(d.countText(result.overall.responses)) respondents answered too few for a score and are not in N.",
-            "Mean with its \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) t interval; quartiles by linear interpolation"
-                + (s.levels.isEmpty ? "." : "; the share at each level with Wilson intervals, among those with a score."),
+            "\(s.label): \(s.method.rawValue) of answered items, "
+                + "at least \(s.minAnswered ?? s.items.count) of \(s.items.count) answered; "
+                + "\(d.countText(unscored)) of \(d.countText(result.overall.responses)) respondents "
+                + "answered too few for a score and are not in N.",
+            "Mean with its \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) t interval; "
+                + "quartiles by linear interpolation"
+                + (s.levels.isEmpty ? "."
+                    : "; the share at each level with Wilson intervals, among those with a score."),
         ]
     }
 }
@@ -111,9 +126,13 @@ extension ScaleSummaryResult: KindLayout, SurveyAnalysisResult {
     var charts: [Chart] {
         let d = DisclosureControl(definition)
         let rows = groups.compactMap { group -> SVGCharts.ForestRow? in
-            guard !ScaleSummaryLayout.hides(group, d), d.shows(statisticOf: group.scored), let s = group.summary else { return nil }
-            return SVGCharts.ForestRow(label: ScaleSummaryLayout.name(group), estimate: s.mean.mean, lower: s.mean.lower, upper: s.mean.upper,
-                                       text: "\(TableFormat.format(s.mean.mean, 1)) (\(TableFormat.format(s.mean.lower, 1)) to \(TableFormat.format(s.mean.upper, 1)))",
+            guard !ScaleSummaryLayout.hides(group, d), d.shows(statisticOf: group.scored), let s = group.summary
+            else { return nil }
+            return SVGCharts.ForestRow(label: ScaleSummaryLayout.name(group), estimate: s.mean.mean,
+                                       lower: s.mean.lower, upper: s.mean.upper,
+                                       text: "\(TableFormat.format(s.mean.mean, 1)) "
+                                           + "(\(TableFormat.format(s.mean.lower, 1)) to "
+                                           + "\(TableFormat.format(s.mean.upper, 1)))",
                                        emphasised: group.variable == nil)
         }
         guard rows.count > 1 else { return [] }
@@ -122,12 +141,15 @@ extension ScaleSummaryResult: KindLayout, SurveyAnalysisResult {
         ])
         data.rows = rows.map { [.text($0.label), .text($0.text)] }
         return [Chart(svg: SVGCharts.forest(id: "\(definition.id)-means", title: "\(scale.label): mean by group",
-                                            description: "Dot plot of the mean \(scale.label.lowercasedFirst) in each group with its 95% interval.",
+                                            description: "Dot plot of the mean \(scale.label.lowercasedFirst) "
+                                                + "in each group with its 95% interval.",
                                             rows: rows, axisLabel: "Mean \(scale.label.lowercasedFirst)", ratio: false),
                       caption: "\(scale.label): mean by group, with 95% intervals.", table: data)]
     }
 
     var methods: String { ScaleSummaryLayout.notes(self).joined(separator: " ") }
 
-    var summary: String { "\(responses) responses, \(overall.scored) scored on \(scale.id), \(groups.count - 1) subgroup levels" }
+    var summary: String {
+        "\(responses) responses, \(overall.scored) scored on \(scale.id), \(groups.count - 1) subgroup levels"
+    }
 }

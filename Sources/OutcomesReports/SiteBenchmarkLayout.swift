@@ -19,12 +19,15 @@ public enum SiteBenchmarkLayout {
         if d.hides(groupOf: site.positive.n) { return nil }
         guard d.rules.isOn else {
             let limits = site.inner.flatMap { inner in site.outer.map { (inner, $0) } }
-            return Published(n: site.positive.n, positive: site.positive, rest: site.rest, difference: site.difference, limits: limits)
+            return Published(n: site.positive.n, positive: site.positive, rest: site.rest, difference: site.difference,
+                             limits: limits)
         }
         let n = d.rounded(site.positive.n) ?? 0
         var difference: Comparison?
-        if let k = d.rounded(site.positive.count), let rk = d.rounded(site.rest.count), let rn = d.rounded(site.rest.n), n > 0, rn > 0 {
-            difference = try? Proportions.difference(count1: k, n1: n, count2: rk, n2: rn, confidence: site.positive.confidence)
+        if let k = d.rounded(site.positive.count), let rk = d.rounded(site.rest.count), let rn = d.rounded(site.rest.n),
+           n > 0, rn > 0 {
+            difference = try? Proportions.difference(count1: k, n1: n, count2: rk, n2: rn,
+                                                     confidence: site.positive.confidence)
         }
         let target = d.share(domain.pooled)?.proportion ?? domain.pooled.proportion
         return Published(n: n, positive: d.share(site.positive), rest: d.share(site.rest), difference: difference,
@@ -37,12 +40,14 @@ public enum SiteBenchmarkLayout {
             .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false),
             .init("site", "Site", alignRight: false), .init("responses", "Responses at the site"),
             .init("n_answering", "N answering"), .init("positive_n", "Positive n"), .init("pct", "Positive %"),
-            .init("ci_low", "CI low %"), .init("ci_high", "CI high %"), .init("rest_n_answering", "Other sites: N answering"),
+            .init("ci_low", "CI low %"), .init("ci_high", "CI high %"),
+            .init("rest_n_answering", "Other sites: N answering"),
             .init("rest_pct", "Other sites: positive %"), .init("difference", "Difference, points"),
             .init("difference_ci_low", "Difference CI low"), .init("difference_ci_high", "Difference CI high"),
             .init("pooled_pct", "All sites: positive %"), .init("limit95_low", "95% limit low %"),
             .init("limit95_high", "95% limit high %"), .init("limit998_low", "99.8% limit low %"),
-            .init("limit998_high", "99.8% limit high %"), .init("position", "Position in the funnel", alignRight: false),
+            .init("limit998_high", "99.8% limit high %"),
+            .init("position", "Position in the funnel", alignRight: false),
         ])
         var hidden = Set<String>()
         for domain in result.domains {
@@ -56,15 +61,21 @@ public enum SiteBenchmarkLayout {
                     table.rows.append(cells)
                     continue
                 }
-                let percent = { (v: Double?) -> ReportTable.Cell in v.map { .number($0 * 100, decimals: 3) } ?? .suppressed("*") }
+                let percent = { (v: Double?) -> ReportTable.Cell in
+                    v.map { .number($0 * 100, decimals: 3) } ?? .suppressed("*")
+                }
                 cells += [d.count(site.responses), d.count(site.positive.n), d.count(site.positive.count)]
-                cells += [percent(shown.positive?.proportion), percent(shown.positive?.lower), percent(shown.positive?.upper)]
+                cells += [percent(shown.positive?.proportion), percent(shown.positive?.lower),
+                          percent(shown.positive?.upper)]
                 cells += [d.count(site.rest.n), percent(shown.rest?.proportion)]
-                cells += shown.difference.map { [.number($0.estimate * 100, decimals: 3), .number($0.lower * 100, decimals: 3),
-                                                 .number($0.upper * 100, decimals: 3)] } ?? [.empty, .empty, .empty]
+                cells += shown.difference.map {
+                    [.number($0.estimate * 100, decimals: 3), .number($0.lower * 100, decimals: 3),
+                     .number($0.upper * 100, decimals: 3)]
+                } ?? [.empty, .empty, .empty]
                 cells += [percent(d.share(domain.pooled)?.proportion)]
                 if let limits = shown.limits {
-                    cells += [limits.inner.lowerBound, limits.inner.upperBound, limits.outer.lowerBound, limits.outer.upperBound]
+                    cells += [limits.inner.lowerBound, limits.inner.upperBound,
+                              limits.outer.lowerBound, limits.outer.upperBound]
                         .map { .number($0 * 100, decimals: 3) }
                 } else {
                     cells += [.empty, .empty, .empty, .empty]
@@ -90,9 +101,12 @@ public enum SiteBenchmarkLayout {
                 guard let shown = published(site, in: domain, d) else { continue }
                 outside.rows.append([
                     .text(domain.domain.label), .text(site.site),
-                    shown.positive.map { .text(OutcomeTableLayout.percentWithCI($0)) } ?? .suppressed("*"), d.count(site.positive.n),
+                    shown.positive.map { .text(OutcomeTableLayout.percentWithCI($0)) } ?? .suppressed("*"),
+                    d.count(site.positive.n),
                     shown.rest.map { .text(TableFormat.fixed($0.proportion * 100, 1)) } ?? .suppressed("*"),
-                    .text(shown.difference.map { "\(signed($0.estimate * 100)) (\(signed($0.lower * 100)) to \(signed($0.upper * 100)))" } ?? "–"),
+                    .text(shown.difference.map {
+                        "\(signed($0.estimate * 100)) (\(signed($0.lower * 100)) to \(signed($0.upper * 100)))"
+                    } ?? "–"),
                     .text(site.position.rawValue),
                 ])
             }
@@ -114,13 +128,16 @@ public enum SiteBenchmarkLayout {
                     cells.append(.suppressed(d.fewer))
                     continue
                 }
-                let marker = site.position.isOutside ? (site.position == .above95 || site.position == .above998 ? " ▲" : " ▼") : ""
-                cells.append(shown.positive.map { .text("\(TableFormat.fixed($0.proportion * 100, 1)) [\(d.countText(site.positive.n))]\(marker)") }
-                             ?? .suppressed("*"))
+                let marker = site.position.isOutside
+                    ? (site.position == .above95 || site.position == .above998 ? " ▲" : " ▼") : ""
+                cells.append(shown.positive.map {
+                    .text("\(TableFormat.fixed($0.proportion * 100, 1)) [\(d.countText(site.positive.n))]\(marker)")
+                } ?? .suppressed("*"))
             }
             bySite.rows.append([.text(domain.domain.label)] + cells)
         }
-        bySite.notes = ["▲ above, ▼ below the funnel's 95% limits at the site's number answering (see the table above)."]
+        bySite.notes = ["▲ above, ▼ below the funnel's 95% limits at the site's number answering "
+                        + "(see the table above)."]
         bySite.notes += d.notes(for: bySite, hiddenGroups: hidden.count)
         return [outside, bySite]
     }
@@ -128,14 +145,17 @@ public enum SiteBenchmarkLayout {
     static func notes(_ result: SiteBenchmarkResult) -> [String] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         return [
-            "Each site's % positive among those answering on the scale, against the other sites pooled: the difference with "
-                + "Newcombe's hybrid score interval (\(level)). Funnel: the pooled % of every site, with exact binomial 95% and "
-                + "99.8% control limits at each site's number answering (Spiegelhalter 2005, interpolated); a site outside "
-                + "the 95% limits is 1 in 20 by chance alone, outside the 99.8% limits 1 in 500.",
+            "Each site's % positive among those answering on the scale, against the other sites pooled: "
+                + "the difference with Newcombe's hybrid score interval (\(level)). "
+                + "Funnel: the pooled % of every site, with exact binomial 95% and "
+                + "99.8% control limits at each site's number answering (Spiegelhalter 2005, interpolated); "
+                + "a site outside the 95% limits is 1 in 20 by chance alone, outside the 99.8% limits 1 in 500.",
         ]
     }
 
-    static func signed(_ value: Double) -> String { value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1) }
+    static func signed(_ value: Double) -> String {
+        value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1)
+    }
 }
 
 extension SiteBenchmarkResult: KindLayout, SurveyAnalysisResult {
@@ -165,19 +185,24 @@ extension SiteBenchmarkResult: KindLayout, SurveyAnalysisResult {
                 }
                 points.append(SVGCharts.FunnelPoint(label: site.site, n: shown.n, percent: positive.proportion * 100,
                                                     outside: site.position.isOutside))
-                data.rows.append([.text(site.site), .integer(shown.n), .text(TableFormat.fixed(positive.proportion * 100, 1)),
+                data.rows.append([.text(site.site), .integer(shown.n),
+                                  .text(TableFormat.fixed(positive.proportion * 100, 1)),
                                   .text(site.position.rawValue)])
             }
             let outside = domain.sites.filter { $0.position.isOutside }.map(\.site)
             return Chart(
                 svg: SVGCharts.funnel(
                     id: "\(definition.id)-funnel-\(index)", title: "\(domain.domain.label): % positive by site",
-                    description: "Funnel plot of each site's % positive in \(domain.domain.label.lowercasedFirst) against its number "
-                        + "answering, around the pooled \(TableFormat.fixed(target * 100, 1))% with 95% and 99.8% limits; "
-                        + (outside.isEmpty ? "no site is outside the 95% limits." : "outside the 95% limits: \(outside.joined(separator: ", "))."),
+                    description: "Funnel plot of each site's % positive in \(domain.domain.label.lowercasedFirst) "
+                        + "against its number answering, around the pooled \(TableFormat.fixed(target * 100, 1))% "
+                        + "with 95% and 99.8% limits; "
+                        + (outside.isEmpty
+                            ? "no site is outside the 95% limits."
+                            : "outside the 95% limits: \(outside.joined(separator: ", "))."),
                     points: points, target: target * 100,
                     limits: { n in Self.percentLimits(target: target, n: n) }),
-                caption: "\(domain.domain.label): each site's % positive against its number answering, with the funnel's limits.",
+                caption: "\(domain.domain.label): each site's % positive against its number answering, "
+                    + "with the funnel's limits.",
                 table: data)
         }
     }
@@ -191,13 +216,15 @@ extension SiteBenchmarkResult: KindLayout, SurveyAnalysisResult {
     }
 
     var methods: String {
-        "Per domain and site, % positive among those answering with \(OutcomeTableLayout.confidenceLabel(definition.confidence)) "
-            + "Wilson intervals, against the other sites pooled (Newcombe's interval for the difference), and the site's place in "
+        "Per domain and site, % positive among those answering with "
+            + "\(OutcomeTableLayout.confidenceLabel(definition.confidence)) Wilson intervals, "
+            + "against the other sites pooled (Newcombe's interval for the difference), and the site's place in "
             + "a funnel of exact binomial 95% and 99.8% limits around the pooled % (Spiegelhalter 2005)."
     }
 
     var summary: String {
         let outside = domains.map { $0.sites.filter { $0.position.isOutside }.count }.reduce(0, +)
-        return "\(responses) responses, \(sites.count) sites, \(domains.count) domains, \(outside) site-domain pairs outside the 95% limits"
+        return "\(responses) responses, \(sites.count) sites, \(domains.count) domains, "
+            + "\(outside) site-domain pairs outside the 95% limits"
     }
 }

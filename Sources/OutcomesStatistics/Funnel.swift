@@ -14,7 +14,8 @@ public enum FunnelLimits {
     public static func binomial(target p0: Double, n: Int, probability: Double) throws -> Double {
         guard n > 0 else { throw StatisticsError.insufficientData("a funnel limit needs at least one person") }
         guard p0 >= 0, p0 <= 1, probability > 0, probability < 1 else {
-            throw StatisticsError.invalidArgument("funnel limits need a target proportion in [0, 1] and a probability in (0, 1)")
+            throw StatisticsError.invalidArgument("funnel limits need a target proportion in [0, 1] "
+                                                  + "and a probability in (0, 1)")
         }
         _ = GSL.ready
         let trials = UInt32(n)
@@ -31,8 +32,11 @@ public enum FunnelLimits {
     }
 
     /// The 95% and 99.8% limits (probabilities 0.025 / 0.975 and 0.001 / 0.999), clamped to 0 to 1.
-    public static func limits(target p0: Double, n: Int) throws -> (inner: ClosedRange<Double>, outer: ClosedRange<Double>) {
-        func clamped(_ probability: Double) throws -> Double { min(1, max(0, try binomial(target: p0, n: n, probability: probability))) }
+    public static func limits(target p0: Double, n: Int) throws
+        -> (inner: ClosedRange<Double>, outer: ClosedRange<Double>) {
+        func clamped(_ probability: Double) throws -> Double {
+            min(1, max(0, try binomial(target: p0, n: n, probability: probability)))
+        }
         return (try clamped(0.025)...clamped(0.975), try clamped(0.001)...clamped(0.999))
     }
 }
