@@ -114,8 +114,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     /// File lines of the parts checked against the instrument later, for messages.
     var lines: [String: Int] = [:]
 
-    public init(file: String = "<analysis>", id: String, title: String, kind: Kind, instrument: String, wave: String? = nil,
-                items: [String]? = nil, subgroups: [Subgroup] = [], confidence: Double = 0.95,
+    public init(file: String = "<analysis>", id: String, title: String, kind: Kind, instrument: String,
+                wave: String? = nil, items: [String]? = nil, subgroups: [Subgroup] = [], confidence: Double = 0.95,
                 settings: any AnalysisSettings) {
         self.file = file
         self.id = id
@@ -132,7 +132,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     /// The kind's settings as their type; a definition always holds those of its own kind.
     public func settings<Settings: AnalysisSettings>(as type: Settings.Type) -> Settings {
         guard let settings = settings as? Settings else {
-            preconditionFailure("analysis \(id) of kind \(kind) holds \(Swift.type(of: settings)), not \(Settings.self)")
+            preconditionFailure("analysis \(id) of kind \(kind) holds \(Swift.type(of: settings)), "
+                                + "not \(Settings.self)")
         }
         return settings
     }
@@ -167,19 +168,22 @@ public struct AnalysisDefinition: Sendable, Equatable {
     /// The keys every analysis takes, whatever its kind.
     static let commonKeys: Set<String> = ["id", "title", "kind", "instrument", "subgroups", "confidence", "disclosure"]
 
-    static func parse(root: Node, reader r: YAMLReader, disclosure base: Disclosure = .standard) -> AnalysisDefinition? {
+    static func parse(root: Node, reader r: YAMLReader, disclosure base: Disclosure = .standard)
+        -> AnalysisDefinition? {
         let kindKeys = AnalysisKinds.all.reduce(Set<String>()) { $0.union($1.keys) }
         guard let top = r.mapping(root, "the analysis", allowed: commonKeys.union(kindKeys)) else { return nil }
         let id = r.required(top, "id", in: root, "the analysis").flatMap { r.string($0, "id") }
         if let id, !YAMLReader.isSlug(id) {
-            r.error(at: top["id"], "analysis id '\(id)' should be lower-case letters, digits, '-' or '_' (it names the output files)")
+            r.error(at: top["id"], "analysis id '\(id)' should be lower-case letters, digits, '-' or '_' "
+                    + "(it names the output files)")
         }
         let title = top["title"].flatMap { r.string($0, "title") }
         var kind: (any AnalysisKind.Type)?
         if let node = r.required(top, "kind", in: root, "the analysis"), let text = r.string(node, "kind") {
             kind = AnalysisKinds.named(text)
             if kind == nil {
-                r.error(at: node, "unknown analysis kind '\(text)' (expected one of: \(AnalysisKinds.all.map { $0.name }.joined(separator: ", ")))")
+                r.error(at: node, "unknown analysis kind '\(text)' "
+                        + "(expected one of: \(AnalysisKinds.all.map { $0.name }.joined(separator: ", ")))")
             }
         }
         let instrument = r.required(top, "instrument", in: root, "the analysis").flatMap { r.string($0, "instrument") }
@@ -202,11 +206,15 @@ public struct AnalysisDefinition: Sendable, Equatable {
         var subgroups: [Subgroup] = []
         if let node = top["subgroups"], let list = r.sequence(node, "subgroups") {
             for subgroupNode in list {
-                guard let map = r.mapping(subgroupNode, "a subgroup", allowed: ["item", "field", "label", "cuts", "levels"]) else { continue }
+                guard let map = r.mapping(subgroupNode, "a subgroup",
+                                          allowed: ["item", "field", "label", "cuts", "levels"]) else { continue }
                 let label = map["label"].flatMap { r.string($0, "label") }
                 if let itemNode = map["item"], let itemID = r.string(itemNode, "subgroup item") {
-                    if map["field"] != nil { r.error(at: subgroupNode, "a subgroup names either an item or a field, not both") }
-                    subgroups.append(.item(id: itemID, label: label, bands: parseBands(map, subgroupNode, itemID, reader: r)))
+                    if map["field"] != nil {
+                        r.error(at: subgroupNode, "a subgroup names either an item or a field, not both")
+                    }
+                    subgroups.append(.item(id: itemID, label: label,
+                                           bands: parseBands(map, subgroupNode, itemID, reader: r)))
                     lines["subgroup:" + itemID] = subgroupNode.mark?.line
                 } else if let fieldNode = map["field"], let name = r.string(fieldNode, "subgroup field") {
                     if map["cuts"] != nil || map["levels"] != nil {
@@ -215,7 +223,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
                     if let field = ResponseField(rawValue: name) {
                         subgroups.append(.field(field, label: label))
                     } else {
-                        r.error(at: fieldNode, "unknown field '\(name)' (expected site, arm or wave; use 'item:' for an item)")
+                        r.error(at: fieldNode, "unknown field '\(name)' "
+                                + "(expected site, arm or wave; use 'item:' for an item)")
                     }
                 } else if map["item"] == nil && map["field"] == nil {
                     r.error(at: subgroupNode, "a subgroup needs 'item: ITEM_ID' or 'field: site|arm|wave'")
@@ -224,7 +233,11 @@ public struct AnalysisDefinition: Sendable, Equatable {
         }
         var confidence = 0.95
         if let node = top["confidence"], let value = r.double(node, "confidence") {
-            if value > 0, value < 1 { confidence = value } else { r.error(at: node, "confidence should be between 0 and 1, e.g. 0.95") }
+            if value > 0, value < 1 {
+                confidence = value
+            } else {
+                r.error(at: node, "confidence should be between 0 and 1, e.g. 0.95")
+            }
         }
         var disclosure: Disclosure? = base
         if let node = top["disclosure"] { disclosure = Disclosure.parse(node, reader: r, over: base) }
@@ -233,13 +246,15 @@ public struct AnalysisDefinition: Sendable, Equatable {
         for key in kindKeys.subtracting(kind.keys).sorted() where top[key] != nil {
             r.error(at: top[key], "'\(key)' does not apply to kind \(kind.name)")
         }
-        for key in kind.requiredKeys where top[key] == nil { r.error(at: root, "a \(kind.name) analysis needs '\(key)'") }
+        for key in kind.requiredKeys where top[key] == nil {
+            r.error(at: root, "a \(kind.name) analysis needs '\(key)'")
+        }
         let file = AnalysisFileKeys(top: top, root: root, reader: r, lines: lines)
         let settings = kind.readSettings(file)
         guard let id, let instrument, let settings, let disclosure else { return nil }
-        var definition = AnalysisDefinition(file: r.file, id: id, title: title ?? id, kind: Kind(kind), instrument: instrument,
-                                            wave: wave, items: items, subgroups: subgroups, confidence: confidence,
-                                            settings: settings)
+        var definition = AnalysisDefinition(file: r.file, id: id, title: title ?? id, kind: Kind(kind),
+                                            instrument: instrument, wave: wave, items: items, subgroups: subgroups,
+                                            confidence: confidence, settings: settings)
         definition.lines = file.lines
         definition.disclosure = disclosure
         return definition
@@ -261,10 +276,14 @@ public struct AnalysisDefinition: Sendable, Equatable {
         }
         if let levelsNode = map["levels"], let entries = r.orderedMapping(levelsNode, "levels (LABEL: [CODES])") {
             let levels = entries.compactMap { entry -> Predictor.Level? in
-                let codes = (entry.value.sequence.map(Array.init) ?? [entry.value]).compactMap { r.int($0, "code of level '\(entry.key)'") }
+                let codes = (entry.value.sequence.map(Array.init) ?? [entry.value]).compactMap {
+                    r.int($0, "code of level '\(entry.key)'")
+                }
                 return codes.isEmpty ? nil : Predictor.Level(label: entry.key, codes: codes)
             }
-            if levels.count < 2 { r.error(at: levelsNode, "levels of \(item) should name at least two groups of codes") }
+            if levels.count < 2 {
+                r.error(at: levelsNode, "levels of \(item) should name at least two groups of codes")
+            }
             return .levels(levels)
         }
         return nil
@@ -275,16 +294,20 @@ public struct AnalysisDefinition: Sendable, Equatable {
         var problems = AnalysisProblems(file: file, lines: lines)
         for itemID in items ?? [] {
             guard let item = instrument.item(itemID) else {
-                problems.fail("item:" + itemID, "item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
+                problems.fail("item:" + itemID,
+                              "item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
                 continue
             }
-            if item.domain == nil { problems.fail("item:" + itemID, "item '\(itemID)' is not an outcome item (it has no domain)") }
+            if item.domain == nil {
+                problems.fail("item:" + itemID, "item '\(itemID)' is not an outcome item (it has no domain)")
+            }
         }
         kind.type.validateSettings(of: self, against: instrument, &problems)
         for case let .item(itemID, _, bands) in subgroups {
             let key = "subgroup:" + itemID
             guard let item = instrument.item(itemID) else {
-                problems.fail(key, "subgroup item '\(itemID)' is not in instrument \(instrument.id) \(instrument.version)")
+                problems.fail(key, "subgroup item '\(itemID)' is not in instrument "
+                              + "\(instrument.id) \(instrument.version)")
                 continue
             }
             switch (item.type, bands) {
@@ -295,18 +318,24 @@ public struct AnalysisDefinition: Sendable, Equatable {
                 for level in levels {
                     for code in level.codes {
                         if set?.choice(code) == nil {
-                            problems.fail(key, "code \(code) (level '\(level.label)') is not in \(itemID)'s choice set \(item.choiceSetID ?? "")")
+                            problems.fail(key, "code \(code) (level '\(level.label)') is not in "
+                                          + "\(itemID)'s choice set \(item.choiceSetID ?? "")")
                         }
-                        if !seen.insert(code).inserted { problems.fail(key, "code \(code) of \(itemID) is in two levels") }
+                        if !seen.insert(code).inserted {
+                            problems.fail(key, "code \(code) of \(itemID) is in two levels")
+                        }
                     }
                 }
             case (.integer, .cuts?), (.number, .cuts?): break
             case (.integer, _), (.number, _):
-                problems.fail(key, "subgroup item '\(itemID)' is \(item.type.rawValue): band its answers with cuts (e.g. cuts: [10, 30])")
+                problems.fail(key, "subgroup item '\(itemID)' is \(item.type.rawValue): "
+                              + "band its answers with cuts (e.g. cuts: [10, 30])")
             case (.singleChoice, .cuts?):
-                problems.fail(key, "cuts apply to an integer or number item; group \(itemID)'s answers with levels: {LABEL: [CODES]}")
+                problems.fail(key, "cuts apply to an integer or number item; "
+                              + "group \(itemID)'s answers with levels: {LABEL: [CODES]}")
             default:
-                problems.fail(key, "subgroup item '\(itemID)' is \(item.type.rawValue); subgroups need a single_choice item, or an integer or number item with cuts")
+                problems.fail(key, "subgroup item '\(itemID)' is \(item.type.rawValue); "
+                              + "subgroups need a single_choice item, or an integer or number item with cuts")
             }
         }
         if !problems.list.isEmpty { throw DiagnosticList(problems.list) }

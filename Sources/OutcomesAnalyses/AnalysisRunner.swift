@@ -64,7 +64,8 @@ struct FrameRequest {
         for id in more where !needed.contains(id) { needed.append(id) }
         var resolved = definition
         resolved.wave = wave
-        return FrameRequest(key: .init(instrument: definition.instrument, wave: wave), items: needed, definition: resolved)
+        return FrameRequest(key: .init(instrument: definition.instrument, wave: wave), items: needed,
+                            definition: resolved)
     }
 
     /// Every wave of an instrument, for kinds that link a baseline and a follow-up wave: both must
@@ -73,9 +74,12 @@ struct FrameRequest {
                             followup: String, items: [String]?) throws -> FrameRequest {
         let waves = try store.waveNames(instrument: definition.instrument)
         for wave in [baseline, followup] where !waves.contains(wave) {
-            throw Diagnostic(file: definition.file, message: "wave '\(wave)' has no responses to \(definition.instrument) (stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
+            throw Diagnostic(file: definition.file,
+                             message: "wave '\(wave)' has no responses to \(definition.instrument) "
+                                 + "(stored waves: \(waves.isEmpty ? "none" : waves.joined(separator: ", ")))")
         }
-        return FrameRequest(key: .init(instrument: definition.instrument, wave: nil), items: items, definition: definition)
+        return FrameRequest(key: .init(instrument: definition.instrument, wave: nil), items: items,
+                            definition: definition)
     }
 }
 

@@ -78,7 +78,9 @@ public enum Distribution {
             return DistributionGroup(
                 variable: variable, level: level, responses: rows.count,
                 answers: try counts.map { try Proportions.wilson(count: $0, n: n, confidence: definition.confidence) },
-                top: try settings.top.map { _ in try Proportions.wilson(count: top, n: n, confidence: definition.confidence) },
+                top: try settings.top.map { _ in
+                    try Proportions.wilson(count: top, n: n, confidence: definition.confidence)
+                },
                 special: specialCount, missing: missing, notAsked: unasked)
         }
         let overall = try group(Array(0..<frame.count), variable: nil, level: nil)

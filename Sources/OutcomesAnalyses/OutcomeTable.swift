@@ -14,8 +14,8 @@ public struct OutcomeCounts: Sendable, Equatable {
     /// Not asked: the item's skip condition did not apply to the respondent.
     public var notAsked = 0
 
-    public init(positive: Int = 0, neutral: Int = 0, negative: Int = 0, notApplicable: Int = 0, dontKnow: Int = 0, missing: Int = 0,
-                notAsked: Int = 0) {
+    public init(positive: Int = 0, neutral: Int = 0, negative: Int = 0, notApplicable: Int = 0, dontKnow: Int = 0,
+                missing: Int = 0, notAsked: Int = 0) {
         self.positive = positive
         self.neutral = neutral
         self.negative = negative

@@ -190,7 +190,8 @@ public enum PilotVsControl {
             let levels = ItemLevels(item: item, bands: bands, frame: frame)
             for (index, levelLabel) in levels.labels.enumerated() {
                 let members = people.filter { person in
-                    (person.baseline.flatMap { levels.rows[$0] } ?? person.followup.flatMap { levels.rows[$0] }) == Int32(index)
+                    (person.baseline.flatMap { levels.rows[$0] } ?? person.followup.flatMap { levels.rows[$0] })
+                        == Int32(index)
                 }
                 guard !members.isEmpty else { continue }
                 groups.append(PilotVsControlGroup(variable: label ?? humanized(id), level: levelLabel,
@@ -201,7 +202,8 @@ public enum PilotVsControl {
         var cost: CostEffectiveness?
         if let costSettings = settings.cost {
             do {
-                cost = try costEffectiveness(costSettings, definition: definition, frame: frame, people: people, values: columnOf)
+                cost = try costEffectiveness(costSettings, definition: definition, frame: frame, people: people,
+                                             values: columnOf)
             } catch {
                 notes.append("Cost-effectiveness: not computed (\(error)).")
             }
@@ -399,7 +401,8 @@ public enum PilotVsControl {
         }
         // Adjust the adjusted-model p-values across the outcomes of this group.
         let raw = comparisons.map { $0.adjusted?.pValue ?? .nan }
-        let adjusted = definition.pilot.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+        let adjusted = definition.pilot.adjustment == .holm
+            ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
         for index in comparisons.indices {
             comparisons[index].label = label(of: definition.pilot.outcomes[index], instrument: instrument)
             comparisons[index].adjustedP = adjusted[index].isNaN ? nil : adjusted[index]
@@ -537,7 +540,8 @@ extension PilotVsControl {
 
     /// Incremental cost (follow-up period) and effect (change in the effect scale), with a bootstrap
     /// stratified by arm, seeded from the analysis file.
-    static func costEffectiveness(_ settings: PilotVsControlSettings.CostSettings, definition: AnalysisDefinition, frame: ResponseFrame,
+    static func costEffectiveness(_ settings: PilotVsControlSettings.CostSettings, definition: AnalysisDefinition,
+                                  frame: ResponseFrame,
                                   people: [Person], values: (String) -> NumberColumn) throws -> CostEffectiveness {
         guard let costs = frame.column(settings.item)?.numbers else {
             throw StatisticsError.insufficientData("no cost item '\(settings.item)' in the data")
@@ -585,8 +589,8 @@ extension PilotVsControl: AnalysisKind {
     static func request(for definition: AnalysisDefinition, instrument: Instrument,
                         store: any ResponseSource) throws -> FrameRequest {
         let settings = definition.settings(as: Settings.self)
-        return try .linkedWaves(definition, store: store, baseline: settings.baselineWave, followup: settings.followupWave,
-                                items: nil)
+        return try .linkedWaves(definition, store: store, baseline: settings.baselineWave,
+                                followup: settings.followupWave, items: nil)
     }
 }
 

@@ -248,7 +248,8 @@ public enum ProcessAssociations {
         var summaries: [ContrastSummary] = []
         for (index, contrast) in contrasts.enumerated() {
             let raw = domains.map { $0.estimates[index]?.pValue ?? .nan }
-            let adjusted = settings.adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+            let adjusted = settings.adjustment == .holm
+                ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
             var summary = ContrastSummary(contrast: contrast, better: [], worse: [], unclear: 0, notEstimated: 0)
             for d in domains.indices {
                 guard var estimate = domains[d].estimates[index] else { summary.notEstimated += 1; continue }

@@ -74,10 +74,15 @@ public enum ScaleChange {
                 let variable = label ?? humanized(id)
                 for (index, levelLabel) in levels.labels.enumerated() {
                     // Recorded at baseline; if left blank then, the follow-up answer stands in.
-                    let members = pairs.filter { (levels.rows[$0.baselineRow] ?? levels.rows[$0.followupRow]) == Int32(index) }
-                    groups.append(try group(variable, levelLabel, members, scale: scale, confidence: definition.confidence))
+                    let members = pairs.filter {
+                        (levels.rows[$0.baselineRow] ?? levels.rows[$0.followupRow]) == Int32(index)
+                    }
+                    groups.append(try group(variable, levelLabel, members, scale: scale,
+                                            confidence: definition.confidence))
                 }
-                let notStated = pairs.filter { levels.rows[$0.baselineRow] == nil && levels.rows[$0.followupRow] == nil }
+                let notStated = pairs.filter {
+                    levels.rows[$0.baselineRow] == nil && levels.rows[$0.followupRow] == nil
+                }
                 if !notStated.isEmpty {
                     groups.append(try group(variable, "Not stated", notStated, scale: scale, confidence: definition.confidence))
                 }
@@ -156,8 +161,8 @@ extension ScaleChange: AnalysisKind {
         let settings = definition.settings(as: Settings.self)
         var needed = instrument.scale(settings.scale)!.items
         for case let .item(id, _, _) in definition.subgroups where !needed.contains(id) { needed.append(id) }
-        return try .linkedWaves(definition, store: store, baseline: settings.baselineWave, followup: settings.followupWave,
-                                items: needed)
+        return try .linkedWaves(definition, store: store, baseline: settings.baselineWave,
+                                followup: settings.followupWave, items: needed)
     }
 }
 

@@ -83,7 +83,8 @@ public enum SubgroupComparison {
                     n: n, excluded: frame.count - n, test: test, notTested: notTested, adjustedP: nil))
             }
             let raw = domains.map { $0.test?.pValue ?? .nan }
-            let adjusted = definition.settings(as: SubgroupComparisonSettings.self).adjustment == .holm ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
+            let adjusted = definition.settings(as: SubgroupComparisonSettings.self).adjustment == .holm
+                ? MultipleComparisons.holm(raw) : MultipleComparisons.benjaminiHochberg(raw)
             for index in domains.indices where !adjusted[index].isNaN { domains[index].adjustedP = adjusted[index] }
             // An empty "not stated" level adds nothing to read.
             var keep = Array(variable.levels.indices)

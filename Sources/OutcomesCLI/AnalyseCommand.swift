@@ -77,7 +77,9 @@ struct AnalyseCommand: ParsableCommand {
                     let written = try ReportWriter.write(result, to: out)
                     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                     let seconds = Date().timeIntervalSince(started)
-                    print("\(definition.file): \(ReportWriter.summary(result))\(seconds >= 1 ? String(format: " (%.1f s)", seconds) : "") -> \(written.joined(separator: ", "))")
+                    print("\(definition.file): \(ReportWriter.summary(result))"
+                          + "\(seconds >= 1 ? String(format: " (%.1f s)", seconds) : "") -> "
+                          + "\(written.joined(separator: ", "))")
                     results.append(result)
                 } catch {
                     if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

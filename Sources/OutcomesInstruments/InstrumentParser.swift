@@ -184,7 +184,9 @@ public enum InstrumentParser {
         item.decimalComma = decimalComma
         item.source = map["source"].flatMap { r.string($0, "source of \(id)") }
         if let node = map["unit"], let unit = r.string(node, "unit of \(id)") {
-            if type != .integer && type != .number { r.error(at: node, "item \(id): unit applies to integer and number items") }
+            if type != .integer && type != .number {
+                r.error(at: node, "item \(id): unit applies to integer and number items")
+            }
             item.unit = unit
         }
         return item

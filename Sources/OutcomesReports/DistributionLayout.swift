@@ -6,13 +6,17 @@ public enum DistributionLayout {
     public static func longTable(_ result: DistributionResult) -> ReportTable {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: result.definition.title, columns: [
-            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false), .init("responses", "Responses in group"),
-            .init("n_answering", "N answering"), .init("answer_code", "Answer code", alignRight: false), .init("answer", "Answer", alignRight: false),
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("responses", "Responses in group"),
+            .init("n_answering", "N answering"), .init("answer_code", "Answer code", alignRight: false),
+            .init("answer", "Answer", alignRight: false),
             .init("n", "n"), .init("pct", "%"), .init("ci_low", "CI low %"), .init("ci_high", "CI high %"),
-            .init("special_n", "Don't know or not applicable"), .init("missing_n", "Missing"), .init("not_asked_n", "Not asked"),
+            .init("special_n", "Don't know or not applicable"), .init("missing_n", "Missing"),
+            .init("not_asked_n", "Not asked"),
         ])
         for g in [result.overall] + result.variables.flatMap(\.groups) {
-            var rows: [(String, String, ProportionEstimate)] = zip(result.choices, g.answers).map { (String($0.code), $0.label, $1) }
+            var rows: [(String, String, ProportionEstimate)] = zip(result.choices, g.answers)
+                .map { (String($0.code), $0.label, $1) }
             if let top = g.top, let definition = result.settings.top {
                 rows.append((definition.codes.map(String.init).joined(separator: ";"), definition.label, top))
             }
@@ -21,10 +25,12 @@ public enum DistributionLayout {
                 var cells: [ReportTable.Cell] = [.text(g.variable ?? "Overall"), .text(g.level ?? "All respondents")]
                 if hidden {
                     let fewer = ReportTable.Cell.suppressed(d.fewer)
-                    cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses), fewer, .text(code), .text(label)]
+                    cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses), fewer,
+                              .text(code), .text(label)]
                     cells += Array(repeating: fewer, count: 7)
                 } else {
-                    cells += [d.count(g.responses), d.count(g.n), .text(code), .text(label), d.count(e.count)] + d.shareCells(e)
+                    cells += [d.count(g.responses), d.count(g.n), .text(code), .text(label), d.count(e.count)]
+                        + d.shareCells(e)
                     cells += [d.count(g.special), d.count(g.missing), d.count(g.notAsked)]
                 }
                 table.rows.append(cells)
@@ -47,8 +53,10 @@ public enum DistributionLayout {
     public static func testsTable(_ result: DistributionResult) -> ReportTable {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "\(result.definition.title): tests", columns: [
-            .init("subgroup", "Subgroup", alignRight: false), .init("n", "N in test"), .init("method", "Method", alignRight: false),
-            .init("statistic", "Chi-square"), .init("df", "df"), .init("smallest_expected", "Smallest expected count"), .init("p", "p"),
+            .init("subgroup", "Subgroup", alignRight: false), .init("n", "N in test"),
+            .init("method", "Method", alignRight: false),
+            .init("statistic", "Chi-square"), .init("df", "df"), .init("smallest_expected", "Smallest expected count"),
+            .init("p", "p"),
             .init("reason", "Why this method, or why no test", alignRight: false),
         ])
         for v in result.variables {
@@ -58,11 +66,13 @@ public enum DistributionLayout {
                 table.rows.append([.text(v.label), d.count(n), fewer, fewer, fewer, fewer, fewer,
                                    .text("not shown: a compared group has \(d.fewer) answering")])
             } else if let test = v.test {
-                table.rows.append([.text(v.label), d.count(n), .text(test.method.rawValue), test.statistic.map { .number($0, decimals: 6) } ?? .empty,
+                table.rows.append([.text(v.label), d.count(n), .text(test.method.rawValue),
+                                   test.statistic.map { .number($0, decimals: 6) } ?? .empty,
                                    test.df.map { .integer($0) } ?? .empty, .number(test.smallestExpected, decimals: 3),
                                    .number(test.pValue, decimals: 6), .text(test.reason)])
             } else {
-                table.rows.append([.text(v.label), d.count(n), .text("none"), .empty, .empty, .empty, .empty, .text(v.notTested ?? "")])
+                table.rows.append([.text(v.label), d.count(n), .text("none"), .empty, .empty, .empty, .empty,
+                                   .text(v.notTested ?? "")])
             }
         }
         table.notes = d.notes(for: table, hiddenGroups: hiddenGroups(result))
@@ -72,8 +82,10 @@ public enum DistributionLayout {
     public static func humanTables(_ result: DistributionResult) -> [ReportTable] {
         let d = DisclosureControl(result.definition)
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        var overall = ReportTable(title: "All respondents (N = \(d.countText(result.overall.n)) answering of \(d.countText(result.overall.responses)))",
-                                  columns: [.init("answer", "Answer", alignRight: false), .init("n", "n"), .init("pct", "% (\(level) CI)")],
+        var overall = ReportTable(title: "All respondents (N = \(d.countText(result.overall.n)) answering of "
+                                      + "\(d.countText(result.overall.responses)))",
+                                  columns: [.init("answer", "Answer", alignRight: false), .init("n", "n"),
+                                            .init("pct", "% (\(level) CI)")],
                                   notes: notes(result))
         for (choice, e) in zip(result.choices, result.overall.answers) {
             overall.rows.append([.text(choice.label), d.count(e.count), d.percentCell(e)])
@@ -86,7 +98,9 @@ public enum DistributionLayout {
         for v in result.variables {
             var columns: [ReportTable.Column] = [.init("group", "Group", alignRight: false), .init("n", "N")]
             columns += result.choices.map { .init(String($0.code), "\($0.label) %") }
-            if let definition = result.settings.top { columns.append(.init("top", "\(definition.label), % (\(level) CI)")) }
+            if let definition = result.settings.top {
+                columns.append(.init("top", "\(definition.label), % (\(level) CI)"))
+            }
             var table = ReportTable(title: "By \(v.label.lowercasedFirst)", columns: columns)
             for g in v.groups {
                 let label = ReportTable.Cell.text((g.level ?? "") + (v.untested.contains(g.level ?? "") ? " ‡" : ""))
@@ -95,7 +109,9 @@ public enum DistributionLayout {
                     continue
                 }
                 var cells: [ReportTable.Cell] = [label, d.count(g.n)]
-                cells += g.answers.map { e in d.share(e).map { .text(TableFormat.fixed($0.proportion * 100, 1)) } ?? .suppressed("*") }
+                cells += g.answers.map { e in
+                    d.share(e).map { .text(TableFormat.fixed($0.proportion * 100, 1)) } ?? .suppressed("*")
+                }
                 if let top = g.top { cells.append(d.percentCell(top)) }
                 table.rows.append(cells)
             }
@@ -103,11 +119,16 @@ public enum DistributionLayout {
                 table.notes.append("Test not shown: a compared group has \(d.fewer) answering.")
             } else if let test = v.test {
                 let statistic = test.method == .chiSquare ? ", \(testLabel(test))" : ""
-                table.notes.append("Test of the \(result.settings.top?.label.lowercased() ?? "") share between groups: \(test.methodName)\(statistic), p = \(TableFormat.pValue(test.pValue)); \(test.method == .fisher ? "Fisher's exact test because " : "chi-square because ")\(test.reason).")
+                table.notes.append("Test of the \(result.settings.top?.label.lowercased() ?? "") share "
+                    + "between groups: \(test.methodName)\(statistic), p = \(TableFormat.pValue(test.pValue)); "
+                    + "\(test.method == .fisher ? "Fisher's exact test because " : "chi-square because ")"
+                    + "\(test.reason).")
             } else {
                 table.notes.append("No test: \(v.notTested ?? "").")
             }
-            if !v.untested.isEmpty { table.notes.append("‡ Shown, not in the test: \(v.untested.joined(separator: ", ")).") }
+            if !v.untested.isEmpty {
+                table.notes.append("‡ Shown, not in the test: \(v.untested.joined(separator: ", ")).")
+            }
             table.notes += d.notes(for: table, hiddenGroups: v.groups.filter { d.hides(groupOf: $0.n) }.count)
             tables.append(table)
         }
@@ -119,7 +140,8 @@ public enum DistributionLayout {
         let o = result.overall
         return [
             "Question: \(result.item.text)",
-            "N: respondents answering on the scale; \(d.countText(o.special)) answered don't know or not applicable and \(d.countText(o.missing)) did not answer (excluded from the percentages).",
+            "N: respondents answering on the scale; \(d.countText(o.special)) answered don't know or not applicable "
+                + "and \(d.countText(o.missing)) did not answer (excluded from the percentages).",
             "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals.",
         ] + notAskedNote([(result.item.id, d.countText(o.notAsked))])
     }
@@ -138,7 +160,9 @@ extension DistributionResult: KindLayout, SurveyAnalysisResult {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), distribution = self
         let tests = distribution.variables.compactMap(\.test)
         return "Answers to \(distribution.item.id) with \(level) Wilson intervals, overall and by subgroup"
-            + (tests.isEmpty ? "." : "; the \(distribution.settings.top?.label.lowercased() ?? "top") share compared between groups by " + tests.map { "\($0.methodName) (\($0.reason))" }.joined(separator: "; ") + ".")
+            + (tests.isEmpty ? "." : "; the \(distribution.settings.top?.label.lowercased() ?? "top") share "
+               + "compared between groups by "
+               + tests.map { "\($0.methodName) (\($0.reason))" }.joined(separator: "; ") + ".")
     }
 
     var summary: String {

@@ -14,7 +14,8 @@ public struct ReportContext: Sendable {
         public var sites: [String]
         public var firstStored: String
         public var lastStored: String
-        public init(instrument: String, version: String, wave: String, responses: Int, sites: [String], firstStored: String, lastStored: String) {
+        public init(instrument: String, version: String, wave: String, responses: Int, sites: [String],
+                    firstStored: String, lastStored: String) {
             self.instrument = instrument
             self.version = version
             self.wave = wave
@@ -32,8 +33,8 @@ public struct ReportContext: Sendable {
     /// Analysis files that failed, with why: listed, so a reader knows the report is incomplete.
     public var omitted: [String]
 
-    public init(title: String = "Outcomes evaluation report", waves: [Wave], generatedAt: Date = Date(), generator: String = "outcomes",
-                omitted: [String] = []) {
+    public init(title: String = "Outcomes evaluation report", waves: [Wave], generatedAt: Date = Date(),
+                generator: String = "outcomes", omitted: [String] = []) {
         self.title = title
         self.waves = waves
         self.generatedAt = generatedAt
@@ -59,31 +60,40 @@ public enum HTMLReport {
         // Read as an evaluation is: what people report, who does better and why, then change over time.
         let order = AnalysisDefinition.Kind.allCases
         let results = unordered.enumerated().sorted {
-            (order.firstIndex(of: $0.element.definition.kind)!, $0.offset) < (order.firstIndex(of: $1.element.definition.kind)!, $1.offset)
+            (order.firstIndex(of: $0.element.definition.kind)!, $0.offset)
+                < (order.firstIndex(of: $1.element.definition.kind)!, $1.offset)
         }.map(\.element)
         var body = "<header><h1>\(e(context.title))</h1>"
-        body += "<p class=\"meta\">Generated \(e(ISO8601DateFormatter().string(from: context.generatedAt))) by \(e(context.generator)) from \(results.count) analysis file\(results.count == 1 ? "" : "s").</p></header>"
+        body += "<p class=\"meta\">Generated \(e(ISO8601DateFormatter().string(from: context.generatedAt))) "
+            + "by \(e(context.generator)) from \(results.count) "
+            + "analysis file\(results.count == 1 ? "" : "s").</p></header>"
         let unpublishable = results.filter { !ReportWriter.isForPublication($0) }
         if !unpublishable.isEmpty {
             body += "<p class=\"stamp\" role=\"alert\"><strong>NOT FOR PUBLICATION.</strong> Small counts that could "
-                + "identify a person are shown in: " + unpublishable.map { e($0.definition.title) }.joined(separator: "; ")
+                + "identify a person are shown in: "
+                + unpublishable.map { e($0.definition.title) }.joined(separator: "; ")
                 + " (disclosure control is off for them, or their kind is not yet under it; see Methods).</p>"
         }
         if !context.omitted.isEmpty {
-            body += "<p class=\"warning\">This report is incomplete: \(context.omitted.count) analysis file\(context.omitted.count == 1 ? "" : "s") failed (see Methods).</p>"
+            body += "<p class=\"warning\">This report is incomplete: \(context.omitted.count) analysis file"
+                + "\(context.omitted.count == 1 ? "" : "s") failed (see Methods).</p>"
         }
         body += "<nav aria-label=\"Contents\"><h2>Contents</h2><ol><li><a href=\"#data\">Data</a></li>"
         for result in results { body += "<li><a href=\"#\(anchor(result))\">\(e(result.definition.title))</a></li>" }
         body += "<li><a href=\"#methods\">Methods: how each figure was computed</a></li></ol></nav>"
         body += dataSection(results, context: context)
         for result in results { body += section(result) }
-        body += "<section id=\"methods\"><h2>Methods</h2><p>Written from what was computed in this run; each table's notes say the same for its figures.</p><ul class=\"methods\">"
+        body += "<section id=\"methods\"><h2>Methods</h2><p>Written from what was computed in this run; "
+            + "each table's notes say the same for its figures.</p><ul class=\"methods\">"
         for result in results {
-            body += "<li><strong>\(e(result.definition.title))</strong> (<code>\(e(result.definition.file))</code>, \(e(result.definition.kind.rawValue))): \(e(ReportWriter.layout(result).methods)) \(e(ReportWriter.disclosureMethods(result)))</li>"
+            body += "<li><strong>\(e(result.definition.title))</strong> (<code>\(e(result.definition.file))</code>, "
+                + "\(e(result.definition.kind.rawValue))): \(e(ReportWriter.layout(result).methods)) "
+                + "\(e(ReportWriter.disclosureMethods(result)))</li>"
         }
         body += "</ul>"
         if !context.omitted.isEmpty {
-            body += "<p class=\"warning\"><strong>Not in this report</strong> (the analysis failed):</p><ul>" + context.omitted.map { "<li>\(e($0))</li>" }.joined() + "</ul>"
+            body += "<p class=\"warning\"><strong>Not in this report</strong> (the analysis failed):</p><ul>"
+                + context.omitted.map { "<li>\(e($0))</li>" }.joined() + "</ul>"
         }
         body += "</section>"
         return """
@@ -113,12 +123,14 @@ public enum HTMLReport {
             .init("stored", "Imported (first to last)", alignRight: false),
         ])
         for wave in context.waves where used.contains(wave.instrument) {
-            table.rows.append([.text(wave.instrument), .text(wave.version), .text(wave.wave), .integer(wave.responses), .integer(wave.sites.count),
-                               .text(dateRange(wave.firstStored, wave.lastStored))])
+            table.rows.append([.text(wave.instrument), .text(wave.version), .text(wave.wave), .integer(wave.responses),
+                               .integer(wave.sites.count), .text(dateRange(wave.firstStored, wave.lastStored))])
         }
         let sites = Set(context.waves.filter { used.contains($0.instrument) }.flatMap(\.sites)).sorted()
         table.notes = ["Sites: \(sites.joined(separator: ", ")).",
-                       "Completed responses read by the analyses in this report; drafts saved during capture are never analysed. Imported: when this instrument's responses were first and last stored or corrected."]
+                       "Completed responses read by the analyses in this report; "
+                           + "drafts saved during capture are never analysed. "
+                           + "Imported: when this instrument's responses were first and last stored or corrected."]
         return "<section id=\"data\"><h2>Data</h2>" + html(table) + "</section>"
     }
 
@@ -142,7 +154,9 @@ public enum HTMLReport {
     /// A table with its caption and footnotes; numbers right-aligned.
     public static func html(_ table: ReportTable) -> String {
         var out = "<div class=\"table-block\"><table><caption>\(e(table.title))</caption><thead><tr>"
-        for column in table.columns { out += "<th scope=\"col\"\(column.alignRight ? " class=\"num\"" : "")>\(e(column.heading))</th>" }
+        for column in table.columns {
+            out += "<th scope=\"col\"\(column.alignRight ? " class=\"num\"" : "")>\(e(column.heading))</th>"
+        }
         out += "</tr></thead><tbody>"
         for row in table.rows {
             out += "<tr>"
@@ -160,7 +174,9 @@ public enum HTMLReport {
             out += "</tr>"
         }
         out += "</tbody></table>"
-        if !table.notes.isEmpty { out += "<ul class=\"notes\">" + table.notes.map { "<li>\(e($0))</li>" }.joined() + "</ul>" }
+        if !table.notes.isEmpty {
+            out += "<ul class=\"notes\">" + table.notes.map { "<li>\(e($0))</li>" }.joined() + "</ul>"
+        }
         return out + "</div>"
     }
 
@@ -170,7 +186,8 @@ public enum HTMLReport {
     static func code(_ escaped: String) -> String {
         let parts = escaped.split(separator: "`", omittingEmptySubsequences: false)
         guard parts.count % 2 == 1 else { return escaped }
-        return parts.enumerated().map { $0.offset % 2 == 1 ? "<code>\($0.element)</code>" : String($0.element) }.joined()
+        return parts.enumerated().map { $0.offset % 2 == 1 ? "<code>\($0.element)</code>" : String($0.element) }
+            .joined()
     }
 
     static func anchor(_ result: any AnalysisResult) -> String { "analysis-" + result.definition.id }

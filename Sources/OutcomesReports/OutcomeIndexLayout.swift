@@ -6,22 +6,27 @@ public enum OutcomeIndexLayout {
     public static func groupsTable(_ result: OutcomeIndexResult) -> ReportTable {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: result.definition.title, columns: [
-            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false), .init("responses", "Responses"),
-            .init("n", "N with an index"), .init("unscored", "No domain answered"), .init("mean", "Mean"), .init("ci_low", "CI low"),
-            .init("ci_high", "CI high"), .init("sd", "SD"), .init("median", "Median"), .init("q1", "Q1"), .init("q3", "Q3"),
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("responses", "Responses"), .init("n", "N with an index"), .init("unscored", "No domain answered"),
+            .init("mean", "Mean"), .init("ci_low", "CI low"), .init("ci_high", "CI high"), .init("sd", "SD"),
+            .init("median", "Median"), .init("q1", "Q1"), .init("q3", "Q3"),
             .init("min", "Min"), .init("max", "Max"),
         ])
         for g in result.groups {
             var cells: [ReportTable.Cell] = [.text(g.variable ?? "Overall"), .text(g.level ?? "All respondents")]
             if d.hides(groupOf: g.scored, isTotal: g.variable == nil) {
                 let fewer = ReportTable.Cell.suppressed(d.fewer)
-                cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses)] + Array(repeating: fewer, count: 11)
+                cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses)]
+                    + Array(repeating: fewer, count: 11)
             } else {
                 cells += [d.count(g.responses), d.count(g.scored), d.count(g.responses - g.scored)]
                 if let s = g.summary, d.shows(statisticOf: g.scored) {
-                    cells += [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3].map { .number($0, decimals: 6) }
+                    cells += [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3]
+                        .map { .number($0, decimals: 6) }
                     // The lowest and highest are one person's values each: not published.
-                    cells += d.rules.isOn ? [.suppressed("*"), .suppressed("*")] : [.number(s.min, decimals: 6), .number(s.max, decimals: 6)]
+                    cells += d.rules.isOn
+                        ? [.suppressed("*"), .suppressed("*")]
+                        : [.number(s.min, decimals: 6), .number(s.max, decimals: 6)]
                 } else {
                     cells += Array(repeating: g.summary == nil ? .empty : .suppressed("*"), count: 9)
                 }
@@ -38,7 +43,8 @@ public enum OutcomeIndexLayout {
     }
 
     /// Per index value: the published count (nil: withheld), and the % and cumulative % from rounded figures.
-    static func publishedDistribution(_ result: OutcomeIndexResult) -> [(value: Int, count: Int?, pct: Double?, cumulative: Double?)] {
+    static func publishedDistribution(_ result: OutcomeIndexResult)
+        -> [(value: Int, count: Int?, pct: Double?, cumulative: Double?)] {
         let d = DisclosureControl(result.definition)
         let scored = d.rounded(result.distribution.reduce(0) { $0 + $1.count })
         var cumulative = 0
@@ -53,7 +59,8 @@ public enum OutcomeIndexLayout {
     public static func distributionTable(_ result: OutcomeIndexResult) -> ReportTable {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Distribution of the outcome index", columns: [
-            .init("index", "Domains better minus worse"), .init("n", "Respondents"), .init("pct", "%"), .init("cumulative_pct", "Cumulative %"),
+            .init("index", "Domains better minus worse"), .init("n", "Respondents"), .init("pct", "%"),
+            .init("cumulative_pct", "Cumulative %"),
         ])
         for row in publishedDistribution(result) {
             table.rows.append([.integer(row.value), row.count.map { .integer($0) } ?? .suppressed("*"),
@@ -69,7 +76,8 @@ public enum OutcomeIndexLayout {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         var byGroup = ReportTable(
             title: "Outcome index by group",
-            columns: [.init("group", "Group", alignRight: false), .init("n", "N"), .init("excluded", "No domain answered"),
+            columns: [.init("group", "Group", alignRight: false), .init("n", "N"),
+                      .init("excluded", "No domain answered"),
                       .init("mean", "Mean (\(level) CI)"), .init("sd", "SD"), .init("median", "Median (IQR)")],
             notes: notes(result))
         for g in result.groups {
@@ -78,14 +86,18 @@ public enum OutcomeIndexLayout {
                 byGroup.rows.append([.text(name)] + Array(repeating: .suppressed(d.fewer), count: 5))
             } else if let s = g.summary, d.shows(statisticOf: g.scored) {
                 byGroup.rows.append([.text(name), d.count(g.scored), d.count(g.responses - g.scored),
-                                     .text("\(TableFormat.format(s.mean.mean, 2)) (\(TableFormat.format(s.mean.lower, 2)) to \(TableFormat.format(s.mean.upper, 2)))"),
+                                     .text("\(TableFormat.format(s.mean.mean, 2)) "
+                                           + "(\(TableFormat.format(s.mean.lower, 2)) to "
+                                           + "\(TableFormat.format(s.mean.upper, 2)))"),
                                      .text(TableFormat.format(s.mean.sd, 2)),
-                                     .text("\(TableFormat.format(s.median, 1)) (\(TableFormat.format(s.q1, 1)) to \(TableFormat.format(s.q3, 1)))")])
+                                     .text("\(TableFormat.format(s.median, 1)) "
+                                           + "(\(TableFormat.format(s.q1, 1)) to \(TableFormat.format(s.q3, 1)))")])
             } else if g.summary != nil {
-                byGroup.rows.append([.text(name), d.count(g.scored), d.count(g.responses - g.scored), .suppressed("*"), .suppressed("*"),
-                                     .suppressed("*")])
+                byGroup.rows.append([.text(name), d.count(g.scored), d.count(g.responses - g.scored),
+                                     .suppressed("*"), .suppressed("*"), .suppressed("*")])
             } else {
-                byGroup.rows.append([.text(name), d.count(g.scored), d.count(g.responses - g.scored), .text("– (fewer than 2)"), .text("–"), .text("–")])
+                byGroup.rows.append([.text(name), d.count(g.scored), d.count(g.responses - g.scored),
+                                     .text("– (fewer than 2)"), .text("–"), .text("–")])
             }
         }
         byGroup.notes += d.notes(for: byGroup, hiddenGroups: hiddenGroups(result))
@@ -97,10 +109,19 @@ public enum OutcomeIndexLayout {
     static func notes(_ result: OutcomeIndexResult) -> [String] {
         let d = DisclosureControl(result.definition)
         return [
-            "Outcome index: per respondent, the number of domains that got better minus the number that got worse, among the \(result.domains.count) domains (\(result.domains.map(\.label).joined(separator: ", "))); not applicable, don't know and missing answers count neither way. Range -\(result.domains.count) to +\(result.domains.count).",
-            "N: respondents with an index; \(d.countText(result.unscored)) of \(d.countText(result.responses)) answered no domain on the scale and have none. Those with an index answered \(TableFormat.format(result.meanDomainsAnswered, 1)) domains on average, so the index also grows with the number of applicable domains.",
-            "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) t intervals for the mean. Quartiles by linear interpolation."
-                + (d.rules.isOn ? " The lowest and highest values are one person's each, so they are not published." : ""),
+            "Outcome index: per respondent, the number of domains that got better minus the number that got worse, "
+                + "among the \(result.domains.count) domains "
+                + "(\(result.domains.map(\.label).joined(separator: ", "))); "
+                + "not applicable, don't know and missing answers count neither way. "
+                + "Range -\(result.domains.count) to +\(result.domains.count).",
+            "N: respondents with an index; \(d.countText(result.unscored)) of \(d.countText(result.responses)) "
+                + "answered no domain on the scale and have none. Those with an index answered "
+                + "\(TableFormat.format(result.meanDomainsAnswered, 1)) domains on average, "
+                + "so the index also grows with the number of applicable domains.",
+            "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) t intervals for the mean. "
+                + "Quartiles by linear interpolation."
+                + (d.rules.isOn
+                   ? " The lowest and highest values are one person's each, so they are not published." : ""),
         ]
     }
 }
@@ -109,7 +130,8 @@ extension OutcomeIndexResult: KindLayout, SurveyAnalysisResult {
     var appliesDisclosureControl: Bool { true }
 
     var csvTables: [(suffix: String, table: ReportTable)] {
-        [("", OutcomeIndexLayout.groupsTable(self)), ("-distribution", OutcomeIndexLayout.distributionTable(self))]
+        [("", OutcomeIndexLayout.groupsTable(self)),
+         ("-distribution", OutcomeIndexLayout.distributionTable(self))]
     }
 
     var humanTables: [ReportTable] { OutcomeIndexLayout.humanTables(self) }
@@ -122,21 +144,31 @@ extension OutcomeIndexResult: KindLayout, SurveyAnalysisResult {
         let shownValues = published.filter { $0.count != nil }.map(\.value)
         let values = (shownValues.first ?? 0)...(shownValues.last ?? 0)
         let bars = values.map { value in
-            ("\(value)", [SVGCharts.Bar(series: "Respondents", value: (pct[value] ?? 0) ?? .nan, lower: nil, upper: nil)])
+            ("\(value)",
+             [SVGCharts.Bar(series: "Respondents", value: (pct[value] ?? 0) ?? .nan, lower: nil, upper: nil)])
         }
         var data = OutcomeIndexLayout.distributionTable(self)
         data.notes = []
         let withheld = published.filter { $0.count == nil }.map { String($0.value) }
-        if !withheld.isEmpty { data.notes = ["No bar where the count is withheld (1 to 7 people): \(withheld.joined(separator: ", "))."] }
-        return [Chart(svg: SVGCharts.groupedBars(id: "\(definition.id)-histogram", title: "Distribution of the outcome index",
-                                                 description: "Bars of the % of respondents at each value of the index (domains better minus domains worse), from \(values.lowerBound) to \(values.upperBound).",
-                                                 groups: bars, axisLabel: "% of respondents", categoryLabel: "Domains better minus domains worse"),
+        if !withheld.isEmpty {
+            data.notes = ["No bar where the count is withheld (1 to 7 people): \(withheld.joined(separator: ", "))."]
+        }
+        return [Chart(svg: SVGCharts.groupedBars(id: "\(definition.id)-histogram",
+                                                 title: "Distribution of the outcome index",
+                                                 description: "Bars of the % of respondents at each value of the index "
+                                                     + "(domains better minus domains worse), "
+                                                     + "from \(values.lowerBound) to \(values.upperBound).",
+                                                 groups: bars, axisLabel: "% of respondents",
+                                                 categoryLabel: "Domains better minus domains worse"),
                       caption: "How many more domains got better than worse, per respondent.", table: data)]
     }
 
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), index = self
-        return "Per respondent, domains better minus domains worse among the \(index.domains.count) domains answered on the scale; mean with \(level) t interval, SD, median and quartiles, overall and by subgroup; \(DisclosureControl(definition).countText(index.unscored)) respondents with no domain answered have no index."
+        return "Per respondent, domains better minus domains worse among the \(index.domains.count) domains "
+            + "answered on the scale; mean with \(level) t interval, SD, median and quartiles, "
+            + "overall and by subgroup; \(DisclosureControl(definition).countText(index.unscored)) respondents "
+            + "with no domain answered have no index."
     }
 
     var summary: String {

@@ -19,13 +19,14 @@ public enum OutcomeTableLayout {
             columns += [.init("\(share)_n", "\(share) n"), .init("\(share)_pct", "\(share) %"),
                         .init("\(share)_ci_low", "\(share) CI low %"), .init("\(share)_ci_high", "\(share) CI high %")]
         }
-        columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"),
-                    .init("not_asked_n", "Not asked")]
+        columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"),
+                    .init("missing_n", "Missing"), .init("not_asked_n", "Not asked")]
         var table = ReportTable(title: result.definition.title, columns: columns)
         for (index, group) in result.groups.enumerated() {
             for row in group.rows {
                 var cells: [ReportTable.Cell] = [
-                    .text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"), .text(row.item), .text(row.domain.label),
+                    .text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"),
+                    .text(row.item), .text(row.domain.label),
                 ]
                 if d.hides(groupOf: row.counts.answering, isTotal: index == 0) {
                     let hidden = ReportTable.Cell.suppressed(d.fewer)
@@ -36,8 +37,8 @@ public enum OutcomeTableLayout {
                     for estimate in [row.positive, row.noChange, row.negative] {
                         cells += [d.count(estimate.count)] + d.shareCells(estimate)
                     }
-                    cells += [d.count(row.counts.notApplicable), d.count(row.counts.dontKnow), d.count(row.counts.missing),
-                              d.count(row.counts.notAsked)]
+                    cells += [d.count(row.counts.notApplicable), d.count(row.counts.dontKnow),
+                              d.count(row.counts.missing), d.count(row.counts.notAsked)]
                 }
                 table.rows.append(cells)
             }
@@ -49,7 +50,9 @@ public enum OutcomeTableLayout {
     /// Subgroup levels with a domain too few answered to show.
     static func hiddenGroups(_ result: OutcomeTableResult) -> Int {
         let d = DisclosureControl(result.definition)
-        return result.groups.dropFirst().filter { group in group.rows.contains { d.hides(groupOf: $0.counts.answering) } }.count
+        return result.groups.dropFirst().filter { group in
+            group.rows.contains { d.hides(groupOf: $0.counts.answering) }
+        }.count
     }
 
     /// The overall table, then one "% positive (95% CI)" table per subgroup variable.
@@ -83,20 +86,25 @@ public enum OutcomeTableLayout {
 
         // Subgroup variables in the order the analysis file names them.
         var variables: [String] = []
-        for group in result.groups.dropFirst() where !variables.contains(group.variable!) { variables.append(group.variable!) }
+        for group in result.groups.dropFirst() where !variables.contains(group.variable!) {
+            variables.append(group.variable!)
+        }
         for variable in variables {
             let groups = result.groups.filter { $0.variable == variable }
             var table = ReportTable(
                 title: "Positive, % (\(level) CI), by \(variable.lowercasedFirst)",
                 columns: [.init("domain", "Domain", alignRight: false)] + groups.map { group in
-                    .init(group.level!, "\(group.level!) (\(d.hides(groupOf: group.responses) ? d.fewer : "n = " + d.countText(group.responses)))")
+                    .init(group.level!, "\(group.level!) ("
+                          + "\(d.hides(groupOf: group.responses) ? d.fewer : "n = " + d.countText(group.responses)))")
                 },
-                notes: ["Each cell: % positive among those answering in that group, with its Wilson interval; N answering in brackets after the interval."])
+                notes: ["Each cell: % positive among those answering in that group, with its Wilson interval; "
+                        + "N answering in brackets after the interval."])
             for (index, row) in result.overall.rows.enumerated() {
                 table.rows.append([.text(row.domain.label)] + groups.map { group in
                     let estimate = group.rows[index].positive
                     if d.hides(groupOf: estimate.n) { return .suppressed(d.fewer) }
-                    return estimate.n == 0 ? .text("–") : d.percentCell(estimate, suffix: " [\(d.countText(estimate.n))]")
+                    return estimate.n == 0
+                        ? .text("–") : d.percentCell(estimate, suffix: " [\(d.countText(estimate.n))]")
                 })
             }
             let hidden = groups.filter { group in group.rows.contains { d.hides(groupOf: $0.counts.answering) } }.count
@@ -109,9 +117,14 @@ public enum OutcomeTableLayout {
     static func notes(_ result: OutcomeTableResult) -> [String] {
         let d = DisclosureControl(result.definition)
         return notAskedNote(result.overall.rows.map { ($0.domain.label, d.countText($0.counts.notAsked)) }) + [
-            "N: respondents who answered on the scale; not applicable\(result.overall.rows.contains { $0.counts.dontKnow > 0 } ? ", don't know" : "") and missing answers are excluded from N and counted separately.",
-            "Positive: \(result.positiveLabels.joined(separator: " or ")). No change: \(result.neutralLabels.joined(separator: " or ")). Negative: \(result.negativeLabels.joined(separator: " or ")).",
-            "Intervals: \(confidenceLabel(result.definition.confidence)) Wilson score intervals for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv).",
+            "N: respondents who answered on the scale; not applicable"
+                + "\(result.overall.rows.contains { $0.counts.dontKnow > 0 } ? ", don't know" : "") "
+                + "and missing answers are excluded from N and counted separately.",
+            "Positive: \(result.positiveLabels.joined(separator: " or ")). "
+                + "No change: \(result.neutralLabels.joined(separator: " or ")). "
+                + "Negative: \(result.negativeLabels.joined(separator: " or ")).",
+            "Intervals: \(confidenceLabel(result.definition.confidence)) Wilson score intervals "
+                + "for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv).",
         ]
     }
 
@@ -157,43 +170,58 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
         }
         let shown = published.compactMap { row, negative, neutral, positive -> (OutcomeRow, Double, Double, Double)? in
             guard let neutral else { return nil }
-            return (row, negative.map { $0.proportion * 100 } ?? .nan, neutral.proportion * 100, positive.map { $0.proportion * 100 } ?? .nan)
+            return (row, negative.map { $0.proportion * 100 } ?? .nan, neutral.proportion * 100,
+                    positive.map { $0.proportion * 100 } ?? .nan)
         }.sorted { ($0.3.isFinite ? $0.3 : -1) > ($1.3.isFinite ? $1.3 : -1) }
         let bars = shown.map { row, negative, neutral, positive in
             SVGCharts.DivergingRow(label: row.domain.label, negative: negative, neutral: neutral, positive: positive,
                                    n: d.rounded(row.counts.answering) ?? 0)
         }
-        let top = bars.first(where: { $0.positive.isFinite }).map { "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)" } ?? ""
+        let top = bars.first(where: { $0.positive.isFinite }).map {
+            "\($0.label) is the most often positive (\(TableFormat.format($0.positive, 1))%)"
+        } ?? ""
         var data = ReportTable(title: "Figures in the chart", columns: [
-            .init("domain", "Domain", alignRight: false), .init("negative", "Negative %"), .init("no_change", "No change %"),
-            .init("positive", "Positive %"), .init("n", "N"),
+            .init("domain", "Domain", alignRight: false), .init("negative", "Negative %"),
+            .init("no_change", "No change %"), .init("positive", "Positive %"), .init("n", "N"),
         ])
-        let share = { (value: Double) -> ReportTable.Cell in value.isFinite ? .text(TableFormat.format(value, 1)) : .suppressed("*") }
-        data.rows = bars.map { [.text($0.label), share($0.negative), share($0.neutral), share($0.positive), .integer($0.n)] }
+        let share = { (value: Double) -> ReportTable.Cell in
+            value.isFinite ? .text(TableFormat.format(value, 1)) : .suppressed("*")
+        }
+        data.rows = bars.map {
+            [.text($0.label), share($0.negative), share($0.neutral), share($0.positive), .integer($0.n)]
+        }
         var notes: [String] = []
         if bars.contains(where: { !$0.negative.isFinite || !$0.positive.isFinite }) {
             notes.append("*: a share withheld by disclosure control (a count of 1 to 7), drawn as no bar.")
         }
         let withheld = published.filter { $0.2 == nil }.map(\.0.domain.label)
         if !withheld.isEmpty {
-            notes.append("Not drawn, as the no-change share is withheld by disclosure control: " + withheld.joined(separator: ", ") + ".")
+            notes.append("Not drawn, as the no-change share is withheld by disclosure control: "
+                         + withheld.joined(separator: ", ") + ".")
         }
         data.notes = notes
         return [Chart(svg: SVGCharts.diverging(id: "\(id)-diverging", title: "\(definition.title), by domain",
-                                               description: "Diverging bars of the % reporting a negative, no change or positive impact in each of \(bars.count) domains, sorted by % positive. \(top).",
+                                               description: "Diverging bars of the % reporting a negative, no change "
+                                                   + "or positive impact in each of \(bars.count) domains, "
+                                                   + "sorted by % positive. \(top).",
                                                rows: bars),
-                      caption: "Negative, no change and positive impact in each domain, sorted by % positive (all respondents answering on the scale).",
+                      caption: "Negative, no change and positive impact in each domain, sorted by % positive "
+                          + "(all respondents answering on the scale).",
                       table: data)]
     }
 
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), table = self
-        return "Shares positive, no change and negative among those answering on the scale in each of \(table.overall.rows.count) domains, with \(level) Wilson score intervals; not applicable, don't know and missing answers are counted, not included. \(table.groups.count - 1) subgroup levels."
+        return "Shares positive, no change and negative among those answering on the scale in each of "
+            + "\(table.overall.rows.count) domains, with \(level) Wilson score intervals; "
+            + "not applicable, don't know and missing answers are counted, not included. "
+            + "\(table.groups.count - 1) subgroup levels."
     }
 
     var summary: String {
         let table = self
-        return "\(table.responses) responses, \(table.overall.rows.count) domains, \(table.groups.count - 1) subgroup levels"
+        return "\(table.responses) responses, \(table.overall.rows.count) domains, "
+            + "\(table.groups.count - 1) subgroup levels"
     }
 }
 
@@ -203,5 +231,6 @@ func notAskedNote(_ counts: [(label: String, notAsked: String)]) -> [String] {
     let unasked = counts.filter { $0.notAsked != "0" }
     guard !unasked.isEmpty else { return [] }
     return ["Not asked (the question's skip condition did not apply to them), neither in N nor in Missing: "
-            + unasked.map { "\($0.label) \($0.notAsked)" }.joined(separator: ", ") + ". Missing: asked and not answered."]
+            + unasked.map { "\($0.label) \($0.notAsked)" }.joined(separator: ", ")
+            + ". Missing: asked and not answered."]
 }

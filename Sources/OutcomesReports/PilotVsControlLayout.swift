@@ -26,7 +26,8 @@ public enum PilotVsControlLayout {
 
     /// An arm's n and mean as published: n rounded; a binary outcome's share from the rounded count of
     /// events and n (nil when either is 1 to 7); a mean only of 8 people or more.
-    static func published(_ s: ArmSummary?, binary: Bool, _ d: DisclosureControl) -> (n: ReportTable.Cell, mean: Double?)? {
+    static func published(_ s: ArmSummary?, binary: Bool, _ d: DisclosureControl)
+        -> (n: ReportTable.Cell, mean: Double?)? {
         guard let s else { return nil }
         guard d.rules.isOn else { return (.integer(s.n), s.mean) }
         if binary {
@@ -41,57 +42,79 @@ public enum PilotVsControlLayout {
         let d = DisclosureControl(result.definition)
         var columns: [ReportTable.Column] = [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
-            .init("outcome", "Outcome", alignRight: false), .init("label", "Label", alignRight: false), .init("kind", "Kind", alignRight: false),
+            .init("outcome", "Outcome", alignRight: false), .init("label", "Label", alignRight: false),
+            .init("kind", "Kind", alignRight: false),
         ]
         for arm in ["pilot", "control"] {
-            columns += [.init("baseline_\(arm)_n", "Baseline \(arm) n"), .init("baseline_\(arm)_mean", "Baseline \(arm) mean or proportion"),
-                        .init("followup_\(arm)_n", "Follow-up \(arm) n"), .init("followup_\(arm)_mean", "Follow-up \(arm) mean or proportion"),
+            columns += [.init("baseline_\(arm)_n", "Baseline \(arm) n"),
+                        .init("baseline_\(arm)_mean", "Baseline \(arm) mean or proportion"),
+                        .init("followup_\(arm)_n", "Follow-up \(arm) n"),
+                        .init("followup_\(arm)_mean", "Follow-up \(arm) mean or proportion"),
                         .init("followup_\(arm)_sd", "Follow-up \(arm) SD")]
         }
         columns += [.init("unadjusted_difference", "Unadjusted difference"), .init("unadjusted_ci_low", "CI low"),
-                    .init("unadjusted_ci_high", "CI high"), .init("unadjusted_p", "p"), .init("unadjusted_test", "Test", alignRight: false),
-                    .init("change_pilot", "Change, pilot"), .init("change_pilot_ci_low", "CI low"), .init("change_pilot_ci_high", "CI high"),
-                    .init("change_control", "Change, control"), .init("change_control_ci_low", "CI low"), .init("change_control_ci_high", "CI high"),
-                    .init("difference_in_differences", "Difference in differences"), .init("did_ci_low", "CI low"), .init("did_ci_high", "CI high"),
+                    .init("unadjusted_ci_high", "CI high"), .init("unadjusted_p", "p"),
+                    .init("unadjusted_test", "Test", alignRight: false),
+                    .init("change_pilot", "Change, pilot"), .init("change_pilot_ci_low", "CI low"),
+                    .init("change_pilot_ci_high", "CI high"),
+                    .init("change_control", "Change, control"), .init("change_control_ci_low", "CI low"),
+                    .init("change_control_ci_high", "CI high"),
+                    .init("difference_in_differences", "Difference in differences"), .init("did_ci_low", "CI low"),
+                    .init("did_ci_high", "CI high"),
                     .init("did_p", "p"),
-                    .init("adjusted_effect", "Adjusted effect (difference, or odds ratio)"), .init("adjusted_ci_low", "CI low"),
-                    .init("adjusted_ci_high", "CI high"), .init("adjusted_p", "p"), .init("adjusted_p_multiplicity", "p adjusted across outcomes"),
+                    .init("adjusted_effect", "Adjusted effect (difference, or odds ratio)"),
+                    .init("adjusted_ci_low", "CI low"),
+                    .init("adjusted_ci_high", "CI high"), .init("adjusted_p", "p"),
+                    .init("adjusted_p_multiplicity", "p adjusted across outcomes"),
                     .init("adjusted_n", "n in model"), .init("clusters", "Sites (clusters)"),
-                    .init("hedges_g", "Hedges' g"), .init("hedges_g_ci_low", "CI low"), .init("hedges_g_ci_high", "CI high"),
+                    .init("hedges_g", "Hedges' g"), .init("hedges_g_ci_low", "CI low"),
+                    .init("hedges_g_ci_high", "CI high"),
                     .init("notes", "Notes", alignRight: false)]
         var table = ReportTable(title: result.definition.title, columns: columns)
         var hidden = 0
         for group in result.groups {
             for c in group.comparisons {
-                var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"), .text(group.level ?? "All respondents"),
+                var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"),
+                                                 .text(group.level ?? "All respondents"),
                                                  .text(c.outcome), .text(c.label), .text(c.kind.rawValue)]
                 if hides(c, in: group, d) {
                     hidden += 1
-                    table.rows.append(cells + Array(repeating: .suppressed(d.fewer), count: columns.count - cells.count - 1) + [.text("")])
+                    table.rows.append(cells
+                                      + Array(repeating: .suppressed(d.fewer), count: columns.count - cells.count - 1)
+                                      + [.text("")])
                     continue
                 }
                 let binary = c.kind == .binary
-                for (baseline, followup) in [(c.baselinePilot, c.followupPilot), (c.baselineControl, c.followupControl)] {
+                for (baseline, followup) in [(c.baselinePilot, c.followupPilot),
+                                             (c.baselineControl, c.followupControl)] {
                     for (summary, withSD) in [(baseline, false), (followup, true)] {
                         if let shown = published(summary, binary: binary, d) {
                             cells += [shown.n, shown.mean.map { .number($0, decimals: 6) } ?? .suppressed("*")]
-                            if withSD { cells.append(shown.mean == nil ? .suppressed("*") : cell(summary?.sd, decimals: 6)) }
+                            if withSD {
+                                cells.append(shown.mean == nil ? .suppressed("*") : cell(summary?.sd, decimals: 6))
+                            }
                         } else {
                             cells += withSD ? [.empty, .empty, .empty] : [.empty, .empty]
                         }
                     }
                 }
-                cells += [cell(c.unadjusted?.estimate, decimals: 6), cell(c.unadjusted?.lower, decimals: 6), cell(c.unadjusted?.upper, decimals: 6),
-                          cell(c.unadjustedP, decimals: 6), c.unadjustedTest.map { .text($0) } ?? .empty]
+                cells += [cell(c.unadjusted?.estimate, decimals: 6), cell(c.unadjusted?.lower, decimals: 6),
+                          cell(c.unadjusted?.upper, decimals: 6), cell(c.unadjustedP, decimals: 6),
+                          c.unadjustedTest.map { .text($0) } ?? .empty]
                 for change in [c.changePilot, c.changeControl] {
-                    cells += [cell(change?.mean, decimals: 6), cell(change?.lower, decimals: 6), cell(change?.upper, decimals: 6)]
+                    cells += [cell(change?.mean, decimals: 6), cell(change?.lower, decimals: 6),
+                              cell(change?.upper, decimals: 6)]
                 }
-                cells += [cell(c.differenceInDifferences?.estimate, decimals: 6), cell(c.differenceInDifferences?.lower, decimals: 6),
-                          cell(c.differenceInDifferences?.upper, decimals: 6), cell(c.differenceInDifferencesP, decimals: 6),
-                          cell(c.adjusted?.estimate, decimals: 6), cell(c.adjusted?.lower, decimals: 6), cell(c.adjusted?.upper, decimals: 6),
+                cells += [cell(c.differenceInDifferences?.estimate, decimals: 6),
+                          cell(c.differenceInDifferences?.lower, decimals: 6),
+                          cell(c.differenceInDifferences?.upper, decimals: 6),
+                          cell(c.differenceInDifferencesP, decimals: 6),
+                          cell(c.adjusted?.estimate, decimals: 6), cell(c.adjusted?.lower, decimals: 6),
+                          cell(c.adjusted?.upper, decimals: 6),
                           cell(c.adjusted?.pValue, decimals: 6), cell(c.adjustedP, decimals: 6),
                           c.adjustedN.map { d.count($0) } ?? .empty, c.clusters.map { .integer($0) } ?? .empty,
-                          cell(c.effectSize?.estimate, decimals: 4), cell(c.effectSize?.lower, decimals: 4), cell(c.effectSize?.upper, decimals: 4),
+                          cell(c.effectSize?.estimate, decimals: 4), cell(c.effectSize?.lower, decimals: 4),
+                          cell(c.effectSize?.upper, decimals: 4),
                           .text(c.notes.joined(separator: "; "))]
                 table.rows.append(cells)
             }
@@ -102,7 +125,8 @@ public enum PilotVsControlLayout {
 
     /// A balance row's values as published: a level's share from the rounded count and n (nil when
     /// either is 1 to 7), a mean of 8 people or more; its standardised difference only when both are.
-    static func published(_ row: BalanceRow, _ d: DisclosureControl) -> (pilot: Double?, control: Double?, smd: Double?) {
+    static func published(_ row: BalanceRow, _ d: DisclosureControl)
+        -> (pilot: Double?, control: Double?, smd: Double?) {
         guard d.rules.isOn else { return (row.pilotValue, row.controlValue, row.smd) }
         func value(_ v: Double, _ n: Int) -> Double? {
             if row.level == nil { return d.shows(statisticOf: n) ? v : nil }
@@ -118,17 +142,22 @@ public enum PilotVsControlLayout {
         let d = DisclosureControl(rules: disclosure)
         var table = ReportTable(title: title, columns: [
             .init("characteristic", "Characteristic", alignRight: false), .init("level", "Level", alignRight: false),
-            .init("\(first)_n", "\(first) n"), .init("\(first)_value", "\(first) mean or proportion"), .init("\(first)_sd", "\(first) SD"),
-            .init("\(second)_n", "\(second) n"), .init("\(second)_value", "\(second) mean or proportion"), .init("\(second)_sd", "\(second) SD"),
+            .init("\(first)_n", "\(first) n"), .init("\(first)_value", "\(first) mean or proportion"),
+            .init("\(first)_sd", "\(first) SD"),
+            .init("\(second)_n", "\(second) n"), .init("\(second)_value", "\(second) mean or proportion"),
+            .init("\(second)_sd", "\(second) SD"),
             .init("smd", "Standardised difference"),
         ])
         for row in rows {
             let shown = published(row, d)
             let value = { (v: Double?) -> ReportTable.Cell in v.map { .number($0, decimals: 6) } ?? .suppressed("*") }
-            let sd = { (v: Double?, sd: Double?) -> ReportTable.Cell in v == nil ? .suppressed("*") : cell(sd, decimals: 6) }
-            table.rows.append([.text(row.characteristic), .text(row.level ?? ""), d.count(row.pilotN), value(shown.pilot),
-                               sd(shown.pilot, row.pilotSD), d.count(row.controlN), value(shown.control),
-                               sd(shown.control, row.controlSD), shown.smd.map { .number($0, decimals: 4) } ?? .suppressed("*")])
+            let sd = { (v: Double?, sd: Double?) -> ReportTable.Cell in
+                v == nil ? .suppressed("*") : cell(sd, decimals: 6)
+            }
+            table.rows.append([.text(row.characteristic), .text(row.level ?? ""),
+                               d.count(row.pilotN), value(shown.pilot), sd(shown.pilot, row.pilotSD),
+                               d.count(row.controlN), value(shown.control), sd(shown.control, row.controlSD),
+                               shown.smd.map { .number($0, decimals: 4) } ?? .suppressed("*")])
         }
         table.notes = d.notes(for: table, hiddenGroups: 0)
         return table
@@ -142,14 +171,17 @@ public enum PilotVsControlLayout {
         table.rows = [
             [.text("Mean cost, pilot"), .number(cost.meanCost.pilot, decimals: 2), .empty, .empty, .empty],
             [.text("Mean cost, control"), .number(cost.meanCost.control, decimals: 2), .empty, .empty, .empty],
-            [.text("Incremental cost"), .number(cost.incrementalCost.estimate, decimals: 2), .number(cost.incrementalCost.lower, decimals: 2),
+            [.text("Incremental cost"), .number(cost.incrementalCost.estimate, decimals: 2),
+             .number(cost.incrementalCost.lower, decimals: 2),
              .number(cost.incrementalCost.upper, decimals: 2), .empty],
-            [.text("Incremental effect"), .number(cost.incrementalEffect.estimate, decimals: 6), .number(cost.incrementalEffect.lower, decimals: 6),
+            [.text("Incremental effect"), .number(cost.incrementalEffect.estimate, decimals: 6),
+             .number(cost.incrementalEffect.lower, decimals: 6),
              .number(cost.incrementalEffect.upper, decimals: 6), .empty],
             [.text("ICER (cost per unit of effect)"), .number(cost.icer, decimals: 2), .empty, .empty, .empty],
         ] + cost.netBenefits.map { nb in
             [.text("Net benefit at \(TableFormat.format(nb.threshold, 0)) per unit"), .number(nb.estimate, decimals: 2),
-             .number(nb.lower, decimals: 2), .number(nb.upper, decimals: 2), .number(nb.probabilityCostEffective, decimals: 4)]
+             .number(nb.lower, decimals: 2), .number(nb.upper, decimals: 2),
+             .number(nb.probabilityCostEffective, decimals: 4)]
         }
         return table
     }
@@ -178,22 +210,31 @@ public enum PilotVsControlLayout {
             return .text(fmt(TableFormat.percent(k, n), 1))
         }
         var attrition = ReportTable(title: "Who was followed up", columns: [
-            .init("arm", "Arm", alignRight: false), .init("baseline", "At baseline"), .init("lost", "No follow-up"), .init("rate", "Lost, %"),
+            .init("arm", "Arm", alignRight: false), .init("baseline", "At baseline"),
+            .init("lost", "No follow-up"), .init("rate", "Lost, %"),
         ])
         attrition.rows = [
-            [.text("Pilot"), control.count(a.baselinePilot), control.count(a.lostPilot), rate(a.lostPilot, a.baselinePilot)],
-            [.text("Control"), control.count(a.baselineControl), control.count(a.lostControl), rate(a.lostControl, a.baselineControl)],
+            [.text("Pilot"), control.count(a.baselinePilot), control.count(a.lostPilot),
+             rate(a.lostPilot, a.baselinePilot)],
+            [.text("Control"), control.count(a.baselineControl), control.count(a.lostControl),
+             rate(a.lostControl, a.baselineControl)],
         ]
-        attrition.notes = ["\(control.countText(a.followupOnly)) respondents answered only at follow-up: they are in the follow-up comparisons but not in the change or adjusted figures."]
+        attrition.notes = ["\(control.countText(a.followupOnly)) respondents answered only at follow-up: "
+                           + "they are in the follow-up comparisons but not in the change or adjusted figures."]
         let imbalanced = a.comparison.filter { abs($0.smd) > 0.1 }
         attrition.notes.append(imbalanced.isEmpty
             ? "Those lost did not differ from those followed up at baseline (every |standardised difference| <= 0.1)."
-            : "Those lost differed at baseline in: " + imbalanced.map { "\($0.characteristic)\($0.level.map { " = \($0)" } ?? "") (SMD \(fmt($0.smd, 2)))" }.joined(separator: "; ") + " (lost minus followed up).")
+            : "Those lost differed at baseline in: "
+                + imbalanced.map {
+                    "\($0.characteristic)\($0.level.map { " = \($0)" } ?? "") (SMD \(fmt($0.smd, 2)))"
+                }.joined(separator: "; ")
+                + " (lost minus followed up).")
         attrition.notes += control.notes(for: attrition, hiddenGroups: 0)
         tables.append(attrition)
 
         var balance = ReportTable(title: "Baseline characteristics by arm (Table 1)", columns: [
-            .init("characteristic", "Characteristic", alignRight: false), .init("pilot", "Pilot"), .init("control", "Control"),
+            .init("characteristic", "Characteristic", alignRight: false), .init("pilot", "Pilot"),
+            .init("control", "Control"),
             .init("smd", "Standardised difference"),
         ])
         for row in result.balance {
@@ -201,22 +242,30 @@ public enum PilotVsControlLayout {
             let shown = published(row, control)
             let smd: ReportTable.Cell = shown.smd.map { .text(fmt($0, 2)) } ?? .suppressed("*")
             if row.level != nil {
-                let share = { (v: Double?) -> ReportTable.Cell in v.map { .text("\(fmt($0 * 100, 1))%") } ?? .suppressed("*") }
+                let share = { (v: Double?) -> ReportTable.Cell in
+                    v.map { .text("\(fmt($0 * 100, 1))%") } ?? .suppressed("*")
+                }
                 balance.rows.append([.text(name), share(shown.pilot), share(shown.control), smd])
             } else {
                 let d = abs(row.controlValue) <= 2 ? 3 : 1
-                let mean = { (v: Double?, sd: Double?) -> ReportTable.Cell in v.map { .text("\(fmt($0, d)) (\(fmt(sd, d)))") } ?? .suppressed("*") }
-                balance.rows.append([.text(name), mean(shown.pilot, row.pilotSD), mean(shown.control, row.controlSD), smd])
+                let mean = { (v: Double?, sd: Double?) -> ReportTable.Cell in
+                    v.map { .text("\(fmt($0, d)) (\(fmt(sd, d)))") } ?? .suppressed("*")
+                }
+                balance.rows.append([.text(name), mean(shown.pilot, row.pilotSD), mean(shown.control, row.controlSD),
+                                     smd])
             }
         }
-        balance.notes = ["Numeric: mean (SD); categories: % of those answering. Standardised difference pilot minus control; above 0.1 in absolute value suggests imbalance."]
+        balance.notes = ["Numeric: mean (SD); categories: % of those answering. "
+                         + "Standardised difference pilot minus control; "
+                         + "above 0.1 in absolute value suggests imbalance."]
         balance.notes += control.notes(for: balance, hiddenGroups: 0)
         tables.append(balance)
 
         for group in result.groups {
             let title = group.variable.map { "Outcomes, \($0): \(group.level ?? "")" } ?? "Outcomes"
             var table = ReportTable(title: title, columns: [
-                .init("outcome", "Outcome", alignRight: false), .init("pilot", "Pilot at follow-up"), .init("control", "Control at follow-up"),
+                .init("outcome", "Outcome", alignRight: false), .init("pilot", "Pilot at follow-up"),
+                .init("control", "Control at follow-up"),
                 .init("unadjusted", "Unadjusted difference (\(level) CI), p"),
                 .init("did", "Difference in change (\(level) CI)"),
                 .init("adjusted", "Adjusted effect (\(level) CI)"), .init("p", "p (adjusted across outcomes)"),
@@ -233,20 +282,38 @@ public enum PilotVsControlLayout {
                 let scale = c.kind == .binary ? 100.0 : 1.0
                 func arm(_ s: ArmSummary?) -> ReportTable.Cell {
                     guard let s else { return .text("–") }
-                    guard let mean = published(s, binary: c.kind == .binary, control)?.mean else { return .suppressed("*") }
+                    guard let mean = published(s, binary: c.kind == .binary, control)?.mean else {
+                        return .suppressed("*")
+                    }
                     return .text(c.kind == .binary ? "\(fmt(mean * 100, 1))% (n = \(control.countText(s.n)))"
                                  : "\(fmt(mean, d)) (\(fmt(s.sd, d))), n = \(control.countText(s.n))")
                 }
-                let unadjusted = c.unadjusted.map { "\(fmt($0.estimate * scale, d)) (\(fmt($0.lower * scale, d)) to \(fmt($0.upper * scale, d)))\(c.kind == .binary ? " pp" : ""), p \(p(c.unadjustedP))" } ?? "–"
-                let did = c.differenceInDifferences.map { "\(fmt($0.estimate, d)) (\(fmt($0.lower, d)) to \(fmt($0.upper, d)))" } ?? "–"
-                let adjusted = c.adjusted.map { "\(c.adjustedIsOddsRatio ? "OR " : "")\(fmt($0.estimate, c.adjustedIsOddsRatio ? 2 : d)) (\(fmt($0.lower, c.adjustedIsOddsRatio ? 2 : d)) to \(fmt($0.upper, c.adjustedIsOddsRatio ? 2 : d)))" } ?? "–"
-                let g = c.effectSize.map { "\(fmt($0.estimate, 2)) (\(fmt($0.lower, 2)) to \(fmt($0.upper, 2)))" } ?? "–"
-                table.rows.append([.text(c.label), arm(c.followupPilot), arm(c.followupControl), .text(unadjusted), .text(did),
+                let unadjusted = c.unadjusted.map {
+                    "\(fmt($0.estimate * scale, d)) (\(fmt($0.lower * scale, d)) to \(fmt($0.upper * scale, d)))"
+                        + "\(c.kind == .binary ? " pp" : ""), p \(p(c.unadjustedP))"
+                } ?? "–"
+                let did = c.differenceInDifferences.map {
+                    "\(fmt($0.estimate, d)) (\(fmt($0.lower, d)) to \(fmt($0.upper, d)))"
+                } ?? "–"
+                let adjusted = c.adjusted.map {
+                    "\(c.adjustedIsOddsRatio ? "OR " : "")\(fmt($0.estimate, c.adjustedIsOddsRatio ? 2 : d)) "
+                        + "(\(fmt($0.lower, c.adjustedIsOddsRatio ? 2 : d)) to "
+                        + "\(fmt($0.upper, c.adjustedIsOddsRatio ? 2 : d)))"
+                } ?? "–"
+                let g = c.effectSize.map {
+                    "\(fmt($0.estimate, 2)) (\(fmt($0.lower, 2)) to \(fmt($0.upper, 2)))"
+                } ?? "–"
+                table.rows.append([.text(c.label), arm(c.followupPilot), arm(c.followupControl),
+                                   .text(unadjusted), .text(did),
                                    .text(adjusted), .text("\(p(c.adjusted?.pValue)) (\(p(c.adjustedP)))"), .text(g)])
             }
             // A note every outcome shares is said once.
-            let shared = group.comparisons.dropFirst().reduce(Set(group.comparisons.first?.notes ?? [])) { $0.intersection($1.notes) }
-            for note in group.comparisons.first?.notes ?? [] where shared.contains(note) { table.notes.append("All outcomes: \(note)") }
+            let shared = group.comparisons.dropFirst().reduce(Set(group.comparisons.first?.notes ?? [])) {
+                $0.intersection($1.notes)
+            }
+            for note in group.comparisons.first?.notes ?? [] where shared.contains(note) {
+                table.notes.append("All outcomes: \(note)")
+            }
             for c in group.comparisons {
                 for note in c.notes where !shared.contains(note) { table.notes.append("\(c.label): \(note)") }
             }
@@ -261,15 +328,35 @@ public enum PilotVsControlLayout {
                 .init("probability", "Probability cost-effective"),
             ])
             table.rows = [
-                [.text("Mean cost in the period, pilot / control"), .text("\(money(cost.meanCost.pilot)) / \(money(cost.meanCost.control))"), .text("")],
-                [.text("Incremental cost"), .text("\(money(cost.incrementalCost.estimate)) (\(money(cost.incrementalCost.lower)) to \(money(cost.incrementalCost.upper)))"), .text("")],
-                [.text("Incremental effect (change)"), .text("\(fmt(cost.incrementalEffect.estimate, 4)) (\(fmt(cost.incrementalEffect.lower, 4)) to \(fmt(cost.incrementalEffect.upper, 4)))"), .text("")],
+                [.text("Mean cost in the period, pilot / control"),
+                 .text("\(money(cost.meanCost.pilot)) / \(money(cost.meanCost.control))"), .text("")],
+                [.text("Incremental cost"),
+                 .text("\(money(cost.incrementalCost.estimate)) (\(money(cost.incrementalCost.lower)) to "
+                       + "\(money(cost.incrementalCost.upper)))"), .text("")],
+                [.text("Incremental effect (change)"),
+                 .text("\(fmt(cost.incrementalEffect.estimate, 4)) (\(fmt(cost.incrementalEffect.lower, 4)) to "
+                       + "\(fmt(cost.incrementalEffect.upper, 4)))"), .text("")],
                 [.text("ICER (cost per unit of effect)"), .text(money(cost.icer)), .text("")],
             ] + cost.netBenefits.map { nb in
                 [.text("Net benefit at £\(TableFormat.format(nb.threshold, 0)) per unit"),
-                 .text("\(money(nb.estimate)) (\(money(nb.lower)) to \(money(nb.upper)))"), .text(fmt(nb.probabilityCostEffective, 3))]
+                 .text("\(money(nb.estimate)) (\(money(nb.lower)) to \(money(nb.upper)))"),
+                 .text(fmt(nb.probabilityCostEffective, 3))]
             }
-            table.notes = ["\(control.countText(cost.n.pilot)) pilot and \(control.countText(cost.n.control)) control respondents with a cost for the period and the effect at both waves. Intervals and probabilities from \(cost.replicates) bootstrap replicates (seed \(cost.seed)) \(cost.resampled == .sites ? "resampling sites within each arm (\(cost.resampledUnits.pilot) pilot and \(cost.resampledUnits.control) control sites), as people at one site are alike" : "resampling respondents within each arm, which assumes people at one site are no more alike than people at different sites")\(cost.resampled == .sites && min(cost.resampledUnits.pilot, cost.resampledUnits.control) < 20 ? "; with fewer than 20 sites in an arm these intervals are likely too narrow" : ""). Net benefit = threshold x incremental effect - incremental cost; the ICER has no interval (a ratio's interval is unreliable when the effect's interval includes zero)."]
+            let resampling = cost.resampled == .sites
+                ? "resampling sites within each arm (\(cost.resampledUnits.pilot) pilot and "
+                    + "\(cost.resampledUnits.control) control sites), as people at one site are alike"
+                : "resampling respondents within each arm, which assumes people at one site are no more alike "
+                    + "than people at different sites"
+            let fewSites = cost.resampled == .sites && min(cost.resampledUnits.pilot, cost.resampledUnits.control) < 20
+                ? "; with fewer than 20 sites in an arm these intervals are likely too narrow" : ""
+            table.notes = ["\(control.countText(cost.n.pilot)) pilot and \(control.countText(cost.n.control)) control "
+                           + "respondents with a cost for the period and the effect at both waves. "
+                           + "Intervals and probabilities from \(cost.replicates) bootstrap replicates "
+                           + "(seed \(cost.seed)) "
+                           + resampling + fewSites
+                           + ". Net benefit = threshold x incremental effect - incremental cost; "
+                           + "the ICER has no interval (a ratio's interval is unreliable when the effect's interval "
+                           + "includes zero)."]
             tables.append(table)
         }
         return tables
@@ -277,12 +364,20 @@ public enum PilotVsControlLayout {
 
     static func notes(_ result: PilotVsControlResult) -> [String] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        let covariates = result.settings.covariates.isEmpty ? "" : " and " + result.settings.covariates.joined(separator: ", ")
+        let covariates = result.settings.covariates.isEmpty
+            ? "" : " and " + result.settings.covariates.joined(separator: ", ")
         var notes = [
-            "Unadjusted: everyone with the outcome at follow-up; mean differences by Welch's t-test, risk differences (percentage points) with Newcombe intervals and chi-square (Fisher's exact test when an expected count is below 5).",
-            "Difference in change: pilot minus control mean change from baseline (Welch's t on change scores), among those with the outcome at both waves.",
-            "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) or logistic regression (odds ratio), with cluster-robust standard errors by site (CR1; t on sites - 1 df for ANCOVA). \(level) intervals.",
-            "p adjusted across the outcomes by \(result.settings.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). Hedges' g: adjusted difference over the pooled SD at follow-up, with the small-sample correction.",
+            "Unadjusted: everyone with the outcome at follow-up; mean differences by Welch's t-test, "
+                + "risk differences (percentage points) with Newcombe intervals and chi-square "
+                + "(Fisher's exact test when an expected count is below 5).",
+            "Difference in change: pilot minus control mean change from baseline (Welch's t on change scores), "
+                + "among those with the outcome at both waves.",
+            "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) "
+                + "or logistic regression (odds ratio), with cluster-robust standard errors by site "
+                + "(CR1; t on sites - 1 df for ANCOVA). \(level) intervals.",
+            "p adjusted across the outcomes by "
+                + "\(result.settings.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). "
+                + "Hedges' g: adjusted difference over the pooled SD at follow-up, with the small-sample correction.",
         ]
         notes += result.notes
         return notes
@@ -311,28 +406,40 @@ extension PilotVsControlResult: KindLayout {
             let rows = evaluation.groups.map { group -> SVGCharts.ForestRow in
                 let label = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All respondents"
                 if PilotVsControlLayout.hides(group.comparisons[index], in: group, control) {
-                    return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan, text: control.fewer)
+                    return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan,
+                                               text: control.fewer)
                 }
                 guard let a = group.comparisons[index].adjusted else {
-                    return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan, text: "not computed (see the table)",
+                    return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan,
+                                               text: "not computed (see the table)",
                                                emphasised: group.variable == nil)
                 }
                 return SVGCharts.ForestRow(
                     label: label, estimate: a.estimate, lower: a.lower, upper: a.upper,
-                    text: "\(TableFormat.format(a.estimate, d)) (\(TableFormat.format(a.lower, d)) to \(TableFormat.format(a.upper, d)))",
+                    text: "\(TableFormat.format(a.estimate, d)) (\(TableFormat.format(a.lower, d)) to "
+                        + "\(TableFormat.format(a.upper, d)))",
                     emphasised: group.variable == nil)
             }
             guard rows.contains(where: { $0.estimate.isFinite }) else { return nil }
             let ratio = comparison.adjustedIsOddsRatio
             var data = ReportTable(title: "Figures in the chart", columns: [
-                .init("group", "Group", alignRight: false), .init("effect", ratio ? "Odds ratio (95% CI)" : "Adjusted difference (95% CI)"),
+                .init("group", "Group", alignRight: false),
+                .init("effect", ratio ? "Odds ratio (95% CI)" : "Adjusted difference (95% CI)"),
             ])
             data.rows = rows.map { [.text($0.label), .text($0.text)] }
-            return Chart(svg: SVGCharts.forest(id: "\(id)-forest-\(index)", title: "\(comparison.label): pilot against control",
-                                               description: "Forest plot of the baseline-adjusted \(ratio ? "odds ratio" : "difference") between pilot and control sites, overall and by subgroup, with 95% intervals; the vertical line marks no difference.",
-                                               rows: rows, axisLabel: ratio ? "Adjusted odds ratio, pilot against control (log scale)" : "Adjusted difference, pilot minus control",
+            return Chart(svg: SVGCharts.forest(id: "\(id)-forest-\(index)",
+                                               title: "\(comparison.label): pilot against control",
+                                               description: "Forest plot of the baseline-adjusted "
+                                                   + "\(ratio ? "odds ratio" : "difference") "
+                                                   + "between pilot and control sites, overall and by subgroup, "
+                                                   + "with 95% intervals; the vertical line marks no difference.",
+                                               rows: rows,
+                                               axisLabel: ratio
+                                                   ? "Adjusted odds ratio, pilot against control (log scale)"
+                                                   : "Adjusted difference, pilot minus control",
                                                ratio: ratio),
-                         caption: "\(comparison.label): adjusted \(ratio ? "odds ratio" : "difference") with 95% interval, overall and by subgroup.", table: data)
+                         caption: "\(comparison.label): adjusted \(ratio ? "odds ratio" : "difference") "
+                             + "with 95% interval, overall and by subgroup.", table: data)
         }
     }
 
@@ -344,13 +451,15 @@ extension PilotVsControlResult: KindLayout {
     var summary: String {
         let evaluation = self
         let a = evaluation.attrition
-        return "\(a.baselinePilot) pilot and \(a.baselineControl) control respondents at baseline, \(evaluation.overall.comparisons.count) outcomes"
+        return "\(a.baselinePilot) pilot and \(a.baselineControl) control respondents at baseline, "
+            + "\(evaluation.overall.comparisons.count) outcomes"
     }
 
     var dataDescription: String {
         "Instrument: \(instrumentTitle) (`\(instrumentID)` \(instrumentVersion)), "
             + "waves \(settings.baselineWave) to \(settings.followupWave). "
-            + "Pilot sites: \(pilotSites.joined(separator: ", ")). Control sites: \(controlSites.joined(separator: ", "))."
+            + "Pilot sites: \(pilotSites.joined(separator: ", ")). "
+            + "Control sites: \(controlSites.joined(separator: ", "))."
     }
 
     var jsonData: [String: Any] {

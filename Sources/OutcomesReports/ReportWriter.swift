@@ -11,7 +11,8 @@ public enum ReportWriter {
 
     /// Writes the files and returns their paths.
     @discardableResult
-    public static func write(_ result: any AnalysisResult, to directory: String, generatedAt: Date = Date()) throws -> [String] {
+    public static func write(_ result: any AnalysisResult, to directory: String,
+                             generatedAt: Date = Date()) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let id = result.definition.id
         let base = (directory as NSString).appendingPathComponent(id)
@@ -26,10 +27,12 @@ public enum ReportWriter {
 
     /// Writes `report.html` for all the results of a run (atomically) and returns its path.
     @discardableResult
-    public static func writeReport(_ results: [any AnalysisResult], context: ReportContext, to directory: String) throws -> String {
+    public static func writeReport(_ results: [any AnalysisResult], context: ReportContext,
+                                   to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("report.html")
-        try Data(HTMLReport.render(results, context: context).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(HTMLReport.render(results, context: context).utf8)
+            .write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }
 
@@ -70,11 +73,14 @@ public enum ReportWriter {
         let rules = result.definition.disclosure
         let cells = layout(result).csvTables.flatMap { $0.table.rows.joined() }
         let stars = cells.filter { $0 == .suppressed("*") }.count
-        let fewer = cells.filter { if case .suppressed = $0 { return $0 != .suppressed("*") } else { return false } }.count
+        let fewer = cells.filter {
+            if case .suppressed = $0 { return $0 != .suppressed("*") } else { return false }
+        }.count
         return "Disclosure control: NHS Digital's rules (counts of 1 to 7 as *, others rounded to the nearest 5, "
             + "percentages from the rounded figures)"
             + (rules.minimumBase > 0 ? " and groups of fewer than \(rules.minimumBase) answering not shown" : "")
-            + "; in its CSV tables \(stars) count\(stars == 1 ? "" : "s") or share\(stars == 1 ? "" : "s") shown as * and "
+            + "; in its CSV tables \(stars) count\(stars == 1 ? "" : "s") "
+            + "or share\(stars == 1 ? "" : "s") shown as * and "
             + "\(fewer) figure\(fewer == 1 ? "" : "s") of small groups withheld."
     }
 
@@ -97,7 +103,9 @@ public enum ReportWriter {
         guard let stamp = notForPublication(result) else { return tables }
         return tables.map { table in
             var table = table
-            if !table.notes.contains(where: { $0.hasPrefix("NOT FOR PUBLICATION") }) { table.notes.insert(stamp, at: 0) }
+            if !table.notes.contains(where: { $0.hasPrefix("NOT FOR PUBLICATION") }) {
+                table.notes.insert(stamp, at: 0)
+            }
             return table
         }
     }
@@ -108,12 +116,14 @@ public enum ReportWriter {
     /// The report's data table for a run: each instrument and wave the analyses read, once, sorted,
     /// with when its responses were first and last stored (`storedDates` of an instrument).
     public static func dataWaves(_ results: [any AnalysisResult],
-                                 storedDates: (String) throws -> (first: String, last: String)?) rethrows -> [ReportContext.Wave] {
+                                 storedDates: (String) throws -> (first: String, last: String)?)
+        rethrows -> [ReportContext.Wave] {
         var waves: [ReportContext.Wave] = []
         for result in results {
             let read = ReportWriter.waves(result)
             let dates = try storedDates(read.instrument)
-            for wave in read.waves where !waves.contains(where: { $0.instrument == read.instrument && $0.wave == wave.wave }) {
+            for wave in read.waves
+                where !waves.contains(where: { $0.instrument == read.instrument && $0.wave == wave.wave }) {
                 waves.append(ReportContext.Wave(instrument: read.instrument, version: read.version, wave: wave.wave,
                                                 responses: wave.responses, sites: wave.sites,
                                                 firstStored: dates?.first ?? "", lastStored: dates?.last ?? ""))
@@ -149,7 +159,8 @@ public enum ReportWriter {
             "generated_at": ISO8601DateFormatter().string(from: generatedAt),
             "analysis": ["id": definition.id, "title": definition.title, "kind": definition.kind.rawValue,
                          "confidence": definition.confidence],
-            "disclosure": ["policy": definition.disclosure.policy.rawValue, "minimum_base": definition.disclosure.minimumBase,
+            "disclosure": ["policy": definition.disclosure.policy.rawValue,
+                           "minimum_base": definition.disclosure.minimumBase,
                            "for_publication": isForPublication(result),
                            "applied_by_kind": layout(result).appliesDisclosureControl] as [String: Any],
             "data": data,

@@ -33,7 +33,8 @@ public enum SVGCharts {
     public static func diverging(id: String, title: String, description: String, rows: [DivergingRow]) -> String {
         let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 470.0, rowHeight = 24.0, top = 46.0
         let known = { (value: Double) in value.isFinite ? value : 0 }
-        let (extent, step) = symmetricAxis(rows.map { max(known($0.negative), known($0.positive)) + $0.neutral / 2 }.max() ?? 10)
+        let (extent, step) = symmetricAxis(
+            rows.map { max(known($0.negative), known($0.positive)) + $0.neutral / 2 }.max() ?? 10)
         let height = top + Double(rows.count) * rowHeight + 52
         let width = labelWidth + plotWidth + 20
         func x(_ percent: Double) -> Double { labelWidth + (percent + extent) / (2 * extent) * plotWidth }
@@ -52,7 +53,8 @@ public enum SVGCharts {
             svg += text(row.label, x: labelWidth - 8, y: y + 16, anchor: "end", size: 12)
             let neutralStart = -row.neutral / 2
             if row.negative.isFinite {
-                svg += rect(x(neutralStart - row.negative), y + 4, x(neutralStart) - x(neutralStart - row.negative), 16, fill: negative,
+                svg += rect(x(neutralStart - row.negative), y + 4, x(neutralStart) - x(neutralStart - row.negative), 16,
+                            fill: negative,
                             label: "\(row.label): negative \(format(row.negative, 1))%")
             } else {
                 svg += text("*", x: x(neutralStart) - 3, y: y + 16, anchor: "end", size: 12)
@@ -63,16 +65,18 @@ public enum SVGCharts {
                 svg += text("*", x: x(row.neutral / 2) + 3, y: y + 16, anchor: "start", size: 12)
                 continue
             }
-            svg += rect(x(row.neutral / 2), y + 4, x(row.neutral / 2 + row.positive) - x(row.neutral / 2), 16, fill: positive,
+            svg += rect(x(row.neutral / 2), y + 4, x(row.neutral / 2 + row.positive) - x(row.neutral / 2), 16,
+                        fill: positive,
                         label: "\(row.label): positive \(format(row.positive, 1))% of \(row.n)")
             if row.positive >= 12 {
-                svg += text("\(format(row.positive, 0))%", x: x(row.neutral / 2 + row.positive) - 4, y: y + 16, anchor: "end", size: 11, fill: "#FFFFFF")
+                svg += text("\(format(row.positive, 0))%", x: x(row.neutral / 2 + row.positive) - 4, y: y + 16,
+                            anchor: "end", size: 11, fill: "#FFFFFF")
             }
         }
         // The zero line over the bars: no change straddles it, so it must stay visible on any data.
         svg += line(x(0), top - 4, x(0), bottom, stroke: "#333333")
-        svg += text("% of respondents answering (negative to the left of 0, positive to the right)", x: labelWidth + plotWidth / 2,
-                    y: height - 12, anchor: "middle", size: 12)
+        svg += text("% of respondents answering (negative to the left of 0, positive to the right)",
+                    x: labelWidth + plotWidth / 2, y: height - 12, anchor: "middle", size: 12)
         return svg + "</svg>"
     }
 
@@ -85,7 +89,8 @@ public enum SVGCharts {
         /// Printed at the right, e.g. "0.112 (0.069 to 0.156)".
         public var text: String
         public var emphasised: Bool
-        public init(label: String, estimate: Double, lower: Double, upper: Double, text: String, emphasised: Bool = false) {
+        public init(label: String, estimate: Double, lower: Double, upper: Double, text: String,
+                    emphasised: Bool = false) {
             self.label = label
             self.estimate = estimate
             self.lower = lower
@@ -97,8 +102,10 @@ public enum SVGCharts {
 
     /// Estimates as squares with their intervals as lines, against a vertical line of no effect
     /// (0 for differences; 1 for ratios, drawn on a log scale).
-    public static func forest(id: String, title: String, description: String, rows: [ForestRow], axisLabel: String, ratio: Bool) -> String {
-        let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 330.0, textWidth = 170.0, rowHeight = 24.0, top = 20.0
+    public static func forest(id: String, title: String, description: String, rows: [ForestRow], axisLabel: String,
+                              ratio: Bool) -> String {
+        let labelWidth = labelColumn(rows.map(\.label)), plotWidth = 330.0, textWidth = 170.0, rowHeight = 24.0,
+            top = 20.0
         let shown = rows.filter { $0.lower.isFinite && $0.upper.isFinite && (!ratio || ($0.lower > 0 && $0.upper > 0)) }
         let transform: (Double) -> Double = ratio ? { log($0) } : { $0 }
         let null = ratio ? 1.0 : 0.0
@@ -114,7 +121,8 @@ public enum SVGCharts {
         let bottom = top + Double(rows.count) * rowHeight
         for tick in ticks(low: low, high: high, ratio: ratio) {
             svg += line(x(tick), top, x(tick), bottom, stroke: "#E5E5E5")
-            svg += text(ratio ? (tick < 1 ? String(tick) : format(tick, 0)) : format(tick, decimals(for: high - low)), x: x(tick), y: bottom + 16, anchor: "middle", size: 11)
+            svg += text(ratio ? (tick < 1 ? String(tick) : format(tick, 0)) : format(tick, decimals(for: high - low)),
+                        x: x(tick), y: bottom + 16, anchor: "middle", size: 11)
         }
         svg += line(x(null), top - 6, x(null), bottom, stroke: "#333333")
         for (index, row) in rows.enumerated() {
@@ -124,7 +132,8 @@ public enum SVGCharts {
             guard shown.contains(where: { $0.label == row.label && $0.estimate == row.estimate }) else { continue }
             svg += line(x(row.lower), y, x(row.upper), y, stroke: "#333333", width: 1.5)
             let size = row.emphasised ? 10.0 : 8.0
-            svg += rect(x(row.estimate) - size / 2, y - size / 2, size, size, fill: row.emphasised ? "#000000" : positive,
+            svg += rect(x(row.estimate) - size / 2, y - size / 2, size, size,
+                        fill: row.emphasised ? "#000000" : positive,
                         label: "\(row.label): \(row.text)")
         }
         svg += text(axisLabel, x: labelWidth + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
@@ -147,10 +156,13 @@ public enum SVGCharts {
 
     /// Vertical bars grouped by category (e.g. baseline level), one colour per series (e.g. arm),
     /// with interval whiskers and a zero line.
-    public static func groupedBars(id: String, title: String, description: String, groups: [(label: String, bars: [Bar])],
+    public static func groupedBars(id: String, title: String, description: String,
+                                   groups: [(label: String, bars: [Bar])],
                                    axisLabel: String, categoryLabel: String) -> String {
-        let seriesNames = groups.flatMap { $0.bars.map(\.series) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let values = groups.flatMap { $0.bars.flatMap { [$0.value, $0.lower ?? $0.value, $0.upper ?? $0.value] } }.filter(\.isFinite)
+        let seriesNames = groups.flatMap { $0.bars.map(\.series) }
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let values = groups.flatMap { $0.bars.flatMap { [$0.value, $0.lower ?? $0.value, $0.upper ?? $0.value] } }
+            .filter(\.isFinite)
         let step = tickStep((values.max() ?? 1) - min(0, values.min() ?? 0))
         let high = ((max(0, values.max() ?? 1)) / step).rounded(.up) * step
         let low = ((min(0, values.min() ?? 0)) / step).rounded(.down) * step
@@ -171,7 +183,8 @@ public enum SVGCharts {
             for bar in group.bars where bar.value.isFinite {
                 let s = seriesNames.firstIndex(of: bar.series)!
                 let x = centre - barWidth * Double(seriesNames.count) / 2 + barWidth * Double(s)
-                svg += rect(x + 2, min(y(bar.value), y(0)), barWidth - 4, abs(y(bar.value) - y(0)), fill: series[s % series.count],
+                svg += rect(x + 2, min(y(bar.value), y(0)), barWidth - 4, abs(y(bar.value) - y(0)),
+                            fill: series[s % series.count],
                             label: "\(group.label), \(bar.series): \(format(bar.value, 1))")
                 if let lower = bar.lower, let upper = bar.upper, lower.isFinite, upper.isFinite {
                     let mid = x + barWidth / 2
@@ -182,7 +195,9 @@ public enum SVGCharts {
             }
         }
         svg += text(categoryLabel, x: left + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
-        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" text-anchor=\"middle\" font-size=\"12\">\(escape(axisLabel))</text>"
+        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" "
+            + "transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" "
+            + "text-anchor=\"middle\" font-size=\"12\">\(escape(axisLabel))</text>"
         return svg + "</svg>"
     }
 
@@ -208,7 +223,9 @@ public enum SVGCharts {
         let left = 60.0, plotWidth = 560.0, top = 36.0, plotHeight = 260.0
         let width = left + plotWidth + 140, height = top + plotHeight + 56
         let maxN = max(10, Int(Double(points.map(\.n).max() ?? 10) * 1.1))
-        let curve = stride(from: 1, through: 60, by: 1).map { step in max(1, Int((Double(maxN) * Double(step * step) / 3600).rounded())) }
+        let curve = stride(from: 1, through: 60, by: 1).map { step in
+            max(1, Int((Double(maxN) * Double(step * step) / 3600).rounded()))
+        }
         let ns = Array(Set(curve)).sorted()
         let bounds = ns.compactMap { limits($0) }
         let values = points.map(\.percent) + [target]
@@ -217,9 +234,12 @@ public enum SVGCharts {
         let shownBounds = zip(ns, bounds).filter { $0.0 >= smallest / 2 }.map(\.1)
         let all = values + shownBounds.flatMap { [$0.outer.lowerBound, $0.outer.upperBound] }
         let step = tickStep(max(10, (all.max() ?? 100) - (all.min() ?? 0)))
-        let low = max(0, ((all.min() ?? 0) / step).rounded(.down) * step), high = min(100, ((all.max() ?? 100) / step).rounded(.up) * step)
+        let low = max(0, ((all.min() ?? 0) / step).rounded(.down) * step),
+            high = min(100, ((all.max() ?? 100) / step).rounded(.up) * step)
         func x(_ n: Double) -> Double { left + n / Double(maxN) * plotWidth }
-        func y(_ percent: Double) -> Double { top + (high - min(high, max(low, percent))) / max(high - low, 1e-9) * plotHeight }
+        func y(_ percent: Double) -> Double {
+            top + (high - min(high, max(low, percent))) / max(high - low, 1e-9) * plotHeight
+        }
         var svg = open(id: id, title: title, description: description, width: width, height: height)
         svg += legend([("Sites", positive), ("Outside the 95% limits", negative)], x: left, y: 12)
         for tick in stride(from: low, through: high + step / 2, by: step) {
@@ -235,24 +255,34 @@ public enum SVGCharts {
                 "\(index == 0 ? "M" : "L")\(format(x(Double(pair.0)), 1)) \(format(y(pick(pair.1)), 1))"
             }.joined(separator: " ")
         }
-        for (pick, dash) in [({ (b: (inner: ClosedRange<Double>, outer: ClosedRange<Double>)) in b.inner.lowerBound }, "4 3"),
-                             ({ $0.inner.upperBound }, "4 3"), ({ $0.outer.lowerBound }, ""), ({ $0.outer.upperBound }, "")] {
-            svg += "<path d=\"\(path(pick))\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
+        for (pick, dash) in [
+            ({ (b: (inner: ClosedRange<Double>, outer: ClosedRange<Double>)) in b.inner.lowerBound }, "4 3"),
+            ({ $0.inner.upperBound }, "4 3"), ({ $0.outer.lowerBound }, ""), ({ $0.outer.upperBound }, "")
+        ] {
+            svg += "<path d=\"\(path(pick))\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.2\""
+                + "\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
         }
         svg += line(left, y(target), left + plotWidth, y(target), stroke: "#333333", width: 1.5)
-        svg += text("pooled \(format(target, 1))%", x: left + plotWidth + 6, y: y(target) + 4, anchor: "start", size: 11)
+        svg += text("pooled \(format(target, 1))%", x: left + plotWidth + 6, y: y(target) + 4,
+                    anchor: "start", size: 11)
         if let last = shownBounds.last {
-            svg += text("95% limits (dashed)", x: left + plotWidth + 6, y: y(last.inner.upperBound) - 2, anchor: "start", size: 10)
-            svg += text("99.8% limits", x: left + plotWidth + 6, y: y(last.outer.upperBound) - 10, anchor: "start", size: 10)
+            svg += text("95% limits (dashed)", x: left + plotWidth + 6, y: y(last.inner.upperBound) - 2,
+                        anchor: "start", size: 10)
+            svg += text("99.8% limits", x: left + plotWidth + 6, y: y(last.outer.upperBound) - 10,
+                        anchor: "start", size: 10)
         }
         for point in points {
             let cx = x(Double(point.n)), cy = y(point.percent)
-            svg += "<circle cx=\"\(format(cx, 1))\" cy=\"\(format(cy, 1))\" r=\"\(point.outside ? 6 : 4.5)\" fill=\"\(point.outside ? negative : positive)\">"
+            svg += "<circle cx=\"\(format(cx, 1))\" cy=\"\(format(cy, 1))\" r=\"\(point.outside ? 6 : 4.5)\" "
+                + "fill=\"\(point.outside ? negative : positive)\">"
                 + "<title>\(escape("\(point.label): \(format(point.percent, 1))% of \(point.n)"))</title></circle>"
             if point.outside { svg += text(point.label, x: cx + 8, y: cy + 4, anchor: "start", size: 11) }
         }
-        svg += text("Respondents answering at the site", x: left + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
-        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" text-anchor=\"middle\" font-size=\"12\">% positive</text>"
+        svg += text("Respondents answering at the site", x: left + plotWidth / 2, y: height - 10,
+                    anchor: "middle", size: 12)
+        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" "
+            + "transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" "
+            + "text-anchor=\"middle\" font-size=\"12\">% positive</text>"
         return svg + "</svg>"
     }
 
@@ -260,7 +290,8 @@ public enum SVGCharts {
 
     static func open(id: String, title: String, description: String, width: Double, height: Double) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" "
-            + "width=\"\(format(width, 0))\" height=\"\(format(height, 0))\" viewBox=\"0 0 \(format(width, 0)) \(format(height, 0))\" "
+            + "width=\"\(format(width, 0))\" height=\"\(format(height, 0))\" "
+            + "viewBox=\"0 0 \(format(width, 0)) \(format(height, 0))\" "
             + "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\">"
             + "<title id=\"\(id)-title\">\(escape(title))</title><desc id=\"\(id)-desc\">\(escape(description))</desc>"
     }
@@ -268,23 +299,30 @@ public enum SVGCharts {
     static func legend(_ entries: [(String, String)], x: Double, y: Double) -> String {
         var out = "", position = x
         for (label, colour) in entries {
-            out += "<rect x=\"\(format(position, 1))\" y=\"\(format(y, 1))\" width=\"12\" height=\"12\" fill=\"\(colour)\"/>"
+            out += "<rect x=\"\(format(position, 1))\" y=\"\(format(y, 1))\" width=\"12\" height=\"12\" "
+                + "fill=\"\(colour)\"/>"
             out += text(label, x: position + 16, y: y + 10, anchor: "start", size: 12)
             position += 28 + Double(label.count) * 7
         }
         return out
     }
 
-    static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String, label: String) -> String {
-        "<rect x=\"\(format(x, 1))\" y=\"\(format(y, 1))\" width=\"\(format(max(0, width), 1))\" height=\"\(format(max(0, height), 1))\" fill=\"\(fill)\"><title>\(escape(label))</title></rect>"
+    static func rect(_ x: Double, _ y: Double, _ width: Double, _ height: Double, fill: String,
+                     label: String) -> String {
+        "<rect x=\"\(format(x, 1))\" y=\"\(format(y, 1))\" width=\"\(format(max(0, width), 1))\" "
+            + "height=\"\(format(max(0, height), 1))\" fill=\"\(fill)\"><title>\(escape(label))</title></rect>"
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1) -> String {
-        "<line x1=\"\(format(x1, 1))\" y1=\"\(format(y1, 1))\" x2=\"\(format(x2, 1))\" y2=\"\(format(y2, 1))\" stroke=\"\(stroke)\" stroke-width=\"\(format(width, 1))\"/>"
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String,
+                     width: Double = 1) -> String {
+        "<line x1=\"\(format(x1, 1))\" y1=\"\(format(y1, 1))\" x2=\"\(format(x2, 1))\" y2=\"\(format(y2, 1))\" "
+            + "stroke=\"\(stroke)\" stroke-width=\"\(format(width, 1))\"/>"
     }
 
-    static func text(_ content: String, x: Double, y: Double, anchor: String, size: Int, fill: String = "#222222", bold: Bool = false) -> String {
-        "<text x=\"\(format(x, 1))\" y=\"\(format(y, 1))\" text-anchor=\"\(anchor)\" font-size=\"\(size)\" fill=\"\(fill)\"\(bold ? " font-weight=\"bold\"" : "")>\(escape(content))</text>"
+    static func text(_ content: String, x: Double, y: Double, anchor: String, size: Int, fill: String = "#222222",
+                     bold: Bool = false) -> String {
+        "<text x=\"\(format(x, 1))\" y=\"\(format(y, 1))\" text-anchor=\"\(anchor)\" font-size=\"\(size)\" "
+            + "fill=\"\(fill)\"\(bold ? " font-weight=\"bold\"" : "")>\(escape(content))</text>"
     }
 
     /// Escapes text for XML (and so for HTML): & < > and quotes.
@@ -334,7 +372,8 @@ public enum SVGCharts {
         if ratio {
             let candidates = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]
             let inside = candidates.filter { log($0) >= low && log($0) <= high }
-            return inside.count > 7 ? inside.enumerated().filter { $0.offset % 2 == 0 || $0.element == 1 }.map(\.element) : inside
+            return inside.count > 7
+                ? inside.enumerated().filter { $0.offset % 2 == 0 || $0.element == 1 }.map(\.element) : inside
         }
         let step = tickStep(high - low)
         return Array(stride(from: (low / step).rounded(.up) * step, through: high, by: step))

@@ -28,30 +28,39 @@ public enum ScaleChangeLayout {
     public static func summaryTable(_ result: ScaleChangeResult) -> ReportTable {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Change in \(result.scale.label) by group", columns: [
-            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false), .init("n", "N"),
+            .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
+            .init("n", "N"),
             .init("mean_baseline", "Mean at baseline"), .init("mean_followup", "Mean at follow-up"),
-            .init("mean_change", "Mean change"), .init("change_ci_low", "Change CI low"), .init("change_ci_high", "Change CI high"),
+            .init("mean_change", "Mean change"), .init("change_ci_low", "Change CI low"),
+            .init("change_ci_high", "Change CI high"),
             .init("paired_t", "Paired t"), .init("paired_t_df", "df"), .init("paired_t_p", "Paired t p"),
             .init("wilcoxon_statistic", "Wilcoxon statistic"), .init("wilcoxon_p", "Wilcoxon p"),
             .init("wilcoxon_method", "Wilcoxon method", alignRight: false),
-            .init("up_n", "Level up n"), .init("up_pct", "Level up %"), .init("up_ci_low", "Up CI low %"), .init("up_ci_high", "Up CI high %"),
-            .init("same_n", "Same level n"), .init("same_pct", "Same level %"), .init("same_ci_low", "Same CI low %"), .init("same_ci_high", "Same CI high %"),
-            .init("down_n", "Level down n"), .init("down_pct", "Level down %"), .init("down_ci_low", "Down CI low %"), .init("down_ci_high", "Down CI high %"),
-            .init("stuart_maxwell", "Stuart-Maxwell chi-square"), .init("stuart_maxwell_df", "df"), .init("stuart_maxwell_p", "Stuart-Maxwell p"),
+            .init("up_n", "Level up n"), .init("up_pct", "Level up %"), .init("up_ci_low", "Up CI low %"),
+            .init("up_ci_high", "Up CI high %"),
+            .init("same_n", "Same level n"), .init("same_pct", "Same level %"), .init("same_ci_low", "Same CI low %"),
+            .init("same_ci_high", "Same CI high %"),
+            .init("down_n", "Level down n"), .init("down_pct", "Level down %"), .init("down_ci_low", "Down CI low %"),
+            .init("down_ci_high", "Down CI high %"),
+            .init("stuart_maxwell", "Stuart-Maxwell chi-square"), .init("stuart_maxwell_df", "df"),
+            .init("stuart_maxwell_p", "Stuart-Maxwell p"),
             .init("notes", "Notes", alignRight: false),
         ])
         for group in result.groups {
             let (variable, level) = groupLabel(group)
             if hides(group, d) || !d.shows(statisticOf: group.n) {
                 let withheld = ReportTable.Cell.suppressed(hides(group, d) ? d.fewer : "*")
-                table.rows.append([.text(variable), .text(level)] + Array(repeating: withheld, count: table.columns.count - 3) + [.text("")])
+                table.rows.append([.text(variable), .text(level)]
+                                  + Array(repeating: withheld, count: table.columns.count - 3) + [.text("")])
                 continue
             }
             var cells: [ReportTable.Cell] = [.text(variable), .text(level), d.count(group.n),
-                                             .number(group.meanBaseline, decimals: 3), .number(group.meanFollowup, decimals: 3)]
+                                             .number(group.meanBaseline, decimals: 3),
+                                             .number(group.meanFollowup, decimals: 3)]
             if let change = group.change {
-                cells += [.number(change.meanDifference, decimals: 3), .number(change.lower, decimals: 3), .number(change.upper, decimals: 3),
-                          .number(change.t, decimals: 4), .number(change.df, decimals: 0), .number(change.pValue, decimals: 6)]
+                cells += [.number(change.meanDifference, decimals: 3), .number(change.lower, decimals: 3),
+                          .number(change.upper, decimals: 3), .number(change.t, decimals: 4),
+                          .number(change.df, decimals: 0), .number(change.pValue, decimals: 6)]
             } else {
                 cells += Array(repeating: .empty, count: 6)
             }
@@ -80,7 +89,8 @@ public enum ScaleChangeLayout {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Level at baseline and follow-up", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
-            .init("level", "Level", alignRight: false), .init("baseline_n", "Baseline n"), .init("baseline_pct", "Baseline %"),
+            .init("level", "Level", alignRight: false), .init("baseline_n", "Baseline n"),
+            .init("baseline_pct", "Baseline %"),
             .init("followup_n", "Follow-up n"), .init("followup_pct", "Follow-up %"),
         ])
         for group in result.groups {
@@ -91,7 +101,9 @@ public enum ScaleChangeLayout {
                     cells += Array(repeating: .suppressed(d.fewer), count: 4)
                 } else {
                     for count in [group.baselineLevels[index], group.followupLevels[index]] {
-                        cells += [d.count(count), publishedPercent(count, group.n, d).map { .number($0, decimals: 3) } ?? .suppressed("*")]
+                        cells += [d.count(count),
+                                  publishedPercent(count, group.n, d).map { .number($0, decimals: 3) }
+                                      ?? .suppressed("*")]
                     }
                 }
                 table.rows.append(cells)
@@ -106,7 +118,8 @@ public enum ScaleChangeLayout {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: "Transitions between levels", columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
-            .init("baseline_level", "Baseline level", alignRight: false), .init("followup_level", "Follow-up level", alignRight: false),
+            .init("baseline_level", "Baseline level", alignRight: false),
+            .init("followup_level", "Follow-up level", alignRight: false),
             .init("n", "n"), .init("row_pct", "Row %"),
         ])
         let labels = levelLabels(result)
@@ -118,7 +131,8 @@ public enum ScaleChangeLayout {
                     let count = group.transitions[i][j]
                     table.rows.append([.text(variable), .text(level), .text(from), .text(to)] + (hides(group, d)
                         ? [.suppressed(d.fewer), .suppressed(d.fewer)]
-                        : [d.count(count), publishedPercent(count, rowTotal, d).map { .number($0, decimals: 3) } ?? .suppressed("*")]))
+                        : [d.count(count),
+                           publishedPercent(count, rowTotal, d).map { .number($0, decimals: 3) } ?? .suppressed("*")]))
                 }
             }
         }
@@ -143,12 +157,15 @@ public enum ScaleChangeLayout {
             for (index, label) in labels.enumerated() {
                 let n = group.baselineLevels[index]
                 if hides(group, d) {
-                    table.rows.append([.text(variable), .text(level), .text(label)] + Array(repeating: .suppressed(d.fewer), count: 4))
+                    table.rows.append([.text(variable), .text(level), .text(label)]
+                                      + Array(repeating: .suppressed(d.fewer), count: 4))
                 } else if n > 0, hidesLevel(n, d) {
                     let withheld = ReportTable.Cell.suppressed(d.hides(groupOf: n) ? d.fewer : "*")
-                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n), withheld, withheld, withheld])
+                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n),
+                                       withheld, withheld, withheld])
                 } else if let estimate = group.changeByBaselineLevel[index] {
-                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n), .number(estimate.mean, decimals: 3),
+                    table.rows.append([.text(variable), .text(level), .text(label), d.count(n),
+                                       .number(estimate.mean, decimals: 3),
                                        .number(estimate.lower, decimals: 3), .number(estimate.upper, decimals: 3)])
                 } else {
                     table.rows.append([.text(variable), .text(level), .text(label), d.count(n), .empty, .empty, .empty])
@@ -175,34 +192,45 @@ public enum ScaleChangeLayout {
             [.text("Both waves, too few items answered for a score at one or both"), d.count(l.unscored)],
             [.text("Both waves, but recorded in different arms"), d.count(l.armChanged)],
         ]
-        linking.notes = ["Only respondents scored at both waves enter the figures below; the others are counted here, not guessed."]
+        linking.notes = ["Only respondents scored at both waves enter the figures below; "
+                         + "the others are counted here, not guessed."]
         linking.notes += d.notes(for: linking, hiddenGroups: 0)
         tables.append(linking)
 
         var summary = ReportTable(title: "Change in \(result.scale.label)", columns: [
             .init("group", "Group", alignRight: false), .init("n", "N"), .init("baseline", "Mean at baseline"),
-            .init("followup", "Mean at follow-up"), .init("change", "Mean change (\(level) CI)"), .init("t", "Paired t-test p"),
+            .init("followup", "Mean at follow-up"), .init("change", "Mean change (\(level) CI)"),
+            .init("t", "Paired t-test p"),
             .init("w", "Wilcoxon p"), .init("up", "Level up, % (\(level) CI)"), .init("same", "Same level, %"),
             .init("down", "Level down, % (\(level) CI)"), .init("sm", "Stuart-Maxwell p"),
         ])
         for group in result.groups {
             let name = group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"
             if hides(group, d) || !d.shows(statisticOf: group.n) {
-                summary.rows.append([.text(name)] + Array(repeating: .suppressed(hides(group, d) ? d.fewer : "*"), count: 10))
+                summary.rows.append([.text(name)]
+                                    + Array(repeating: .suppressed(hides(group, d) ? d.fewer : "*"), count: 10))
                 continue
             }
             summary.rows.append([
                 .text(name), d.count(group.n), .text(fixed(group.meanBaseline)), .text(fixed(group.meanFollowup)),
-                .text(group.change.map { "\(signed($0.meanDifference)) (\(signed($0.lower)) to \(signed($0.upper)))" } ?? "–"),
-                .text(group.change.map { pValue($0.pValue) } ?? "–"), .text(group.wilcoxon.map { pValue($0.pValue) } ?? "–"),
+                .text(group.change.map {
+                    "\(signed($0.meanDifference)) (\(signed($0.lower)) to \(signed($0.upper)))"
+                } ?? "–"),
+                .text(group.change.map { pValue($0.pValue) } ?? "–"),
+                .text(group.wilcoxon.map { pValue($0.pValue) } ?? "–"),
                 d.percentCell(group.up),
-                group.same.n > 0 ? (d.share(group.same).map { .text(TableFormat.format($0.proportion * 100, 1)) } ?? .suppressed("*")) : .text("–"),
+                group.same.n > 0
+                    ? (d.share(group.same).map { .text(TableFormat.format($0.proportion * 100, 1)) }
+                       ?? .suppressed("*"))
+                    : .text("–"),
                 d.percentCell(group.down),
                 .text(group.stuartMaxwell.map { pValue($0.pValue) } ?? "–"),
             ])
         }
         summary.notes = notes(result) + result.groups.flatMap { group in
-            group.notes.map { "\(group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"): \($0)" }
+            group.notes.map {
+                "\(group.variable.map { "\($0): \(group.level ?? "")" } ?? "All linked respondents"): \($0)"
+            }
         }
         summary.notes += d.notes(for: summary, hiddenGroups: result.groups.filter { hides($0, d) }.count)
         tables.append(summary)
@@ -219,7 +247,8 @@ public enum ScaleChangeLayout {
             var transitions = ReportTable(title: "Level transitions, \(name) (n = \(d.countText(group.n)))",
                                           columns: [.init("from", "Baseline level", alignRight: false)]
                                               + labels.map { .init($0, "Follow-up \($0.lowercased())") }
-                                              + [.init("total", "Baseline n (%)"), .init("change", "Mean change (\(level) CI)")])
+                                              + [.init("total", "Baseline n (%)"),
+                                                 .init("change", "Mean change (\(level) CI)")])
             for (i, label) in labels.enumerated() {
                 let rowTotal = group.transitions[i].reduce(0, +)
                 let estimate = group.changeByBaselineLevel[i]
@@ -233,7 +262,8 @@ public enum ScaleChangeLayout {
             transitions.rows.append([.text("Follow-up n (%)")]
                 + group.followupLevels.map { cell($0, of: group.n, decimals: 1) }
                 + [d.count(group.n), .text("")])
-            transitions.notes = ["Cells: respondents (row %). The last column shows whether those starting lowest improved most."]
+            transitions.notes = ["Cells: respondents (row %). "
+                                 + "The last column shows whether those starting lowest improved most."]
             transitions.notes += d.notes(for: transitions, hiddenGroups: 0)
             tables.append(transitions)
         }
@@ -242,17 +272,29 @@ public enum ScaleChangeLayout {
 
     static func notes(_ result: ScaleChangeResult) -> [String] {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        let cutpoints = result.scale.levels.compactMap { l in l.upperBound.map { "level \(l.level) up to \(fixed($0))" } }
+        let cutpoints = result.scale.levels.compactMap { l in
+            l.upperBound.map { "level \(l.level) up to \(fixed($0))" }
+        }
         return [
-            "\(result.scale.label): \(result.scale.method.rawValue) of answered items, at least \(result.scale.minAnswered ?? result.scale.items.count) of \(result.scale.items.count); levels: \(cutpoints.joined(separator: ", ")), level \(result.scale.levels.last?.level ?? 0) above.",
-            "Change is follow-up minus baseline, per respondent linked by site and respondent id. Mean change: paired t-test with its \(level) t interval. Wilcoxon signed-rank test: zero changes dropped; exact, all sign assignments (ties, n <= 13) or normal approximation with tie correction (as SciPy).",
-            "Level up / same / down: \(level) Wilson intervals. Stuart-Maxwell: test that the level distribution is the same at both waves (levels empty at both waves left out).",
+            "\(result.scale.label): \(result.scale.method.rawValue) of answered items, "
+                + "at least \(result.scale.minAnswered ?? result.scale.items.count) of \(result.scale.items.count); "
+                + "levels: \(cutpoints.joined(separator: ", ")), "
+                + "level \(result.scale.levels.last?.level ?? 0) above.",
+            "Change is follow-up minus baseline, per respondent linked by site and respondent id. "
+                + "Mean change: paired t-test with its \(level) t interval. "
+                + "Wilcoxon signed-rank test: zero changes dropped; exact, all sign assignments (ties, n <= 13) "
+                + "or normal approximation with tie correction (as SciPy).",
+            "Level up / same / down: \(level) Wilson intervals. "
+                + "Stuart-Maxwell: test that the level distribution is the same at both waves "
+                + "(levels empty at both waves left out).",
         ]
     }
 
     static func percent(_ count: Int, _ total: Int) -> Double { TableFormat.percent(count, total) }
     static func fixed(_ value: Double) -> String { TableFormat.fixed(value, 1) }
-    static func signed(_ value: Double) -> String { value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1) }
+    static func signed(_ value: Double) -> String {
+        value > 0 ? "+" + TableFormat.format(value, 1) : TableFormat.format(value, 1)
+    }
     static func pValue(_ p: Double) -> String { TableFormat.pValue(p) }
 }
 
@@ -274,24 +316,36 @@ extension ScaleChangeResult: KindLayout {
         let labels = ScaleChangeLayout.levelLabels(change)
         let categories: [(label: String, bars: [SVGCharts.Bar])] = labels.enumerated().map { index, label in
             (label, groups.map { group in
-                let estimate = ScaleChangeLayout.hidesLevel(group.baselineLevels[index], d) ? nil : group.changeByBaselineLevel[index]
-                return SVGCharts.Bar(series: group.level ?? "All linked", value: estimate?.mean ?? .nan, lower: estimate?.lower, upper: estimate?.upper)
+                let estimate = ScaleChangeLayout.hidesLevel(group.baselineLevels[index], d)
+                    ? nil : group.changeByBaselineLevel[index]
+                return SVGCharts.Bar(series: group.level ?? "All linked", value: estimate?.mean ?? .nan,
+                                     lower: estimate?.lower, upper: estimate?.upper)
             })
         }
         var data = ReportTable(title: "Figures in the chart: mean change (95% CI) by baseline level",
-                               columns: [.init("level", "Baseline level", alignRight: false)] + groups.map { .init($0.level ?? "all", $0.level ?? "All linked") })
+                               columns: [.init("level", "Baseline level", alignRight: false)]
+                                   + groups.map { .init($0.level ?? "all", $0.level ?? "All linked") })
         for (index, label) in labels.enumerated() {
             data.rows.append([.text(label)] + groups.map { group in
                 if group.baselineLevels[index] > 0, ScaleChangeLayout.hidesLevel(group.baselineLevels[index], d) {
                     return .suppressed(d.hides(groupOf: group.baselineLevels[index]) ? d.fewer : "*")
                 }
-                return .text(group.changeByBaselineLevel[index].map { "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to \(ScaleChangeLayout.signed($0.upper))), n = \(d.countText($0.n))" } ?? "–")
+                return .text(group.changeByBaselineLevel[index].map {
+                    "\(ScaleChangeLayout.signed($0.mean)) (\(ScaleChangeLayout.signed($0.lower)) to "
+                        + "\(ScaleChangeLayout.signed($0.upper))), n = \(d.countText($0.n))"
+                } ?? "–")
             })
         }
-        return [Chart(svg: SVGCharts.groupedBars(id: "\(id)-by-level", title: "Mean change in \(change.scale.label) by baseline level",
-                                                 description: "Bars of the mean change from baseline to follow-up for people starting at each level, \(armGroups.isEmpty ? "all linked respondents" : "by arm"), with 95% confidence intervals. Bars above zero are gains.",
-                                                 groups: categories, axisLabel: "Mean change (points)", categoryLabel: "Level at baseline"),
-                      caption: "Did those starting lowest improve most? Mean change by level at baseline, with 95% intervals.", table: data)]
+        return [Chart(svg: SVGCharts.groupedBars(id: "\(id)-by-level",
+                                                 title: "Mean change in \(change.scale.label) by baseline level",
+                                                 description: "Bars of the mean change from baseline to follow-up "
+                                                     + "for people starting at each level, "
+                                                     + "\(armGroups.isEmpty ? "all linked respondents" : "by arm"), "
+                                                     + "with 95% confidence intervals. Bars above zero are gains.",
+                                                 groups: categories, axisLabel: "Mean change (points)",
+                                                 categoryLabel: "Level at baseline"),
+                      caption: "Did those starting lowest improve most? "
+                          + "Mean change by level at baseline, with 95% intervals.", table: data)]
     }
 
     var methods: String {
@@ -302,7 +356,8 @@ extension ScaleChangeResult: KindLayout {
     var summary: String {
         let change = self
         let l = change.linking
-        return "\(l.linked) respondents linked (\(l.baselineOnly) baseline only, \(l.followupOnly) follow-up only, \(l.unscored) unscored), \(change.groups.count - 1) groups"
+        return "\(l.linked) respondents linked (\(l.baselineOnly) baseline only, \(l.followupOnly) follow-up only, "
+            + "\(l.unscored) unscored), \(change.groups.count - 1) groups"
     }
 
     var dataDescription: String {
@@ -317,7 +372,8 @@ extension ScaleChangeResult: KindLayout {
         return ["instrument": instrumentID, "instrument_version": instrumentVersion, "scale": scale.id,
                 "baseline_wave": settings.baselineWave, "followup_wave": settings.followupWave,
                 "sites": sites,
-                "linking": ["linked": count(l.linked), "baseline_only": count(l.baselineOnly), "followup_only": count(l.followupOnly),
+                "linking": ["linked": count(l.linked), "baseline_only": count(l.baselineOnly),
+                            "followup_only": count(l.followupOnly),
                             "unscored": count(l.unscored), "arm_changed": count(l.armChanged)]]
     }
 

@@ -7,25 +7,29 @@ public enum SubgroupComparisonLayout {
         let d = DisclosureControl(result.definition)
         var table = ReportTable(title: result.definition.title, columns: [
             .init("subgroup", "Subgroup", alignRight: false), .init("group", "Group", alignRight: false),
-            .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false), .init("tested", "In the test", alignRight: false),
-            .init("group_responses", "Responses in group"), .init("n_answering", "N answering"), .init("positive_n", "Positive n"),
-            .init("positive_pct", "Positive %"), .init("positive_ci_low", "CI low %"), .init("positive_ci_high", "CI high %"),
-            .init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"),
-            .init("not_asked_n", "Not asked"),
+            .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false),
+            .init("tested", "In the test", alignRight: false), .init("group_responses", "Responses in group"),
+            .init("n_answering", "N answering"), .init("positive_n", "Positive n"),
+            .init("positive_pct", "Positive %"), .init("positive_ci_low", "CI low %"),
+            .init("positive_ci_high", "CI high %"), .init("not_applicable_n", "Not applicable"),
+            .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"), .init("not_asked_n", "Not asked"),
         ])
         for variable in result.variables {
             for domain in variable.domains {
                 for (level, label) in variable.levels.enumerated() {
                     let c = domain.counts[level], p = domain.positive[level]
-                    var cells: [ReportTable.Cell] = [.text(variable.label), .text(label), .text(domain.item), .text(domain.domain.label),
+                    var cells: [ReportTable.Cell] = [.text(variable.label), .text(label), .text(domain.item),
+                                                     .text(domain.domain.label),
                                                      .text(variable.untested.contains(level) ? "no" : "yes")]
                     if d.hides(groupOf: c.answering) {
                         let fewer = ReportTable.Cell.suppressed(d.fewer)
                         cells += [d.hides(groupOf: variable.sizes[level]) ? fewer : d.count(variable.sizes[level])]
                         cells += Array(repeating: fewer, count: 9)
                     } else {
-                        cells += [d.count(variable.sizes[level]), d.count(c.answering), d.count(c.positive)] + d.shareCells(p)
-                        cells += [d.count(c.notApplicable), d.count(c.dontKnow), d.count(c.missing), d.count(c.notAsked)]
+                        cells += [d.count(variable.sizes[level]), d.count(c.answering), d.count(c.positive)]
+                            + d.shareCells(p)
+                        cells += [d.count(c.notApplicable), d.count(c.dontKnow), d.count(c.missing),
+                                  d.count(c.notAsked)]
                     }
                     table.rows.append(cells)
                 }
@@ -39,28 +43,34 @@ public enum SubgroupComparisonLayout {
     static func hiddenGroups(_ result: SubgroupComparisonResult) -> Int {
         let d = DisclosureControl(result.definition)
         return result.variables.map { variable in
-            variable.levels.indices.filter { level in variable.domains.contains { d.hides(groupOf: $0.counts[level].answering) } }.count
+            variable.levels.indices.filter { level in
+                variable.domains.contains { d.hides(groupOf: $0.counts[level].answering) }
+            }.count
         }.reduce(0, +)
     }
 
     /// Whether a domain's test may be shown: not when a level it compares is too small to show.
     static func showsTest(_ domain: ComparedDomain, in variable: ComparedVariable, _ d: DisclosureControl) -> Bool {
-        !variable.levels.indices.contains { !variable.untested.contains($0) && d.hides(groupOf: domain.counts[$0].answering) }
+        !variable.levels.indices.contains {
+            !variable.untested.contains($0) && d.hides(groupOf: domain.counts[$0].answering)
+        }
     }
 
     public static func testsTable(_ result: SubgroupComparisonResult) -> ReportTable {
         let control = DisclosureControl(result.definition)
         var table = ReportTable(title: "\(result.definition.title): tests", columns: [
-            .init("subgroup", "Subgroup", alignRight: false), .init("item", "Item", alignRight: false), .init("domain", "Domain", alignRight: false),
+            .init("subgroup", "Subgroup", alignRight: false), .init("item", "Item", alignRight: false),
+            .init("domain", "Domain", alignRight: false),
             .init("n", "N in test"), .init("excluded", "Excluded"), .init("method", "Method", alignRight: false),
             .init("statistic", "Chi-square"), .init("df", "df"), .init("smallest_expected", "Smallest expected count"),
-            .init("monte_carlo_tables", "Monte Carlo tables"), .init("p", "p"), .init("p_adjusted", "p adjusted across domains"),
+            .init("monte_carlo_tables", "Monte Carlo tables"), .init("p", "p"),
+            .init("p_adjusted", "p adjusted across domains"),
             .init("reason", "Why this method, or why no test", alignRight: false),
         ])
         for variable in result.variables {
             for d in variable.domains {
-                var cells: [ReportTable.Cell] = [.text(variable.label), .text(d.item), .text(d.domain.label), control.count(d.n),
-                                                 control.count(d.excluded)]
+                var cells: [ReportTable.Cell] = [.text(variable.label), .text(d.item), .text(d.domain.label),
+                                                 control.count(d.n), control.count(d.excluded)]
                 if !showsTest(d, in: variable, control) {
                     cells += Array(repeating: .suppressed(control.fewer), count: 7)
                         + [.text("not shown: a compared group has \(control.fewer) answering")]
@@ -86,12 +96,16 @@ public enum SubgroupComparisonLayout {
         return result.variables.map { variable in
             let shown = variable.levels.indices
             let size = { (level: Int) in
-                control.hides(groupOf: variable.sizes[level]) ? control.fewer : "n = " + control.countText(variable.sizes[level])
+                control.hides(groupOf: variable.sizes[level])
+                    ? control.fewer : "n = " + control.countText(variable.sizes[level])
             }
             var table = ReportTable(
                 title: "Positive, % (\(level) CI), by \(variable.label.lowercasedFirst)",
                 columns: [.init("domain", "Domain", alignRight: false), .init("n", "N"), .init("excluded", "Excluded")]
-                    + shown.map { .init(variable.levels[$0], "\(variable.levels[$0]) (\(size($0)))\(variable.untested.contains($0) ? " ‡" : "")") }
+                    + shown.map {
+                        .init(variable.levels[$0],
+                              "\(variable.levels[$0]) (\(size($0)))\(variable.untested.contains($0) ? " ‡" : "")")
+                    }
                     + [.init("test", "Test", alignRight: false), .init("p", "p"), .init("p_adjusted", "p adjusted")])
             var withheld = 0
             for d in variable.domains {
@@ -104,25 +118,33 @@ public enum SubgroupComparisonLayout {
                     withheld += 1
                     cells += [.suppressed("not shown"), .suppressed("–"), .suppressed("–")]
                 } else if let test = d.test {
-                    cells += [.text(testLabel(test)), .text(TableFormat.pValue(test.pValue)), .text(TableFormat.pValue(d.adjustedP))]
+                    cells += [.text(testLabel(test)), .text(TableFormat.pValue(test.pValue)),
+                              .text(TableFormat.pValue(d.adjustedP))]
                 } else {
                     cells += [.text("not tested: \(d.notTested ?? "")"), .text("–"), .text("–")]
                 }
                 table.rows.append(cells)
             }
             var notes = [
-                "N: respondents answering on the scale in the compared groups. Excluded: not applicable, don't know, missing, or in a group not compared.",
+                "N: respondents answering on the scale in the compared groups. "
+                    + "Excluded: not applicable, don't know, missing, or in a group not compared.",
             ]
             if !variable.untested.isEmpty {
-                notes.append("‡ Shown, not compared: \(variable.untested.map { variable.levels[$0] }.joined(separator: ", ")).")
+                notes.append("‡ Shown, not compared: "
+                             + "\(variable.untested.map { variable.levels[$0] }.joined(separator: ", ")).")
             }
             if withheld > 0 {
-                notes.append("Test not shown in \(withheld) domain\(withheld == 1 ? "" : "s"): a compared group has \(control.fewer) answering.")
+                notes.append("Test not shown in \(withheld) domain\(withheld == 1 ? "" : "s"): "
+                             + "a compared group has \(control.fewer) answering.")
             }
-            notes += testMethodNotes(variable.domains.filter { showsTest($0, in: variable, control) }.compactMap { d in d.test.map { (d.domain.label, $0) } })
-            notes.append("p adjusted: \(adjustmentName(result.settings.adjustment)) across the \(variable.domains.count) domains of this table.")
+            notes += testMethodNotes(variable.domains.filter { showsTest($0, in: variable, control) }
+                .compactMap { d in d.test.map { (d.domain.label, $0) } })
+            notes.append("p adjusted: \(adjustmentName(result.settings.adjustment)) "
+                         + "across the \(variable.domains.count) domains of this table.")
             table.notes = notes
-            let hidden = variable.levels.indices.filter { level in variable.domains.contains { control.hides(groupOf: $0.counts[level].answering) } }
+            let hidden = variable.levels.indices.filter { level in
+                variable.domains.contains { control.hides(groupOf: $0.counts[level].answering) }
+            }
             table.notes += control.notes(for: table, hiddenGroups: hidden.count)
             return table
         }
@@ -130,10 +152,14 @@ public enum SubgroupComparisonLayout {
 
     static func notes(_ result: SubgroupComparisonResult) -> [String] {
         let d = DisclosureControl(result.definition)
-        return ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering on the scale (not applicable, don't know and missing excluded).",
-                "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals."]
+        return ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering "
+                    + "on the scale (not applicable, don't know and missing excluded).",
+                "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) "
+                    + "Wilson score intervals."]
             // Everyone is in one level of each variable: the first variable's levels count each person once.
-            + notAskedNote((result.variables.first?.domains ?? []).map { ($0.domain.label, d.countText($0.counts.map(\.notAsked).reduce(0, +))) })
+            + notAskedNote((result.variables.first?.domains ?? []).map {
+                ($0.domain.label, d.countText($0.counts.map(\.notAsked).reduce(0, +)))
+            })
     }
 }
 
@@ -141,7 +167,8 @@ extension SubgroupComparisonResult: KindLayout, SurveyAnalysisResult {
     var appliesDisclosureControl: Bool { true }
 
     var csvTables: [(suffix: String, table: ReportTable)] {
-        [("", SubgroupComparisonLayout.levelsTable(self)), ("-tests", SubgroupComparisonLayout.testsTable(self))]
+        [("", SubgroupComparisonLayout.levelsTable(self)),
+         ("-tests", SubgroupComparisonLayout.testsTable(self))]
     }
 
     var humanTables: [ReportTable] { SubgroupComparisonLayout.humanTables(self) }
@@ -152,15 +179,20 @@ extension SubgroupComparisonResult: KindLayout, SurveyAnalysisResult {
         let fisher = tests.filter { $0.method == .fisher }
         let monteCarlo = fisher.filter { $0.monteCarloTables != nil }.count
         let untested = comparison.variables.flatMap(\.domains).filter { $0.test == nil }.count
-        return "% positive per group with \(level) Wilson intervals; Pearson's chi-square test in \(tests.count - fisher.count) comparisons and Fisher's exact test in \(fisher.count) (an expected count below 5)"
-            + (monteCarlo > 0 ? ", \(monteCarlo) of them with a Monte Carlo p-value (too many tables to enumerate)" : "")
+        return "% positive per group with \(level) Wilson intervals; "
+            + "Pearson's chi-square test in \(tests.count - fisher.count) comparisons "
+            + "and Fisher's exact test in \(fisher.count) (an expected count below 5)"
+            + (monteCarlo > 0
+               ? ", \(monteCarlo) of them with a Monte Carlo p-value (too many tables to enumerate)" : "")
             + (untested > 0 ? "; \(untested) not tested (one group, or one outcome category)" : "")
-            + "; p-values adjusted across domains within each subgroup variable by \(adjustmentName(comparison.settings.adjustment))."
+            + "; p-values adjusted across domains within each subgroup variable by "
+            + "\(adjustmentName(comparison.settings.adjustment))."
     }
 
     var summary: String {
         let comparison = self
         let tests = comparison.variables.flatMap(\.domains).compactMap(\.test)
-        return "\(comparison.responses) responses, \(comparison.variables.count) subgroup variables, \(tests.count) tests (\(tests.filter { $0.method == .fisher }.count) Fisher's exact)"
+        return "\(comparison.responses) responses, \(comparison.variables.count) subgroup variables, "
+            + "\(tests.count) tests (\(tests.filter { $0.method == .fisher }.count) Fisher's exact)"
     }
 }

@@ -20,14 +20,17 @@ func testMethodNotes(_ tests: [(String, IndependenceTest)]) -> [String] {
     let chi = tests.filter { $0.1.method == .chiSquare }
     if !chi.isEmpty {
         let yates = chi.contains { $0.1.df == 1 } ? " (with Yates' continuity correction for two groups)" : ""
-        notes.append("Pearson's chi-square test\(yates) where every expected count was 5 or more\(chi.count < tests.count ? ": \(chi.map(\.0).joined(separator: ", "))" : "").")
+        notes.append("Pearson's chi-square test\(yates) where every expected count was 5 or more"
+            + "\(chi.count < tests.count ? ": \(chi.map(\.0).joined(separator: ", "))" : "").")
     }
     let fisher = tests.filter { $0.1.method == .fisher }
     if !fisher.isEmpty {
         notes.append("Fisher's exact test where an expected count was below 5: "
-            + fisher.map { "\($0.0) (smallest expected \(TableFormat.format($0.1.smallestExpected, 1)))" }.joined(separator: ", ") + ".")
+            + fisher.map { "\($0.0) (smallest expected \(TableFormat.format($0.1.smallestExpected, 1)))" }
+                .joined(separator: ", ") + ".")
         if let tables = fisher.compactMap(\.1.monteCarloTables).first {
-            notes.append("Tables too large to enumerate: Fisher's p estimated from \(TableFormat.thousands(tables)) random tables with the same margins (seeded, reproducible).")
+            notes.append("Tables too large to enumerate: Fisher's p estimated from \(TableFormat.thousands(tables)) "
+                + "random tables with the same margins (seeded, reproducible).")
         }
     }
     return notes
