@@ -200,7 +200,7 @@ extension ProcessAssociationsResult: KindLayout, SurveyAnalysisResult {
     var humanTables: [ReportTable] { ProcessAssociationsLayout.humanTables(self) }
 
     var charts: [Chart] {
-        let id = definition.id, associations = self
+        let associations = self
         return associations.contrasts.enumerated().compactMap { index, contrast in
             let control = DisclosureControl(definition)
             let rows = associations.domains.compactMap { domain -> SVGCharts.ForestRow? in
