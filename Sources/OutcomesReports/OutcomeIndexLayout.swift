@@ -20,15 +20,12 @@ public enum OutcomeIndexLayout {
                     + Array(repeating: fewer, count: 11)
             } else {
                 cells += [d.count(g.responses), d.count(g.scored), d.count(g.responses - g.scored)]
-                if let s = g.summary, d.shows(statisticOf: g.scored) {
-                    cells += [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3]
-                        .map { .number($0, decimals: 6) }
-                    // The lowest and highest are one person's values each: not published.
-                    cells += d.rules.isOn
-                        ? [.suppressed("*"), .suppressed("*")]
-                        : [.number(s.min, decimals: 6), .number(s.max, decimals: 6)]
+                cells += d.summaryCells(g.summary, of: g.scored)
+                // The lowest and highest are one person's values each: not published.
+                if let s = g.summary, d.shows(statisticOf: g.scored), !d.rules.isOn {
+                    cells += [.number(s.min, decimals: 6), .number(s.max, decimals: 6)]
                 } else {
-                    cells += Array(repeating: g.summary == nil ? .empty : .suppressed("*"), count: 9)
+                    cells += Array(repeating: g.summary == nil ? .empty : .suppressed("*"), count: 2)
                 }
             }
             table.rows.append(cells)

@@ -29,12 +29,7 @@ public enum ScaleSummaryLayout {
                     + Array(repeating: fewer, count: 9)
             } else {
                 cells += [d.count(group.responses), d.count(group.scored), d.count(group.responses - group.scored)]
-                if let s = group.summary, d.shows(statisticOf: group.scored) {
-                    cells += [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3]
-                        .map { .number($0, decimals: 6) }
-                } else {
-                    cells += Array(repeating: group.summary == nil ? .empty : .suppressed("*"), count: 7)
-                }
+                cells += d.summaryCells(group.summary, of: group.scored)
             }
             table.rows.append(cells)
         }
