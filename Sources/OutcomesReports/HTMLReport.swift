@@ -208,7 +208,7 @@ public enum HTMLReport {
         .table-block{overflow-x:auto;margin:12px 0 20px}.notes{font-size:12.5px;color:#444;margin:4px 0 0;padding-left:18px}
         .chart-row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start;margin:12px 0}.chart-row figure{margin:0;max-width:100%}
         .chart-row svg{max-width:100%;height:auto}figcaption{font-size:14px;font-weight:600;margin:6px 0 8px;max-width:720px}.beside{flex:1 1 300px}
-        .methods li{margin-bottom:6px}.warning{color:#9a3412}
-        .stamp{border:3px solid #9a3412;color:#7c2d12;background:#fff7ed;padding:10px 14px;font-size:16px}@media print{h2{break-after:avoid}.chart-row,table{break-inside:avoid}}
+        .stamp{border:3px solid #9a3412;color:#7c2d12;background:#fff7ed;padding:10px 14px;font-size:16px}
+        .methods li{margin-bottom:6px}.warning{color:#9a3412}@media print{h2{break-after:avoid}.chart-row,table{break-inside:avoid}}
         """
 }
