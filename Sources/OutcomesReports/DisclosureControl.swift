@@ -60,7 +60,8 @@ struct DisclosureControl {
     func summaryCells(_ summary: Summary?, of n: Int) -> [ReportTable.Cell] {
         guard let s = summary else { return Array(repeating: .empty, count: 7) }
         guard shows(statisticOf: n) else { return Array(repeating: .suppressed("*"), count: 7) }
-        return [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3].map { .number($0, decimals: 6) }
+        return [s.mean.mean, s.mean.lower, s.mean.upper, s.mean.sd, s.median, s.q1, s.q3]
+            .map { .number($0, decimals: 6) }
     }
 
     /// Whether a statistic (a mean, a test) of `n` people may be shown: not of 1 to 7.
