@@ -109,6 +109,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var disclosure: Disclosure = .standard
     /// Display names of sites by code (`sites.yaml` in the folder), used in every table and chart.
     public var siteNames: [String: String] = [:]
+    /// Survey weights, strata, clusters and calibration (`weight:`, `design:`, `calibrate:`); nil: unweighted.
+    public var weighting: Weighting?
     /// The keys of the analysis's kind (a `ScaleChangeSettings` for `scale_change`, ...).
     public var settings: any AnalysisSettings
     /// File lines of the parts checked against the instrument later, for messages.
@@ -142,7 +144,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         lhs.file == rhs.file && lhs.id == rhs.id && lhs.title == rhs.title && lhs.kind == rhs.kind
             && lhs.instrument == rhs.instrument && lhs.wave == rhs.wave && lhs.items == rhs.items
             && lhs.subgroups == rhs.subgroups && lhs.confidence == rhs.confidence && lhs.lines == rhs.lines
-            && lhs.disclosure == rhs.disclosure && lhs.siteNames == rhs.siteNames
+            && lhs.disclosure == rhs.disclosure && lhs.siteNames == rhs.siteNames && lhs.weighting == rhs.weighting
             && lhs.settings.isEqual(to: rhs.settings)
     }
 
@@ -166,7 +168,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     }
 
     /// The keys every analysis takes, whatever its kind.
-    static let commonKeys: Set<String> = ["id", "title", "kind", "instrument", "subgroups", "confidence", "disclosure"]
+    static let commonKeys = Set(["id", "title", "kind", "instrument", "subgroups", "confidence", "disclosure"])
+        .union(Weighting.keys)
 
     static func parse(root: Node, reader r: YAMLReader, disclosure base: Disclosure = .standard)
         -> AnalysisDefinition? {
@@ -241,6 +244,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
         }
         var disclosure: Disclosure? = base
         if let node = top["disclosure"] { disclosure = Disclosure.parse(node, reader: r, over: base) }
+        let weighting = Weighting.parse(top, reader: r, file: r.file)
+        lines["weight"] = (top["weight"] ?? top["design"] ?? top["calibrate"])?.mark?.line
         guard let kind else { return nil }
         // A key meant for another kind is an error, not silently ignored.
         for key in kindKeys.subtracting(kind.keys).sorted() where top[key] != nil {
@@ -251,12 +256,13 @@ public struct AnalysisDefinition: Sendable, Equatable {
         }
         let file = AnalysisFileKeys(top: top, root: root, reader: r, lines: lines)
         let settings = kind.readSettings(file)
-        guard let id, let instrument, let settings, let disclosure else { return nil }
+        guard let id, let instrument, let settings, let disclosure, let weighting else { return nil }
         var definition = AnalysisDefinition(file: r.file, id: id, title: title ?? id, kind: Kind(kind),
                                             instrument: instrument, wave: wave, items: items, subgroups: subgroups,
                                             confidence: confidence, settings: settings)
         definition.lines = file.lines
         definition.disclosure = disclosure
+        definition.weighting = weighting
         return definition
     }
 
@@ -292,6 +298,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
     /// Checks the names the file uses against the instrument the data were stored with.
     public func validate(against instrument: Instrument) throws {
         var problems = AnalysisProblems(file: file, lines: lines)
+        weighting?.validate(self, against: instrument, &problems)
         for itemID in items ?? [] {
             guard let item = instrument.item(itemID) else {
                 problems.fail("item:" + itemID,

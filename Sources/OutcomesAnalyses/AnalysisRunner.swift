@@ -56,7 +56,7 @@ struct FrameRequest {
         var more = definition.subgroups.compactMap { subgroup -> String? in
             if case let .item(id, _, _) = subgroup { return id } else { return nil }
         }
-        more += extra
+        more += extra + (definition.weighting?.items ?? [])
         // The answers that decide whether an analysed item was asked, to tell "not asked" from missing.
         if let instrument = try store.instrument(id: definition.instrument) {
             more += NotAsked.conditionItems(of: items + extra, in: instrument)

@@ -64,6 +64,8 @@ public struct OutcomeTableResult: Sendable {
     public var positiveLabels: [String]
     public var neutralLabels: [String]
     public var negativeLabels: [String]
+    /// The survey design the shares were weighted by; nil: unweighted (Wilson intervals).
+    public var design: Weighting.Summary? = nil
 
     public var overall: OutcomeGroup { groups[0] }
 }
@@ -101,6 +103,29 @@ public enum OutcomeTable {
                                  dontKnow: t[base + 4], missing: t[base + 5], notAsked: t[base + 6])
         }
 
+        // Weighted shares, by (variable, level, item): the design's estimates replace the binomial ones.
+        let design = try definition.weighting.map { try $0.design(frame, file: definition.file) }
+        var weighted: [[[[SurveyEstimate?]]]] = []
+        if let design, let weighting = definition.weighting {
+            let codes = items.map { OutcomeCategory.codes($0, frame: frame) }
+            weighted = try variables.map { variable in
+                let byItem = try codes.map {
+                    try design.shares(categories: $0, answering: [0, 1, 2], domains: variable.codes,
+                                      domainCount: variable.levels.count, confidence: definition.confidence,
+                                      interval: weighting.interval)
+                }
+                return variable.levels.indices.map { level in byItem.map { $0[level] } }
+            }
+        }
+        func share(_ count: Int, _ n: Int, _ v: Int, _ level: Int, _ itemIndex: Int, _ category: Int) throws
+            -> ProportionEstimate {
+            var estimate = try Proportions.wilson(count: count, n: n, confidence: definition.confidence)
+            guard !weighted.isEmpty, n > 0, let survey = weighted[v][level][itemIndex][category] else { return estimate }
+            (estimate.proportion, estimate.lower, estimate.upper) = (survey.estimate, survey.lower, survey.upper)
+            estimate.survey = survey
+            return estimate
+        }
+
         var groups: [OutcomeGroup] = []
         for (v, variable) in variables.enumerated() {
             for (level, levelLabel) in variable.levels.enumerated() {
@@ -112,9 +137,9 @@ public enum OutcomeTable {
                     rows.append(OutcomeRow(
                         item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
                         counts: c,
-                        positive: try Proportions.wilson(count: c.positive, n: c.answering, confidence: definition.confidence),
-                        noChange: try Proportions.wilson(count: c.neutral, n: c.answering, confidence: definition.confidence),
-                        negative: try Proportions.wilson(count: c.negative, n: c.answering, confidence: definition.confidence)))
+                        positive: try share(c.positive, c.answering, v, level, itemIndex, 0),
+                        noChange: try share(c.neutral, c.answering, v, level, itemIndex, 1),
+                        negative: try share(c.negative, c.answering, v, level, itemIndex, 2)))
                 }
                 groups.append(OutcomeGroup(variable: v == 0 ? nil : variable.label, level: v == 0 ? nil : levelLabel,
                                            responses: groupSizes[v][level], rows: rows))
@@ -128,7 +153,8 @@ public enum OutcomeTable {
             sites: frame.sites.presentLevels(), groups: groups,
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label),
             neutralLabels: scale.filter { $0.valence == .neutral }.map(\.label),
-            negativeLabels: scale.filter { $0.valence == .negative }.map(\.label))
+            negativeLabels: scale.filter { $0.valence == .negative }.map(\.label),
+            design: design.flatMap { d in definition.weighting?.summary(of: d) })
     }
 }
 

@@ -30,6 +30,8 @@ struct DisclosureControl {
     func share(_ estimate: ProportionEstimate) -> ProportionEstimate? {
         guard rules.isOn, estimate.n > 0 else { return estimate }
         guard let count = rounded(estimate.count), let n = rounded(estimate.n) else { return nil }
+        // A weighted share is not a ratio of the counts shown, so rounding them does not change it.
+        if estimate.survey != nil { return estimate }
         return try? Proportions.wilson(count: count, n: n, confidence: estimate.confidence)
     }
 

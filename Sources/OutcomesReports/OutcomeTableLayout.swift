@@ -21,6 +21,11 @@ public enum OutcomeTableLayout {
         }
         columns += [.init("not_applicable_n", "Not applicable"), .init("dont_know_n", "Don't know"),
                     .init("missing_n", "Missing"), .init("not_asked_n", "Not asked")]
+        let weighted = result.design != nil
+        if weighted {
+            columns += [.init("positive_se", "positive SE %"), .init("design_effect", "Design effect (positive)"),
+                        .init("effective_n", "Effective N (positive)"), .init("weighted_n", "Weighted N")]
+        }
         var table = ReportTable(title: result.definition.title, columns: columns)
         for (index, group) in result.groups.enumerated() {
             for row in group.rows {
@@ -39,12 +44,21 @@ public enum OutcomeTableLayout {
                     }
                     cells += [d.count(row.counts.notApplicable), d.count(row.counts.dontKnow),
                               d.count(row.counts.missing), d.count(row.counts.notAsked)]
+                    if weighted { cells += OutcomeTableLayout.designCells(row.positive, d) }
                 }
                 table.rows.append(cells)
             }
         }
         table.notes = notes(result) + d.notes(for: table, hiddenGroups: hiddenGroups(result))
         return table
+    }
+
+    /// A weighted share's SE, design effect, effective and weighted N; withheld with the share.
+    static func designCells(_ estimate: ProportionEstimate, _ d: DisclosureControl) -> [ReportTable.Cell] {
+        guard let survey = estimate.survey else { return Array(repeating: .empty, count: 4) }
+        guard d.share(estimate) != nil else { return Array(repeating: .suppressed("*"), count: 4) }
+        return [.number(survey.standardError * 100, decimals: 3), .number(survey.designEffect, decimals: 3),
+                .number(survey.effectiveN, decimals: 1), .number(survey.weightedN, decimals: 1)]
     }
 
     /// Subgroup levels with a domain too few answered to show.
@@ -72,6 +86,9 @@ public enum OutcomeTableLayout {
         let showDontKnow = overall.columns.count == 8
         let showNotAsked = result.overall.rows.contains { $0.counts.notAsked > 0 }
         if showNotAsked { overall.columns.append(.init("not_asked", "Not asked")) }
+        if result.design != nil {
+            overall.columns += [.init("design_effect", "Design effect"), .init("effective_n", "Effective N")]
+        }
         for row in result.overall.rows {
             var cells: [ReportTable.Cell] = [.text(row.domain.label), d.count(row.counts.answering),
                                              d.percentCell(row.positive), d.percentCell(row.noChange),
@@ -79,6 +96,10 @@ public enum OutcomeTableLayout {
             if showDontKnow { cells.append(d.count(row.counts.dontKnow)) }
             cells.append(d.count(row.counts.missing))
             if showNotAsked { cells.append(d.count(row.counts.notAsked)) }
+            if result.design != nil {
+                let design = designCells(row.positive, d)
+                cells += [design[1], design[2]]
+            }
             overall.rows.append(cells)
         }
         overall.notes += d.notes(for: overall, hiddenGroups: 0)
@@ -97,7 +118,8 @@ public enum OutcomeTableLayout {
                     .init(group.level!, "\(group.level!) ("
                           + "\(d.hides(groupOf: group.responses) ? d.fewer : "n = " + d.countText(group.responses)))")
                 },
-                notes: ["Each cell: % positive among those answering in that group, with its Wilson interval; "
+                notes: ["Each cell: % positive among those answering in that group, with its "
+                        + "\(result.design == nil ? "Wilson" : "weighted design-based") interval; "
                         + "N answering in brackets after the interval."])
             for (index, row) in result.overall.rows.enumerated() {
                 table.rows.append([.text(row.domain.label)] + groups.map { group in
@@ -123,9 +145,43 @@ public enum OutcomeTableLayout {
             "Positive: \(result.positiveLabels.joined(separator: " or ")). "
                 + "No change: \(result.neutralLabels.joined(separator: " or ")). "
                 + "Negative: \(result.negativeLabels.joined(separator: " or ")).",
-            "Intervals: \(confidenceLabel(result.definition.confidence)) Wilson score intervals "
-                + "for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv).",
-        ]
+        ] + intervalNotes(result)
+    }
+
+    /// How the intervals were found: Wilson's for a simple count, or the survey design's.
+    static func intervalNotes(_ result: OutcomeTableResult) -> [String] {
+        let level = confidenceLabel(result.definition.confidence)
+        guard let design = result.design else {
+            return ["Intervals: \(level) Wilson score intervals "
+                    + "for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv)."]
+        }
+        return designNotes(design, level: level)
+    }
+
+    /// What a weighted table says of its design, in words.
+    static func designNotes(_ design: Weighting.Summary, level: String) -> [String] {
+        var weights = design.weight.map { "Weighted by \($0)" } ?? "Every response weighs 1 before raking"
+        if !design.rakedBy.isEmpty {
+            weights += ", raked to the population totals of \(design.rakedBy.joined(separator: " and ")) "
+                + "(\(design.passes) pass\(design.passes == 1 ? "" : "es") to converge)"
+        }
+        weights += "; weights from \(TableFormat.format(design.minimumWeight, 3)) to "
+            + "\(TableFormat.format(design.maximumWeight, 3)) (mean \(TableFormat.format(design.meanWeight, 3)))."
+        var structure = "Standard errors by linearisation (as R's survey package), "
+        structure += design.clusters.map { "with the \($0) sites as clusters" } ?? "each response its own cluster"
+        if let strata = design.strata { structure += ", in \(design.strataCount) strata of \(strata)" }
+        let method = design.interval == .beta
+            ? "Korn and Graubard's beta intervals at the effective sample size (svyciprop method beta)"
+            : "intervals on the logit scale with a t critical value on the design's degrees of freedom "
+                + "(svyciprop method logit, R's default: they stay within 0-100% and hold their coverage "
+                + "better than Wald intervals for small shares)"
+        return [weights,
+                structure + "; \(level) \(method). A share of 0% or 100% has no design variance: its interval "
+                    + "is the exact (Clopper-Pearson) interval of the unweighted count.",
+                "Design effect: the variance of the weighted % positive over that of a simple random sample of "
+                    + "the same size (deff = \"replace\"); effective N = N / design effect. Counts are "
+                    + "unweighted respondents; disclosure control rounds and withholds them as usual, and "
+                    + "withholds a weighted share whose count is withheld."]
     }
 
     static func percentWithCI(_ estimate: ProportionEstimate) -> String {
@@ -212,8 +268,10 @@ extension OutcomeTableResult: KindLayout, SurveyAnalysisResult {
 
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), table = self
+        let intervals = design == nil ? "with \(level) Wilson score intervals"
+            : "weighted, with \(level) design-based intervals and design effects"
         return "Shares positive, no change and negative among those answering on the scale in each of "
-            + "\(table.overall.rows.count) domains, with \(level) Wilson score intervals; "
+            + "\(table.overall.rows.count) domains, \(intervals); "
             + "not applicable, don't know and missing answers are counted, not included. "
             + "\(table.groups.count - 1) subgroup levels."
     }

@@ -13,6 +13,9 @@ public struct ProportionEstimate: Sendable, Equatable {
     public var upper: Double
     /// The confidence level the interval was computed at (e.g. 0.95).
     public var confidence: Double
+    /// For a weighted share: the estimate, its design-based interval and design effect (`proportion`,
+    /// `lower` and `upper` are then its); `count` and `n` stay the unweighted numbers of respondents.
+    public var survey: SurveyEstimate? = nil
 }
 
 public enum Proportions {
