@@ -240,7 +240,8 @@ public struct Weighting: Sendable, Equatable {
                 throw Diagnostic(file: path, line: record.line, message: "code '\(fields[code])' is not a whole number")
             }
             guard let amount = Double(fields[total]), amount > 0, amount.isFinite else {
-                throw Diagnostic(file: path, line: record.line, message: "total '\(fields[total])' is not a positive number")
+                throw Diagnostic(file: path, line: record.line,
+                                 message: "total '\(fields[total])' is not a positive number")
             }
             if totals[fields[item], default: [:]][value] != nil {
                 throw Diagnostic(file: path, line: record.line, message: "\(fields[item]) code \(value) is given twice")

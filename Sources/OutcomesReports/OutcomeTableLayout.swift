@@ -180,8 +180,9 @@ public enum OutcomeTableLayout {
                     + "is the exact (Clopper-Pearson) interval of the unweighted count.",
                 "Design effect: the variance of the weighted % positive over that of a simple random sample of "
                     + "the same size (deff = \"replace\"); effective N = N / design effect. Counts are "
-                    + "unweighted respondents; disclosure control rounds and withholds them as usual, and "
-                    + "withholds a weighted share whose count is withheld."]
+                    + "unweighted respondents; disclosure control rounds and withholds them as usual and "
+                    + "withholds a weighted share whose count is withheld, but a weighted share shown is "
+                    + "as estimated, not recomputed from the rounded counts."]
     }
 
     static func percentWithCI(_ estimate: ProportionEstimate) -> String {

@@ -37,7 +37,8 @@ public struct Raking: Sendable {
         let n = base.count
         for margin in margins {
             guard margin.levelOfRow.count == n else {
-                throw StatisticsError.invalidArgument("margin \(margin.name) has \(margin.levelOfRow.count) rows, not \(n)")
+                throw StatisticsError.invalidArgument("margin \(margin.name) has \(margin.levelOfRow.count) rows, "
+                                                      + "not \(n)")
             }
             if let bad = margin.levelOfRow.firstIndex(where: { $0 < 0 || Int($0) >= margin.totals.count }) {
                 throw StatisticsError.invalidArgument("row \(bad + 1) has no level of margin \(margin.name)")
