@@ -82,8 +82,9 @@ public enum OutcomeTable {
         // a million rows x 15 items x 5 variables is 75 million increments, so no nested arrays here.
         let groupSizes = variables.map(\.sizes)
         var tallies = variables.map { Array(repeating: 0, count: $0.levels.count * items.count * 7) }
-        for (itemIndex, item) in items.enumerated() {
-            let categories = OutcomeCategory.codes(item, frame: frame)
+        // Each item's categories, found once for the tallies and the weighted shares.
+        let itemCategories = items.map { OutcomeCategory.codes($0, frame: frame) }
+        for (itemIndex, categories) in itemCategories.enumerated() {
             for v in variables.indices {
                 variables[v].codes.withUnsafeBufferPointer { levels in
                     categories.withUnsafeBufferPointer { category in
@@ -107,9 +108,8 @@ public enum OutcomeTable {
         let design = try definition.weighting.map { try $0.design(frame, file: definition.file) }
         var weighted: [[[[SurveyEstimate?]]]] = []
         if let design, let weighting = definition.weighting {
-            let codes = items.map { OutcomeCategory.codes($0, frame: frame) }
             weighted = try variables.map { variable in
-                let byItem = try codes.map {
+                let byItem = try itemCategories.map {
                     try design.shares(categories: $0, answering: [0, 1, 2], domains: variable.codes,
                                       domainCount: variable.levels.count, confidence: definition.confidence,
                                       interval: weighting.interval)
