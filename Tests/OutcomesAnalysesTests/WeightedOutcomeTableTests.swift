@@ -38,7 +38,8 @@ import OutcomesStore
     }
 
     @Test func everyShareIntervalAndDesignEffectMatchesR() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"), csvPath: fixture("weighted-poet.csv"))
+        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"),
+                                     csvPath: fixture("weighted-poet.csv"))
         let url = URL(fileURLWithPath: fixture("weighted-poet.expected.json"))
         let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         var checked = 0
@@ -46,7 +47,10 @@ import OutcomesStore
             let rows = try Self.table(Self.analysis(design), store: store.store)
             for r in try #require(reference[name] as? [[String: Any]]) {
                 let group = r["group"] as! String, item = r["item"] as! String, share = r["share"] as! String
-                let row = try #require(rows.first { $0["group"] == (group == "All respondents" ? group : ["1": "Under 45", "2": "45-64", "3": "65 or over"][group]!) && $0["item"] == item })
+                let ageBands = ["1": "Under 45", "2": "45-64", "3": "65 or over"]
+                let row = try #require(rows.first {
+                    $0["group"] == (group == "All respondents" ? group : ageBands[group]!) && $0["item"] == item
+                })
                 let label = "\(name) \(group) \(item) \(share)"
                 func near(_ column: String, _ value: Any?, _ tolerance: Double = 0.0006) {
                     let want = (value as? [[Double]])?.first?.first ?? (value as! Double)
@@ -68,8 +72,10 @@ import OutcomesStore
     }
 
     @Test func theNotesSayHowTheSharesWereWeighted() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"), csvPath: fixture("weighted-poet.csv"))
-        let definition = try AnalysisDefinition.parse(Self.analysis(Self.designs["raked"]!), file: fixture("weighted.yaml"))
+        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"),
+                                     csvPath: fixture("weighted-poet.csv"))
+        let definition = try AnalysisDefinition.parse(Self.analysis(Self.designs["raked"]!),
+                                                      file: fixture("weighted.yaml"))
         let markdown = ReportWriter.markdown(try AnalysisRunner.run(definition, store: store.store))
         #expect(markdown.contains("Weighted by survey_weight, raked to the population totals of age_band"))
         #expect(markdown.contains("in 3 strata of support_need") && markdown.contains("svyciprop method logit"))
@@ -77,9 +83,11 @@ import OutcomesStore
     }
 
     @Test func disclosureControlWithholdsAWeightedShareOfFewPeopleButDoesNotRecomputeIt() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"), csvPath: fixture("weighted-poet.csv"))
+        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"),
+                                     csvPath: fixture("weighted-poet.csv"))
         let open = try Self.table(Self.analysis(Self.designs["clustered"]!), store: store.store)
-        let safe = try Self.table(Self.analysis(Self.designs["clustered"]!, disclosure: "{policy: nhs_digital, minimum_base: 0}"),
+        let safe = try Self.table(Self.analysis(Self.designs["clustered"]!,
+                                                disclosure: "{policy: nhs_digital, minimum_base: 0}"),
                                   store: store.store)
         var withheld = 0, kept = 0
         for (o, s) in zip(open, safe) {
@@ -98,10 +106,12 @@ import OutcomesStore
     }
 
     @Test func badWeightsAndDesignsAreReportedWithTheirPlace() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"), csvPath: fixture("weighted-poet.csv"))
+        let store = try FixtureStore(instrumentPath: fixture("weighted-poet.yaml"),
+                                     csvPath: fixture("weighted-poet.csv"))
         func failure(_ text: String) -> String {
             do {
-                _ = try AnalysisRunner.run(try AnalysisDefinition.parse(text, file: fixture("weighted.yaml")), store: store.store)
+                _ = try AnalysisRunner.run(try AnalysisDefinition.parse(text, file: fixture("weighted.yaml")),
+                                           store: store.store)
                 return ""
             } catch { return "\(error)" }
         }
@@ -113,7 +123,8 @@ import OutcomesStore
             .contains("cannot read the calibration margins file"))
         #expect(failure(Self.analysis("calibrate: {margins: weighted-poet-margins.csv, by: [support_need]}"))
             .contains("no totals for support_need"))
-        let other = Self.analysis("").replacingOccurrences(of: "kind: outcome_table", with: "kind: distribution\nitem: outcome_safety")
+        let other = Self.analysis("").replacingOccurrences(of: "kind: outcome_table",
+                                                           with: "kind: distribution\nitem: outcome_safety")
         #expect(failure(other).contains("not yet used by kind distribution"))
     }
 }

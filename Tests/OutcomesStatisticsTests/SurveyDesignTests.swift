@@ -21,7 +21,8 @@ import OutcomesStatistics
         var raking: Raking?
         if let spec = c["raking"] as? [String: Any] {
             let margins = (spec["margins"] as! [[String: Any]]).map {
-                Raking.Margin(name: $0["name"] as! String, levelOfRow: int32s($0["levels"])!, totals: $0["totals"] as! [Double])
+                Raking.Margin(name: $0["name"] as! String, levelOfRow: int32s($0["levels"])!,
+                              totals: $0["totals"] as! [Double])
             }
             raking = try Raking(base: base, margins: margins, epsilon: spec["epsilon"] as! Double,
                                 maxPasses: spec["max_passes"] as! Int)
@@ -57,8 +58,10 @@ import OutcomesStatistics
             for r in c["shares"] as! [[String: Any]] {
                 let e = try #require(shares[r["domain"] as! Int][r["category"] as! Int])
                 let label = "\(c["name"]!) domain \(r["domain"]!) category \(r["category"]!)"
-                #expect(Self.close(e.estimate, r["estimate"], "estimate"), "\(label): \(e.estimate) vs \(r["estimate"]!)")
-                #expect(Self.close(e.standardError, r["se"], "se", tolerance: 1e-7), "\(label): SE \(e.standardError) vs \(r["se"]!)")
+                #expect(Self.close(e.estimate, r["estimate"], "estimate"),
+                        "\(label): \(e.estimate) vs \(r["estimate"]!)")
+                #expect(Self.close(e.standardError, r["se"], "se", tolerance: 1e-7),
+                        "\(label): SE \(e.standardError) vs \(r["se"]!)")
                 checked += 1
                 if e.estimate == 0 {
                     // R has no design effect here and an interval of no use (1e-11 to 5e-11 by logit, NA by
@@ -68,10 +71,13 @@ import OutcomesStatistics
                     #expect(e.lower == 0 && e.upper == exact.upper, "\(label)")
                     continue
                 }
-                #expect(Self.close(e.designEffect, r["deff"], "deff", tolerance: 1e-7), "\(label): deff \(e.designEffect) vs \(r["deff"]!)")
+                #expect(Self.close(e.designEffect, r["deff"], "deff", tolerance: 1e-7),
+                        "\(label): deff \(e.designEffect) vs \(r["deff"]!)")
                 #expect(e.degreesOfFreedom == r["df"] as! Int, "\(label): df")
-                #expect(Self.close(e.lower, r["lower"], "lower", tolerance: 1e-7), "\(label): lower \(e.lower) vs \(r["lower"]!)")
-                #expect(Self.close(e.upper, r["upper"], "upper", tolerance: 1e-7), "\(label): upper \(e.upper) vs \(r["upper"]!)")
+                #expect(Self.close(e.lower, r["lower"], "lower", tolerance: 1e-7),
+                        "\(label): lower \(e.lower) vs \(r["lower"]!)")
+                #expect(Self.close(e.upper, r["upper"], "upper", tolerance: 1e-7),
+                        "\(label): upper \(e.upper) vs \(r["upper"]!)")
             }
         }
         #expect(checked == 2 * 6 + 2 * 9 + 9 + 6)
@@ -81,14 +87,17 @@ import OutcomesStatistics
         for c in try Self.reference() {
             let design = try Self.design(c)
             let domains = Self.int32s(c["domain"])!
-            let sums = design.sums(values: c["api00"] as! [Double], domains: domains, domainCount: Int(domains.max()!) + 1)
+            let sums = design.sums(values: c["api00"] as! [Double], domains: domains,
+                                   domainCount: Int(domains.max()!) + 1)
             for r in c["means"] as! [[String: Any]] {
                 let e = try design.estimate(sums[r["domain"] as! Int], confidence: 0.95, interval: .t)
                 let label = "\(c["name"]!) mean in domain \(r["domain"]!)"
                 #expect(Self.close(e.estimate, r["estimate"], "estimate"), "\(label)")
-                #expect(Self.close(e.standardError, r["se"], "se", tolerance: 1e-7), "\(label): SE \(e.standardError) vs \(r["se"]!)")
+                #expect(Self.close(e.standardError, r["se"], "se", tolerance: 1e-7),
+                        "\(label): SE \(e.standardError) vs \(r["se"]!)")
                 #expect(Self.close(e.designEffect, r["deff"], "deff", tolerance: 1e-7), "\(label): deff")
-                #expect(Self.close(e.lower, r["lower"], "lower", tolerance: 1e-7) && Self.close(e.upper, r["upper"], "upper", tolerance: 1e-7), "\(label): interval")
+                #expect(Self.close(e.lower, r["lower"], "lower", tolerance: 1e-7)
+                            && Self.close(e.upper, r["upper"], "upper", tolerance: 1e-7), "\(label): interval")
             }
         }
     }
