@@ -44,6 +44,8 @@ public struct DistributionResult: Sendable {
     public var choices: [Choice]
     public var overall: DistributionGroup
     public var variables: [DistributionVariable]
+    /// The survey design the shares were weighted by; nil: unweighted (Wilson intervals).
+    public var design: Weighting.Summary? = nil
 }
 
 public enum Distribution {
@@ -61,6 +63,17 @@ public enum Distribution {
         let topCodes = Set(settings.top?.codes ?? [])
         let answers = frame.column(itemID)?.integers ?? IntegerColumn(repeating: nil, count: frame.count)
         let notAsked = NotAsked.rows(item, frame: frame)
+        let weighted = try WeightedGroups(definition, frame: frame)
+        // Per row, the answer's place on the scale (choices.count: not on it), and whether it is a top one
+        // (2: not on the scale): the categories of the weighted shares.
+        let offScale = UInt8(choices.count)
+        let place: [UInt8] = weighted == nil ? [] : answers.map { answer in
+            answer.flatMap { position[$0] }.map(UInt8.init) ?? offScale
+        }
+        let isTop: [UInt8] = weighted == nil ? [] : answers.map { answer in
+            guard let answer, position[answer] != nil else { return 2 }
+            return topCodes.contains(answer) ? 1 : 0
+        }
 
         func group(_ rows: [Int], variable: String?, level: String?) throws -> DistributionGroup {
             var counts = Array(repeating: 0, count: choices.count), specialCount = 0, missing = 0, top = 0, unasked = 0
@@ -75,13 +88,21 @@ public enum Distribution {
                 if topCodes.contains(answer) { top += 1 }
             }
             let n = counts.reduce(0, +)
-            return DistributionGroup(
-                variable: variable, level: level, responses: rows.count,
-                answers: try counts.map { try Proportions.wilson(count: $0, n: n, confidence: definition.confidence) },
-                top: try settings.top.map { _ in
-                    try Proportions.wilson(count: top, n: n, confidence: definition.confidence)
-                },
-                special: specialCount, missing: missing, notAsked: unasked)
+            var answerShares = try counts.map {
+                try Proportions.wilson(count: $0, n: n, confidence: definition.confidence)
+            }
+            var topShare = try settings.top.map { _ in
+                try Proportions.wilson(count: top, n: n, confidence: definition.confidence)
+            }
+            if let weighted, n > 0 {
+                let survey = try weighted.shares(rows, categories: place, answering: Set(0..<offScale))
+                answerShares = answerShares.indices.map { answerShares[$0].weighted(by: survey[$0]) }
+                if let shown = topShare {
+                    topShare = shown.weighted(by: try weighted.shares(rows, categories: isTop, answering: [0, 1])[1])
+                }
+            }
+            return DistributionGroup(variable: variable, level: level, responses: rows.count, answers: answerShares,
+                                     top: topShare, special: specialCount, missing: missing, notAsked: unasked)
         }
         let overall = try group(Array(0..<frame.count), variable: nil, level: nil)
         var variables: [DistributionVariable] = []
@@ -91,22 +112,33 @@ public enum Distribution {
             for (level, rows) in variable.shownLevels {
                 let g = try group(rows, variable: variable.label, level: variable.levels[level])
                 groups.append(g)
-                if variable.untested.contains(level) { untested.append(variable.levels[level]) } else if let top = g.top {
+                if variable.untested.contains(level) {
+                    untested.append(variable.levels[level])
+                } else if let top = g.top {
                     table.append([top.count, top.n - top.count])
                 }
             }
             var test: IndependenceTest?, notTested: String?
             if settings.top == nil {
                 notTested = "name 'top' answers in the analysis file to test the difference between groups"
+            } else if weighted != nil {
+                // A chi-square test of unweighted counts would not test the weighted shares shown.
+                notTested = "a test between groups of weighted shares needs a design-based (Rao-Scott) test, "
+                    + "which this tool does not give yet"
             } else {
-                do { test = try Contingency.independence(groups: table) } catch let error as StatisticsError { notTested = error.reason }
+                do {
+                    test = try Contingency.independence(groups: table)
+                } catch let error as StatisticsError {
+                    notTested = error.reason
+                }
             }
-            variables.append(DistributionVariable(label: variable.label, groups: groups, untested: untested, test: test, notTested: notTested))
+            variables.append(DistributionVariable(label: variable.label, groups: groups, untested: untested,
+                                                  test: test, notTested: notTested))
         }
         return DistributionResult(
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
-            item: item, choices: choices, overall: overall, variables: variables)
+            item: item, choices: choices, overall: overall, variables: variables, design: weighted?.summary)
     }
 }
 

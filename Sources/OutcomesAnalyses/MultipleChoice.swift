@@ -33,6 +33,8 @@ public struct MultipleChoiceResult: Sendable {
     public var overall: MultipleChoiceGroup
     /// Per subgroup variable, its label and its groups.
     public var variables: [(label: String, groups: [MultipleChoiceGroup])]
+    /// The survey design the shares were weighted by; nil: unweighted (Wilson intervals).
+    public var design: Weighting.Summary? = nil
 }
 
 public enum MultipleChoice {
@@ -54,6 +56,11 @@ public enum MultipleChoice {
             return options.isEmpty ? nil : options
         }
         let notAsked = NotAsked.rows(item, frame: frame)
+        let weighted = try WeightedGroups(definition, frame: frame)
+        // Per option, per row: 1 chose it, 0 answered without choosing it, 2 did not answer.
+        let choosing: [[UInt8]] = weighted == nil ? [] : choices.indices.map { option in
+            chosen.map { $0.map { $0.contains(option) ? 1 : 0 } ?? 2 }
+        }
 
         func group(_ rows: [Int], variable: String?, level: String?) throws -> MultipleChoiceGroup {
             var counts = Array(repeating: 0, count: choices.count), missing = 0, unasked = 0
@@ -67,8 +74,12 @@ public enum MultipleChoice {
             let answered = rows.count - missing - unasked
             return MultipleChoiceGroup(
                 variable: variable, level: level, responses: rows.count,
-                options: try counts.map {
-                    try Proportions.wilson(count: $0, n: answered, confidence: definition.confidence)
+                options: try counts.indices.map { option in
+                    let share = try Proportions.wilson(count: counts[option], n: answered,
+                                                       confidence: definition.confidence)
+                    guard let weighted, answered > 0 else { return share }
+                    return share.weighted(by: try weighted.shares(rows, categories: choosing[option],
+                                                                  answering: [0, 1])[1])
                 },
                 missing: missing, notAsked: unasked)
         }
@@ -82,7 +93,7 @@ public enum MultipleChoice {
         return MultipleChoiceResult(
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
-            item: item, choices: choices, overall: overall, variables: variables)
+            item: item, choices: choices, overall: overall, variables: variables, design: weighted?.summary)
     }
 }
 

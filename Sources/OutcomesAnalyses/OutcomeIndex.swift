@@ -33,6 +33,8 @@ public struct OutcomeIndexResult: Sendable {
     public var overall: IndexGroup { groups[0] }
     /// Mean number of domains answered on the scale, among those with an index.
     public var meanDomainsAnswered: Double
+    /// The survey design the means were weighted by; nil: unweighted.
+    public var design: Weighting.Summary? = nil
 }
 
 public enum OutcomeIndex {
@@ -64,17 +66,22 @@ public enum OutcomeIndex {
         for case let value? in index { histogram[value, default: 0] += 1 }
         let values = index.map { $0.map(Double.init) }
 
-        func group(_ rows: [Int], variable: String?, level: String?) -> IndexGroup {
+        let weighted = try WeightedGroups(definition, frame: frame)
+        let weightedValues = weighted == nil ? [] : values.map { $0 ?? .nan }
+
+        func group(_ rows: [Int], variable: String?, level: String?) throws -> IndexGroup {
             let groupValues = rows.map { values[$0] }
             let scored = groupValues.compactMap { $0 }.count
-            return IndexGroup(variable: variable, level: level, responses: rows.count, scored: scored,
-                              summary: scored >= 2 ? try? Descriptives.summarize(groupValues, confidence: definition.confidence) : nil)
+            var summary = scored >= 2
+                ? try? Descriptives.summarize(groupValues, confidence: definition.confidence) : nil
+            if let weighted { summary = try weighted.summary(rows, values: weightedValues) }
+            return IndexGroup(variable: variable, level: level, responses: rows.count, scored: scored, summary: summary)
         }
-        var groups = [group(Array(0..<frame.count), variable: nil, level: nil)]
+        var groups = [try group(Array(0..<frame.count), variable: nil, level: nil)]
         for subgroup in definition.subgroups {
             let variable = GroupingVariable(subgroup, frame: frame)
             for (level, rows) in variable.shownLevels {
-                groups.append(group(rows, variable: variable.label, level: variable.levels[level]))
+                groups.append(try group(rows, variable: variable.label, level: variable.levels[level]))
             }
         }
         let scoredAnswered = zip(index, answered).compactMap { $0 == nil ? nil : Double($1) }
@@ -84,7 +91,9 @@ public enum OutcomeIndex {
             domains: items.map { instrument.domain($0.domain!) ?? Domain(id: $0.domain!, label: $0.domain!) },
             unscored: index.filter { $0 == nil }.count,
             distribution: histogram.keys.sorted().map { ($0, histogram[$0]!) }, groups: groups,
-            meanDomainsAnswered: scoredAnswered.isEmpty ? .nan : scoredAnswered.reduce(0, +) / Double(scoredAnswered.count))
+            meanDomainsAnswered: scoredAnswered.isEmpty ? .nan
+                : scoredAnswered.reduce(0, +) / Double(scoredAnswered.count),
+            design: weighted?.summary)
     }
 }
 

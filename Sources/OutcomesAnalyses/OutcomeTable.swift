@@ -119,13 +119,8 @@ public enum OutcomeTable {
         }
         func share(_ count: Int, _ n: Int, _ v: Int, _ level: Int, _ itemIndex: Int, _ category: Int) throws
             -> ProportionEstimate {
-            var estimate = try Proportions.wilson(count: count, n: n, confidence: definition.confidence)
-            guard !weighted.isEmpty, n > 0, let survey = weighted[v][level][itemIndex][category] else {
-                return estimate
-            }
-            (estimate.proportion, estimate.lower, estimate.upper) = (survey.estimate, survey.lower, survey.upper)
-            estimate.survey = survey
-            return estimate
+            let estimate = try Proportions.wilson(count: count, n: n, confidence: definition.confidence)
+            return weighted.isEmpty ? estimate : estimate.weighted(by: weighted[v][level][itemIndex][category])
         }
 
         var groups: [OutcomeGroup] = []

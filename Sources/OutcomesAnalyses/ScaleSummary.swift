@@ -27,6 +27,8 @@ public struct ScaleSummaryResult: Sendable {
     public var sites: [String]
     public var scale: Scale
     public var groups: [ScaleSummaryGroup]
+    /// The survey design the figures were weighted by; nil: unweighted.
+    public var design: Weighting.Summary? = nil
 
     public var overall: ScaleSummaryGroup { groups[0] }
 }
@@ -45,19 +47,33 @@ public enum ScaleSummary {
             return scorer.score(values)
         }
         let levelIndex = Dictionary(uniqueKeysWithValues: scale.levels.enumerated().map { ($1.level, $0) })
+        let weighted = try WeightedGroups(definition, frame: frame)
+        let scoreValues = weighted == nil ? [] : scores.map { $0.score ?? .nan }
+        // Each row's level's place (levels.count: no level).
+        let levelPlace: [UInt8] = weighted == nil ? [] : scores.map { score in
+            score.level.flatMap { levelIndex[$0] }.map(UInt8.init) ?? UInt8(scale.levels.count)
+        }
 
         func group(_ rows: [Int], variable: String?, level: String?) throws -> ScaleSummaryGroup {
             let scored = rows.compactMap { scores[$0].score }
             var counts = Array(repeating: 0, count: scale.levels.count)
             for row in rows { if let level = scores[row].level, let index = levelIndex[level] { counts[index] += 1 } }
             let withLevel = counts.reduce(0, +)
-            return ScaleSummaryGroup(
-                variable: variable, level: level, responses: rows.count, scored: scored.count,
-                summary: scored.count >= 2
-                    ? try Descriptives.summarize(scored.map { $0 }, confidence: definition.confidence) : nil,
-                levels: try counts.map {
-                    try Proportions.wilson(count: $0, n: withLevel, confidence: definition.confidence)
-                })
+            var levels = try counts.map {
+                try Proportions.wilson(count: $0, n: withLevel, confidence: definition.confidence)
+            }
+            var summary = scored.count >= 2
+                ? try Descriptives.summarize(scored.map { $0 }, confidence: definition.confidence) : nil
+            if let weighted {
+                summary = try weighted.summary(rows, values: scoreValues)
+                if withLevel > 0 {
+                    let survey = try weighted.shares(rows, categories: levelPlace,
+                                                     answering: Set((0..<scale.levels.count).map(UInt8.init)))
+                    levels = levels.indices.map { levels[$0].weighted(by: survey[$0]) }
+                }
+            }
+            return ScaleSummaryGroup(variable: variable, level: level, responses: rows.count, scored: scored.count,
+                                     summary: summary, levels: levels)
         }
         var groups = [try group(Array(0..<frame.count), variable: nil, level: nil)]
         for subgroup in definition.subgroups {
@@ -69,7 +85,7 @@ public enum ScaleSummary {
         return ScaleSummaryResult(definition: definition, instrumentID: instrument.id,
                                   instrumentVersion: instrument.version,
                                   instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count,
-                                  sites: frame.siteNames, scale: scale, groups: groups)
+                                  sites: frame.siteNames, scale: scale, groups: groups, design: weighted?.summary)
     }
 }
 

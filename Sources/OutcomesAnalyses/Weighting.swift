@@ -59,7 +59,8 @@ public struct Weighting: Sendable, Equatable {
     var items: [String] { [weight, strata].compactMap { $0 } + (calibration?.by ?? []) }
 
     /// The kinds that estimate with weights; others refuse `weight:` rather than ignore it.
-    static let kinds: Set<String> = ["outcome_table"]
+    static let kinds: Set<String> = ["outcome_table", "distribution", "multiple_choice", "scale_summary",
+                                     "outcome_index"]
 
     static let keys: Set<String> = ["weight", "design", "calibrate"]
 

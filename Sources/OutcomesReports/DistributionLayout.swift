@@ -14,6 +14,7 @@ public enum DistributionLayout {
             .init("special_n", "Don't know or not applicable"), .init("missing_n", "Missing"),
             .init("not_asked_n", "Not asked"),
         ])
+        if result.design != nil { table.columns += DesignLayout.columns(se: "se", "SE %") }
         for g in [result.overall] + result.variables.flatMap(\.groups) {
             var rows: [(String, String, ProportionEstimate)] = zip(result.choices, g.answers)
                 .map { (String($0.code), $0.label, $1) }
@@ -27,11 +28,12 @@ public enum DistributionLayout {
                     let fewer = ReportTable.Cell.suppressed(d.fewer)
                     cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses), fewer,
                               .text(code), .text(label)]
-                    cells += Array(repeating: fewer, count: 7)
+                    cells += Array(repeating: fewer, count: result.design == nil ? 7 : 11)
                 } else {
                     cells += [d.count(g.responses), d.count(g.n), .text(code), .text(label), d.count(e.count)]
                         + d.shareCells(e)
                     cells += [d.count(g.special), d.count(g.missing), d.count(g.notAsked)]
+                    if result.design != nil { cells += DesignLayout.shareCells(e, d) }
                 }
                 table.rows.append(cells)
             }
@@ -142,8 +144,13 @@ public enum DistributionLayout {
             "Question: \(result.item.text)",
             "N: respondents answering on the scale; \(d.countText(o.special)) answered don't know or not applicable "
                 + "and \(d.countText(o.missing)) did not answer (excluded from the percentages).",
-            "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals.",
-        ] + notAskedNote([(result.item.id, d.countText(o.notAsked))])
+        ] + intervalNotes(result) + notAskedNote([(result.item.id, d.countText(o.notAsked))])
+    }
+
+    static func intervalNotes(_ result: DistributionResult) -> [String] {
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        guard let design = result.design else { return ["Intervals: \(level) Wilson score intervals."] }
+        return DesignLayout.notes(design, level: level, of: "each weighted share")
     }
 }
 
@@ -159,7 +166,9 @@ extension DistributionResult: KindLayout, SurveyAnalysisResult {
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), distribution = self
         let tests = distribution.variables.compactMap(\.test)
-        return "Answers to \(distribution.item.id) with \(level) Wilson intervals, overall and by subgroup"
+        let intervals = design == nil ? "\(level) Wilson intervals"
+            : "weighted shares with \(level) design-based intervals"
+        return "Answers to \(distribution.item.id) with \(intervals), overall and by subgroup"
             + (tests.isEmpty ? "." : "; the \(distribution.settings.top?.label.lowercased() ?? "top") share "
                + "compared between groups by "
                + tests.map { "\($0.methodName) (\($0.reason))" }.joined(separator: "; ") + ".")

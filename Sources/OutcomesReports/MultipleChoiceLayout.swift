@@ -13,6 +13,7 @@ public enum MultipleChoiceLayout {
             .init("n", "n choosing"), .init("pct", "%"), .init("ci_low", "CI low %"), .init("ci_high", "CI high %"),
             .init("missing_n", "Missing"), .init("not_asked_n", "Not asked"),
         ])
+        if result.design != nil { table.columns += DesignLayout.columns(se: "se", "SE %") }
         for g in [result.overall] + result.variables.flatMap(\.groups) {
             let hidden = d.hides(groupOf: g.answered, isTotal: g.variable == nil)
             for (choice, e) in zip(result.choices, g.options) {
@@ -20,11 +21,13 @@ public enum MultipleChoiceLayout {
                 if hidden {
                     let fewer = ReportTable.Cell.suppressed(d.fewer)
                     cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses), fewer,
-                              .text(String(choice.code)), .text(choice.label)] + Array(repeating: fewer, count: 6)
+                              .text(String(choice.code)), .text(choice.label)]
+                        + Array(repeating: fewer, count: result.design == nil ? 6 : 10)
                 } else {
                     cells += [d.count(g.responses), d.count(g.answered), .text(String(choice.code)),
                               .text(choice.label), d.count(e.count)] + d.shareCells(e)
                         + [d.count(g.missing), d.count(g.notAsked)]
+                    if result.design != nil { cells += DesignLayout.shareCells(e, d) }
                 }
                 table.rows.append(cells)
             }
@@ -56,7 +59,8 @@ public enum MultipleChoiceLayout {
                         .init(group.level ?? "", "\(group.level ?? "") ("
                               + "\(d.hides(groupOf: group.answered) ? d.fewer : "n = " + d.countText(group.answered)))")
                     },
-                notes: ["Each cell: % of those in the group who answered the question, with its Wilson interval; "
+                notes: ["Each cell: % of those in the group who answered the question, with its "
+                        + "\(result.design == nil ? "Wilson" : "weighted design-based") interval; "
                         + "n: those in the group who answered."])
             for (index, choice) in result.choices.enumerated() {
                 table.rows.append([.text(choice.label)] + variable.groups.map { group in
@@ -83,8 +87,13 @@ public enum MultipleChoiceLayout {
                         + "(the question's skip condition did not apply)"
                     : "")
                 + "; neither is in N.",
-            "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) Wilson score intervals.",
-        ]
+        ] + intervalNotes(result)
+    }
+
+    static func intervalNotes(_ result: MultipleChoiceResult) -> [String] {
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        guard let design = result.design else { return ["Intervals: \(level) Wilson score intervals."] }
+        return DesignLayout.notes(design, level: level, of: "each weighted share")
     }
 }
 
@@ -130,7 +139,8 @@ extension MultipleChoiceResult: KindLayout, SurveyAnalysisResult {
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence)
         return "Per option of \(item.id), the % of respondents who chose at least one option that chose it, "
-            + "with \(level) Wilson intervals, overall and by subgroup; "
+            + (design == nil ? "with \(level) Wilson intervals" : "weighted, with \(level) design-based intervals")
+            + ", overall and by subgroup; "
             + "those who chose none (missing) or were not asked are counted, not included."
     }
 

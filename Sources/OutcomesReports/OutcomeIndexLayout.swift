@@ -12,12 +12,14 @@ public enum OutcomeIndexLayout {
             .init("median", "Median"), .init("q1", "Q1"), .init("q3", "Q3"),
             .init("min", "Min"), .init("max", "Max"),
         ])
+        let weighted = result.design != nil
+        if weighted { table.columns += DesignLayout.columns(se: "se", "SE") }
         for g in result.groups {
             var cells: [ReportTable.Cell] = [.text(g.variable ?? "Overall"), .text(g.level ?? "All respondents")]
             if d.hides(groupOf: g.scored, isTotal: g.variable == nil) {
                 let fewer = ReportTable.Cell.suppressed(d.fewer)
                 cells += [d.hides(groupOf: g.responses) ? fewer : d.count(g.responses)]
-                    + Array(repeating: fewer, count: 11)
+                    + Array(repeating: fewer, count: weighted ? 15 : 11)
             } else {
                 cells += [d.count(g.responses), d.count(g.scored), d.count(g.responses - g.scored)]
                 cells += d.summaryCells(g.summary, of: g.scored)
@@ -27,6 +29,7 @@ public enum OutcomeIndexLayout {
                 } else {
                     cells += Array(repeating: g.summary == nil ? .empty : .suppressed("*"), count: 2)
                 }
+                if weighted { cells += DesignLayout.meanCells(g.summary, of: g.scored, d) }
             }
             table.rows.append(cells)
         }
@@ -115,11 +118,18 @@ public enum OutcomeIndexLayout {
                 + "answered no domain on the scale and have none. Those with an index answered "
                 + "\(TableFormat.format(result.meanDomainsAnswered, 1)) domains on average, "
                 + "so the index also grows with the number of applicable domains.",
-            "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) t intervals for the mean. "
-                + "Quartiles by linear interpolation."
-                + (d.rules.isOn
-                   ? " The lowest and highest values are one person's each, so they are not published." : ""),
-        ]
+        ] + intervalNotes(result)
+    }
+
+    static func intervalNotes(_ result: OutcomeIndexResult) -> [String] {
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        let extremes = DisclosureControl(result.definition).rules.isOn
+            ? " The lowest and highest values are one person's each, so they are not published." : ""
+        guard let design = result.design else {
+            return ["Intervals: \(level) t intervals for the mean. Quartiles by linear interpolation." + extremes]
+        }
+        return DesignLayout.notes(design, level: level, of: "each weighted mean", means: true, shares: false)
+            + ["The distribution of the index counts respondents, unweighted." + extremes]
     }
 }
 
@@ -163,7 +173,8 @@ extension OutcomeIndexResult: KindLayout, SurveyAnalysisResult {
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), index = self
         return "Per respondent, domains better minus domains worse among the \(index.domains.count) domains "
-            + "answered on the scale; mean with \(level) t interval, SD, median and quartiles, "
+            + "answered on the scale; \(design == nil ? "" : "weighted ")mean with \(level) "
+            + "\(design == nil ? "t" : "design-based t") interval, SD, median and quartiles, "
             + "overall and by subgroup; \(DisclosureControl(definition).countText(index.unscored)) respondents "
             + "with no domain answered have no index."
     }

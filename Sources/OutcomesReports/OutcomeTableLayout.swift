@@ -23,8 +23,7 @@ public enum OutcomeTableLayout {
                     .init("missing_n", "Missing"), .init("not_asked_n", "Not asked")]
         let weighted = result.design != nil
         if weighted {
-            columns += [.init("positive_se", "positive SE %"), .init("design_effect", "Design effect (positive)"),
-                        .init("effective_n", "Effective N (positive)"), .init("weighted_n", "Weighted N")]
+            columns += DesignLayout.columns(se: "positive_se", "positive SE %", qualifier: " (positive)")
         }
         var table = ReportTable(title: result.definition.title, columns: columns)
         for (index, group) in result.groups.enumerated() {
@@ -44,21 +43,13 @@ public enum OutcomeTableLayout {
                     }
                     cells += [d.count(row.counts.notApplicable), d.count(row.counts.dontKnow),
                               d.count(row.counts.missing), d.count(row.counts.notAsked)]
-                    if weighted { cells += OutcomeTableLayout.designCells(row.positive, d) }
+                    if weighted { cells += DesignLayout.shareCells(row.positive, d) }
                 }
                 table.rows.append(cells)
             }
         }
         table.notes = notes(result) + d.notes(for: table, hiddenGroups: hiddenGroups(result))
         return table
-    }
-
-    /// A weighted share's SE, design effect, effective and weighted N; withheld with the share.
-    static func designCells(_ estimate: ProportionEstimate, _ d: DisclosureControl) -> [ReportTable.Cell] {
-        guard let survey = estimate.survey else { return Array(repeating: .empty, count: 4) }
-        guard d.share(estimate) != nil else { return Array(repeating: .suppressed("*"), count: 4) }
-        return [.number(survey.standardError * 100, decimals: 3), .number(survey.designEffect, decimals: 3),
-                .number(survey.effectiveN, decimals: 1), .number(survey.weightedN, decimals: 1)]
     }
 
     /// Subgroup levels with a domain too few answered to show.
@@ -97,7 +88,7 @@ public enum OutcomeTableLayout {
             cells.append(d.count(row.counts.missing))
             if showNotAsked { cells.append(d.count(row.counts.notAsked)) }
             if result.design != nil {
-                let design = designCells(row.positive, d)
+                let design = DesignLayout.shareCells(row.positive, d)
                 cells += [design[1], design[2]]
             }
             overall.rows.append(cells)
@@ -155,34 +146,7 @@ public enum OutcomeTableLayout {
             return ["Intervals: \(level) Wilson score intervals "
                     + "for a binomial proportion (critical value from GSL's gsl_cdf_ugaussian_Pinv)."]
         }
-        return designNotes(design, level: level)
-    }
-
-    /// What a weighted table says of its design, in words.
-    static func designNotes(_ design: Weighting.Summary, level: String) -> [String] {
-        var weights = design.weight.map { "Weighted by \($0)" } ?? "Every response weighs 1 before raking"
-        if !design.rakedBy.isEmpty {
-            weights += ", raked to the population totals of \(design.rakedBy.joined(separator: " and ")) "
-                + "(\(design.passes) pass\(design.passes == 1 ? "" : "es") to converge)"
-        }
-        weights += "; weights from \(TableFormat.format(design.minimumWeight, 3)) to "
-            + "\(TableFormat.format(design.maximumWeight, 3)) (mean \(TableFormat.format(design.meanWeight, 3)))."
-        var structure = "Standard errors by linearisation (as R's survey package), "
-        structure += design.clusters.map { "with the \($0) sites as clusters" } ?? "each response its own cluster"
-        if let strata = design.strata { structure += ", in \(design.strataCount) strata of \(strata)" }
-        let method = design.interval == .beta
-            ? "Korn and Graubard's beta intervals at the effective sample size (svyciprop method beta)"
-            : "intervals on the logit scale with a t critical value on the design's degrees of freedom "
-                + "(svyciprop method logit, R's default: they stay within 0-100% and hold their coverage "
-                + "better than Wald intervals for small shares)"
-        return [weights,
-                structure + "; \(level) \(method). A share of 0% or 100% has no design variance: its interval "
-                    + "is the exact (Clopper-Pearson) interval of the unweighted count.",
-                "Design effect: the variance of the weighted % positive over that of a simple random sample of "
-                    + "the same size (deff = \"replace\"); effective N = N / design effect. Counts are "
-                    + "unweighted respondents; disclosure control rounds and withholds them as usual and "
-                    + "withholds a weighted share whose count is withheld, but a weighted share shown is "
-                    + "as estimated, not recomputed from the rounded counts."]
+        return DesignLayout.notes(design, level: level, of: "the weighted % positive")
     }
 
     static func percentWithCI(_ estimate: ProportionEstimate) -> String {

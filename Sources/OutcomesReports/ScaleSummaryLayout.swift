@@ -20,16 +20,18 @@ public enum ScaleSummaryLayout {
             .init("mean", "Mean"), .init("ci_low", "CI low"), .init("ci_high", "CI high"), .init("sd", "SD"),
             .init("median", "Median"), .init("q1", "Q1"), .init("q3", "Q3"),
         ])
+        if result.design != nil { table.columns += DesignLayout.columns(se: "se", "SE") }
         for group in result.groups {
             var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"),
                                              .text(group.level ?? "All respondents")]
             if hides(group, d) {
                 let fewer = ReportTable.Cell.suppressed(d.fewer)
                 cells += [d.hides(groupOf: group.responses) ? fewer : d.count(group.responses)]
-                    + Array(repeating: fewer, count: 9)
+                    + Array(repeating: fewer, count: result.design == nil ? 9 : 13)
             } else {
                 cells += [d.count(group.responses), d.count(group.scored), d.count(group.responses - group.scored)]
                 cells += d.summaryCells(group.summary, of: group.scored)
+                if result.design != nil { cells += DesignLayout.meanCells(group.summary, of: group.scored, d) }
             }
             table.rows.append(cells)
         }
@@ -44,13 +46,16 @@ public enum ScaleSummaryLayout {
             .init("level", "Level", alignRight: false), .init("n", "n"), .init("pct", "%"), .init("ci_low", "CI low %"),
             .init("ci_high", "CI high %"),
         ])
+        let weighted = result.design != nil
+        if weighted { table.columns += DesignLayout.columns(se: "se", "SE %") }
         for group in result.groups {
             for (level, estimate) in zip(result.scale.levels, group.levels) {
                 var cells: [ReportTable.Cell] = [.text(group.variable ?? "Overall"),
                                                  .text(group.level ?? "All respondents"),
                                                  .text("Level \(level.level)")]
-                cells += hides(group, d) ? Array(repeating: .suppressed(d.fewer), count: 4)
+                cells += hides(group, d) ? Array(repeating: .suppressed(d.fewer), count: weighted ? 8 : 4)
                     : [d.count(estimate.count)] + d.shareCells(estimate)
+                        + (weighted ? DesignLayout.shareCells(estimate, d) : [])
                 table.rows.append(cells)
             }
         }
@@ -95,16 +100,17 @@ public enum ScaleSummaryLayout {
         let d = DisclosureControl(result.definition)
         let s = result.scale
         let unscored = result.overall.responses - result.overall.scored
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        let intervals = result.design.map {
+            DesignLayout.notes($0, level: level, of: "each weighted mean or share", means: true)
+        } ?? ["Mean with its \(level) t interval; quartiles by linear interpolation"
+            + (s.levels.isEmpty ? "." : "; the share at each level with Wilson intervals, among those with a score.")]
         return [
             "\(s.label): \(s.method.rawValue) of answered items, "
                 + "at least \(s.minAnswered ?? s.items.count) of \(s.items.count) answered; "
                 + "\(d.countText(unscored)) of \(d.countText(result.overall.responses)) respondents "
                 + "answered too few for a score and are not in N.",
-            "Mean with its \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) t interval; "
-                + "quartiles by linear interpolation"
-                + (s.levels.isEmpty ? "."
-                    : "; the share at each level with Wilson intervals, among those with a score."),
-        ]
+        ] + intervals
     }
 }
 

@@ -26,6 +26,9 @@ public struct Summary: Sendable, Equatable {
     public var q3: Double
     public var min: Double
     public var max: Double
+    /// For a weighted summary: the mean's design-based estimate, with its design effect (`mean` then
+    /// holds its figures and the weighted SD; `n` stays the unweighted number of values).
+    public var survey: SurveyEstimate? = nil
     public var n: Int { mean.n }
     public var nMissing: Int { mean.nMissing }
 }

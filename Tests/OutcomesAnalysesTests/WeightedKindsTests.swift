@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import OutcomesAnalyses
+import OutcomesInstruments
+import OutcomesReports
+import OutcomesStore
+
+/// The other weighted one-wave kinds (distribution, multiple_choice, scale_summary, outcome_index), end to
+/// end from the analysis file to the CSV, against R's survey package on the same responses
+/// (scripts/reference/weighted_kinds_reference.R): with sites as clusters and beta intervals, and with
+/// strata and raking and logit intervals. Each share, mean, interval, SE, design effect, SD and quartile
+/// of each group, to the decimals the CSV gives.
+@Suite struct WeightedKindsAgainstR {
+    static let designs = WeightedOutcomeTableAgainstR.designs
+
+    static func analysis(_ kind: String, _ design: String, disclosure: String = "{policy: none}") -> String {
+        """
+        id: weighted
+        title: Weighted figures
+        instrument: weighted-kinds
+        subgroups:
+          - {item: age_band, label: Age}
+        weight: survey_weight
+        disclosure: \(disclosure)
+        \(kind)
+        \(design)
+        """
+    }
+
+    static let kinds = [
+        "distribution": "kind: distribution\nitem: confidence_needs_met\ntop: {label: Confident, codes: [1, 2]}",
+        "multiple_choice": "kind: multiple_choice\nitem: planning_helpers",
+        "scale_summary": "kind: scale_summary\nscale: wellbeing",
+        "outcome_index": "kind: outcome_index",
+    ]
+
+    /// The CSV tables of an analysis, by suffix, as rows of named cells.
+    static func tables(_ text: String, store: Store) throws -> [String: [[String: String]]] {
+        let definition = try AnalysisDefinition.parse(text, file: fixture("weighted.yaml"))
+        let result = try AnalysisRunner.run(definition, store: store)
+        var tables: [String: [[String: String]]] = [:]
+        for (suffix, table) in ReportWriter.csvTables(result) {
+            let csv = TableFormat.csv(table).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            tables[suffix] = csv.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(csv[0], $0)) }
+        }
+        return tables
+    }
+
+    static let ageBands = ["All respondents": "All respondents", "1": "Under 45", "2": "45-64", "3": "65 or over"]
+
+    static func reference() throws -> [String: Any] {
+        let url = URL(fileURLWithPath: fixture("weighted-kinds.expected.json"))
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    /// R's value (a number, or SE as [[x]]) against the CSV's cell, within what its rounding allows.
+    static func near(_ row: [String: String], _ column: String, _ value: Any?, tolerance: Double,
+                     _ label: String) {
+        let want = (value as? [[Double]])?.first?.first ?? (value as? Double) ?? .nan
+        let got = Double(row[column] ?? "") ?? .nan
+        #expect(abs(got - want) <= tolerance, "\(label) \(column): \(got) vs R \(want)")
+    }
+
+    @Test func everyWeightedShareMatchesR() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        let reference = try Self.reference()
+        var checked = 0
+        for (name, design) in Self.designs {
+            let r = try #require(reference[name] as? [String: [[String: Any]]])
+            // (kind, the table's suffix, the column naming the answer, the R field naming it, its CSV value)
+            let cases: [(String, String, String, String, (String) -> String)] = [
+                ("distribution", "", "answer_code", "answer", { $0 == "top" ? "1;2" : $0 }),
+                ("multiple_choice", "", "option_code", "option", { $0 }),
+                ("scale_summary", "-levels", "level", "level", { "Level \($0)" }),
+            ]
+            for (kind, suffix, column, field, value) in cases {
+                let rows = try #require(try Self.tables(Self.analysis(Self.kinds[kind]!, design),
+                                                        store: store.store)[suffix])
+                for expected in try #require(r[kind]) where expected[field] != nil {
+                    let group = Self.ageBands[expected["group"] as! String]!
+                    let answer = value(expected[field] as! String)
+                    let label = "\(name) \(kind) \(group) \(answer)"
+                    let row = try #require(rows.first { $0["group"] == group && $0[column] == answer }, "\(label)")
+                    Self.near(row, "pct", expected["pct"], tolerance: 0.0006, label)
+                    Self.near(row, "ci_low", expected["lower"], tolerance: 0.0006, label)
+                    Self.near(row, "ci_high", expected["upper"], tolerance: 0.0006, label)
+                    Self.near(row, "se", expected["se"], tolerance: 0.0006, label)
+                    Self.near(row, "design_effect", expected["deff"], tolerance: 0.0006, label)
+                    checked += 1
+                }
+            }
+        }
+        // Per design: 4 groups x (3 answers + top), x 4 options, x 3 levels.
+        #expect(checked == 2 * 4 * (4 + 4 + 3))
+    }
+
+    @Test func everyWeightedMeanSDAndQuartileMatchesR() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        let reference = try Self.reference()
+        var checked = 0
+        for (name, design) in Self.designs {
+            let r = try #require(reference[name] as? [String: [[String: Any]]])
+            for kind in ["scale_summary", "outcome_index"] {
+                let rows = try #require(try Self.tables(Self.analysis(Self.kinds[kind]!, design),
+                                                        store: store.store)[""])
+                for expected in try #require(r[kind]) where expected["level"] == nil {
+                    let group = Self.ageBands[expected["group"] as! String]!
+                    let label = "\(name) \(kind) \(group)"
+                    let row = try #require(rows.first { $0["group"] == group }, "\(label)")
+                    #expect(row["n"] == String(expected["n"] as! Int), "\(label) n")
+                    for (column, field) in [("mean", "mean"), ("ci_low", "lower"), ("ci_high", "upper"),
+                                            ("sd", "sd"), ("median", "median"), ("q1", "q1"), ("q3", "q3"),
+                                            ("se", "se")] {
+                        Self.near(row, column, expected[field], tolerance: 6e-6, label)
+                    }
+                    Self.near(row, "design_effect", expected["deff"], tolerance: 0.0006, label)
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 2 * 2 * 4)
+    }
+
+    @Test func weightedTablesSayHowAndLeaveTheUnweightedTestOut() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        for (kind, text) in Self.kinds {
+            let definition = try AnalysisDefinition.parse(Self.analysis(text, Self.designs["raked"]!),
+                                                          file: fixture("weighted.yaml"))
+            let markdown = ReportWriter.markdown(try AnalysisRunner.run(definition, store: store.store))
+            #expect(markdown.contains("Weighted by survey_weight, raked to the population totals of age_band"),
+                    "\(kind)")
+            #expect(markdown.contains("in 3 strata of support_need"), "\(kind)")
+            #expect(!markdown.contains("Wilson"), "\(kind): a weighted table names no Wilson interval")
+        }
+        let distribution = try AnalysisDefinition.parse(
+            Self.analysis(Self.kinds["distribution"]!, Self.designs["clustered"]!), file: fixture("weighted.yaml"))
+        let tests = try #require(ReportWriter.csvTables(try AnalysisRunner.run(distribution, store: store.store))
+            .first { $0.suffix == "-tests" }).table
+        #expect(tests.notes.joined().contains("Rao-Scott") || TableFormat.csv(tests).contains("Rao-Scott"))
+        #expect(!TableFormat.csv(tests).contains("Pearson chi-square"), "no unweighted test of weighted shares")
+    }
+
+    @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        func levels(_ disclosure: String) throws -> [[String: String]] {
+            try #require(try Self.tables(Self.analysis(Self.kinds["scale_summary"]!, Self.designs["clustered"]!,
+                                                       disclosure: disclosure), store: store.store)["-levels"])
+        }
+        let open = try levels("{policy: none}"), safe = try levels("{policy: nhs_digital, minimum_base: 0}")
+        var withheld = 0, shown = 0
+        for (o, s) in zip(open, safe) {
+            let label = "\(o["group"]!) \(o["level"]!)"
+            if let count = Int(o["n"]!), (1...7).contains(count) {
+                #expect(s["n"] == "*" && s["pct"] == "*" && s["se"] == "*" && s["design_effect"] == "*", "\(label)")
+                withheld += 1
+            } else {
+                // A weighted share shown is as estimated, not recomputed from the rounded counts.
+                #expect(s["pct"] == o["pct"] && s["design_effect"] == o["design_effect"], "\(label)")
+                #expect(Int(s["n"]!)! % 5 == 0, "\(label): counts rounded to 5")
+                shown += 1
+            }
+        }
+        #expect(withheld > 0 && shown > 0, "the fixture has levels held by 1-7 people in some age band, and more")
+    }
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env Rscript
+# Reference values for the weighted one-wave kinds other than outcome_table (distribution,
+# multiple_choice, scale_summary, outcome_index), end to end, from R's survey package.
+#
+# Input: Tests/OutcomesAnalysesTests/Fixtures/weighted-poet.csv (weighted_outcome_reference.R) with
+# answers added to a multiple-choice question (planning_helpers, codes 1-4 joined by ";") and a
+# four-item wellbeing scale (wb_1..wb_4, 1-4), a fixed pattern, written as weighted-kinds.csv; the
+# instrument is weighted-kinds.yaml. The designs are those of the outcome table's reference:
+#   clustered: weight survey_weight, sites as clusters, Korn-Graubard (beta) intervals;
+#   raked:     weight survey_weight, strata support_need, raked to the age-band totals, logit intervals.
+# Overall and by age band:
+#   distribution confidence_needs_met: each answer's share, and the top two answers' (svyciprop);
+#   multiple_choice planning_helpers: each option's share among those choosing at least one;
+#   scale_summary wellbeing (mean of 3+ answered items, 1-4 rescaled to 0-100; levels up to 40, up to
+#     55, above): svymean with confint(df = degf), svyvar's SD, svyquantile's quartiles (qrule "math"),
+#     and each level's share;
+#   outcome_index of the four outcome items (better minus worse among those answered on the scale): as
+#     the scale's mean.
+#
+#   Rscript scripts/reference/weighted_kinds_reference.R > \
+#     Tests/OutcomesAnalysesTests/Fixtures/weighted-kinds.expected.json   (from the repository's top folder)
+# svyciprop's logit fits warn of zero weights outside the subset, and of not converging at a share of 0%.
+suppressMessages({ library(survey); library(jsonlite) })
+dir <- "Tests/OutcomesAnalysesTests/Fixtures"
+d <- read.csv(file.path(dir, "weighted-poet.csv"), colClasses = "character")
+i <- seq_len(nrow(d))
+helpers <- sapply((i * 13) %% 17, function(bits) {
+  if (bits >= 16) return("")                       # asked and not answered
+  paste(which(bitwAnd(bits, c(1, 2, 4, 8)) > 0), collapse = ";")
+})
+d$planning_helpers <- helpers
+for (k in 1:4) {
+  v <- (i * (2 * k + 1) + k) %% 5                  # 0: not answered
+  d[[paste0("wb_", k)]] <- ifelse(v == 0 | (k <= 2 & i %% 9 == 0), "", as.character(v))  # some too few
+}
+write.csv(d, file.path(dir, "weighted-kinds.csv"), row.names = FALSE, quote = FALSE, na = "")
+
+d$w <- as.numeric(d$survey_weight)
+d$age <- as.integer(d$age_band)
+d$confidence <- as.integer(d$confidence_needs_met)
+d$helpers_answered <- d$planning_helpers != ""
+for (k in 1:4) d[[paste0("helper_", k)]] <- as.numeric(sapply(strsplit(d$planning_helpers, ";"),
+                                                                function(x) as.character(k) %in% x))
+wb <- sapply(1:4, function(k) as.numeric(d[[paste0("wb_", k)]]))
+answered <- rowSums(!is.na(wb))
+d$wellbeing <- ifelse(answered >= 3, (rowMeans(wb, na.rm = TRUE) - 1) / 3 * 100, NA)
+d$wellbeing_level <- ifelse(is.na(d$wellbeing), NA, ifelse(d$wellbeing <= 40, 1, ifelse(d$wellbeing <= 55, 2, 3)))
+outcomes <- c("outcome_independence", "outcome_safety", "outcome_paid_job", "outcome_volunteering")
+direction <- function(x) ifelse(x %in% c("1", "2"), 1, ifelse(x == "3", 0, ifelse(x %in% c("4", "5"), -1, NA)))
+dirs <- sapply(outcomes, function(item) direction(d[[item]]))
+d$index <- ifelse(rowSums(!is.na(dirs)) > 0, rowSums(dirs, na.rm = TRUE), NA)
+
+groups <- c("All respondents", "1", "2", "3")
+in_group <- function(des, group, keep) {
+  if (group == "All respondents") subset(des, keep) else subset(des, keep & des$variables$age == as.integer(group))
+}
+share <- function(des, hit, keep, group, interval) {
+  des$variables$hit <- ifelse(keep, hit, 0)
+  des$variables$keep <- keep
+  sub <- in_group(des, group, des$variables$keep)
+  m <- svymean(~hit, sub, deff = "replace")
+  ci <- svyciprop(~hit, sub, method = interval)
+  list(pct = 100 * unname(coef(m)), se = 100 * unname(SE(m)), deff = unname(deff(m)),
+       lower = 100 * unname(attr(ci, "ci")[1]), upper = 100 * unname(attr(ci, "ci")[2]), n = sum(weights(sub) > 0))
+}
+mean_of <- function(des, variable, group) {
+  keep <- !is.na(des$variables[[variable]])
+  des$variables$y <- ifelse(keep, des$variables[[variable]], 0)   # a raked subset keeps rows, at weight 0
+  sub <- in_group(des, group, keep)
+  m <- svymean(~y, sub, deff = "replace")
+  ci <- confint(m, df = degf(sub))
+  q <- svyquantile(~y, sub, c(0.25, 0.5, 0.75), ci = FALSE)
+  list(mean = unname(coef(m)), se = unname(SE(m)), deff = unname(deff(m)), df = degf(sub),
+       lower = ci[1], upper = ci[2], sd = sqrt(unname(coef(svyvar(~y, sub)))[1]),  # n: nonzero weights
+       q1 = unname(q$y[1]), median = unname(q$y[2]), q3 = unname(q$y[3]), n = sum(weights(sub) > 0))
+}
+
+estimate <- function(des, interval) {
+  v <- des$variables
+  out <- list(distribution = list(), multiple_choice = list(), scale_summary = list(), outcome_index = list())
+  for (group in groups) {
+    answering <- !is.na(v$confidence)
+    for (code in 1:3) out$distribution[[length(out$distribution) + 1]] <-
+      c(list(group = group, answer = as.character(code)), share(des, v$confidence == code, answering, group, interval))
+    out$distribution[[length(out$distribution) + 1]] <-
+      c(list(group = group, answer = "top"), share(des, v$confidence <= 2, answering, group, interval))
+    for (k in 1:4) out$multiple_choice[[length(out$multiple_choice) + 1]] <-
+      c(list(group = group, option = as.character(k)),
+        share(des, v[[paste0("helper_", k)]], v$helpers_answered, group, interval))
+    out$scale_summary[[length(out$scale_summary) + 1]] <- c(list(group = group), mean_of(des, "wellbeing", group))
+    for (level in 1:3) out$scale_summary[[length(out$scale_summary) + 1]] <-
+      c(list(group = group, level = as.character(level)),
+        share(des, v$wellbeing_level == level, !is.na(v$wellbeing_level), group, interval))
+    out$outcome_index[[length(out$outcome_index) + 1]] <- c(list(group = group), mean_of(des, "index", group))
+  }
+  out
+}
+
+clustered <- svydesign(ids = ~site, weights = ~w, data = d)
+stratified <- svydesign(ids = ~1, strata = ~support_need, weights = ~w, data = d)
+margins <- read.csv(file.path(dir, "weighted-poet-margins.csv"))
+raked <- rake(stratified, list(~age), list(data.frame(age = margins$code, Freq = margins$total)))
+cat(toJSON(list(source = paste("R", getRversion(), "survey", packageVersion("survey")),
+                clustered = estimate(clustered, "beta"), raked = estimate(raked, "logit")),
+           auto_unbox = TRUE, digits = NA))
