@@ -105,9 +105,9 @@ public enum OutcomeTable {
         }
 
         // Weighted shares, by (variable, level, item): the design's estimates replace the binomial ones.
-        let design = try definition.weighting.map { try $0.design(frame, file: definition.file) }
+        let weightedDesign = try definition.weighting.map { try $0.design(frame, file: definition.file) }
         var weighted: [[[[SurveyEstimate?]]]] = []
-        if let design, let weighting = definition.weighting {
+        if let design = weightedDesign?.design, let weighting = definition.weighting {
             weighted = try variables.map { variable in
                 let byItem = try itemCategories.map {
                     try design.shares(categories: $0, answering: [0, 1, 2], domains: variable.codes,
@@ -151,7 +151,7 @@ public enum OutcomeTable {
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label),
             neutralLabels: scale.filter { $0.valence == .neutral }.map(\.label),
             negativeLabels: scale.filter { $0.valence == .negative }.map(\.label),
-            design: design.flatMap { d in definition.weighting?.summary(of: d) })
+            design: weightedDesign?.summary)
     }
 }
 

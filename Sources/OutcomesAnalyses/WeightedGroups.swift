@@ -13,10 +13,9 @@ struct WeightedGroups {
     /// The analysis's design, or nil when it has no weights.
     init?(_ definition: AnalysisDefinition, frame: ResponseFrame) throws {
         guard let weighting = definition.weighting else { return nil }
-        design = try weighting.design(frame, file: definition.file)
+        (design, summary) = try weighting.design(frame, file: definition.file)
         interval = weighting.interval
         confidence = definition.confidence
-        summary = weighting.summary(of: design)
     }
 
     /// 0 for the group's rows, -1 for the rest.

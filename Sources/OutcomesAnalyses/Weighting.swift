@@ -8,7 +8,7 @@ import Yams
 ///
 /// ```yaml
 /// weight: nonresponse_weight          # a number item holding each response's weight
-/// design: {strata: region, clusters: site, interval: logit}
+/// design: {strata: region, clusters: site, interval: logit, trim: {lower: 0.3, upper: 3}}
 /// calibrate: {margins: register-margins.csv, by: [age_band, sex]}
 /// ```
 ///
@@ -16,7 +16,16 @@ import Yams
 /// intervals as R's `svyciprop` gives them (`logit`, R's default, or `beta`); each table gives the
 /// design effect and effective sample size. `calibrate` rakes the weights (all 1 without `weight:`) to
 /// the population totals of each listed item's answers in a CSV with columns `item,code,total`.
+/// `trim` bounds the weights given before any raking, as R's `trimWeights(design, lower, upper,
+/// strict = TRUE)`: weights outside are set to the bound and the weight cut off (or added) is shared
+/// equally among the others, until none lies outside.
 public struct Weighting: Sendable, Equatable {
+    /// Bounds on the weights given (before raking); nil: no bound.
+    public struct Trim: Sendable, Equatable {
+        public var lower: Double?
+        public var upper: Double?
+    }
+
     public struct Calibration: Sendable, Equatable {
         /// The margins file, as a path from the analysis file's folder.
         public var margins: String
@@ -32,6 +41,7 @@ public struct Weighting: Sendable, Equatable {
     public var clustersAreSites: Bool
     public var interval: SurveyEstimate.Interval
     public var calibration: Calibration?
+    public var trim: Trim? = nil
 
     /// What a weighted table says of its design: the weights' source, strata, clusters and raking.
     public struct Summary: Sendable, Equatable {
@@ -45,14 +55,54 @@ public struct Weighting: Sendable, Equatable {
         public var minimumWeight: Double
         public var maximumWeight: Double
         public var meanWeight: Double
+        public var trim: Trim? = nil
+        /// Weights that were at a bound after trimming, and the passes it took.
+        public var trimmed = 0
+        public var trimPasses = 0
     }
 
-    func summary(of design: SurveyDesign) -> Summary {
+    func summary(of design: SurveyDesign, trimming: Trimming?) -> Summary {
         Summary(weight: weight, strata: strata, strataCount: design.strataCount,
                 clusters: clustersAreSites ? design.clusterCount : nil, interval: interval,
                 rakedBy: calibration?.by ?? [], passes: design.raking?.passes ?? 0,
                 minimumWeight: design.weights.min() ?? .nan, maximumWeight: design.weights.max() ?? .nan,
-                meanWeight: design.weights.reduce(0, +) / Double(max(design.count, 1)))
+                meanWeight: design.weights.reduce(0, +) / Double(max(design.count, 1)),
+                trim: trim, trimmed: trimming?.atBound ?? 0, trimPasses: trimming?.passes ?? 0)
+    }
+
+    /// What trimming did: the weights at a bound at the end, and the passes.
+    struct Trimming {
+        var atBound: Int
+        var passes: Int
+    }
+
+    /// `trimWeights(..., strict = TRUE)`: clip to the bounds, share what was cut among the weights inside,
+    /// again until every weight is inside.
+    static func trimmed(_ weights: [Double], _ trim: Trim, file: String) throws -> ([Double], Trimming) {
+        let lower = trim.lower ?? -.infinity, upper = trim.upper ?? .infinity
+        var w = weights, passes = 0
+        while true {
+            let outside = w.map { $0 < lower || $0 > upper }
+            let inside = outside.filter { !$0 }.count
+            guard inside < w.count else { break }
+            guard inside > 0 else {
+                throw Diagnostic(file: file, message: "every weight lies outside the trim bounds: widen them")
+            }
+            guard passes < 1000 else {
+                throw Diagnostic(file: file, message: "trimming did not settle in 1000 passes: widen the bounds")
+            }
+            passes += 1
+            var cut = 0.0
+            for row in w.indices where outside[row] {
+                let bounded = min(max(w[row], lower), upper)
+                cut += w[row] - bounded
+                w[row] = bounded
+            }
+            let share = cut / Double(inside)
+            for row in w.indices where !outside[row] { w[row] += share }
+        }
+        let atBound = w.filter { $0 == lower || $0 == upper }.count
+        return (w, Trimming(atBound: atBound, passes: passes))
     }
 
     /// The items the design reads from each response.
@@ -75,7 +125,7 @@ public struct Weighting: Sendable, Equatable {
         }
         if let node = top["design"],
            let map = r.mapping(node, "design (e.g. {strata: region, clusters: site, interval: logit})",
-                               allowed: ["strata", "clusters", "interval"]) {
+                               allowed: ["strata", "clusters", "interval", "trim"]) {
             weighting.strata = map["strata"].flatMap { r.string($0, "strata (a single-choice item)") }
             if let clusters = map["clusters"], let text = r.string(clusters, "clusters") {
                 if text == "site" {
@@ -83,6 +133,23 @@ public struct Weighting: Sendable, Equatable {
                 } else {
                     r.error(at: clusters, "clusters should be site (each site a cluster), found '\(text)'")
                     usable = false
+                }
+            }
+            if let trimNode = map["trim"],
+               let bounds = r.mapping(trimNode, "trim (e.g. {lower: 0.3, upper: 3})", allowed: ["lower", "upper"]) {
+                let lower = bounds["lower"].flatMap { r.double($0, "trim lower") }
+                let upper = bounds["upper"].flatMap { r.double($0, "trim upper") }
+                if lower == nil && upper == nil {
+                    r.error(at: trimNode, "trim needs lower, upper or both")
+                    usable = false
+                } else if let lower, !(lower > 0) {
+                    r.error(at: trimNode, "trim's lower bound should be above 0")
+                    usable = false
+                } else if let lower, let upper, !(lower < upper) {
+                    r.error(at: trimNode, "trim's lower bound should be below its upper bound")
+                    usable = false
+                } else {
+                    weighting.trim = Trim(lower: lower, upper: upper)
                 }
             }
             if let intervalNode = map["interval"], let text = r.string(intervalNode, "interval") {
@@ -146,9 +213,9 @@ public struct Weighting: Sendable, Equatable {
         }
     }
 
-    /// The design of the frame's responses: every response must have a positive weight and an answer
-    /// to the strata and calibration items.
-    func design(_ frame: ResponseFrame, file: String) throws -> SurveyDesign {
+    /// The design of the frame's responses, and what a table says of it: every response must have a
+    /// positive weight and an answer to the strata and calibration items.
+    func design(_ frame: ResponseFrame, file: String) throws -> (design: SurveyDesign, summary: Summary) {
         let n = frame.count
         var weights = Array(repeating: 1.0, count: n)
         if let weight {
@@ -183,6 +250,8 @@ public struct Weighting: Sendable, Equatable {
         if let clusters, clusters.contains(where: { $0 < 0 }) {
             throw Diagnostic(file: file, message: "clusters: site, but some responses have no site")
         }
+        var trimming: Trimming?
+        if let trim { (weights, trimming) = try Self.trimmed(weights, trim, file: file) }
         var raking: Raking?
         if let calibration {
             let totals = try Self.readMargins(calibration.margins)
@@ -213,8 +282,9 @@ public struct Weighting: Sendable, Equatable {
             }
         }
         do {
-            return try SurveyDesign(weights: raking?.weights ?? weights, strata: strataCodes, clusters: clusters,
-                                    raking: raking)
+            let design = try SurveyDesign(weights: raking?.weights ?? weights, strata: strataCodes, clusters: clusters,
+                                          raking: raking)
+            return (design, summary(of: design, trimming: trimming))
         } catch let error as StatisticsError {
             throw Diagnostic(file: file, message: "survey design: \(error.reason)")
         }

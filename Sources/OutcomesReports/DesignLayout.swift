@@ -35,6 +35,14 @@ enum DesignLayout {
     static func notes(_ design: Weighting.Summary, level: String, of estimate: String, means: Bool = false,
                       shares: Bool = true) -> [String] {
         var weights = design.weight.map { "Weighted by \($0)" } ?? "Every response weighs 1 before raking"
+        if let trim = design.trim {
+            let bounds = [trim.lower.map { "at least \(TableFormat.format($0, 3))" },
+                          trim.upper.map { "at most \(TableFormat.format($0, 3))" }].compactMap { $0 }
+            weights += ", trimmed to \(bounds.joined(separator: " and ")) (\(design.trimmed) weight"
+                + "\(design.trimmed == 1 ? "" : "s") at a bound after \(design.trimPasses) pass"
+                + "\(design.trimPasses == 1 ? "" : "es"), the weight cut off shared equally among the others, as "
+                + "R's trimWeights with strict = TRUE)" + (design.rakedBy.isEmpty ? "" : " before raking")
+        }
         if !design.rakedBy.isEmpty {
             weights += ", raked to the population totals of \(design.rakedBy.joined(separator: " and ")) "
                 + "(\(design.passes) pass\(design.passes == 1 ? "" : "es") to converge)"

@@ -8,10 +8,14 @@ import OutcomesStore
 /// The other weighted one-wave kinds (distribution, multiple_choice, scale_summary, outcome_index), end to
 /// end from the analysis file to the CSV, against R's survey package on the same responses
 /// (scripts/reference/weighted_kinds_reference.R): with sites as clusters and beta intervals, and with
-/// strata and raking and logit intervals. Each share, mean, interval, SE, design effect, SD and quartile
+/// strata and raking and logit intervals, each also with the weights trimmed first (trimWeights). Each share, mean, interval, SE, design effect, SD and quartile
 /// of each group, to the decimals the CSV gives.
 @Suite struct WeightedKindsAgainstR {
-    static let designs = WeightedOutcomeTableAgainstR.designs
+    static let designs = WeightedOutcomeTableAgainstR.designs.merging([
+        "trimmed": "design: {clusters: site, interval: beta, trim: {lower: 0.75, upper: 2.5}}",
+        "trimmed_raked": "design: {strata: support_need, trim: {lower: 0.75, upper: 2.5}}\n"
+            + "calibrate: {margins: weighted-poet-margins.csv, by: [age_band]}",
+    ]) { $1 }
 
     static func analysis(_ kind: String, _ design: String, disclosure: String = "{policy: none}") -> String {
         """
@@ -94,7 +98,7 @@ import OutcomesStore
             }
         }
         // Per design: 4 groups x (3 answers + top), x 4 options, x 3 levels.
-        #expect(checked == 2 * 4 * (4 + 4 + 3))
+        #expect(checked == 4 * 4 * (4 + 4 + 3))
     }
 
     @Test func everyWeightedMeanSDAndQuartileMatchesR() throws {
@@ -122,7 +126,7 @@ import OutcomesStore
                 }
             }
         }
-        #expect(checked == 2 * 2 * 4)
+        #expect(checked == 4 * 2 * 4)
     }
 
     @Test func weightedTablesSayHowAndLeaveTheUnweightedTestOut() throws {
@@ -167,5 +171,29 @@ import OutcomesStore
             }
         }
         #expect(withheld > 0 && shown > 0, "the fixture has levels held by 1-7 people in some age band, and more")
+    }
+
+    @Test func trimmingIsReportedAndItsBoundsChecked() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        let reference = try Self.reference()
+        let range = try #require(reference["trimmed_weights"] as? [Double])
+        let definition = try AnalysisDefinition.parse(Self.analysis(Self.kinds["outcome_index"]!,
+                                                                    Self.designs["trimmed"]!),
+                                                      file: fixture("weighted.yaml"))
+        let markdown = ReportWriter.markdown(try AnalysisRunner.run(definition, store: store.store))
+        #expect(markdown.contains("trimmed to at least 0.750 and at most 2.500 ("), "\(markdown.prefix(3000))")
+        #expect(markdown.contains("weights from \(String(format: "%.3f", range[0])) to 2.500"))
+        func failure(_ design: String) -> String {
+            do {
+                _ = try AnalysisDefinition.parse(Self.analysis(Self.kinds["outcome_index"]!, design),
+                                                 file: fixture("weighted.yaml"))
+                return ""
+            } catch { return "\(error)" }
+        }
+        #expect(failure("design: {trim: {lower: 3, upper: 2}}").contains("below its upper bound"))
+        #expect(failure("design: {trim: {lower: 0}}").contains("above 0"))
+        #expect(failure("design: {trim: {}}").contains("lower, upper or both"))
+        #expect(failure("design: {trim: {upper: 2, most: 3}}").contains("most"))
     }
 }

@@ -7,7 +7,9 @@
 # four-item wellbeing scale (wb_1..wb_4, 1-4), a fixed pattern, written as weighted-kinds.csv; the
 # instrument is weighted-kinds.yaml. The designs are those of the outcome table's reference:
 #   clustered: weight survey_weight, sites as clusters, Korn-Graubard (beta) intervals;
-#   raked:     weight survey_weight, strata support_need, raked to the age-band totals, logit intervals.
+#   raked:     weight survey_weight, strata support_need, raked to the age-band totals, logit intervals;
+#   trimmed, trimmed_raked: as clustered and raked with the weights first trimmed to 0.75-2.5
+#              (trimWeights, strict = TRUE).
 # Overall and by age band:
 #   distribution confidence_needs_met: each answer's share, and the top two answers' (svyciprop);
 #   multiple_choice planning_helpers: each option's share among those choosing at least one;
@@ -100,6 +102,11 @@ clustered <- svydesign(ids = ~site, weights = ~w, data = d)
 stratified <- svydesign(ids = ~1, strata = ~support_need, weights = ~w, data = d)
 margins <- read.csv(file.path(dir, "weighted-poet-margins.csv"))
 raked <- rake(stratified, list(~age), list(data.frame(age = margins$code, Freq = margins$total)))
+trimmed <- trimWeights(clustered, lower = 0.75, upper = 2.5, strict = TRUE)
+trimmed_raked <- rake(trimWeights(stratified, lower = 0.75, upper = 2.5, strict = TRUE), list(~age),
+                      list(data.frame(age = margins$code, Freq = margins$total)))
 cat(toJSON(list(source = paste("R", getRversion(), "survey", packageVersion("survey")),
-                clustered = estimate(clustered, "beta"), raked = estimate(raked, "logit")),
+                clustered = estimate(clustered, "beta"), raked = estimate(raked, "logit"),
+                trimmed = estimate(trimmed, "beta"), trimmed_raked = estimate(trimmed_raked, "logit"),
+                trimmed_weights = range(weights(trimmed)), trimmed_raked_weights = range(weights(trimmed_raked))),
            auto_unbox = TRUE, digits = NA))
