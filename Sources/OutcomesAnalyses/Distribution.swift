@@ -121,10 +121,15 @@ public enum Distribution {
             var test: IndependenceTest?, notTested: String?
             if settings.top == nil {
                 notTested = "name 'top' answers in the analysis file to test the difference between groups"
-            } else if weighted != nil {
-                // A chi-square test of unweighted counts would not test the weighted shares shown.
-                notTested = "a test between groups of weighted shares needs a design-based (Rao-Scott) test, "
-                    + "which this tool does not give yet"
+            } else if let weighted {
+                // A chi-square of the unweighted counts would not test the weighted shares shown.
+                let groupOf = variable.codes.map { variable.untested.contains(Int($0)) ? -1 : $0 }
+                do {
+                    let topOf = isTop.map { $0 == 2 ? Int32(-1) : Int32($0) }
+                    test = IndependenceTest(try weighted.design.raoScott(rowOf: groupOf, columnOf: topOf))
+                } catch let error as StatisticsError {
+                    notTested = error.reason
+                }
             } else {
                 do {
                     test = try Contingency.independence(groups: table)

@@ -61,20 +61,32 @@ public enum DistributionLayout {
             .init("p", "p"),
             .init("reason", "Why this method, or why no test", alignRight: false),
         ])
+        // A weighted test is an F on fractional degrees of freedom (Rao and Scott's d₀ and d₀ ν).
+        let weighted = result.design != nil
+        if weighted {
+            table.columns[3] = .init("statistic", "Rao-Scott F")
+            table.columns[4] = .init("df", "Numerator df")
+            table.columns.insert(.init("denominator_df", "Denominator df"), at: 5)
+        }
         for v in result.variables {
             let n = v.groups.filter { !v.untested.contains($0.level ?? "") }.reduce(0) { $0 + $1.n }
             if !showsTest(v, d) {
                 let fewer = ReportTable.Cell.suppressed(d.fewer)
-                table.rows.append([.text(v.label), d.count(n), fewer, fewer, fewer, fewer, fewer,
-                                   .text("not shown: a compared group has \(d.fewer) answering")])
+                table.rows.append([.text(v.label), d.count(n)] + Array(repeating: fewer, count: weighted ? 6 : 5)
+                                  + [.text("not shown: a compared group has \(d.fewer) answering")])
+            } else if let test = v.test, let df = test.designDegreesOfFreedom {
+                table.rows.append([.text(v.label), d.count(n), .text(test.method.rawValue),
+                                   .number(test.statistic ?? .nan, decimals: 6), .number(df.numerator, decimals: 4),
+                                   .number(df.denominator, decimals: 4), .empty, .number(test.pValue, decimals: 6),
+                                   .text(test.reason)])
             } else if let test = v.test {
                 table.rows.append([.text(v.label), d.count(n), .text(test.method.rawValue),
                                    test.statistic.map { .number($0, decimals: 6) } ?? .empty,
                                    test.df.map { .integer($0) } ?? .empty, .number(test.smallestExpected, decimals: 3),
                                    .number(test.pValue, decimals: 6), .text(test.reason)])
             } else {
-                table.rows.append([.text(v.label), d.count(n), .text("none"), .empty, .empty, .empty, .empty,
-                                   .text(v.notTested ?? "")])
+                table.rows.append([.text(v.label), d.count(n), .text("none")]
+                                  + Array(repeating: .empty, count: weighted ? 5 : 4) + [.text(v.notTested ?? "")])
             }
         }
         table.notes = d.notes(for: table, hiddenGroups: hiddenGroups(result))
@@ -120,11 +132,11 @@ public enum DistributionLayout {
             if !showsTest(v, d) {
                 table.notes.append("Test not shown: a compared group has \(d.fewer) answering.")
             } else if let test = v.test {
-                let statistic = test.method == .chiSquare ? ", \(testLabel(test))" : ""
+                let statistic = test.method == .fisher ? "" : ", \(testLabel(test))"
+                let because = [.fisher: "Fisher's exact test because ", .chiSquare: "chi-square because "][test.method]
                 table.notes.append("Test of the \(result.settings.top?.label.lowercased() ?? "") share "
                     + "between groups: \(test.methodName)\(statistic), p = \(TableFormat.pValue(test.pValue)); "
-                    + "\(test.method == .fisher ? "Fisher's exact test because " : "chi-square because ")"
-                    + "\(test.reason).")
+                    + "\(because ?? "")\(test.reason).")
             } else {
                 table.notes.append("No test: \(v.notTested ?? "").")
             }

@@ -6,6 +6,10 @@ func testLabel(_ test: IndependenceTest) -> String {
     switch test.method {
     case .chiSquare: return "χ² = \(TableFormat.format(test.statistic ?? .nan, 2)) (\(test.df ?? 0) df)"
     case .fisher: return test.monteCarloTables == nil ? "Fisher's exact" : "Fisher's exact (Monte Carlo)"
+    case .raoScott:
+        let df = test.designDegreesOfFreedom.map { "\(TableFormat.format($0.numerator, 2)), "
+            + "\(TableFormat.format($0.denominator, 1)) df" } ?? ""
+        return "Rao-Scott F = \(TableFormat.format(test.statistic ?? .nan, 2)) (\(df))"
     }
 }
 

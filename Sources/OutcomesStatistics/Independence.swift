@@ -7,13 +7,22 @@ public struct FisherGroupsTest: Sendable, Equatable {
     public var tableProbability: Double
     /// Tables drawn when the table was too large to enumerate (nil: the p-value is exact).
     public var monteCarloTables: Int?
+    /// For Rao and Scott's F: its numerator and denominator degrees of freedom (d₀ and d₀ ν).
+    public var designDegreesOfFreedom: (numerator: Double, denominator: Double)? {
+        designDF.count == 2 ? (designDF[0], designDF[1]) : nil
+    }
+    var designDF: [Double] = []
 }
 
 /// A test that the share with an outcome is the same in every group, with the method chosen by
 /// the rule evaluators expect: Pearson's chi-square, or Fisher's exact test when an expected count
 /// is below 5. `reason` says why, for the table's footnote.
 public struct IndependenceTest: Sendable, Equatable {
-    public enum Method: String, Sendable { case chiSquare = "chi_square", fisher = "fisher_exact" }
+    public enum Method: String, Sendable {
+        case chiSquare = "chi_square", fisher = "fisher_exact"
+        /// Weighted shares: Pearson's X² with Rao and Scott's second-order correction, an F.
+        case raoScott = "rao_scott_f"
+    }
     public var method: Method
     /// The chi-square statistic and its degrees of freedom (nil for Fisher's test).
     public var statistic: Double?
@@ -22,6 +31,11 @@ public struct IndependenceTest: Sendable, Equatable {
     /// The smallest expected count under independence.
     public var smallestExpected: Double
     public var monteCarloTables: Int?
+    /// For Rao and Scott's F: its numerator and denominator degrees of freedom (d₀ and d₀ ν).
+    public var designDegreesOfFreedom: (numerator: Double, denominator: Double)? {
+        designDF.count == 2 ? (designDF[0], designDF[1]) : nil
+    }
+    var designDF: [Double] = []
     /// Why this method: e.g. "all expected counts ≥ 5" or "an expected count was below 5 (1.8)".
     public var reason: String
     /// The method for people, e.g. "Pearson's chi-square" or "Fisher's exact test".
@@ -29,6 +43,7 @@ public struct IndependenceTest: Sendable, Equatable {
         switch method {
         case .chiSquare: return df == 1 ? "Pearson's chi-square with Yates' correction" : "Pearson's chi-square"
         case .fisher: return monteCarloTables == nil ? "Fisher's exact test" : "Fisher's exact test (Monte Carlo p)"
+        case .raoScott: return "Rao-Scott F test (design-based)"
         }
     }
 }
@@ -129,3 +144,14 @@ extension Contingency {
     }
 }
 
+
+extension IndependenceTest {
+    /// A design-based test, as an independence test of the table it was done on.
+    public init(_ test: RaoScottTest) {
+        self.init(method: .raoScott, statistic: test.statistic, df: nil, pValue: test.pValue, smallestExpected: .nan,
+                  monteCarloTables: nil,
+                  reason: "weighted shares: Pearson's X² of the weighted table with Rao and Scott's second-order "
+                      + "correction (R's svychisq, statistic \"F\")")
+        designDF = [test.numeratorDF, test.denominatorDF]
+    }
+}

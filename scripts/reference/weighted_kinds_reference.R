@@ -17,7 +17,9 @@
 #     55, above): svymean with confint(df = degf), svyvar's SD, svyquantile's quartiles (qrule "math"),
 #     and each level's share;
 #   outcome_index of the four outcome items (better minus worse among those answered on the scale): as
-#     the scale's mean.
+#     the scale's mean;
+#   Rao-Scott tests by age band (svychisq, statistic "F"): the distribution's top share, and each
+#     outcome item's % positive among those answering on the scale (subgroup_comparison).
 #
 #   Rscript scripts/reference/weighted_kinds_reference.R > \
 #     Tests/OutcomesAnalysesTests/Fixtures/weighted-kinds.expected.json   (from the repository's top folder)
@@ -77,9 +79,21 @@ mean_of <- function(des, variable, group) {
        q1 = unname(q$y[1]), median = unname(q$y[2]), q3 = unname(q$y[3]), n = sum(weights(sub) > 0))
 }
 
+rao_scott <- function(des, hit, keep) {
+  des$variables$hit <- ifelse(keep, hit, 0)
+  des$variables$keep <- keep
+  t <- svychisq(~age + hit, subset(des, keep), statistic = "F")
+  list(f = unname(t$statistic), ndf = unname(t$parameter[1]), ddf = unname(t$parameter[2]), p = unname(t$p.value))
+}
+
 estimate <- function(des, interval) {
   v <- des$variables
   out <- list(distribution = list(), multiple_choice = list(), scale_summary = list(), outcome_index = list())
+  out$distribution_test <- rao_scott(des, v$confidence <= 2, !is.na(v$confidence))
+  out$subgroup_tests <- lapply(outcomes, function(item) {
+    answer <- v[[item]]
+    c(list(item = item), rao_scott(des, answer %in% c("1", "2"), answer %in% c("1", "2", "3", "4", "5")))
+  })
   for (group in groups) {
     answering <- !is.na(v$confidence)
     for (code in 1:3) out$distribution[[length(out$distribution) + 1]] <-
