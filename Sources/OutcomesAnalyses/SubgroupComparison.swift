@@ -41,6 +41,8 @@ public struct SubgroupComparisonResult: Sendable {
     public var sites: [String]
     public var positiveLabels: [String]
     public var variables: [ComparedVariable]
+    /// The survey design the shares and tests were weighted by; nil: unweighted.
+    public var design: Weighting.Summary? = nil
 }
 
 public enum SubgroupComparison {
@@ -51,6 +53,11 @@ public enum SubgroupComparison {
         try definition.validate(against: instrument)
         let items = try definition.outcomeItems(of: instrument)
         let categories = items.map { OutcomeCategory.column($0, frame: frame) }
+        let weighted = try WeightedGroups(definition, frame: frame)
+        // Per item and row, for weighted shares and tests: 1 positive, 0 no change or negative, 2 neither.
+        let positiveOf: [[UInt8]] = weighted == nil ? [] : categories.map { column in
+            column.map { $0 == .positive ? 1 : $0 == .neutral || $0 == .negative ? 0 : 2 }
+        }
         var variables: [ComparedVariable] = []
         for subgroup in definition.subgroups {
             let variable = GroupingVariable(subgroup, frame: frame)
@@ -73,14 +80,31 @@ public enum SubgroupComparison {
                 let table = tested.map { [counts[$0].positive, counts[$0].answering - counts[$0].positive] }
                 let n = table.joined().reduce(0, +)
                 var test: IndependenceTest?, notTested: String?
-                do { test = try Contingency.independence(groups: table) } catch let error as StatisticsError {
+                var positive = try counts.map {
+                    try Proportions.wilson(count: $0.positive, n: $0.answering, confidence: definition.confidence)
+                }
+                do {
+                    if let weighted {
+                        // The weighted shares, tested by Rao and Scott's F: a chi-square of the unweighted
+                        // counts would not test the shares shown.
+                        let shares = try weighted.design.shares(
+                            categories: positiveOf[itemIndex], answering: [0, 1], domains: variable.codes,
+                            domainCount: variable.levels.count, confidence: definition.confidence,
+                            interval: weighted.interval)
+                        positive = positive.indices.map { positive[$0].weighted(by: shares[$0][1]) }
+                        let groupOf = variable.codes.map { variable.untested.contains(Int($0)) ? Int32(-1) : $0 }
+                        let outcomeOf = positiveOf[itemIndex].map { $0 == 2 ? Int32(-1) : Int32($0) }
+                        test = IndependenceTest(try weighted.design.raoScott(rowOf: groupOf, columnOf: outcomeOf))
+                    } else {
+                        test = try Contingency.independence(groups: table)
+                    }
+                } catch let error as StatisticsError {
                     notTested = error.reason
                 }
-                domains.append(ComparedDomain(
-                    item: item.id, domain: instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!),
-                    counts: counts,
-                    positive: try counts.map { try Proportions.wilson(count: $0.positive, n: $0.answering, confidence: definition.confidence) },
-                    n: n, excluded: frame.count - n, test: test, notTested: notTested, adjustedP: nil))
+                let domain = instrument.domain(item.domain!) ?? Domain(id: item.domain!, label: item.domain!)
+                domains.append(ComparedDomain(item: item.id, domain: domain, counts: counts, positive: positive,
+                                              n: n, excluded: frame.count - n, test: test, notTested: notTested,
+                                              adjustedP: nil))
             }
             let raw = domains.map { $0.test?.pValue ?? .nan }
             let adjusted = definition.settings(as: SubgroupComparisonSettings.self).adjustment == .holm
@@ -104,7 +128,8 @@ public enum SubgroupComparison {
         return SubgroupComparisonResult(
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
-            positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), variables: variables)
+            positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), variables: variables,
+            design: weighted?.summary)
     }
 }
 

@@ -14,6 +14,10 @@ public enum SubgroupComparisonLayout {
             .init("positive_ci_high", "CI high %"), .init("not_applicable_n", "Not applicable"),
             .init("dont_know_n", "Don't know"), .init("missing_n", "Missing"), .init("not_asked_n", "Not asked"),
         ])
+        let weighted = result.design != nil
+        if weighted {
+            table.columns += DesignLayout.columns(se: "positive_se", "positive SE %", qualifier: " (positive)")
+        }
         for variable in result.variables {
             for domain in variable.domains {
                 for (level, label) in variable.levels.enumerated() {
@@ -24,12 +28,13 @@ public enum SubgroupComparisonLayout {
                     if d.hides(groupOf: c.answering) {
                         let fewer = ReportTable.Cell.suppressed(d.fewer)
                         cells += [d.hides(groupOf: variable.sizes[level]) ? fewer : d.count(variable.sizes[level])]
-                        cells += Array(repeating: fewer, count: 9)
+                        cells += Array(repeating: fewer, count: weighted ? 13 : 9)
                     } else {
                         cells += [d.count(variable.sizes[level]), d.count(c.answering), d.count(c.positive)]
                             + d.shareCells(p)
                         cells += [d.count(c.notApplicable), d.count(c.dontKnow), d.count(c.missing),
                                   d.count(c.notAsked)]
+                        if weighted { cells += DesignLayout.shareCells(p, d) }
                     }
                     table.rows.append(cells)
                 }
@@ -67,20 +72,33 @@ public enum SubgroupComparisonLayout {
             .init("p_adjusted", "p adjusted across domains"),
             .init("reason", "Why this method, or why no test", alignRight: false),
         ])
+        // A weighted test is an F on fractional degrees of freedom (Rao and Scott's d₀ and d₀ ν).
+        let weighted = result.design != nil
+        if weighted {
+            table.columns[6] = .init("statistic", "Rao-Scott F")
+            table.columns[7] = .init("df", "Numerator df")
+            table.columns.insert(.init("denominator_df", "Denominator df"), at: 8)
+        }
         for variable in result.variables {
             for d in variable.domains {
                 var cells: [ReportTable.Cell] = [.text(variable.label), .text(d.item), .text(d.domain.label),
                                                  control.count(d.n), control.count(d.excluded)]
                 if !showsTest(d, in: variable, control) {
-                    cells += Array(repeating: .suppressed(control.fewer), count: 7)
+                    cells += Array(repeating: .suppressed(control.fewer), count: weighted ? 8 : 7)
                         + [.text("not shown: a compared group has \(control.fewer) answering")]
+                } else if let test = d.test, let df = test.designDegreesOfFreedom {
+                    cells += [.text(test.method.rawValue), .number(test.statistic ?? .nan, decimals: 6),
+                              .number(df.numerator, decimals: 4), .number(df.denominator, decimals: 4), .empty,
+                              .empty, .number(test.pValue, decimals: 6),
+                              d.adjustedP.map { .number($0, decimals: 6) } ?? .empty, .text(test.reason)]
                 } else if let test = d.test {
                     cells += [.text(test.method.rawValue), test.statistic.map { .number($0, decimals: 6) } ?? .empty,
                               test.df.map { .integer($0) } ?? .empty, .number(test.smallestExpected, decimals: 3),
                               test.monteCarloTables.map { .integer($0) } ?? .empty, .number(test.pValue, decimals: 6),
                               d.adjustedP.map { .number($0, decimals: 6) } ?? .empty, .text(test.reason)]
                 } else {
-                    cells += [.text("none"), .empty, .empty, .empty, .empty, .empty, .empty, .text(d.notTested ?? "")]
+                    cells += [.text("none")] + Array(repeating: .empty, count: weighted ? 7 : 6)
+                        + [.text(d.notTested ?? "")]
                 }
                 table.rows.append(cells)
             }
@@ -150,12 +168,17 @@ public enum SubgroupComparisonLayout {
         }
     }
 
+    static func intervalNotes(_ result: SubgroupComparisonResult) -> [String] {
+        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
+        guard let design = result.design else { return ["Intervals: \(level) Wilson score intervals."] }
+        return DesignLayout.notes(design, level: level, of: "the weighted % positive")
+    }
+
     static func notes(_ result: SubgroupComparisonResult) -> [String] {
         let d = DisclosureControl(result.definition)
         return ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering "
                     + "on the scale (not applicable, don't know and missing excluded).",
-                "Intervals: \(OutcomeTableLayout.confidenceLabel(result.definition.confidence)) "
-                    + "Wilson score intervals."]
+            ] + intervalNotes(result)
             // Everyone is in one level of each variable: the first variable's levels count each person once.
             + notAskedNote((result.variables.first?.domains ?? []).map {
                 ($0.domain.label, d.countText($0.counts.map(\.notAsked).reduce(0, +)))
@@ -179,6 +202,13 @@ extension SubgroupComparisonResult: KindLayout, SurveyAnalysisResult {
         let fisher = tests.filter { $0.method == .fisher }
         let monteCarlo = fisher.filter { $0.monteCarloTables != nil }.count
         let untested = comparison.variables.flatMap(\.domains).filter { $0.test == nil }.count
+        if design != nil {
+            return "Weighted % positive per group with \(level) design-based intervals; Rao and Scott's F test "
+                + "of the weighted shares in \(tests.count) comparisons"
+                + (untested > 0 ? "; \(untested) not tested (one group, or one outcome category)" : "")
+                + "; p-values adjusted across domains within each subgroup variable by "
+                + "\(adjustmentName(comparison.settings.adjustment))."
+        }
         return "% positive per group with \(level) Wilson intervals; "
             + "Pearson's chi-square test in \(tests.count - fisher.count) comparisons "
             + "and Fisher's exact test in \(fisher.count) (an expected count below 5)"

@@ -37,5 +37,11 @@ func testMethodNotes(_ tests: [(String, IndependenceTest)]) -> [String] {
                 + "random tables with the same margins (seeded, reproducible).")
         }
     }
+    let design = tests.filter { $0.1.method == .raoScott }
+    if !design.isEmpty {
+        notes.append("Weighted shares: Rao and Scott's F test, Pearson's X² of the weighted table divided by the "
+            + "mean generalised design effect, on d₀ and d₀ × the design's degrees of freedom (R's svychisq, "
+            + "statistic \"F\")\(design.count < tests.count ? ": \(design.map(\.0).joined(separator: ", "))" : "").")
+    }
     return notes
 }

@@ -8,8 +8,8 @@ import OutcomesStore
 /// The other weighted one-wave kinds (distribution, multiple_choice, scale_summary, outcome_index), end to
 /// end from the analysis file to the CSV, against R's survey package on the same responses
 /// (scripts/reference/weighted_kinds_reference.R): with sites as clusters and beta intervals, and with
-/// strata and raking and logit intervals, each also with the weights trimmed first (trimWeights). Each share, mean, interval, SE, design effect, SD and quartile
-/// of each group, to the decimals the CSV gives.
+/// strata and raking and logit intervals, each also with the weights trimmed first (trimWeights). Each
+/// share, mean, interval, SE, design effect, SD, quartile and Rao-Scott test, to the decimals the CSV gives.
 @Suite struct WeightedKindsAgainstR {
     static let designs = WeightedOutcomeTableAgainstR.designs.merging([
         "trimmed": "design: {clusters: site, interval: beta, trim: {lower: 0.75, upper: 2.5}}",
@@ -158,6 +158,39 @@ import OutcomesStore
             Self.near(row, "denominator_df", r["ddf"], tolerance: 1e-4, name)
             Self.near(row, "p", r["p"], tolerance: 1e-6, name)
         }
+    }
+
+    @Test func aWeightedSubgroupComparisonTestsEachDomainAsRAndSharesTheOutcomeTablesFigures() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        let reference = try Self.reference()
+        var checked = 0, compared = 0
+        for (name, design) in Self.designs {
+            let r = try #require((reference[name] as? [String: Any])?["subgroup_tests"] as? [[String: Any]])
+            let tables = try Self.tables(Self.analysis("kind: subgroup_comparison", design), store: store.store)
+            let tests = try #require(tables["-tests"])
+            for expected in r {
+                let item = expected["item"] as! String
+                let row = try #require(tests.first { $0["item"] == item }, "\(name) \(item)")
+                #expect(row["method"] == "rao_scott_f", "\(name) \(item)")
+                Self.near(row, "statistic", expected["f"], tolerance: 1e-6, "\(name) \(item)")
+                Self.near(row, "df", expected["ndf"], tolerance: 1e-4, "\(name) \(item)")
+                Self.near(row, "denominator_df", expected["ddf"], tolerance: 1e-4, "\(name) \(item)")
+                Self.near(row, "p", expected["p"], tolerance: 1e-6, "\(name) \(item)")
+                checked += 1
+            }
+            // Each group's weighted % positive is the outcome table's, interval and design effect too.
+            let outcome = try #require(try Self.tables(Self.analysis("kind: outcome_table", design),
+                                                       store: store.store)[""])
+            for row in try #require(tables[""]) {
+                let same = try #require(outcome.first { $0["group"] == row["group"] && $0["item"] == row["item"] })
+                for column in ["positive_pct", "positive_ci_low", "positive_ci_high", "positive_se", "design_effect"] {
+                    #expect(row[column] == same[column], "\(name) \(row["group"]!) \(row["item"]!) \(column)")
+                }
+                compared += 1
+            }
+        }
+        #expect(checked == 4 * 4 && compared == 4 * 3 * 4, "4 designs x 3 age bands x 4 items")
     }
 
     @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {
