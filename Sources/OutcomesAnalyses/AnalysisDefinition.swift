@@ -10,6 +10,7 @@ import Yams
 /// kind: outcome_table
 /// instrument: budget-holder
 /// wave: "2026"              # optional if the store holds one wave of this instrument
+/// instrument_version: "1.1.0"  # optional: that version's responses only (all versions pooled if absent)
 /// items: all_outcomes       # or a list of outcome item ids
 /// subgroups:
 ///   - {item: budget_management}
@@ -101,6 +102,9 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public var instrument: String
     /// The wave a one-wave kind analyses (nil: the only one stored).
     public var wave: String?
+    /// The one instrument version whose responses are analysed, labelled with its own wording
+    /// (`instrument_version:`); nil: every version's, labelled with the newest one's.
+    public var instrumentVersion: String?
     /// Outcome items to report; nil means every outcome item of the instrument.
     public var items: [String]?
     public var subgroups: [Subgroup]
@@ -143,6 +147,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
     public static func == (lhs: AnalysisDefinition, rhs: AnalysisDefinition) -> Bool {
         lhs.file == rhs.file && lhs.id == rhs.id && lhs.title == rhs.title && lhs.kind == rhs.kind
             && lhs.instrument == rhs.instrument && lhs.wave == rhs.wave && lhs.items == rhs.items
+            && lhs.instrumentVersion == rhs.instrumentVersion
             && lhs.subgroups == rhs.subgroups && lhs.confidence == rhs.confidence && lhs.lines == rhs.lines
             && lhs.disclosure == rhs.disclosure && lhs.siteNames == rhs.siteNames && lhs.weighting == rhs.weighting
             && lhs.settings.isEqual(to: rhs.settings)
@@ -168,7 +173,8 @@ public struct AnalysisDefinition: Sendable, Equatable {
     }
 
     /// The keys every analysis takes, whatever its kind.
-    static let commonKeys = Set(["id", "title", "kind", "instrument", "subgroups", "confidence", "disclosure"])
+    static let commonKeys = Set(["id", "title", "kind", "instrument", "instrument_version", "subgroups", "confidence",
+                                 "disclosure"])
         .union(Weighting.keys)
 
     static func parse(root: Node, reader r: YAMLReader, disclosure base: Disclosure = .standard)
@@ -191,8 +197,10 @@ public struct AnalysisDefinition: Sendable, Equatable {
         }
         let instrument = r.required(top, "instrument", in: root, "the analysis").flatMap { r.string($0, "instrument") }
         let wave = top["wave"].flatMap { r.string($0, "wave") }
+        let instrumentVersion = top["instrument_version"].flatMap { r.string($0, "instrument_version") }
         var items: [String]?
         var lines: [String: Int] = [:]
+        lines["instrument_version"] = top["instrument_version"]?.mark?.line
         if let node = top["items"] {
             if node.scalar?.string == "all_outcomes" {
                 items = nil
@@ -263,6 +271,7 @@ public struct AnalysisDefinition: Sendable, Equatable {
         definition.lines = file.lines
         definition.disclosure = disclosure
         definition.weighting = weighting
+        definition.instrumentVersion = instrumentVersion
         return definition
     }
 

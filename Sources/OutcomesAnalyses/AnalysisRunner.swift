@@ -17,9 +17,41 @@ public enum AnalysisRunner {
         return try definition.kind.type.request(for: definition, instrument: instrument, store: store)
     }
 
-    /// Computes an analysis on a frame that holds at least the items its request named.
-    static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> any AnalysisResult {
-        try definition.kind.type.computeResult(definition, frame: frame.namingSites(definition.siteNames))
+    /// Computes an analysis on a frame that holds at least the items its request named (`items`, nil:
+    /// every item): on one instrument version's responses if the file names one, else on every version's,
+    /// which are compared first for the items read (refused where a code changed meaning).
+    static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame, items: [String]?) throws
+        -> any AnalysisResult {
+        var frame = frame.namingSites(definition.siteNames)
+        var excluded: [InstrumentVersions.Count] = []
+        if let version = definition.instrumentVersion {
+            guard let chosen = frame.only(version: version) else {
+                throw Diagnostic(file: definition.file, line: definition.lines["instrument_version"],
+                                 message: "instrument \(definition.instrument) has no version '\(version)' "
+                                     + "(versions: \(frame.versions.levels.joined(separator: ", ")))")
+            }
+            guard chosen.frame.count > 0 else {
+                throw Diagnostic(file: definition.file, line: definition.lines["instrument_version"],
+                                 message: "no responses to version \(version) of \(definition.instrument)"
+                                     + (definition.wave.map { " in wave \($0)" } ?? "") + " (responses: "
+                                     + InstrumentVersions.list(chosen.excluded) + ")")
+            }
+            try definition.validate(against: chosen.frame.instrument)
+            // A kind reading every outcome item read the newest version's: the chosen one may have more.
+            let readsOutcomes = items.map { read in frame.instrument.outcomeItems.contains { read.contains($0.id) } }
+            if definition.items == nil, readsOutcomes ?? true, let item = chosen.frame.instrument.outcomeItems
+                .first(where: { frame.instrument.item($0.id) == nil }) {
+                throw Diagnostic(file: definition.file, line: definition.lines["instrument_version"],
+                                 message: "item \(item.id) of version \(version) is not in the newest version of "
+                                     + "\(definition.instrument): name the items to analyse with 'items:'")
+            }
+            (frame, excluded) = chosen
+        }
+        let versions = try InstrumentVersions.compare(frame, items: items, definition: definition, excluded: excluded)
+        let result = try definition.kind.type.computeResult(definition, frame: frame)
+        guard versions.isShown, var pooling = result as? any PoolsInstrumentVersions else { return result }
+        pooling.versions = versions
+        return pooling
     }
 
     /// The wave to analyse: the one the file names, or the only one stored. Mixing waves would count
@@ -121,7 +153,7 @@ public final class AnalysisSession {
         }
         usesLeft[key, default: 1] -= 1
         frames[key] = usesLeft[key]! > 0 ? frame : nil
-        return try AnalysisRunner.compute(request.definition, frame: frame)
+        return try AnalysisRunner.compute(request.definition, frame: frame, items: request.items)
     }
 }
 

@@ -31,7 +31,7 @@ public struct DistributionVariable: Sendable, Equatable {
     public var notTested: String?
 }
 
-public struct DistributionResult: Sendable {
+public struct DistributionResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -39,6 +39,8 @@ public struct DistributionResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var item: Item
     /// The answers on the scale, in the instrument's order.
     public var choices: [Choice]

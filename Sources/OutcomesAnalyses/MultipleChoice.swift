@@ -20,7 +20,7 @@ public struct MultipleChoiceGroup: Sendable, Equatable {
 
 /// A multiple-choice question's options, overall and by subgroup. Respondents may choose several,
 /// so the shares add up to more than 100%.
-public struct MultipleChoiceResult: Sendable {
+public struct MultipleChoiceResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -28,6 +28,8 @@ public struct MultipleChoiceResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var item: Item
     public var choices: [Choice]
     public var overall: MultipleChoiceGroup

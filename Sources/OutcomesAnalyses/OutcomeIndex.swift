@@ -14,7 +14,7 @@ public struct IndexGroup: Sendable, Equatable {
     public var summary: Summary?
 }
 
-public struct OutcomeIndexResult: Sendable {
+public struct OutcomeIndexResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -22,6 +22,8 @@ public struct OutcomeIndexResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     /// The outcome domains counted.
     public var domains: [Domain]
     /// Respondents with no domain answered on the scale (all not applicable, don't know or missing).

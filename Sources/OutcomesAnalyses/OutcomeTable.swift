@@ -52,7 +52,7 @@ public struct OutcomeGroup: Sendable, Equatable {
 }
 
 /// The cohort outcome table: overall, then by each subgroup named in the analysis file.
-public struct OutcomeTableResult: Sendable {
+public struct OutcomeTableResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -60,6 +60,8 @@ public struct OutcomeTableResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var groups: [OutcomeGroup]
     public var positiveLabels: [String]
     public var neutralLabels: [String]

@@ -61,7 +61,7 @@ public struct ContrastSummary: Sendable, Equatable {
     public var highestOddsRatio: Double?
 }
 
-public struct ProcessAssociationsResult: Sendable {
+public struct ProcessAssociationsResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -69,6 +69,8 @@ public struct ProcessAssociationsResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var positiveLabels: [String]
     public var contrasts: [ProcessContrast]
     /// Covariates adjusted for (their labels).

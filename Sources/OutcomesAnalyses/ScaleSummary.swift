@@ -17,7 +17,7 @@ public struct ScaleSummaryGroup: Sendable, Equatable {
 }
 
 /// One wave's scores on a scale, overall and by subgroup.
-public struct ScaleSummaryResult: Sendable {
+public struct ScaleSummaryResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -25,6 +25,8 @@ public struct ScaleSummaryResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var scale: Scale
     public var groups: [ScaleSummaryGroup]
     /// The survey design the figures were weighted by; nil: unweighted.

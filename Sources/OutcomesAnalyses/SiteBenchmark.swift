@@ -37,7 +37,7 @@ public struct BenchmarkedDomain: Sendable, Equatable {
 }
 
 /// Each site against the rest, per outcome domain, with a funnel plot's control limits.
-public struct SiteBenchmarkResult: Sendable {
+public struct SiteBenchmarkResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -45,6 +45,8 @@ public struct SiteBenchmarkResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var domains: [BenchmarkedDomain]
 }
 

@@ -31,7 +31,7 @@ public struct ComparedVariable: Sendable, Equatable {
     public var domains: [ComparedDomain]
 }
 
-public struct SubgroupComparisonResult: Sendable {
+public struct SubgroupComparisonResult: PoolsInstrumentVersions {
     public var definition: AnalysisDefinition
     public var instrumentID: String
     public var instrumentVersion: String
@@ -39,6 +39,8 @@ public struct SubgroupComparisonResult: Sendable {
     public var wave: String?
     public var responses: Int
     public var sites: [String]
+    /// The instrument versions pooled, when not only the labelling one (set by the runner).
+    public var versions = InstrumentVersions()
     public var positiveLabels: [String]
     public var variables: [ComparedVariable]
     /// The survey design the shares and tests were weighted by; nil: unweighted.

@@ -40,6 +40,8 @@ public protocol SurveyAnalysisResult: Sendable {
     var wave: String? { get }
     var responses: Int { get }
     var sites: [String] { get }
+    /// The instrument versions pooled (empty when every response is to the version labelling the tables).
+    var versions: InstrumentVersions { get }
 }
 
 extension KindLayout where Self: SurveyAnalysisResult {
@@ -48,14 +50,28 @@ extension KindLayout where Self: SurveyAnalysisResult {
         let wave = wave.map { ", wave \($0)" } ?? ""
         return "Instrument: \(instrumentTitle) (`\(instrumentID)` \(instrumentVersion))\(wave). "
             + "Responses: \(responses) from \(sites) (\(self.sites.joined(separator: ", ")))."
+            + (versions.sentence.map { " " + $0 } ?? "")
     }
 
     var jsonData: [String: Any] {
-        ["instrument": instrumentID, "instrument_version": instrumentVersion,
-         "wave": wave as Any? ?? NSNull(), "responses": responses, "sites": sites]
+        var data: [String: Any] = ["instrument": instrumentID, "instrument_version": instrumentVersion,
+                                   "wave": wave as Any? ?? NSNull(), "responses": responses, "sites": sites]
+        // Only where versions were pooled or left out: a one-version store's JSON is as it was.
+        if versions.isShown {
+            let counts = { (counts: [InstrumentVersions.Count]) in
+                counts.map { ["version": $0.version, "responses": $0.responses] as [String: Any] }
+            }
+            data["versions"] = counts(versions.pooled.isEmpty
+                ? [.init(version: instrumentVersion, responses: responses)] : versions.pooled)
+            data["versions_not_analysed"] = counts(versions.excluded)
+            data["version_notes"] = versions.notes
+        }
+        return data
     }
 
     var wavesRead: (instrument: String, version: String, waves: [(wave: String, responses: Int, sites: [String])]) {
-        (instrumentID, instrumentVersion, [(wave ?? "", responses, sites)])
+        let version = versions.pooled.isEmpty ? instrumentVersion
+            : versions.pooled.map(\.version).joined(separator: ", ")
+        return (instrumentID, version, [(wave ?? "", responses, sites)])
     }
 }

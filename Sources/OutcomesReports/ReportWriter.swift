@@ -39,7 +39,22 @@ public enum ReportWriter {
     /// The machine-readable tables of a result, each with the suffix of its CSV file name
     /// ("" for the main table, `<id>.csv`).
     public static func csvTables(_ result: any AnalysisResult) -> [(suffix: String, table: ReportTable)] {
-        layout(result).csvTables.map { ($0.suffix, stamped($0.table, result)) }
+        var tables = layout(result).csvTables.map { ($0.suffix, stamped($0.table, result)) }
+        if !tables.isEmpty { tables[0].1.notes += versionNotes(result) }
+        return tables
+    }
+
+    /// The main table's notes on items that differ between the instrument versions pooled
+    /// ("item q3: wording differs between 1.0 and 2.0"), for every kind that pools versions.
+    static func versionNotes(_ result: any AnalysisResult) -> [String] {
+        guard let versions = (result as? any PoolsInstrumentVersions)?.versions, !versions.notes.isEmpty else {
+            return []
+        }
+        let pooled = versions.pooled.map(\.version)
+        let read = pooled.count == 1 ? "Instrument version \(pooled[0]) read"
+            : "Instrument versions \(pooled.dropLast().joined(separator: ", ")) and \(pooled.last ?? "") pooled"
+        return [read + ", labelled with version \(versions.labelledWith)'s wording; items that differ:"]
+            + versions.notes.map { $0 + "." }
     }
 
     /// Whether the result's tables may be published: disclosure control on, and applied by its kind.
@@ -99,7 +114,8 @@ public enum ReportWriter {
 
     /// The tables for people, in reading order (Markdown and HTML both use them).
     public static func humanTables(_ result: any AnalysisResult) -> [ReportTable] {
-        let tables = layout(result).humanTables
+        var tables = layout(result).humanTables
+        if !tables.isEmpty { tables[0].notes += versionNotes(result) }
         guard let stamp = notForPublication(result) else { return tables }
         return tables.map { table in
             var table = table

@@ -467,12 +467,14 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
 
     /// Every complete response to an instrument (all waves and items), nil if none is registered.
     func frame(_ instrumentID: String) async throws -> ResponseFrame? {
-        var definition: String?
+        // Every version registered, oldest first: the newest labels the frame.
+        var definitions: [Instrument] = []
         for try await text in try await client.query("""
-            SELECT definition FROM instruments WHERE instrument_id = \(instrumentID) ORDER BY registered_at DESC, version DESC LIMIT 1
-            """, logger: logger).decode(String.self) { definition = text }
-        guard let definition else { return nil }
-        let instrument = try InstrumentParser.parse(definition, file: "stored instrument \(instrumentID)")
+            SELECT definition FROM instruments WHERE instrument_id = \(instrumentID) ORDER BY registered_at, version
+            """, logger: logger).decode(String.self) {
+            definitions.append(try InstrumentParser.parse(text, file: "stored instrument \(instrumentID)"))
+        }
+        guard let instrument = definitions.last else { return nil }
         let table = try await client.withConnection { try await self.answerTable(instrumentID, on: $0) }
         var existing = Set<String>()
         for try await name in try await client.query("""
@@ -480,12 +482,14 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
             """, logger: logger).decode(String.self) { existing.insert(name) }
         let items = instrument.items.filter { existing.contains($0.id) }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT r.response_id, r.respondent_id, p.code, s.code, w.name, r.arm\(items.map { ", a." + quoted($0.id) }.joined())
+            SELECT r.response_id, r.respondent_id, p.code, s.code, w.name, r.arm,
+                   r.instrument_version\(items.map { ", a." + quoted($0.id) }.joined())
             FROM \(quoted(table)) a JOIN responses r ON r.response_id = a.response_id
             JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id JOIN waves w ON w.wave_id = r.wave_id
             WHERE r.status = 'complete' ORDER BY r.response_id
             """), logger: logger)
         var ids: [Int64] = [], keys: [Int64] = [], codes: [String] = [], sites: [String] = [], waves: [String] = [], arms: [String?] = []
+        var versions: [String] = []
         var answers = Dictionary(uniqueKeysWithValues: items.map { ($0.id, [AnswerValue?]()) })
         for try await row in rows {
             let cells = row.makeRandomAccess()
@@ -495,9 +499,13 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
             sites.append(try cells[3].decode(String.self))
             waves.append(try cells[4].decode(String.self))
             arms.append(try cells[5].decode(String?.self))
-            for (index, item) in items.enumerated() { answers[item.id]!.append(try Self.answer(cells[6 + index], type: item.type)) }
+            versions.append(try cells[6].decode(String.self))
+            for (index, item) in items.enumerated() {
+                answers[item.id]!.append(try Self.answer(cells[7 + index], type: item.type))
+            }
         }
         return ResponseFrame(instrument: instrument, responseIDs: ids, respondentKeys: keys, respondents: codes, sites: sites,
-                             waves: waves, arms: arms, answers: answers)
+                             waves: waves, arms: arms, answers: answers,
+                             versions: versions, versionDefinitions: definitions)
     }
 }

@@ -111,8 +111,20 @@ public struct ResponseFrame: Sendable {
     /// "pilot", "control", or missing (-1).
     public var arms: Factor
     public var answers: [String: AnswerColumn]
+    /// The instrument version each row's response was validated against: the levels are every
+    /// version registered, oldest first, and each row holds an index into them (4 bytes, no string).
+    public var versions: Factor
+    /// The definition of each of `versions.levels`, in the same order (the newest is `instrument`).
+    public var versionDefinitions: [Instrument]
 
     public func column(_ itemID: String) -> AnswerColumn? { answers[itemID] }
+
+    /// Responses per instrument version, oldest version first, versions with none left out.
+    public var versionCounts: [(version: String, responses: Int)] {
+        var counts = Array(repeating: 0, count: versions.levels.count)
+        for code in versions.codes where code >= 0 { counts[Int(code)] += 1 }
+        return versions.levels.indices.filter { counts[$0] > 0 }.map { (versions.levels[$0], counts[$0]) }
+    }
 
     /// Responses and sites per wave, in the order the waves were first stored (for a report's data table).
     public var waveCounts: [(wave: String, responses: Int, sites: [String])] {
@@ -133,7 +145,10 @@ extension Store {
     /// link waves by `respondentKeys`).
     public func responses(instrument instrumentID: String, wave: String? = nil, items: [String]? = nil,
                           respondentCodes: Bool = false) throws -> ResponseFrame {
-        guard let instrument = try instrument(id: instrumentID) else {
+        // Every version registered, oldest first: the newest labels the frame, and each row says which
+        // version it was validated against.
+        let versionDefinitions = try instrumentVersions(id: instrumentID)
+        guard let instrument = versionDefinitions.last else {
             let known = try instruments().map(\.id)
             throw StoreError("no responses to instrument '\(instrumentID)' are stored in \(path)"
                              + (known.isEmpty ? " (the store is empty)" : " (stored: \(Set(known).sorted().joined(separator: ", ")))"))
@@ -180,9 +195,15 @@ extension Store {
             default: return ", a.\(quoted(id))"
             }
         }
+        // The version as its index among those registered, compared in SQLite (no text per row); a
+        // constant where only one version is registered.
+        let versionLevels = versionDefinitions.map(\.version)
+        let versionIndex = versionLevels.count < 2 ? "0" : "CASE r.instrument_version "
+            + versionLevels.enumerated().map { "WHEN '\($1.replacingOccurrences(of: "'", with: "''"))' THEN \($0) " }
+                .joined() + "ELSE -1 END"
         let sql = """
             SELECT r.response_id, \(respondentCodes ? "p.code" : "NULL"), r.respondent_id, p.site_id, r.wave_id,
-                   CASE r.arm WHEN 'pilot' THEN 1 WHEN 'control' THEN 2 ELSE 0 END\(selected.joined())
+                   CASE r.arm WHEN 'pilot' THEN 1 WHEN 'control' THEN 2 ELSE 0 END, \(versionIndex)\(selected.joined())
             FROM \(quoted(table)) a
             CROSS JOIN responses r ON r.response_id = a.response_id
             CROSS JOIN respondents p ON p.respondent_id = r.respondent_id
@@ -244,7 +265,9 @@ extension Store {
                              respondentKeys: rows.respondentKeys, respondents: rows.respondents,
                              sites: Factor(levels: siteLevels.levels, codes: siteCodes),
                              waves: Factor(levels: waveLevels.levels, codes: waveCodes),
-                             arms: Factor(levels: armLevels.levels, codes: armCodes), answers: answers)
+                             arms: Factor(levels: armLevels.levels, codes: armCodes), answers: answers,
+                             versions: Factor(levels: versionLevels, codes: rows.versionIndexes),
+                             versionDefinitions: versionDefinitions)
     }
 
     /// Wave names stored for an instrument (all instruments if nil), in order of first storage.
@@ -273,6 +296,8 @@ private struct StoredRows {
     let capacity: Int
     var responseIDs: [Int64] = [], respondents: [String] = [], respondentKeys: [Int64] = []
     var siteIDs: [Int64] = [], waveIDs: [Int64] = [], arms: [Int64] = []
+    /// Index of each row's instrument version among those registered.
+    var versionIndexes: [Int32] = []
     var integerColumns: [[Int32]], numberColumns: [[Double]], textColumns: [[String?]]
 
     init(kinds: [ItemType], capacity: Int) {
@@ -286,12 +311,14 @@ private struct StoredRows {
         siteIDs.reserveCapacity(capacity)
         waveIDs.reserveCapacity(capacity)
         arms.reserveCapacity(capacity)
+        versionIndexes.reserveCapacity(capacity)
         for (index, kind) in kinds.enumerated() where [.text, .date, .multipleChoice].contains(kind) {
             textColumns[index].reserveCapacity(capacity)
         }
     }
 
-    /// Columns: response id, respondent code (or NULL), respondent id, site id, wave id, arm 0/1/2, items.
+    /// Columns: response id, respondent code (or NULL), respondent id, site id, wave id, arm 0/1/2,
+    /// version index, items.
     mutating func read(_ statement: SQLiteStatement, respondentCodes: Bool) throws {
         // Numbers go into raw buffers, not nested arrays: appending to `integerColumns[index]` checked
         // the uniqueness of both arrays for each of a frame's 17 million answers.
@@ -312,8 +339,9 @@ private struct StoredRows {
                         siteIDs.append(statement.int(3))
                         waveIDs.append(statement.int(4))
                         arms.append(statement.int(5))
+                        versionIndexes.append(Int32(truncatingIfNeeded: statement.int(6)))
                         for index in 0..<storage.count {
-                            let column = Int32(index + 6)
+                            let column = Int32(index + 7)
                             switch storage[index] {
                             case 0: integers[index].append(Int32(truncatingIfNeeded: statement.int(column)))
                             case 1: numbers[index].append(statement.isNull(column) ? .nan : statement.double(column))
@@ -340,6 +368,7 @@ private struct StoredRows {
         siteIDs += other.siteIDs
         waveIDs += other.waveIDs
         arms += other.arms
+        versionIndexes += other.versionIndexes
         for index in kinds.indices {
             integerColumns[index] += other.integerColumns[index]
             numberColumns[index] += other.numberColumns[index]
@@ -457,8 +486,12 @@ public struct InMemoryResponses: ResponseSource, Sendable {
 
 extension ResponseFrame {
     /// A frame of responses gathered one by one (from a database other than the SQLite store).
+    /// `versions` gives each response's instrument version, one of `versionDefinitions` (every version
+    /// registered, oldest first, ending with `instrument`); without them every response is taken to be
+    /// to `instrument`'s version.
     public init(instrument: Instrument, responseIDs: [Int64], respondentKeys: [Int64], respondents: [String],
-                sites: [String], waves: [String], arms: [String?], answers: [String: [AnswerValue?]]) {
+                sites: [String], waves: [String], arms: [String?], answers: [String: [AnswerValue?]],
+                versions: [String]? = nil, versionDefinitions: [Instrument] = []) {
         func factor(_ values: [String?]) -> Factor {
             var levels = LevelIndex()
             return Factor(levels: [], codes: values.map { $0.map { levels.code(for: $0) } ?? -1 }).withLevels(levels.levels)
@@ -475,11 +508,19 @@ extension ResponseFrame {
                 columns[item.id] = .texts(values.map { $0?.description })
             }
         }
+        let definitions = versionDefinitions.isEmpty ? [instrument] : versionDefinitions
+        let levels = definitions.map(\.version)
+        let versionCodes = versions.map { versions in
+            versions.map { version in levels.firstIndex(of: version).map(Int32.init) ?? -1 }
+        } ?? Array(repeating: Int32(levels.firstIndex(of: instrument.version) ?? 0), count: responseIDs.count)
         self.init(instrument: instrument, count: responseIDs.count, responseIDs: responseIDs, respondentKeys: respondentKeys,
-                  respondents: respondents, sites: factor(sites), waves: factor(waves), arms: factor(arms), answers: columns)
+                  respondents: respondents, sites: factor(sites), waves: factor(waves), arms: factor(arms),
+                  answers: columns,
+                  versions: Factor(levels: levels, codes: versionCodes), versionDefinitions: definitions)
     }
 
-    /// The frame's rows `rows`, in that order; sites, waves and arms keep only the levels present.
+    /// The frame's rows `rows`, in that order; sites, waves and arms keep only the levels present,
+    /// versions keep every level (each with its definition).
     public func subset(rows: [Int]) -> ResponseFrame {
         func factor(_ factor: Factor) -> Factor {
             var levels = LevelIndex()
@@ -499,7 +540,9 @@ extension ResponseFrame {
         }
         return ResponseFrame(instrument: instrument, count: rows.count, responseIDs: rows.map { responseIDs[$0] },
                              respondentKeys: rows.map { respondentKeys[$0] }, respondents: respondents.isEmpty ? [] : rows.map { respondents[$0] },
-                             sites: factor(sites), waves: factor(waves), arms: factor(arms), answers: columns)
+                             sites: factor(sites), waves: factor(waves), arms: factor(arms), answers: columns,
+                             versions: Factor(levels: versions.levels, codes: rows.map { versions.codes[$0] }),
+                             versionDefinitions: versionDefinitions)
     }
 }
 

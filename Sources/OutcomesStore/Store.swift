@@ -311,6 +311,23 @@ public final class Store {
         return try InstrumentParser.parse(definition, file: "stored instrument \(id)")
     }
 
+    /// Every registered version of an instrument, oldest first (the last is `instrument(id:)`), each
+    /// parsed from its stored definition once per connection.
+    public func instrumentVersions(id: String) throws -> [Instrument] {
+        let statement = try db.prepare(
+            "SELECT version, definition FROM instruments WHERE instrument_id = ? ORDER BY rowid")
+        statement.bind(1, id)
+        var result: [Instrument] = []
+        while try statement.step() {
+            let version = statement.text(0) ?? "", key = id + "\u{0}" + version
+            if let known = storedInstruments[key] { result.append(known); continue }
+            let parsed = try InstrumentParser.parse(statement.text(1) ?? "", file: "stored instrument \(id) \(version)")
+            storedInstruments[key] = parsed
+            result.append(parsed)
+        }
+        return result
+    }
+
     func answerTable(for instrumentID: String, create: Bool) throws -> String? {
         if let table = try db.scalarText("SELECT table_name FROM answer_tables WHERE instrument_id = ?", [.text(instrumentID)]) {
             return table
