@@ -38,19 +38,8 @@ extension SurveyDesign {
         for row in inTable { cellOf[row] = rowIndex[rowOf[row]]! + r * columnIndex[columnOf[row]]! }
 
         // The cell shares, and the design's covariance of them.
-        let domain = cellOf.map { Int32($0 >= 0 ? 0 : -1) }
-        var means = Array(repeating: 0.0, count: k)
-        var influence: [[Double]] = []
+        let (means, variance) = cellShares(cellOf, cells: k)
         let degreesOfFreedom = clusterCount - strataCount
-        for cell in 0..<k {
-            let indicator = (0..<count).map { cellOf[$0] < 0 ? Double.nan : cellOf[$0] == cell ? 1.0 : 0 }
-            let sums = self.sums(values: indicator, domains: domain, domainCount: 1)[0]
-            let estimate = try estimate(sums, confidence: 0.95, interval: .t)
-            means[cell] = estimate.estimate
-            influence.append(rowInfluence(sums, indicator: indicator, mean: estimate.estimate,
-                                          total: estimate.weightedN))
-        }
-        let variance = covariance(influence)
 
         // C: the interaction columns of the saturated model, less their projection on the main effects.
         let main = 1 + (r - 1) + (c - 1), interactions = (r - 1) * (c - 1)
@@ -104,36 +93,56 @@ extension SurveyDesign {
                             meanDesignEffect: trace / Double(interactions), n: inTable.count)
     }
 
-    /// Each row's influence on a domain mean: w (y - m) / W in the domain, less the raking's
-    /// adjustment of its cell (zero without raking) for every row, as `estimate` sums them by unit.
-    func rowInfluence(_ s: DomainSums, indicator: [Double], mean m: Double, total W: Double) -> [Double] {
-        let calibration = raking.map { projection(s, mean: m, total: W, raking: $0) }
-        return (0..<count).map { row in
-            let own = indicator[row].isNaN ? 0 : weights[row] * (indicator[row] - m) / W
-            return own - (calibration?[Int(cellOfRow[row])] ?? 0) * weights[row]
+    /// The weighted share of each cell among the rows in one (`cellOf` -1: in none), and their
+    /// linearisation covariance: each row's influence w (I_k - m_k) / W, less the raking's adjustment
+    /// of its raking cell (for every row), totalled by cluster (or kept per row), centred within strata,
+    /// times n_h / (n_h - 1). Memory grows with clusters x cells, not rows.
+    func cellShares(_ cellOf: [Int], cells k: Int) -> (means: [Double], covariance: [Double]) {
+        var sums = Array(repeating: DomainSums(size: unitCount * cellCount), count: k)
+        var total = 0.0
+        for row in 0..<count where cellOf[row] >= 0 {
+            let index = Int(unitOfRow[row]) * cellCount + Int(cellOfRow[row])
+            for cell in 0..<k { sums[cell].add(index, value: cellOf[row] == cell ? 1 : 0, weight: weights[row]) }
+            total += weights[row]
         }
-    }
-
-    /// The linearisation covariance of estimates from each row's influence on them: totals by cluster
-    /// (or row), centred within strata, with the n_h / (n_h - 1) factor.
-    func covariance(_ influence: [[Double]]) -> [Double] {
-        let k = influence.count
-        let units = clusters.map { _ in clusterCount } ?? count
-        var totals = Array(repeating: 0.0, count: units * k)
-        for row in 0..<count {
-            let unit = clusters.map { Int($0[row]) } ?? row
-            for a in 0..<k { totals[unit * k + a] += influence[a][row] }
+        let means = sums.map { $0.wy.reduce(0, +) / total }
+        let calibration = raking.map { raking in
+            (0..<k).map { projection(sums[$0], mean: means[$0], total: total, raking: raking) }
         }
-        var stratumOfUnit = Array(repeating: 0, count: units)
-        for row in 0..<count { stratumOfUnit[clusters.map { Int($0[row]) } ?? row] = Int(strata[row]) }
+        let units = clusters == nil ? 0 : clusterCount
+        var unitTotals = Array(repeating: 0.0, count: units * k)
         var sum = Array(repeating: 0.0, count: strataCount * k)
         var cross = Array(repeating: 0.0, count: strataCount * k * k)
-        for unit in 0..<units {
-            let h = stratumOfUnit[unit]
+        var z = Array(repeating: 0.0, count: k)
+        for row in 0..<count {
+            let cell = cellOf[row], w = weights[row]
+            // Outside the table and without raking, a row adds nothing.
+            if cell < 0, calibration == nil { continue }
             for a in 0..<k {
-                let ta = totals[unit * k + a]
-                sum[h * k + a] += ta
-                for b in 0..<k { cross[(h * k + a) * k + b] += ta * totals[unit * k + b] }
+                let own = cell < 0 ? 0 : w * ((cell == a ? 1 : 0) - means[a]) / total
+                z[a] = own - (calibration?[a][Int(cellOfRow[row])] ?? 0) * w
+            }
+            if let clusters {
+                let base = Int(clusters[row]) * k
+                for a in 0..<k { unitTotals[base + a] += z[a] }
+            } else {
+                let h = Int(strata[row])
+                for a in 0..<k {
+                    sum[h * k + a] += z[a]
+                    for b in 0..<k { cross[(h * k + a) * k + b] += z[a] * z[b] }
+                }
+            }
+        }
+        if let clusters {
+            var stratumOf = Array(repeating: 0, count: clusterCount)
+            for row in 0..<count { stratumOf[Int(clusters[row])] = Int(strata[row]) }
+            for unit in 0..<clusterCount {
+                let h = stratumOf[unit]
+                for a in 0..<k {
+                    let ta = unitTotals[unit * k + a]
+                    sum[h * k + a] += ta
+                    for b in 0..<k { cross[(h * k + a) * k + b] += ta * unitTotals[unit * k + b] }
+                }
             }
         }
         var v = Array(repeating: 0.0, count: k * k)
@@ -145,7 +154,7 @@ extension SurveyDesign {
                 }
             }
         }
-        return v
+        return (means, v)
     }
 }
 
