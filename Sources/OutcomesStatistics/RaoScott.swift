@@ -24,18 +24,34 @@ extension SurveyDesign {
     /// Levels no row in the table has are left out, as R's table does.
     public func raoScott(rowOf: [Int32], columnOf: [Int32]) throws -> RaoScottTest {
         _ = GSL.ready
-        let inTable = (0..<count).filter { rowOf[$0] >= 0 && columnOf[$0] >= 0 }
-        let rowLevels = Array(Set(inTable.map { rowOf[$0] })).sorted()
-        let columnLevels = Array(Set(inTable.map { columnOf[$0] })).sorted()
-        let r = rowLevels.count, c = columnLevels.count, k = r * c
+        // Levels are small codes: which are present, and each one's place, by array rather than hashing
+        // (this runs once per row for every test).
+        var rowPresent = [Bool](), columnPresent = [Bool](), inTable = 0
+        for row in 0..<count where rowOf[row] >= 0 && columnOf[row] >= 0 {
+            let (i, j) = (Int(rowOf[row]), Int(columnOf[row]))
+            if i >= rowPresent.count { rowPresent += Array(repeating: false, count: i + 1 - rowPresent.count) }
+            if j >= columnPresent.count { columnPresent += Array(repeating: false, count: j + 1 - columnPresent.count) }
+            (rowPresent[i], columnPresent[j]) = (true, true)
+            inTable += 1
+        }
+        func places(_ present: [Bool]) -> [Int] {
+            var next = 0
+            return present.map { isPresent in
+                guard isPresent else { return -1 }
+                next += 1
+                return next - 1
+            }
+        }
+        let rowPlace = places(rowPresent), columnPlace = places(columnPresent)
+        let r = rowPresent.filter { $0 }.count, c = columnPresent.filter { $0 }.count, k = r * c
         guard r >= 2, c >= 2 else {
             throw StatisticsError.insufficientData("a test of independence needs two or more groups and outcomes")
         }
-        let rowIndex = Dictionary(uniqueKeysWithValues: rowLevels.enumerated().map { ($1, $0) })
-        let columnIndex = Dictionary(uniqueKeysWithValues: columnLevels.enumerated().map { ($1, $0) })
         // Each row's cell, rows varying fastest (R's interaction order); -1 outside the table.
         var cellOf = Array(repeating: -1, count: count)
-        for row in inTable { cellOf[row] = rowIndex[rowOf[row]]! + r * columnIndex[columnOf[row]]! }
+        for row in 0..<count where rowOf[row] >= 0 && columnOf[row] >= 0 {
+            cellOf[row] = rowPlace[Int(rowOf[row])] + r * columnPlace[Int(columnOf[row])]
+        }
 
         // The cell shares, and the design's covariance of them.
         let (means, variance) = cellShares(cellOf, cells: k)
@@ -58,7 +74,7 @@ extension SurveyDesign {
         let cMatrix = zip(x12, fitted).map { $0 - $1 }
 
         // Δ = (C' D⁻¹ C / N)⁻¹ (C' D⁻¹ V D⁻¹ C), with D the diagonal of the shares.
-        let n = Double(inTable.count)
+        let n = Double(inTable)
         let inverse = means.map { $0 == 0 ? 0 : 1 / $0 }
         var scaled = cMatrix                                   // D⁻¹ C
         for cell in 0..<k { for a in 0..<interactions { scaled[cell * interactions + a] *= inverse[cell] } }
@@ -90,7 +106,7 @@ extension SurveyDesign {
         return RaoScottTest(pearson: pearson, statistic: statistic, numeratorDF: d0,
                             denominatorDF: d0 * Double(degreesOfFreedom),
                             pValue: gsl_cdf_fdist_Q(statistic, d0, d0 * Double(degreesOfFreedom)),
-                            meanDesignEffect: trace / Double(interactions), n: inTable.count)
+                            meanDesignEffect: trace / Double(interactions), n: inTable)
     }
 
     /// The weighted share of each cell among the rows in one (`cellOf` -1: in none), and their
@@ -98,12 +114,20 @@ extension SurveyDesign {
     /// of its raking cell (for every row), totalled by cluster (or kept per row), centred within strata,
     /// times n_h / (n_h - 1). Memory grows with clusters x cells, not rows.
     func cellShares(_ cellOf: [Int], cells k: Int) -> (means: [Double], covariance: [Double]) {
-        var sums = Array(repeating: DomainSums(size: unitCount * cellCount), count: k)
+        // n, w and w² are the same for every cell's indicator; only the row's own cell has y = 1.
+        var shared = DomainSums(size: unitCount * cellCount)
+        var hits = Array(repeating: DomainSums(size: unitCount * cellCount), count: k)
         var total = 0.0
         for row in 0..<count where cellOf[row] >= 0 {
             let index = Int(unitOfRow[row]) * cellCount + Int(cellOfRow[row])
-            for cell in 0..<k { sums[cell].add(index, value: cellOf[row] == cell ? 1 : 0, weight: weights[row]) }
+            shared.add(index, value: 0, weight: weights[row])
+            hits[cellOf[row]].add(index, value: 1, weight: weights[row])
             total += weights[row]
+        }
+        let sums = hits.map { hit in
+            var cell = shared
+            (cell.y, cell.wy, cell.wyy, cell.w2y, cell.w2yy) = (hit.y, hit.wy, hit.wyy, hit.w2y, hit.w2yy)
+            return cell
         }
         let means = sums.map { $0.wy.reduce(0, +) / total }
         let calibration = raking.map { raking in
