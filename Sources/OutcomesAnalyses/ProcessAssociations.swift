@@ -79,6 +79,8 @@ public struct ProcessAssociationsResult: PoolsInstrumentVersions {
     public var clusteredBySite: Bool
     public var domains: [DomainModel]
     public var summaries: [ContrastSummary]
+    /// The survey design the models were weighted by (svyglm); nil: unweighted.
+    public var design: Weighting.Summary? = nil
 }
 
 public enum ProcessAssociations {
@@ -141,8 +143,16 @@ public enum ProcessAssociations {
         }
         let predictorsComplete = (0..<frame.count).map { row in !(processes + covariates).contains { $0.isMissing(row) } }
         let siteCount = frame.sites.presentLevels().count
-        let clustered = settings.standardErrors == .clusteredBySite
-            || (settings.standardErrors == .automatic && siteCount >= fewestSitesToCluster)
+        if definition.weighting != nil, settings.standardErrors != .automatic {
+            throw Diagnostic(file: definition.file, line: definition.lines["standard_errors"],
+                             message: "standard_errors does not apply to a weighted model: the design gives them "
+                                + "(design: {clusters: site} to take sites as clusters); remove standard_errors")
+        }
+        let weighted = try WeightedGroups(definition, frame: frame)
+        // With a design, its clusters and strata give the standard errors, not `standard_errors`.
+        let clustered = weighted == nil && (settings.standardErrors == .clusteredBySite
+            || (settings.standardErrors == .automatic && siteCount >= fewestSitesToCluster))
+        let surveyDesign = weighted?.design
         if clustered, siteCount < 2 {
             throw Diagnostic(file: definition.file, line: definition.lines["standard_errors"],
                              message: "standard errors clustered by site need responses from at least 2 sites, and \(definition.instrument) has "
@@ -226,8 +236,12 @@ public enum ProcessAssociations {
                 model.notComputed = "no process item varies among the \(rows.count) respondents in the model"
             } else {
                 do {
-                    let fit = try Regression.logistic(y: y, predictors: columns, names: names,
-                                                      covariance: clustered ? .cluster(sites) : .classical, confidence: definition.confidence)
+                    let fit = try surveyDesign.map {
+                        try $0.logistic(rows: rows, y: y, predictors: columns, names: names,
+                                        confidence: definition.confidence)
+                    } ?? Regression.logistic(y: y, predictors: columns, names: names,
+                                             covariance: clustered ? .cluster(sites) : .classical,
+                                             confidence: definition.confidence)
                     for (index, name) in contrastColumn {
                         guard let coefficient = fit.coefficient(name) else { continue }
                         let contrast = contrasts[index]
@@ -272,7 +286,8 @@ public enum ProcessAssociations {
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), contrasts: contrasts,
-            covariates: covariates.map(\.label), clusteredBySite: clustered, domains: domains, summaries: summaries)
+            covariates: covariates.map(\.label), clusteredBySite: clustered, domains: domains, summaries: summaries,
+            design: weighted?.summary)
     }
 }
 

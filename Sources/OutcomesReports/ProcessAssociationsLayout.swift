@@ -154,6 +154,15 @@ public enum ProcessAssociationsLayout {
         }
         let adjusted = result.covariates.isEmpty
             ? "" : ", adjusted for \(result.covariates.joined(separator: " and ").lowercased())"
+        if let design = result.design {
+            return "design-weighted logistic regression of a positive impact (vs no change or negative) on "
+                + "\(processes.joined(separator: ", ").lowercased()) together\(adjusted), as R's svyglm "
+                + "(family quasibinomial); Wald intervals and p-values from t on the design's degrees of freedom "
+                + "less the coefficients but one, with standard errors by linearisation"
+                + (design.clusters.map { " over the \($0) sites as clusters" } ?? "")
+                + (design.strata.map { " within strata of \($0)" } ?? "")
+                + (design.rakedBy.isEmpty ? "" : ", allowing for the raking")
+        }
         let errors = result.clusteredBySite
             ? "standard errors clustered by site (CR1, \(siteRange(result)) per domain's model), "
                 + "as people at one site are alike"
@@ -185,7 +194,8 @@ public enum ProcessAssociationsLayout {
                 + "don't know or missing, or a process or covariate answer was missing (per-domain counts in the CSV).",
             "Where a model cannot be fitted (for example perfect separation, or one outcome category) "
                 + "it says so instead of giving numbers.",
-        ] + notAskedNote(result.domains.map { ($0.domain.label, d.countText($0.notAsked)) })
+        ] + (result.design.map { [DesignLayout.notes($0, level: "", of: "").first!] } ?? [])
+            + notAskedNote(result.domains.map { ($0.domain.label, d.countText($0.notAsked)) })
     }
 }
 

@@ -31,6 +31,8 @@ public enum CovarianceKind: Sendable, Equatable {
     /// Cluster-robust CR1: clusters (e.g. sites) given per row; small-sample factor
     /// G/(G - 1) · (n - 1)/(n - p), as statsmodels' `cov_type="cluster"` by default.
     case cluster([Int])
+    /// By linearisation over a survey design's clusters within strata (`SurveyDesign.logistic`).
+    case design
 }
 
 /// A fitted regression model.
@@ -204,6 +206,9 @@ public enum Regression {
     /// one that is a combination of others) is an error naming the problem, not a fit.
     public static func ols(y: [Double], predictors: [[Double]], names: [String],
                            covariance: CovarianceKind = .classical, confidence: Double = 0.95) throws -> RegressionFit {
+        guard covariance != .design else {
+            throw StatisticsError.invalidArgument("a survey design's covariance is not available for least squares")
+        }
         var d = try design(y: y, predictors: predictors, names: names, covariance: covariance)
         _ = GSL.ready
         let (n, p) = (d.n, d.p)
@@ -258,7 +263,7 @@ public enum Regression {
         let finalCov: [Double]
         var df: Double = residualDF
         switch covariance {
-        case .classical:
+        case .classical, .design:   // .design is refused on entry: SurveyDesign.logistic computes it
             finalCov = cov
         case .hc1:
             finalCov = sandwich(bread: bread, x: d.x, multipliers: residuals, p: p, groups: nil, groupCount: 0).map { $0 * Double(n) / residualDF }
@@ -351,6 +356,9 @@ public enum Regression {
     /// probabilities of 0 or 1, where the estimates run off to infinity), are errors, not numbers.
     public static func logistic(y: [Double], predictors: [[Double]], names: [String],
                                 covariance: CovarianceKind = .classical, confidence: Double = 0.95) throws -> RegressionFit {
+        guard covariance != .design else {
+            throw StatisticsError.invalidArgument("a survey design's covariance: use SurveyDesign.logistic")
+        }
         guard y.allSatisfy({ $0.isNaN || $0 == 0 || $0 == 1 }) else {
             throw StatisticsError.invalidArgument("a logistic regression outcome must be 0 or 1")
         }
@@ -447,7 +455,7 @@ public enum Regression {
         // cov is (X'WX)⁻¹ from the last weighted fit, at the weights of the converged estimates.
         let finalCov: [Double]
         switch covariance {
-        case .classical:
+        case .classical, .design:   // .design is refused on entry: SurveyDesign.logistic computes it
             finalCov = cov
         case .hc1:
             let r = (0..<rows).map { d.y[$0] - probabilities[$0] }

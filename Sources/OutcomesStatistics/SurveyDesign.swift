@@ -285,6 +285,11 @@ extension SurveyDesign {
                 inCell[cell] += (s.y[i] - m * s.n[i]) / W
             }
         }
+        return projection(inCell: inCell, raking: raking)
+    }
+
+    /// The same from each cell's sum of the rows' influence values divided by their weights.
+    func projection(inCell: [Double], raking: Raking) -> [Double] {
         var c = Array(repeating: 0.0, count: cellCount)
         for _ in 0..<10 {
             for (margin, levelOfCell) in raking.levelOfCell.enumerated() {

@@ -193,6 +193,47 @@ import OutcomesStore
         #expect(checked == 4 * 4 && compared == 4 * 3 * 4, "4 designs x 3 age bands x 4 items")
     }
 
+    @Test func aWeightedProcessModelIsRsSvyglm() throws {
+        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
+                                     csvPath: fixture("weighted-kinds.csv"))
+        let reference = try Self.reference()
+        let kind = "kind: process_associations\nprocesses:\n  - {item: process_views, label: Views}\n"
+            + "covariates:\n  - {item: age_band, label: Age}"
+        var compared = 0
+        for (name, design) in Self.designs {
+            let models = try #require((reference[name] as? [String: Any])?["process_models"] as? [[String: Any]])
+            let rows = try #require(try Self.tables(Self.analysis(kind, design), store: store.store)[""])
+            for model in models {
+                let item = model["item"] as! String
+                let mine = rows.filter { $0["item"] == item }
+                guard model["fitted"] as? Bool == true else {
+                    // Four sites as clusters leave no degrees of freedom for five coefficients.
+                    #expect(mine.allSatisfy { $0["not_computed"]!.contains("too few clusters") }, "\(name) \(item)")
+                    continue
+                }
+                let names = model["names"] as! [String], estimates = model["estimate"] as! [Double]
+                // Models where R's estimates run off (near-separation) are not compared.
+                guard estimates.allSatisfy({ abs($0) < 10 }) else { continue }
+                for (coefficient, level) in [("views2", "Partly"), ("views3", "Not at all")] {
+                    let j = try #require(names.firstIndex(of: coefficient))
+                    let row = try #require(mine.first { $0["level"] == level }, "\(name) \(item) \(level)")
+                    let label = "\(name) \(item) \(level)"
+                    for (column, want) in [("odds_ratio", exp(estimates[j])),
+                                           ("ci_low", exp((model["lower"] as! [Double])[j])),
+                                           ("ci_high", exp((model["upper"] as! [Double])[j])),
+                                           ("p", (model["p"] as! [Double])[j])] {
+                        let got = Double(row[column] ?? "") ?? .nan
+                        #expect(abs(got - want) <= 1e-5 * max(1, abs(want)), "\(label) \(column): \(got) vs R \(want)")
+                    }
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 2 * 2 * 2, "raked and trimmed_raked: 2 items x 2 contrasts")
+        let both = Self.analysis(kind + "\nstandard_errors: clustered_by_site", Self.designs["raked"]!)
+        #expect(throws: Diagnostic.self) { try Self.tables(both, store: store.store) }
+    }
+
     @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {
         let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
                                      csvPath: fixture("weighted-kinds.csv"))

@@ -19,7 +19,9 @@
 #   outcome_index of the four outcome items (better minus worse among those answered on the scale): as
 #     the scale's mean;
 #   Rao-Scott tests by age band (svychisq, statistic "F"): the distribution's top share, and each
-#     outcome item's % positive among those answering on the scale (subgroup_comparison).
+#     outcome item's % positive among those answering on the scale (subgroup_comparison);
+#   process_associations: per outcome item, svyglm(positive ~ views + age band, quasibinomial), its
+#     coefficients, SEs, t p-values and confint (Wald, t on df.residual).
 #
 #   Rscript scripts/reference/weighted_kinds_reference.R > \
 #     Tests/OutcomesAnalysesTests/Fixtures/weighted-kinds.expected.json   (from the repository's top folder)
@@ -86,10 +88,35 @@ rao_scott <- function(des, hit, keep) {
   list(f = unname(t$statistic), ndf = unname(t$parameter[1]), ddf = unname(t$parameter[2]), p = unname(t$p.value))
 }
 
+# process_associations: per outcome item, svyglm(positive ~ views + age band, quasibinomial) among
+# those answering on the scale with both answered; views' reference "Fully" (code 1), age's "Under 45".
+process_models <- function(des) {
+  lapply(outcomes, function(item) {
+    answer <- des$variables[[item]]
+    keep <- answer %in% c("1", "2", "3", "4", "5") & !is.na(des$variables$process_views) &
+      des$variables$process_views != ""
+    des$variables$y <- as.numeric(answer %in% c("1", "2"))
+    des$variables$views <- factor(des$variables$process_views, levels = c("1", "2", "3"))
+    des$variables$age_f <- factor(des$variables$age_band, levels = c("1", "2", "3"))
+    des$variables$keep <- keep
+    fit <- suppressWarnings(svyglm(y ~ views + age_f, design = subset(des, keep), family = quasibinomial()))
+    fitted <- fitted(fit)[weights(fit) > 0]
+    # Separation (fitted probabilities of 0 or 1) or no degrees of freedom left: no model to compare.
+    if (fit$df.residual <= 0 || min(fitted) < 1e-8 || max(fitted) > 1 - 1e-8)
+      return(list(item = item, fitted = FALSE, df = fit$df.residual))
+    s <- summary(fit)$coefficients
+    ci <- confint(fit)
+    list(item = item, fitted = TRUE, df = fit$df.residual,
+         names = rownames(s), estimate = unname(s[, 1]), se = unname(s[, 2]), p = unname(s[, 4]),
+         lower = unname(ci[, 1]), upper = unname(ci[, 2]))
+  })
+}
+
 estimate <- function(des, interval) {
   v <- des$variables
   out <- list(distribution = list(), multiple_choice = list(), scale_summary = list(), outcome_index = list())
   out$distribution_test <- rao_scott(des, v$confidence <= 2, !is.na(v$confidence))
+  out$process_models <- process_models(des)
   out$subgroup_tests <- lapply(outcomes, function(item) {
     answer <- v[[item]]
     c(list(item = item), rao_scott(des, answer %in% c("1", "2"), answer %in% c("1", "2", "3", "4", "5")))
