@@ -175,6 +175,50 @@ extension DistributionResult: KindLayout, SurveyAnalysisResult {
 
     var humanTables: [ReportTable] { DistributionLayout.humanTables(self) }
 
+    /// The share giving each answer (everyone), then, with `top` answers, the top share by group for
+    /// each subgroup variable: dot plots of the published figures.
+    var charts: [Chart] {
+        let d = DisclosureControl(definition), level = OutcomeTableLayout.confidenceLabel(definition.confidence)
+        func row(_ label: String, _ e: ProportionEstimate, hidden: Bool = false) -> SVGCharts.ForestRow {
+            guard !hidden, e.n > 0, let shown = d.share(e) else {
+                return SVGCharts.ForestRow(label: label, estimate: .nan, lower: .nan, upper: .nan,
+                                           text: hidden ? d.fewer : e.n == 0 ? "–" : "*")
+            }
+            return SVGCharts.ForestRow(label: label, estimate: shown.proportion * 100, lower: shown.lower * 100,
+                                       upper: shown.upper * 100, text: OutcomeTableLayout.percentWithCI(shown))
+        }
+        func chart(_ id: String, _ title: String, _ description: String, _ rows: [SVGCharts.ForestRow],
+                   _ what: String, _ caption: String) -> Chart {
+            var data = ReportTable(title: "Figures in the chart", columns: [
+                .init("label", what, alignRight: false), .init("pct", "% (\(level) CI)"),
+            ])
+            data.rows = rows.map { [.text($0.label), .text($0.text)] }
+            return Chart(svg: SVGCharts.forest(id: id, title: title, description: description, rows: rows,
+                                               axisLabel: "% of those answering", ratio: false),
+                         caption: caption, table: data)
+        }
+        guard overall.n > 0 else { return [] }
+        var charts = [chart("\(definition.id)-answers", "\(definition.title): the answers",
+                            "Dot plot of the % of the \(d.countText(overall.n)) respondents answering giving each "
+                                + "of the \(choices.count) answers, with \(level) intervals.",
+                            zip(choices, overall.answers).map { row($0.label, $1) }, "Answer",
+                            "\(item.text) % giving each answer, with \(level) interval.")]
+        if let top = settings.top {
+            for (index, variable) in variables.enumerated() {
+                let rows = variable.groups.compactMap { group in
+                    group.top.map { row(group.level ?? "", $0, hidden: d.hides(groupOf: group.n)) }
+                }
+                guard rows.count >= 2 else { continue }
+                let name = variable.label.lowercasedFirst
+                charts.append(chart("\(definition.id)-top-\(index)", "\(definition.title): \(top.label) by \(name)",
+                                    "Dot plot of the % \(top.label.lowercased()) in each \(name) group, with "
+                                        + "\(level) intervals.", rows, variable.label,
+                                    "% \(top.label.lowercased()) by \(name), with \(level) interval."))
+            }
+        }
+        return charts
+    }
+
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), distribution = self
         let tests = distribution.variables.compactMap(\.test)

@@ -10,6 +10,9 @@ public enum SVGCharts {
     public static let neutral = "#BBBBBB"    // grey
     public static let negative = "#D55E00"   // vermillion
     public static let series = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
+    /// A dot plot's groups: the Okabe-Ito colours but yellow (too pale on white), so up to seven groups
+    /// each have their own.
+    static let dotColours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
 
     /// One bar of a diverging stacked chart: percentages negative, no change and positive.
     public struct DivergingRow: Sendable {
@@ -135,6 +138,80 @@ public enum SVGCharts {
             svg += rect(x(row.estimate) - size / 2, y - size / 2, size, size,
                         fill: row.emphasised ? "#000000" : positive,
                         label: "\(row.label): \(row.text)")
+        }
+        svg += text(axisLabel, x: labelWidth + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
+        return svg + "</svg>"
+    }
+
+    /// One group's share in one row of a dot plot, in percent; nil when withheld or not computed.
+    public struct Dot: Sendable {
+        public var estimate: Double
+        public var lower: Double
+        public var upper: Double
+        public init(estimate: Double, lower: Double, upper: Double) {
+            self.estimate = estimate
+            self.lower = lower
+            self.upper = upper
+        }
+    }
+
+    /// Shares of several groups in each row (e.g. % positive by age band in each domain): one dot and
+    /// interval per group, a colour per group, on a fixed 0-100% axis so that rows and charts compare.
+    /// `reference`, when given, is drawn per row as a grey tick (e.g. everyone's %). A withheld share
+    /// has no dot and a `*` in its group's colour at the right.
+    public static func dotPlot(id: String, title: String, description: String, rows: [String], groups: [String],
+                               dots: [[Dot?]], reference: [Double]? = nil, axisLabel: String) -> String {
+        let labelWidth = labelColumn(rows), plotWidth = 400.0
+        let rowHeight = max(24.0, Double(groups.count) * 9 + 10), starWidth = Double(groups.count) * 12 + 12
+        let width = labelWidth + plotWidth + starWidth
+        // The legend wraps onto as many lines as the groups need within the chart's width.
+        var legendLines: [[Int]] = [[]], used = 0.0
+        for (group, name) in groups.enumerated() {
+            let entry = 28 + Double(name.count) * 7
+            if used + entry > width - 16, !legendLines[legendLines.count - 1].isEmpty {
+                legendLines.append([])
+                used = 0
+            }
+            legendLines[legendLines.count - 1].append(group)
+            used += entry
+        }
+        let top = 28 + Double(legendLines.count) * 18
+        let bottom = top + Double(rows.count) * rowHeight, height = bottom + 46
+        func x(_ percent: Double) -> Double { labelWidth + min(max(percent, 0), 100) / 100 * plotWidth }
+        func colour(_ group: Int) -> String { dotColours[group % dotColours.count] }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        for (line, members) in legendLines.enumerated() {
+            svg += legend(members.map { (groups[$0], colour($0)) }, x: 8, y: 10 + Double(line) * 18)
+        }
+        for tick in stride(from: 0.0, through: 100, by: 20) {
+            svg += line(x(tick), top, x(tick), bottom, stroke: "#E5E5E5")
+            svg += text("\(format(tick, 0))%", x: x(tick), y: bottom + 16, anchor: "middle", size: 11)
+        }
+        svg += line(x(0), top, x(0), bottom, stroke: "#333333")
+        for (index, label) in rows.enumerated() {
+            let y = top + Double(index) * rowHeight + rowHeight / 2
+            if index > 0 { svg += line(labelWidth, y - rowHeight / 2, labelWidth + plotWidth, y - rowHeight / 2,
+                                       stroke: "#F0F0F0") }
+            svg += text(label, x: labelWidth - 8, y: y + 4, anchor: "end", size: 12)
+            if let value = reference?[index], value.isFinite {
+                svg += line(x(value), y - rowHeight / 2 + 3, x(value), y + rowHeight / 2 - 3, stroke: "#999999",
+                            width: 2)
+            }
+            for (group, dot) in dots[index].enumerated() {
+                let offset = (Double(group) - Double(groups.count - 1) / 2) * 9
+                guard let dot, dot.estimate.isFinite else {
+                    svg += text("*", x: labelWidth + plotWidth + 8 + Double(group) * 12, y: y + 4, anchor: "start",
+                                size: 12, fill: colour(group))
+                    continue
+                }
+                if dot.lower.isFinite, dot.upper.isFinite {
+                    svg += line(x(dot.lower), y + offset, x(dot.upper), y + offset, stroke: colour(group), width: 1.5)
+                }
+                let tip = "\(label), \(groups[group]): \(format(dot.estimate, 1))% "
+                    + "(\(format(dot.lower, 1)) to \(format(dot.upper, 1)))"
+                svg += "<circle cx=\"\(format(x(dot.estimate), 1))\" cy=\"\(format(y + offset, 1))\" r=\"4\" "
+                    + "fill=\"\(colour(group))\"><title>\(escape(tip))</title></circle>"
+            }
         }
         svg += text(axisLabel, x: labelWidth + plotWidth / 2, y: height - 10, anchor: "middle", size: 12)
         return svg + "</svg>"

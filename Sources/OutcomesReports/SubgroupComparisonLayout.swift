@@ -196,6 +196,56 @@ extension SubgroupComparisonResult: KindLayout, SurveyAnalysisResult {
 
     var humanTables: [ReportTable] { SubgroupComparisonLayout.humanTables(self) }
 
+    /// Per subgroup variable, a dot plot of each group's % positive in each domain, from the published
+    /// figures: a group too small to show, or a share withheld, has no dot.
+    var charts: [Chart] {
+        let d = DisclosureControl(definition), level = OutcomeTableLayout.confidenceLabel(definition.confidence)
+        return variables.enumerated().compactMap { index, variable -> Chart? in
+            guard !variable.domains.isEmpty, variable.levels.count >= 2 else { return nil }
+            // A group with no share shown in any domain (too small, or nobody answering) is left out.
+            let shownLevels = variable.levels.indices.filter { level in
+                variable.domains.contains {
+                    !d.hides(groupOf: $0.counts[level].answering) && $0.positive[level].n > 0
+                        && d.share($0.positive[level]) != nil
+                }
+            }
+            guard shownLevels.count >= 2 else { return nil }
+            let left = variable.levels.indices.filter { !shownLevels.contains($0) }.map { variable.levels[$0] }
+            let dots = variable.domains.map { domain in
+                shownLevels.map { level -> SVGCharts.Dot? in
+                    guard !d.hides(groupOf: domain.counts[level].answering), domain.positive[level].n > 0,
+                          let shown = d.share(domain.positive[level]) else { return nil }
+                    return SVGCharts.Dot(estimate: shown.proportion * 100, lower: shown.lower * 100,
+                                         upper: shown.upper * 100)
+                }
+            }
+            var data = ReportTable(title: "Figures in the chart",
+                                   columns: [.init("domain", "Domain", alignRight: false)]
+                                       + variable.levels.map { .init($0, "\($0), % (\(level) CI)") })
+            data.rows = variable.domains.map { domain in
+                [.text(domain.domain.label)] + variable.levels.indices.map { level in
+                    d.hides(groupOf: domain.counts[level].answering) ? .suppressed(d.fewer)
+                        : domain.positive[level].n == 0 ? .text("–") : d.percentCell(domain.positive[level])
+                }
+            }
+            let withheld = dots.joined().filter { $0 == nil }.count
+            let name = variable.label.lowercasedFirst
+            return Chart(
+                svg: SVGCharts.dotPlot(
+                    id: "\(definition.id)-dots-\(index)", title: "\(definition.title): % positive by \(name)",
+                    description: "Dot plot of the % positive in each of \(variable.domains.count) domains for each "
+                        + "\(name) group (\(shownLevels.map { variable.levels[$0] }.joined(separator: ", "))), "
+                        + "with \(level) intervals"
+                        + (withheld > 0 ? "; \(withheld) shares withheld by disclosure control are marked *" : "")
+                        + (left.isEmpty ? "." : "; not drawn, as no share of theirs is shown: "
+                            + left.joined(separator: ", ") + "."),
+                    rows: variable.domains.map(\.domain.label), groups: shownLevels.map { variable.levels[$0] },
+                    dots: dots,
+                    axisLabel: "% positive among those answering"),
+                caption: "% positive in each domain by \(name), with \(level) intervals.", table: data)
+        }
+    }
+
     var methods: String {
         let level = OutcomeTableLayout.confidenceLabel(definition.confidence), comparison = self
         let tests = comparison.variables.flatMap(\.domains).compactMap(\.test)
