@@ -26,6 +26,7 @@ struct ExportCommand: ParsableCommand {
         Examples:
           outcomes export --instrument activation --wave baseline --out baseline.csv
           outcomes export --instrument carer --format long-csv --out long.csv --loaders
+          outcomes export --instrument activation --scores --out activation-scored.csv
         """)
 
     @Option(help: ArgumentHelp("The id of the instrument to export.", valueName: "id"))
@@ -46,12 +47,18 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Also write loader scripts beside the data: FILE.R, and FILE.do for --format csv.")
     var loaders = false
 
+    @Flag(help: ArgumentHelp("Add each scale's score and level (as the analyses compute them).",
+                             discussion: "Columns <scale id> and <scale id>_level (long-csv: rows with those items); "
+                                 + "blank where too few items were answered. For analysis elsewhere: "
+                                 + "the file does not import again."))
+    var scores = false
+
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         do {
             let store = try database.openExisting()
-            let count = try store.export(instrument: instrument, wave: wave, format: format, to: out)
+            let count = try store.export(instrument: instrument, wave: wave, format: format, to: out, scores: scores)
             print("\(out): \(count) responses to \(instrument)\(wave.map { ", wave \($0)" } ?? "") (\(format.rawValue))")
             guard dictionary || loaders, let definition = try store.instrument(id: instrument) else { return }
             let stem = (out as NSString).deletingPathExtension
@@ -59,7 +66,10 @@ struct ExportCommand: ParsableCommand {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
                 print("\(path): \(what)")
             }
-            if dictionary { try write(DataDictionary.csv(for: definition), stem + "-dictionary.csv", "data dictionary") }
+            if dictionary {
+                try write(DataDictionary.csv(for: definition, scores: scores), stem + "-dictionary.csv",
+                          "data dictionary")
+            }
             if loaders {
                 try write(DataDictionary.rScript(for: definition, dataFile: out, format: format), stem + ".R", "R loader (source it from this folder)")
                 if format == .csv {

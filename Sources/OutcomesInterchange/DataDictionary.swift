@@ -18,7 +18,8 @@ public enum DataDictionary {
     /// its codes where they differ (`code=name | ...`), in the tool the instrument was converted from,
     /// so that the data can be matched to that tool's own exports. Multiple-choice answers are codes
     /// joined by ';'. In a long export the variables are the values of the `item` column.
-    public static func csv(for instrument: Instrument) -> String {
+    /// With `scores`, each scale's score and level columns (`export --scores`) follow the items.
+    public static func csv(for instrument: Instrument, scores: Bool = false) -> String {
         var rows = [["variable", "label", "type", "section", "required", "range", "shown_if", "domain", "value_labels",
                      "special_codes", "source"]]
         let recordID = instrument.source?.recordID
@@ -41,6 +42,15 @@ public enum DataDictionary {
                     Self.source(of: item, in: section, set: set, instrument: instrument),
                 ])
             }
+        }
+        for scale in scores ? instrument.scales : [] {
+            let rule = "\(scale.method.rawValue) of \(scale.items.joined(separator: ", ")), at least "
+                + "\(scale.minAnswered ?? scale.items.count) answered; blank with fewer"
+            rows.append([scale.id, "\(scale.label) (\(rule))", "number (score)", "", "no",
+                         scale.range.map { $0.description } ?? "", "", "", "", "", ""])
+            guard !scale.levels.isEmpty else { continue }
+            rows.append(["\(scale.id)_level", "Level of \(scale.label)", "integer (level)", "", "no", "", "", "",
+                         scale.levels.map { "\($0.level)=\($0.label)" }.joined(separator: " | "), "", ""])
         }
         return rows.map { $0.map(csvEscape).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }

@@ -531,9 +531,12 @@ struct RowValidator: Sendable {
             }
             positions[name] = index
             if !InstrumentParser.reservedColumns.contains(name), instrument.item(name) == nil {
+                let scoreColumn = instrument.scales.contains { name == $0.id || name == "\($0.id)_level" }
                 fail(record.line, index + 1,
                      "column '\(name)' names no item of instrument \(instrument.id) \(instrument.version)"
-                     + separatorHint(name))
+                     + (scoreColumn ? " (it is a scale's score or level, as export --scores writes: scores are "
+                        + "computed from the items, so remove the column, or export again without --scores)"
+                        : separatorHint(name)))
             }
         }
         for name in ["respondent_id", "site", "wave"] where positions[name] == nil {

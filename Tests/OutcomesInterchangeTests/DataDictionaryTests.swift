@@ -26,6 +26,19 @@ import Testing
         }
     }
 
+    @Test func withScoresEachScaleHasItsScoreAndLevelRows() throws {
+        let instrument = try shippedInstrument("activation")
+        let records = try readCSVRecords(Data(DataDictionary.csv(for: instrument, scores: true).utf8),
+                                         file: "dictionary.csv")
+        #expect(records.suffix(2).map { $0.fields[0] } == ["activation_score", "activation_score_level"])
+        let score = try #require(records.first { $0.fields[0] == "activation_score" }).fields
+        #expect(score[1].hasPrefix("Activation score (0-100) (mean of act_01") && score[1].contains("at least 10"))
+        #expect(score[2] == "number (score)" && score[5] == "0 to 100")
+        let level = try #require(records.first { $0.fields[0] == "activation_score_level" }).fields
+        #expect(level[8].hasPrefix("1=Level 1: may feel overwhelmed | 2=Level 2"))
+        #expect(!DataDictionary.csv(for: instrument).contains("activation_score_level"), "only with scores")
+    }
+
     @Test func theRLoaderLabelsEveryColumn() throws {
         let instrument = try shippedInstrument("budget-holder")
         let script = DataDictionary.rScript(for: instrument, dataFile: "/tmp/out/bh.csv", format: .csv)
