@@ -110,9 +110,8 @@ extension SurveyDesign {
     }
 
     /// The weighted share of each cell among the rows in one (`cellOf` -1: in none), and their
-    /// linearisation covariance: each row's influence w (I_k - m_k) / W, less the raking's adjustment
-    /// of its raking cell (for every row), totalled by cluster (or kept per row), centred within strata,
-    /// times n_h / (n_h - 1). Memory grows with clusters x cells, not rows.
+    /// linearisation covariance from each row's influence w (I_k - m_k) / W, less the raking's
+    /// adjustment of its raking cell (for every row).
     func cellShares(_ cellOf: [Int], cells k: Int) -> (means: [Double], covariance: [Double]) {
         // n, w and w² are the same for every cell's indicator; only the row's own cell has y = 1.
         var shared = DomainSums(size: unitCount * cellCount)
@@ -133,50 +132,15 @@ extension SurveyDesign {
         let calibration = raking.map { raking in
             (0..<k).map { projection(sums[$0], mean: means[$0], total: total, raking: raking) }
         }
-        let units = clusters == nil ? 0 : clusterCount
-        var unitTotals = Array(repeating: 0.0, count: units * k)
-        var sum = Array(repeating: 0.0, count: strataCount * k)
-        var cross = Array(repeating: 0.0, count: strataCount * k * k)
-        var z = Array(repeating: 0.0, count: k)
-        for row in 0..<count {
+        let v = covariance(dimension: k) { row, z in
             let cell = cellOf[row], w = weights[row]
             // Outside the table and without raking, a row adds nothing.
-            if cell < 0, calibration == nil { continue }
+            if cell < 0, calibration == nil { return false }
             for a in 0..<k {
                 let own = cell < 0 ? 0 : w * ((cell == a ? 1 : 0) - means[a]) / total
                 z[a] = own - (calibration?[a][Int(cellOfRow[row])] ?? 0) * w
             }
-            if let clusters {
-                let base = Int(clusters[row]) * k
-                for a in 0..<k { unitTotals[base + a] += z[a] }
-            } else {
-                let h = Int(strata[row])
-                for a in 0..<k {
-                    sum[h * k + a] += z[a]
-                    for b in 0..<k { cross[(h * k + a) * k + b] += z[a] * z[b] }
-                }
-            }
-        }
-        if let clusters {
-            var stratumOf = Array(repeating: 0, count: clusterCount)
-            for row in 0..<count { stratumOf[Int(clusters[row])] = Int(strata[row]) }
-            for unit in 0..<clusterCount {
-                let h = stratumOf[unit]
-                for a in 0..<k {
-                    let ta = unitTotals[unit * k + a]
-                    sum[h * k + a] += ta
-                    for b in 0..<k { cross[(h * k + a) * k + b] += ta * unitTotals[unit * k + b] }
-                }
-            }
-        }
-        var v = Array(repeating: 0.0, count: k * k)
-        for h in 0..<strataCount where clustersInStratum[h] > 1 {
-            let nh = Double(clustersInStratum[h])
-            for a in 0..<k {
-                for b in 0..<k {
-                    v[a * k + b] += nh / (nh - 1) * (cross[(h * k + a) * k + b] - sum[h * k + a] * sum[h * k + b] / nh)
-                }
-            }
+            return true
         }
         return (means, v)
     }

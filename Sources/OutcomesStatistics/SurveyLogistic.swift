@@ -121,50 +121,14 @@ extension SurveyDesign {
                 return projection(inCell: inCell, raking: raking)
             }
         }
-        let units = clusters == nil ? 0 : clusterCount
-        var unitTotals = Array(repeating: 0.0, count: units * k)
-        var sum = Array(repeating: 0.0, count: strataCount * k)
-        var cross = Array(repeating: 0.0, count: strataCount * k * k)
-        var z = Array(repeating: 0.0, count: k)
-        for row in 0..<count {
+        return covariance(dimension: k) { row, z in
             let position = Int(positionOf[row])
-            if position < 0, calibration == nil { continue }
+            if position < 0, calibration == nil { return false }
             for a in 0..<k {
                 let own = position < 0 ? 0 : influence[position * k + a]
                 z[a] = own - (calibration?[a][Int(cellOfRow[row])] ?? 0) * weights[row]
             }
-            if let clusters {
-                let base = Int(clusters[row]) * k
-                for a in 0..<k { unitTotals[base + a] += z[a] }
-            } else {
-                let h = Int(strata[row])
-                for a in 0..<k {
-                    sum[h * k + a] += z[a]
-                    for b in 0..<k { cross[(h * k + a) * k + b] += z[a] * z[b] }
-                }
-            }
+            return true
         }
-        if let clusters {
-            var stratumOf = Array(repeating: 0, count: clusterCount)
-            for row in 0..<count { stratumOf[Int(clusters[row])] = Int(strata[row]) }
-            for unit in 0..<clusterCount {
-                let h = stratumOf[unit]
-                for a in 0..<k {
-                    let ta = unitTotals[unit * k + a]
-                    sum[h * k + a] += ta
-                    for b in 0..<k { cross[(h * k + a) * k + b] += ta * unitTotals[unit * k + b] }
-                }
-            }
-        }
-        var v = Array(repeating: 0.0, count: k * k)
-        for h in 0..<strataCount where clustersInStratum[h] > 1 {
-            let nh = Double(clustersInStratum[h])
-            for a in 0..<k {
-                for b in 0..<k {
-                    v[a * k + b] += nh / (nh - 1) * (cross[(h * k + a) * k + b] - sum[h * k + a] * sum[h * k + b] / nh)
-                }
-            }
-        }
-        return v
     }
 }
