@@ -74,9 +74,8 @@ public enum OutcomeIndex {
         func group(_ rows: [Int], variable: String?, level: String?) throws -> IndexGroup {
             let groupValues = rows.map { values[$0] }
             let scored = groupValues.compactMap { $0 }.count
-            var summary = scored >= 2
-                ? try? Descriptives.summarize(groupValues, confidence: definition.confidence) : nil
-            if let weighted { summary = try weighted.summary(rows, values: weightedValues) }
+            let summary = try weighted.map { try $0.summary(rows, values: weightedValues) }
+                ?? (scored >= 2 ? try? Descriptives.summarize(groupValues, confidence: definition.confidence) : nil)
             return IndexGroup(variable: variable, level: level, responses: rows.count, scored: scored, summary: summary)
         }
         var groups = [try group(Array(0..<frame.count), variable: nil, level: nil)]

@@ -64,10 +64,10 @@ public enum ScaleSummary {
             var levels = try counts.map {
                 try Proportions.wilson(count: $0, n: withLevel, confidence: definition.confidence)
             }
-            var summary = scored.count >= 2
-                ? try Descriptives.summarize(scored.map { $0 }, confidence: definition.confidence) : nil
+            // Weighted, the design's summary replaces the simple one, so only one is computed.
+            let summary = try weighted.map { try $0.summary(rows, values: scoreValues) }
+                ?? (scored.count >= 2 ? try Descriptives.summarize(scored, confidence: definition.confidence) : nil)
             if let weighted {
-                summary = try weighted.summary(rows, values: scoreValues)
                 if withLevel > 0 {
                     let survey = try weighted.shares(rows, categories: levelPlace,
                                                      answering: Set((0..<scale.levels.count).map(UInt8.init)))
