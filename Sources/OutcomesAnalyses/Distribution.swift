@@ -97,10 +97,12 @@ public enum Distribution {
                 try Proportions.wilson(count: top, n: n, confidence: definition.confidence)
             }
             if let weighted, n > 0 {
-                let survey = try weighted.shares(rows, categories: place, answering: Set(0..<offScale))
+                let domain = weighted.domain(rows)
+                let survey = try weighted.shares(in: domain, categories: place, answering: Set(0..<offScale))
                 answerShares = answerShares.indices.map { answerShares[$0].weighted(by: survey[$0]) }
                 if let shown = topShare {
-                    topShare = shown.weighted(by: try weighted.shares(rows, categories: isTop, answering: [0, 1])[1])
+                    topShare = shown.weighted(by: try weighted.shares(in: domain, categories: isTop,
+                                                                      answering: [0, 1])[1])
                 }
             }
             return DistributionGroup(variable: variable, level: level, responses: rows.count, answers: answerShares,

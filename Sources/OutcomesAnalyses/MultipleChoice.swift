@@ -74,13 +74,14 @@ public enum MultipleChoice {
                 for option in options { counts[option] += 1 }
             }
             let answered = rows.count - missing - unasked
+            let domain = weighted.map { $0.domain(rows) } ?? []
             return MultipleChoiceGroup(
                 variable: variable, level: level, responses: rows.count,
                 options: try counts.indices.map { option in
                     let share = try Proportions.wilson(count: counts[option], n: answered,
                                                        confidence: definition.confidence)
                     guard let weighted, answered > 0 else { return share }
-                    return share.weighted(by: try weighted.shares(rows, categories: choosing[option],
+                    return share.weighted(by: try weighted.shares(in: domain, categories: choosing[option],
                                                                   answering: [0, 1])[1])
                 },
                 missing: missing, notAsked: unasked)

@@ -27,7 +27,12 @@ struct WeightedGroups {
 
     /// Each category's weighted share among the group's rows in `answering` categories.
     func shares(_ rows: [Int], categories: [UInt8], answering: Set<UInt8>) throws -> [SurveyEstimate?] {
-        try design.shares(categories: categories, answering: answering, domains: domain(rows), domainCount: 1,
+        try shares(in: domain(rows), categories: categories, answering: answering)
+    }
+
+    /// The same for a group already coded as a domain (`domain(_:)`), for several estimates of one group.
+    func shares(in domain: [Int32], categories: [UInt8], answering: Set<UInt8>) throws -> [SurveyEstimate?] {
+        try design.shares(categories: categories, answering: answering, domains: domain, domainCount: 1,
                           confidence: confidence, interval: interval)[0]
     }
 
