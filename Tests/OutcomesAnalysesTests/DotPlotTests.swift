@@ -55,8 +55,7 @@ import OutcomesReports
     }
 
     @Test func aSubgroupComparisonDrawsItsPublishedSharesUnderItsOwnTitle() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try WeightedKindsAgainstR.store()
         let text = """
             id: day-centre
             title: Day centre members by age
@@ -93,8 +92,7 @@ import OutcomesReports
     }
 
     @Test func aDistributionDrawsItsAnswersAndItsTopShareByGroup() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try WeightedKindsAgainstR.store()
         let text = """
             id: confidence
             title: Confidence of day centre members

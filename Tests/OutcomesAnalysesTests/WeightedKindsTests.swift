@@ -54,6 +54,11 @@ import OutcomesStore
 
     static let ageBands = ["All respondents": "All respondents", "1": "Under 45", "2": "45-64", "3": "65 or over"]
 
+    /// A store of the fixture's 120 responses.
+    static func store() throws -> FixtureStore {
+        try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"), csvPath: fixture("weighted-kinds.csv"))
+    }
+
     static func reference() throws -> [String: Any] {
         let url = URL(fileURLWithPath: fixture("weighted-kinds.expected.json"))
         return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
@@ -68,8 +73,7 @@ import OutcomesStore
     }
 
     @Test func everyWeightedShareMatchesR() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         let reference = try Self.reference()
         var checked = 0
         for (name, design) in Self.designs {
@@ -102,8 +106,7 @@ import OutcomesStore
     }
 
     @Test func everyWeightedMeanSDAndQuartileMatchesR() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         let reference = try Self.reference()
         var checked = 0
         for (name, design) in Self.designs {
@@ -130,8 +133,7 @@ import OutcomesStore
     }
 
     @Test func weightedTablesSayHowTheyWereWeighted() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         for (kind, text) in Self.kinds {
             let definition = try AnalysisDefinition.parse(Self.analysis(text, Self.designs["raked"]!),
                                                           file: fixture("weighted.yaml"))
@@ -144,8 +146,7 @@ import OutcomesStore
     }
 
     @Test func theTestBetweenGroupsOfWeightedSharesIsRaoScottsAsR() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         let reference = try Self.reference()
         for (name, design) in Self.designs {
             let r = try #require((reference[name] as? [String: Any])?["distribution_test"] as? [String: Double])
@@ -161,8 +162,7 @@ import OutcomesStore
     }
 
     @Test func aWeightedSubgroupComparisonTestsEachDomainAsRAndSharesTheOutcomeTablesFigures() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         let reference = try Self.reference()
         var checked = 0, compared = 0
         for (name, design) in Self.designs {
@@ -194,8 +194,7 @@ import OutcomesStore
     }
 
     @Test func aWeightedProcessModelIsRsSvyglm() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         let reference = try Self.reference()
         let kind = "kind: process_associations\nprocesses:\n  - {item: process_views, label: Views}\n"
             + "covariates:\n  - {item: age_band, label: Age}"
@@ -235,8 +234,7 @@ import OutcomesStore
     }
 
     @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         func levels(_ disclosure: String) throws -> [[String: String]] {
             try #require(try Self.tables(Self.analysis(Self.kinds["scale_summary"]!, Self.designs["clustered"]!,
                                                        disclosure: disclosure), store: store.store)["-levels"])
@@ -259,8 +257,7 @@ import OutcomesStore
     }
 
     @Test func trimmingIsReportedAndItsBoundsChecked() throws {
-        let store = try FixtureStore(instrumentPath: fixture("weighted-kinds.yaml"),
-                                     csvPath: fixture("weighted-kinds.csv"))
+        let store = try Self.store()
         let reference = try Self.reference()
         let range = try #require(reference["trimmed_weights"] as? [Double])
         let definition = try AnalysisDefinition.parse(Self.analysis(Self.kinds["outcome_index"]!,
