@@ -30,6 +30,14 @@ enum DesignLayout {
          .number(survey.weightedN, decimals: 1)]
     }
 
+    /// How a kind's shares got their intervals: Wilson's for simple counts, or the design's notes.
+    static func shareIntervalNotes(_ design: Weighting.Summary?, _ definition: AnalysisDefinition,
+                                   of estimate: String) -> [String] {
+        let level = OutcomeTableLayout.confidenceLabel(definition.confidence)
+        guard let design else { return ["Intervals: \(level) Wilson score intervals."] }
+        return notes(design, level: level, of: estimate)
+    }
+
     /// A weighted table's design in words: the weights and their range, the raking, the clusters and
     /// strata, how intervals were found, and what the design effect is of (`of`, e.g. "each weighted share").
     static func notes(_ design: Weighting.Summary, level: String, of estimate: String, means: Bool = false,

@@ -156,13 +156,8 @@ public enum DistributionLayout {
             "Question: \(result.item.text)",
             "N: respondents answering on the scale; \(d.countText(o.special)) answered don't know or not applicable "
                 + "and \(d.countText(o.missing)) did not answer (excluded from the percentages).",
-        ] + intervalNotes(result) + notAskedNote([(result.item.id, d.countText(o.notAsked))])
-    }
-
-    static func intervalNotes(_ result: DistributionResult) -> [String] {
-        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        guard let design = result.design else { return ["Intervals: \(level) Wilson score intervals."] }
-        return DesignLayout.notes(design, level: level, of: "each weighted share")
+        ] + DesignLayout.shareIntervalNotes(result.design, result.definition, of: "each weighted share")
+            + notAskedNote([(result.item.id, d.countText(o.notAsked))])
     }
 }
 

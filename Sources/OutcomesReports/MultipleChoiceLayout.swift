@@ -87,13 +87,7 @@ public enum MultipleChoiceLayout {
                         + "(the question's skip condition did not apply)"
                     : "")
                 + "; neither is in N.",
-        ] + intervalNotes(result)
-    }
-
-    static func intervalNotes(_ result: MultipleChoiceResult) -> [String] {
-        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        guard let design = result.design else { return ["Intervals: \(level) Wilson score intervals."] }
-        return DesignLayout.notes(design, level: level, of: "each weighted share")
+        ] + DesignLayout.shareIntervalNotes(result.design, result.definition, of: "each weighted share")
     }
 }
 

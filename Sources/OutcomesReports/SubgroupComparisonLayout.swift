@@ -168,17 +168,12 @@ public enum SubgroupComparisonLayout {
         }
     }
 
-    static func intervalNotes(_ result: SubgroupComparisonResult) -> [String] {
-        let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
-        guard let design = result.design else { return ["Intervals: \(level) Wilson score intervals."] }
-        return DesignLayout.notes(design, level: level, of: "the weighted % positive")
-    }
 
     static func notes(_ result: SubgroupComparisonResult) -> [String] {
         let d = DisclosureControl(result.definition)
         return ["Positive: \(result.positiveLabels.joined(separator: " or ")), among respondents answering "
                     + "on the scale (not applicable, don't know and missing excluded).",
-            ] + intervalNotes(result)
+            ] + DesignLayout.shareIntervalNotes(result.design, result.definition, of: "the weighted % positive")
             // Everyone is in one level of each variable: the first variable's levels count each person once.
             + notAskedNote((result.variables.first?.domains ?? []).map {
                 ($0.domain.label, d.countText($0.counts.map(\.notAsked).reduce(0, +)))
