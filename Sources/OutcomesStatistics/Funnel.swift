@@ -40,3 +40,18 @@ public enum FunnelLimits {
         return (try clamped(0.025)...clamped(0.975), try clamped(0.001)...clamped(0.999))
     }
 }
+
+extension FunnelLimits {
+    /// The 95% and 99.8% limits for a weighted share at an effective sample size (Kish's (Σw)² / Σw²),
+    /// by Spiegelhalter's (2005) normal approximation p₀ ± z √(p₀(1 − p₀) / n), clamped to 0 to 1: an
+    /// exact binomial limit needs a whole number of people, which weighted responses are not.
+    public static func normal(target p0: Double, effectiveN n: Double) throws
+        -> (inner: ClosedRange<Double>, outer: ClosedRange<Double>) {
+        guard n > 0, n.isFinite else { throw StatisticsError.insufficientData("a funnel limit needs at least one person") }
+        guard p0 >= 0, p0 <= 1 else { throw StatisticsError.invalidArgument("the funnel's target should be in [0, 1]") }
+        _ = GSL.ready
+        let se = (p0 * (1 - p0) / n).squareRoot()
+        func limit(_ probability: Double) -> Double { min(1, max(0, p0 + gsl_cdf_ugaussian_Pinv(probability) * se)) }
+        return (limit(0.025)...limit(0.975), limit(0.001)...limit(0.999))
+    }
+}
