@@ -20,12 +20,18 @@ public struct BenchmarkedSite: Sendable, Equatable {
     public var positive: ProportionEstimate
     /// Positive among the other sites' respondents answering, pooled.
     public var rest: ProportionEstimate
-    /// The site minus the rest, with Newcombe's hybrid score interval (nil when either is empty).
+    /// The site minus the rest, with Newcombe's hybrid score interval, or weighted the design's
+    /// (nil when either is empty).
     public var difference: Comparison?
-    /// The funnel's 95% and 99.8% limits at the site's number answering (nil with no answers).
+    /// The funnel's 95% and 99.8% limits at the site's number answering, or weighted at its effective
+    /// sample size (nil with no answers).
     public var inner: ClosedRange<Double>?
     public var outer: ClosedRange<Double>?
     public var position: Position
+    /// Weighted: the difference's standard error and degrees of freedom, and Kish's effective sample
+    /// size (Σw)² / Σw² of the site's respondents answering, at which the funnel's limits are.
+    public var weightedDifference: SurveyDifference? = nil
+    public var effectiveN: Double? = nil
 }
 
 /// One domain: the pooled % positive of every site (the funnel's centre), and each site.
@@ -48,11 +54,15 @@ public struct SiteBenchmarkResult: PoolsInstrumentVersions {
     /// The instrument versions pooled, when not only the labelling one (set by the runner).
     public var versions = InstrumentVersions()
     public var domains: [BenchmarkedDomain]
+    /// The survey design the shares were weighted by; nil: unweighted.
+    public var design: Weighting.Summary? = nil
 }
 
 public enum SiteBenchmark {
     /// Per domain and site: % positive, the other sites' pooled %, the difference with its interval,
     /// and the exact binomial funnel limits around the pooled % of all sites (Spiegelhalter 2005).
+    /// Weighted: the design's shares and difference (`svycontrast` of the two domain means), and the
+    /// funnel's normal limits at each site's effective sample size.
     public static func compute(_ definition: AnalysisDefinition, frame: ResponseFrame) throws -> SiteBenchmarkResult {
         let instrument = frame.instrument
         try definition.validate(against: instrument)
@@ -61,47 +71,113 @@ public enum SiteBenchmark {
         let siteOf = frame.sites.codes.map { code in siteNames.firstIndex(of: frame.sites.levels[Int(code)])! }
         var responses = Array(repeating: 0, count: siteNames.count)
         for site in siteOf { responses[site] += 1 }
-        let confidence = definition.confidence
+        let weighted = try WeightedGroups(definition, frame: frame)
         let domains = try items.map { item -> BenchmarkedDomain in
+            let categories = OutcomeCategory.codes(item, frame: frame)
             var positive = Array(repeating: 0, count: siteNames.count), answering = positive
-            for (row, category) in OutcomeCategory.column(item, frame: frame).enumerated() {
-                switch category {
-                case .positive?: positive[siteOf[row]] += 1; answering[siteOf[row]] += 1
-                case .neutral?, .negative?: answering[siteOf[row]] += 1
-                default: break
-                }
+            for (row, category) in categories.enumerated() where category <= 2 {
+                answering[siteOf[row]] += 1
+                if category == 0 { positive[siteOf[row]] += 1 }
             }
-            let total = positive.reduce(0, +), totalN = answering.reduce(0, +)
-            let pooled = try Proportions.wilson(count: total, n: totalN, confidence: confidence)
-            let sites = try siteNames.indices.map { s -> BenchmarkedSite in
-                let own = try Proportions.wilson(count: positive[s], n: answering[s], confidence: confidence)
-                let rest = try Proportions.wilson(count: total - positive[s], n: totalN - answering[s],
-                                                  confidence: confidence)
-                let difference = answering[s] > 0 && totalN > answering[s]
-                    ? try Proportions.difference(count1: positive[s], n1: answering[s], count2: total - positive[s],
-                                                 n2: totalN - answering[s], confidence: confidence)
-                    : nil
-                guard answering[s] > 0, totalN > 0 else {
-                    return BenchmarkedSite(site: siteNames[s], responses: responses[s], positive: own, rest: rest,
-                                           difference: difference, inner: nil, outer: nil, position: .noAnswers)
-                }
-                let (inner, outer) = try FunnelLimits.limits(target: pooled.proportion, n: answering[s])
-                let p = own.proportion
-                let position: BenchmarkedSite.Position = p > outer.upperBound ? .above998
-                    : p > inner.upperBound ? .above95
-                    : p < outer.lowerBound ? .below998 : p < inner.lowerBound ? .below95 : .within
-                return BenchmarkedSite(site: siteNames[s], responses: responses[s], positive: own, rest: rest,
-                                       difference: difference, inner: inner, outer: outer, position: position)
-            }
+            let counts = SiteCounts(positive: positive, answering: answering)
+            let sites = try weighted.map { try weightedSites(counts, categories, siteOf: siteOf, design: $0) }
+                ?? simpleSites(counts, confidence: definition.confidence)
             return BenchmarkedDomain(item: item.id,
                                      domain: instrument.domain(item.domain!)
                                          ?? Domain(id: item.domain!, label: item.domain!),
-                                     pooled: pooled, sites: sites)
+                                     pooled: sites.pooled,
+                                     sites: siteNames.indices.map { s in
+                                         var site = sites.sites[s]
+                                         (site.site, site.responses) = (siteNames[s], responses[s])
+                                         return site
+                                     })
         }
         return SiteBenchmarkResult(definition: definition, instrumentID: instrument.id,
                                    instrumentVersion: instrument.version,
                                    instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count,
-                                   sites: siteNames, domains: domains)
+                                   sites: siteNames, domains: domains, design: weighted?.summary)
+    }
+
+    /// Positive and answering on the scale, per site.
+    struct SiteCounts {
+        var positive: [Int]
+        var answering: [Int]
+        var total: Int { positive.reduce(0, +) }
+        var totalN: Int { answering.reduce(0, +) }
+    }
+
+    /// The funnel position of a share against its limits.
+    static func position(_ p: Double, inner: ClosedRange<Double>, outer: ClosedRange<Double>) -> BenchmarkedSite.Position {
+        p > outer.upperBound ? .above998 : p > inner.upperBound ? .above95
+            : p < outer.lowerBound ? .below998 : p < inner.lowerBound ? .below95 : .within
+    }
+
+    /// Wilson shares, Newcombe's difference and exact binomial limits (sites' names are set by the caller).
+    static func simpleSites(_ c: SiteCounts, confidence: Double) throws
+        -> (pooled: ProportionEstimate, sites: [BenchmarkedSite]) {
+        let pooled = try Proportions.wilson(count: c.total, n: c.totalN, confidence: confidence)
+        let sites = try c.answering.indices.map { s -> BenchmarkedSite in
+            let own = try Proportions.wilson(count: c.positive[s], n: c.answering[s], confidence: confidence)
+            let rest = try Proportions.wilson(count: c.total - c.positive[s], n: c.totalN - c.answering[s],
+                                              confidence: confidence)
+            let difference = c.answering[s] > 0 && c.totalN > c.answering[s]
+                ? try Proportions.difference(count1: c.positive[s], n1: c.answering[s], count2: c.total - c.positive[s],
+                                             n2: c.totalN - c.answering[s], confidence: confidence)
+                : nil
+            var site = BenchmarkedSite(site: "", responses: 0, positive: own, rest: rest, difference: difference,
+                                       inner: nil, outer: nil, position: .noAnswers)
+            guard c.answering[s] > 0 else { return site }
+            let (inner, outer) = try FunnelLimits.limits(target: pooled.proportion, n: c.answering[s])
+            (site.inner, site.outer) = (inner, outer)
+            site.position = position(own.proportion, inner: inner, outer: outer)
+            return site
+        }
+        return (pooled, sites)
+    }
+
+    /// The design's shares of the site, the rest and all sites; the difference of site and rest as one
+    /// linearised contrast; normal limits at the site's Kish effective sample size.
+    static func weightedSites(_ c: SiteCounts, _ categories: [UInt8], siteOf: [Int], design w: WeightedGroups) throws
+        -> (pooled: ProportionEstimate, sites: [BenchmarkedSite]) {
+        let answering: Set<UInt8> = [0, 1, 2]
+        let all = Array(repeating: Int32(0), count: categories.count)
+        let pooled = try Proportions.wilson(count: c.total, n: c.totalN, confidence: w.confidence)
+            .weighted(by: w.shares(in: all, categories: categories, answering: answering)[0])
+        let bySite = try w.design.shares(categories: categories, answering: answering,
+                                         domains: siteOf.map(Int32.init), domainCount: c.answering.count,
+                                         confidence: w.confidence, interval: w.interval)
+        let positive = categories.map { $0 == 0 ? 1.0 : $0 <= 2 ? 0 : .nan }
+        var sum = Array(repeating: 0.0, count: c.answering.count), squares = sum
+        for row in categories.indices where categories[row] <= 2 {
+            let weight = w.design.weights[row]
+            sum[siteOf[row]] += weight
+            squares[siteOf[row]] += weight * weight
+        }
+        let sites = try c.answering.indices.map { s -> BenchmarkedSite in
+            let own = try Proportions.wilson(count: c.positive[s], n: c.answering[s], confidence: w.confidence)
+                .weighted(by: bySite[s][0])
+            let restDomain = siteOf.map { Int32($0 == s ? -1 : 0) }
+            let rest = try Proportions.wilson(count: c.total - c.positive[s], n: c.totalN - c.answering[s],
+                                              confidence: w.confidence)
+                .weighted(by: w.shares(in: restDomain, categories: categories, answering: answering)[0])
+            let contrast = c.answering[s] > 0 && c.totalN > c.answering[s]
+                ? try w.design.meanDifference(values: positive, domains: siteOf.map { Int32($0 == s ? 0 : 1) },
+                                              confidence: w.confidence)
+                : nil
+            var site = BenchmarkedSite(site: "", responses: 0, positive: own, rest: rest,
+                                       difference: contrast.map {
+                                           Comparison(estimate: $0.estimate, lower: $0.lower, upper: $0.upper,
+                                                      confidence: $0.confidence)
+                                       },
+                                       inner: nil, outer: nil, position: .noAnswers, weightedDifference: contrast)
+            guard c.answering[s] > 0 else { return site }
+            let effective = sum[s] * sum[s] / squares[s]
+            let (inner, outer) = try FunnelLimits.normal(target: pooled.proportion, effectiveN: effective)
+            (site.inner, site.outer, site.effectiveN) = (inner, outer, effective)
+            site.position = position(own.proportion, inner: inner, outer: outer)
+            return site
+        }
+        return (pooled, sites)
     }
 }
 

@@ -17,5 +17,10 @@ public struct SiteBenchmarkSettings: KindSettings {
             problems.fail("subgroups do not apply to a site_benchmark analysis: "
                           + "it compares each site with the other sites")
         }
+        if definition.weighting?.clustersAreSites == true {
+            problems.fail("design", "clusters: site does not apply to a site_benchmark analysis: each site "
+                          + "would be one whole cluster, whose share then has no design variance; give the "
+                          + "weights (and strata) without clusters")
+        }
     }
 }

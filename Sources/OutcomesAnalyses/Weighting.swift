@@ -110,7 +110,8 @@ public struct Weighting: Sendable, Equatable {
 
     /// The kinds that estimate with weights; others refuse `weight:` rather than ignore it.
     static let kinds: Set<String> = ["outcome_table", "distribution", "multiple_choice", "scale_summary",
-                                     "outcome_index", "subgroup_comparison", "process_associations"]
+                                     "outcome_index", "subgroup_comparison", "process_associations",
+                                     "site_benchmark"]
 
     static let keys: Set<String> = ["weight", "design", "calibrate"]
 

@@ -278,14 +278,15 @@ public enum SVGCharts {
         return svg + "</svg>"
     }
 
-    /// One unit (a site) of a funnel plot: its proportion against its number answering.
+    /// One unit (a site) of a funnel plot: its proportion against its number answering (or, weighted,
+    /// its effective sample size, which need not be whole).
     public struct FunnelPoint: Sendable {
         public var label: String
-        public var n: Int
+        public var n: Double
         public var percent: Double
         /// Outside the 95% (or 99.8%) limits: drawn larger, in the negative or positive colour.
         public var outside: Bool
-        public init(label: String, n: Int, percent: Double, outside: Bool) {
+        public init(label: String, n: Double, percent: Double, outside: Bool) {
             self.label = label
             self.n = n
             self.percent = percent
@@ -296,10 +297,11 @@ public enum SVGCharts {
     /// A funnel plot: each site's % against its number answering, the pooled % as a line, and the 95%
     /// and 99.8% control limits around it as curves (`limits` gives them, in %, at a number answering).
     public static func funnel(id: String, title: String, description: String, points: [FunnelPoint], target: Double,
+                              xLabel: String = "Respondents answering at the site",
                               limits: (Int) -> (inner: ClosedRange<Double>, outer: ClosedRange<Double>)?) -> String {
         let left = 60.0, plotWidth = 560.0, top = 36.0, plotHeight = 260.0
         let width = left + plotWidth + 140, height = top + plotHeight + 56
-        let maxN = max(10, Int(Double(points.map(\.n).max() ?? 10) * 1.1))
+        let maxN = max(10, Int((points.map(\.n).max() ?? 10) * 1.1))
         let curve = stride(from: 1, through: 60, by: 1).map { step in
             max(1, Int((Double(maxN) * Double(step * step) / 3600).rounded()))
         }
@@ -307,7 +309,7 @@ public enum SVGCharts {
         let bounds = ns.compactMap { limits($0) }
         let values = points.map(\.percent) + [target]
         // The axis covers the sites and the 95% curve beyond the smallest site, not the wide start of the funnel.
-        let smallest = points.map(\.n).min() ?? 1
+        let smallest = Int(points.map(\.n).min() ?? 1)
         let shownBounds = zip(ns, bounds).filter { $0.0 >= smallest / 2 }.map(\.1)
         let all = values + shownBounds.flatMap { [$0.outer.lowerBound, $0.outer.upperBound] }
         let step = tickStep(max(10, (all.max() ?? 100) - (all.min() ?? 0)))
@@ -349,13 +351,13 @@ public enum SVGCharts {
                         anchor: "start", size: 10)
         }
         for point in points {
-            let cx = x(Double(point.n)), cy = y(point.percent)
+            let cx = x(point.n), cy = y(point.percent)
             svg += "<circle cx=\"\(format(cx, 1))\" cy=\"\(format(cy, 1))\" r=\"\(point.outside ? 6 : 4.5)\" "
                 + "fill=\"\(point.outside ? negative : positive)\">"
-                + "<title>\(escape("\(point.label): \(format(point.percent, 1))% of \(point.n)"))</title></circle>"
+                + "<title>\(escape("\(point.label): \(format(point.percent, 1))% of \(format(point.n, point.n == point.n.rounded() ? 0 : 1))"))</title></circle>"
             if point.outside { svg += text(point.label, x: cx + 8, y: cy + 4, anchor: "start", size: 11) }
         }
-        svg += text("Respondents answering at the site", x: left + plotWidth / 2, y: height - 10,
+        svg += text(xLabel, x: left + plotWidth / 2, y: height - 10,
                     anchor: "middle", size: 12)
         svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" "
             + "transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" "

@@ -233,6 +233,60 @@ import OutcomesStore
         #expect(throws: Diagnostic.self) { try Self.tables(both, store: store.store) }
     }
 
+    /// A site benchmark with weights, without subgroups (it compares sites).
+    static func siteBenchmark(_ design: String, disclosure: String = "{policy: none}") -> String {
+        """
+        id: weighted
+        title: Weighted sites
+        instrument: weighted-kinds
+        kind: site_benchmark
+        weight: survey_weight
+        disclosure: \(disclosure)
+        \(design)
+        """
+    }
+
+    @Test func aWeightedSiteBenchmarkIsRsSharesContrastAndFunnelAtTheEffectiveSampleSize() throws {
+        let store = try Self.store()
+        let reference = try Self.reference()
+        var checked = 0
+        for name in ["raked", "trimmed_raked"] {
+            let items = try #require((reference[name] as? [String: Any])?["site_benchmark"] as? [[String: Any]])
+            let rows = try #require(try Self.tables(Self.siteBenchmark(Self.designs[name]!), store: store.store)[""])
+            for item in items {
+                let id = item["item"] as! String
+                for site in item["sites"] as! [[String: Any]] {
+                    let label = "\(name) \(id) \(site["site"]!)"
+                    let row = try #require(rows.first { $0["item"] == id && $0["site"] == site["site"] as? String },
+                                           "\(label)")
+                    for (column, field) in [("pct", "pct"), ("ci_low", "lower"), ("ci_high", "upper"),
+                                            ("rest_pct", "rest_pct"), ("difference", "difference"),
+                                            ("difference_ci_low", "difference_lower"),
+                                            ("difference_ci_high", "difference_upper"),
+                                            ("difference_se", "difference_se")] {
+                        Self.near(row, column, site[field], tolerance: 0.0006, label)
+                    }
+                    Self.near(row, "pooled_pct", item["pooled"], tolerance: 0.0006, label)
+                    Self.near(row, "funnel_n", site["effective_n"], tolerance: 0.05, label)
+                    let limits = site["limits"] as! [Double]
+                    for (column, want) in zip(["limit95_low", "limit95_high", "limit998_low", "limit998_high"], limits) {
+                        Self.near(row, column, want, tolerance: 0.0006, label)
+                    }
+                    #expect(row["n_answering"] == String(site["n"] as! Int), "\(label) n")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 2 * 4 * 4, "2 designs x 4 items x 4 sites")
+        // Sites as clusters would make each site one whole cluster: refused, with the reason.
+        let clustered = Self.siteBenchmark(Self.designs["clustered"]!)
+        #expect {
+            try Self.tables(clustered, store: store.store)
+        } throws: { error in
+            "\(error)".contains("clusters: site does not apply to a site_benchmark")
+        }
+    }
+
     @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {
         let store = try Self.store()
         func levels(_ disclosure: String) throws -> [[String: String]] {

@@ -124,7 +124,7 @@ import OutcomesStore
         #expect(failure(Self.analysis("calibrate: {margins: weighted-poet-margins.csv, by: [support_need]}"))
             .contains("no totals for support_need"))
         let other = Self.analysis("").replacingOccurrences(of: "kind: outcome_table",
-                                                           with: "kind: site_benchmark")
-        #expect(failure(other).contains("not yet used by kind site_benchmark"))
+                                                           with: "kind: scale_change\nscale: wellbeing\nbaseline_wave: a\nfollowup_wave: b")
+        #expect(failure(other).contains("not yet used by kind scale_change"))
     }
 }

@@ -21,7 +21,13 @@
 #   Rao-Scott tests by age band (svychisq, statistic "F"): the distribution's top share, and each
 #     outcome item's % positive among those answering on the scale (subgroup_comparison);
 #   process_associations: per outcome item, svyglm(positive ~ views + age band, quasibinomial), its
-#     coefficients, SEs, t p-values and confint (Wald, t on df.residual).
+#     coefficients, SEs, t p-values and confint (Wald, t on df.residual);
+#   site_benchmark (the designs without sites as clusters, where a site is a whole cluster and its share
+#     has no design variance): per outcome item and site, among those answering on the scale: the site's and
+#     the other sites' % positive (svyciprop), the difference (svycontrast of the ratio of svytotals,
+#     confint(df = degf(design))), the pooled % of every site, and the site's Kish effective sample size
+#     sum(w)^2 / sum(w^2) with the funnel's normal limits p0 +- z sqrt(p0 (1 - p0) / n_eff) at 95% and
+#     99.8% (Spiegelhalter 2005's approximation; the toolkit's stated method for weighted funnels).
 #
 #   Rscript scripts/reference/weighted_kinds_reference.R > \
 #     Tests/OutcomesAnalysesTests/Fixtures/weighted-kinds.expected.json   (from the repository's top folder)
@@ -112,11 +118,51 @@ process_models <- function(des) {
   })
 }
 
+site_benchmark <- function(des, interval) {
+  lapply(outcomes, function(item) {
+    answer <- des$variables[[item]]
+    keep <- answer %in% c("1", "2", "3", "4", "5")
+    pooled <- share(des, answer %in% c("1", "2"), keep, "All respondents", interval)
+    p0 <- pooled$pct / 100
+    sites <- lapply(sort(unique(des$variables$site)), function(s) {
+      at <- des$variables$site == s
+      own <- share_where(des, answer %in% c("1", "2"), keep, at, interval)
+      rest <- share_where(des, answer %in% c("1", "2"), keep, !at, interval)
+      # The difference of the two domain means by linearisation, as the delta method on four totals
+      # (svyby(covmat = TRUE) fails on a raked design in this version of survey).
+      des$variables$site_n <- as.numeric(at & keep)
+      des$variables$rest_n <- as.numeric(!at & keep)
+      des$variables$site_y <- des$variables$site_n * (answer %in% c("1", "2"))
+      des$variables$rest_y <- des$variables$rest_n * (answer %in% c("1", "2"))
+      totals <- svytotal(~site_y + site_n + rest_y + rest_n, des)
+      difference <- svycontrast(totals, quote(site_y / site_n - rest_y / rest_n))
+      ci <- confint(difference, df = degf(des))
+      w <- weights(des)[at & keep]
+      neff <- sum(w)^2 / sum(w^2)
+      limit <- function(p) min(1, max(0, p0 + qnorm(p) * sqrt(p0 * (1 - p0) / neff)))
+      list(site = s, pct = own$pct, lower = own$lower, upper = own$upper, n = own$n, rest_pct = rest$pct,
+           difference = 100 * unname(coef(difference)), difference_se = 100 * unname(SE(difference)),
+           difference_lower = 100 * ci[1], difference_upper = 100 * ci[2], effective_n = neff,
+           limits = 100 * c(limit(0.025), limit(0.975), limit(0.001), limit(0.999)))
+    })
+    list(item = item, pooled = pooled$pct, sites = sites)
+  })
+}
+share_where <- function(des, hit, keep, where, interval) {
+  des$variables$hit <- ifelse(keep, hit, 0)
+  sub <- subset(des, keep & where)
+  ci <- svyciprop(~hit, sub, method = interval)
+  list(pct = 100 * unname(coef(svymean(~hit, sub))), lower = 100 * unname(attr(ci, "ci")[1]),
+       upper = 100 * unname(attr(ci, "ci")[2]), n = sum(weights(sub) > 0))
+}
+
 estimate <- function(des, interval) {
   v <- des$variables
   out <- list(distribution = list(), multiple_choice = list(), scale_summary = list(), outcome_index = list())
   out$distribution_test <- rao_scott(des, v$confidence <= 2, !is.na(v$confidence))
   out$process_models <- process_models(des)
+  if (is.null(des$cluster) || length(unique(des$cluster[, 1])) == nrow(des$variables))
+    out$site_benchmark <- site_benchmark(des, interval)
   out$subgroup_tests <- lapply(outcomes, function(item) {
     answer <- v[[item]]
     c(list(item = item), rao_scott(des, answer %in% c("1", "2"), answer %in% c("1", "2", "3", "4", "5")))
