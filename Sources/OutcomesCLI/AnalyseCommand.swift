@@ -62,6 +62,11 @@ struct AnalyseCommand: ParsableCommand {
                 }
             }
             if !problems.isEmpty { throw DiagnosticList(problems) }
+            guard !definitions.isEmpty else {
+                throw ValidationError("no analysis file among \(files.joined(separator: ", ")): a folder's "
+                                      + "defaults.yaml and sites.yaml are its settings, not analyses; "
+                                      + "name the analysis file another way")
+            }
             let store = try database.openExisting()
             // Each survey's responses are read once for all the analyses of it.
             let session = AnalysisSession(store: store, definitions: definitions)

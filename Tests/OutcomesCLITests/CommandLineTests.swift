@@ -93,6 +93,15 @@ struct CLI {
         #expect(importing.err.hasPrefix("nope.csv: no such file\n"))
     }
 
+    @Test func aFoldersSettingsFileAloneIsNotAnAnalysis() throws {
+        let cli = try CLI()
+        try cli.write("analyses/sites.yaml", "s1: North\n")
+        let result = try cli.run("analyse", "analyses/sites.yaml", "--out", "tables")
+        #expect(result.status != 0)
+        #expect(result.err.contains("no analysis file among analyses/sites.yaml"), "\(result.err)")
+        #expect(!result.out.contains("Tables are in"))
+    }
+
     @Test func malformedYAML() throws {
         let cli = try CLI()
         try cli.write("broken.yaml", "id: x\nversion: \"1\ntitle: [\n")
