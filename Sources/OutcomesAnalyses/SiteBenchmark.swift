@@ -136,34 +136,31 @@ public enum SiteBenchmark {
     }
 
     /// The design's shares of the site, the rest and all sites; the difference of site and rest as one
-    /// linearised contrast; normal limits at the site's Kish effective sample size.
+    /// linearised contrast; normal limits at the site's Kish effective sample size. Everything follows
+    /// from each site's sums by stratum and raking cell, gathered in one pass over the rows.
     static func weightedSites(_ c: SiteCounts, _ categories: [UInt8], siteOf: [Int], design w: WeightedGroups) throws
         -> (pooled: ProportionEstimate, sites: [BenchmarkedSite]) {
-        let answering: Set<UInt8> = [0, 1, 2]
-        let all = Array(repeating: Int32(0), count: categories.count)
-        let pooled = try Proportions.wilson(count: c.total, n: c.totalN, confidence: w.confidence)
-            .weighted(by: w.shares(in: all, categories: categories, answering: answering)[0])
-        let bySite = try w.design.shares(categories: categories, answering: answering,
-                                         domains: siteOf.map(Int32.init), domainCount: c.answering.count,
-                                         confidence: w.confidence, interval: w.interval)
+        let design = w.design
         let positive = categories.map { $0 == 0 ? 1.0 : $0 <= 2 ? 0 : .nan }
+        let bySite = design.sums(values: positive, domains: siteOf.map(Int32.init), domainCount: c.answering.count)
+        let all = design.sums(values: positive, domains: Array(repeating: 0, count: positive.count), domainCount: 1)[0]
+        func share(_ sums: DomainSums, count: Int, n: Int) throws -> ProportionEstimate {
+            try Proportions.wilson(count: count, n: n, confidence: w.confidence)
+                .weighted(by: design.estimate(sums, confidence: w.confidence, interval: w.interval))
+        }
+        let pooled = try share(all, count: c.total, n: c.totalN)
         var sum = Array(repeating: 0.0, count: c.answering.count), squares = sum
         for row in categories.indices where categories[row] <= 2 {
-            let weight = w.design.weights[row]
+            let weight = design.weights[row]
             sum[siteOf[row]] += weight
             squares[siteOf[row]] += weight * weight
         }
         let sites = try c.answering.indices.map { s -> BenchmarkedSite in
-            let own = try Proportions.wilson(count: c.positive[s], n: c.answering[s], confidence: w.confidence)
-                .weighted(by: bySite[s][0])
-            let restDomain = siteOf.map { Int32($0 == s ? -1 : 0) }
-            let rest = try Proportions.wilson(count: c.total - c.positive[s], n: c.totalN - c.answering[s],
-                                              confidence: w.confidence)
-                .weighted(by: w.shares(in: restDomain, categories: categories, answering: answering)[0])
+            let restSums = all.subtracting(bySite[s])
+            let own = try share(bySite[s], count: c.positive[s], n: c.answering[s])
+            let rest = try share(restSums, count: c.total - c.positive[s], n: c.totalN - c.answering[s])
             let contrast = c.answering[s] > 0 && c.totalN > c.answering[s]
-                ? try w.design.meanDifference(values: positive, domains: siteOf.map { Int32($0 == s ? 0 : 1) },
-                                              confidence: w.confidence)
-                : nil
+                ? design.difference(bySite[s], restSums, confidence: w.confidence) : nil
             var site = BenchmarkedSite(site: "", responses: 0, positive: own, rest: rest,
                                        difference: contrast.map {
                                            Comparison(estimate: $0.estimate, lower: $0.lower, upper: $0.upper,

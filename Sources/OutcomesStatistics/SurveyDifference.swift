@@ -11,53 +11,67 @@ public struct SurveyDifference: Sendable, Equatable {
     public var degreesOfFreedom: Int
 }
 
+extension DomainSums {
+    /// The sums of the rows in `self` but not in `other` (a subset of them): the rest of a whole.
+    public func subtracting(_ other: DomainSums) -> DomainSums {
+        func minus(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 - $1 } }
+        var rest = self
+        (rest.n, rest.y, rest.w, rest.wy) = (minus(n, other.n), minus(y, other.y), minus(w, other.w), minus(wy, other.wy))
+        (rest.wyy, rest.w2, rest.w2y, rest.w2yy) = (minus(wyy, other.wyy), minus(w2, other.w2), minus(w2y, other.w2y),
+                                                    minus(w2yy, other.w2yy))
+        return rest
+    }
+}
+
 extension SurveyDesign {
-    /// The weighted mean of `values` in domain 0 less that in domain 1 (`domains[row]` 0, 1 or -1 for
-    /// neither; a NaN value is in neither), with the standard error of their joint linearisation
-    /// (raking allowed for) and a t interval on the whole design's degrees of freedom: R's
-    /// `svycontrast(svytotal(~y0 + n0 + y1 + n1, design), quote(y0 / n0 - y1 / n1))` with
-    /// `confint(df = degf(design))`. Nil when either domain has no weight.
-    public func meanDifference(values: [Double], domains: [Int32], confidence: Double) throws -> SurveyDifference? {
+    /// The mean of domain `a` less that of domain `b` (disjoint; from `sums(values:domains:domainCount:)`,
+    /// `b` perhaps the rest of a whole: `all.subtracting(a)`), as R's `svycontrast(svytotal(~y_a + n_a + y_b
+    /// + n_b, design), quote(y_a / n_a - y_b / n_b))` with `confint(df = degf(design))`; nil when either is empty,
+    /// from the sums alone. Each row's influence is w (y - m_a) / W_a in a, -w (y - m_b) / W_b in b, less
+    /// the raking's projection of both for every row, so each unit's total and (rows as clusters) sum of
+    /// squares follow from the domains' sums by unit and raking cell. The variance is their spread within
+    /// strata, as `svyrecvar`; the interval a t on the whole design's degrees of freedom.
+    public func difference(_ a: DomainSums, _ b: DomainSums, confidence: Double) -> SurveyDifference? {
         _ = GSL.ready
-        guard values.count == count, domains.count == count else {
-            throw StatisticsError.invalidArgument("values and domains should have one entry per row")
+        let weightA = a.w.reduce(0, +), weightB = b.w.reduce(0, +)
+        guard weightA > 0, weightB > 0 else { return nil }
+        let meanA = a.wy.reduce(0, +) / weightA, meanB = b.wy.reduce(0, +) / weightB
+        let calibration: [Double]
+        if let raking {
+            let ca = projection(a, mean: meanA, total: weightA, raking: raking)
+            let cb = projection(b, mean: meanB, total: weightB, raking: raking)
+            calibration = zip(ca, cb).map { $0 - $1 }
+        } else {
+            calibration = Array(repeating: 0, count: cellCount)
         }
-        func domain(_ row: Int) -> Int { values[row].isNaN ? -1 : Int(domains[row]) }
-        var total = [0.0, 0.0], weighted = [0.0, 0.0]
-        for row in 0..<count {
-            let d = domain(row)
-            guard d == 0 || d == 1 else { continue }
-            total[d] += weights[row]
-            weighted[d] += weights[row] * values[row]
-        }
-        guard total[0] > 0, total[1] > 0 else { return nil }
-        let mean = [weighted[0] / total[0], weighted[1] / total[1]]
-        // Each row's influence on domain d's mean is w (y - m_d) / W_d; a raking takes from every row its
-        // cell's projection of those values divided by the weights.
-        let calibration: [[Double]]? = raking.map { raking in
-            (0..<2).map { d in
-                var inCell = Array(repeating: 0.0, count: cellCount)
-                for row in 0..<count where domain(row) == d {
-                    inCell[Int(cellOfRow[row])] += (values[row] - mean[d]) / total[d]
+        var unitTotal = Array(repeating: 0.0, count: unitCount), unitSquares = unitTotal
+        for unit in 0..<unitCount {
+            for cell in 0..<cellCount {
+                let i = unit * cellCount + cell, c = calibration[cell]
+                let totalA = (a.wy[i] - meanA * a.w[i]) / weightA, totalB = (b.wy[i] - meanB * b.w[i]) / weightB
+                unitTotal[unit] += totalA - totalB - c * weightInUnitCell[i]
+                if clusters == nil {
+                    let squaresA = (a.w2yy[i] - 2 * meanA * a.w2y[i] + meanA * meanA * a.w2[i]) / (weightA * weightA)
+                    let squaresB = (b.w2yy[i] - 2 * meanB * b.w2y[i] + meanB * meanB * b.w2[i]) / (weightB * weightB)
+                    let crossA = (a.w2y[i] - meanA * a.w2[i]) / weightA, crossB = (b.w2y[i] - meanB * b.w2[i]) / weightB
+                    unitSquares[unit] += squaresA + squaresB - 2 * c * (crossA - crossB)
+                        + c * c * squaredWeightInUnitCell[i]
                 }
-                return projection(inCell: inCell, raking: raking)
             }
         }
-        let variance = covariance(dimension: 1) { row, z in
-            let d = domain(row)
-            if d < 0, calibration == nil { return false }
-            let w = weights[row]
-            var value = d == 0 ? w * (values[row] - mean[0]) / total[0]
-                : d == 1 ? -w * (values[row] - mean[1]) / total[1] : 0
-            if let calibration {
-                let cell = Int(cellOfRow[row])
-                value -= w * (calibration[0][cell] - calibration[1][cell])
-            }
-            z[0] = value
-            return true
-        }[0]
+        var sum = Array(repeating: 0.0, count: strataCount), squares = sum
+        for unit in 0..<unitCount {
+            let h = Int(stratumOfUnit[unit])
+            sum[h] += unitTotal[unit]
+            squares[h] += clusters == nil ? unitSquares[unit] : unitTotal[unit] * unitTotal[unit]
+        }
+        var variance = 0.0
+        for h in 0..<strataCount where clustersInStratum[h] > 1 {
+            let nh = Double(clustersInStratum[h])
+            variance += nh / (nh - 1) * max(0, squares[h] - sum[h] * sum[h] / nh)
+        }
         let df = clusterCount - strataCount
-        let estimate = mean[0] - mean[1], se = max(0, variance).squareRoot()
+        let estimate = meanA - meanB, se = variance.squareRoot()
         let t = df > 0 ? gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, Double(df)) : .nan
         return SurveyDifference(estimate: estimate, standardError: se, lower: estimate - t * se,
                                 upper: estimate + t * se, confidence: confidence, degreesOfFreedom: df)
