@@ -179,8 +179,8 @@ struct ImportCommand: ParsableCommand {
                 } catch let list as DiagnosticList {
                     failed = true
                     _ = reportAndExit(list)
-                    let rows = Set(list.diagnostics.compactMap(\.line)).count
-                    let count = "\(list.diagnostics.count) problem\(list.diagnostics.count == 1 ? "" : "s")"
+                    let rows = list.rows
+                    let count = "\(list.total) problem\(list.total == 1 ? "" : "s")"
                     printError("\(file): nothing stored: \(count)"
                                + (rows > 0 ? " on \(rows) line\(rows == 1 ? "" : "s")" : ""))
                 }

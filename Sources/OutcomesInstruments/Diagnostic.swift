@@ -25,11 +25,31 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Several problems at once: validation reports every problem it finds, not just the first.
+/// Several problems at once: validation reports every problem it finds, not just the first. A file
+/// with a million bad rows keeps only the first problems (`diagnostics`) but counts them all (`total`,
+/// `rows`), so that memory stays bounded whatever the input.
 public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
-    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    /// Every problem found: more than `diagnostics.count` when only the first were kept.
+    public var total: Int
+    /// Lines with a problem, kept or not.
+    public var rows: Int
+
+    public init(_ diagnostics: [Diagnostic], total: Int? = nil, rows: Int? = nil) {
+        self.diagnostics = diagnostics
+        self.total = max(total ?? diagnostics.count, diagnostics.count)
+        self.rows = rows ?? Set(diagnostics.compactMap(\.line)).count
+    }
+
+    /// Problems found but not kept.
+    public var omitted: Int { total - diagnostics.count }
+
+    public var description: String {
+        let lines = diagnostics.map(\.description)
+        guard omitted > 0 else { return lines.joined(separator: "\n") }
+        return (lines + ["... and \(omitted) more problem\(omitted == 1 ? "" : "s") (only the first \(diagnostics.count) "
+                         + "are listed)"]).joined(separator: "\n")
+    }
 }
 
 /// The bytes of an input file (an instrument, a site's CSV, a data dictionary). A missing or unreadable

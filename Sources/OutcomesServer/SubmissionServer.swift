@@ -137,9 +137,12 @@ public struct SubmissionServer: Sendable {
                 }
                 return Problem(path: nil, line: diagnostic.line, column: diagnostic.column, message: diagnostic.message)
             }
-            let rows = Set(list.diagnostics.compactMap(\.line)).count
-            return try json(Rejection(error: "nothing stored: \(problems.count) problem\(problems.count == 1 ? "" : "s") on \(rows) row\(rows == 1 ? "" : "s")",
-                                      problems: problems), status: .unprocessableContent)
+            let (total, rows) = (list.total, list.rows)
+            let listed = list.omitted > 0 ? " (the first \(problems.count) listed)" : ""
+            return try json(Rejection(error: "nothing stored: \(total) problem\(total == 1 ? "" : "s") on \(rows) "
+                                          + "row\(rows == 1 ? "" : "s")\(listed)",
+                                      problems: problems, problemCount: total, problemRows: rows),
+                            status: .unprocessableContent)
         }
     }
 
@@ -203,7 +206,13 @@ struct SubmissionReceipt: Codable {
     var sha256: String
 }
 struct Problem: Codable { var path: String?; var line, column: Int?; var message: String }
-struct Rejection: Codable { var error: String; var problems: [Problem] }
+/// A refused submission: the first problems (at most 1,000) and how many there were in all.
+struct Rejection: Codable {
+    var error: String
+    var problems: [Problem]
+    var problemCount: Int
+    var problemRows: Int
+}
 
 extension ServerContext {
     /// The caller, if it holds one of `roles`: 401 without a valid token, 403 with another role's.

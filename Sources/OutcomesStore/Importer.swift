@@ -63,6 +63,9 @@ public struct ImportOptions: Sendable {
     /// Items a row was never asked (REDCap forms not entered for that record and event), by the
     /// row's line: required items among them may be empty.
     public var notAsked: NotAskedItems?
+    /// Problems kept and reported at most (all are counted): a bad file's report, and the memory it
+    /// takes, stay bounded however many rows it has.
+    public var maximumProblems = RowValidator.defaultMaximumProblems
 
     public init(dryRun: Bool = false, applyCorrections: Bool = false, site: String? = nil,
                 submission: APISubmission? = nil, text: TextOptions = TextOptions()) {
@@ -127,7 +130,9 @@ extension Store {
             let summary = try text.data.withUnsafeBytes { raw in
                 try importer.run(raw.bindMemory(to: UInt8.self), sha256: checksum, progress: progress)
             }
-            if !importer.diagnostics.isEmpty { throw DiagnosticList(importer.diagnostics) }
+            if !importer.diagnostics.isEmpty {
+                throw DiagnosticList(importer.diagnostics, total: importer.problemCount, rows: importer.problemRows)
+            }
             if let submission = options.submission, let site = options.site {
                 let insert = try db.prepare("INSERT INTO api_submissions (import_id, token_id, site, format) VALUES (?, ?, ?, ?)")
                 try insert.bind([.int(summary.importID), .int(submission.tokenID), .text(site), .text(submission.format.rawValue)])
@@ -167,14 +172,19 @@ private struct CSVImport {
     }
 
     var diagnostics: [Diagnostic] = []
+    /// Every problem and every line with one, including those not kept in `diagnostics`.
+    var problemCount = 0
+    var problemRows = 0
 
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
         let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument,
                                              format: options.format)
-        var validator = RowValidator(file: file, instrument: instrument, site: options.site, delimiter: delimiter)
+        var validator = RowValidator(file: file, instrument: instrument, site: options.site, delimiter: delimiter,
+                                     maximumProblems: options.maximumProblems)
         validator.notAsked = options.notAsked
         guard let dataStart = validator.readHeader(data) else {
             diagnostics = validator.diagnostics
+            (problemCount, problemRows) = (validator.problemCount, validator.problemRows)
             return summary(rows: 0, new: 0, duplicates: 0, corrected: 0, sha256: sha256, absent: [])
         }
         let writer = try ResponseWriter(store: store, instrument: instrument, items: validator.columns.map(\.rule.item),
@@ -185,11 +195,11 @@ private struct CSVImport {
         let input = UnsafeInput(data: data)
         let startingValidator = validator
         let start = dataStart
-        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int) in
+        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int, problems: Int, problemRows: Int) in
             var validator = startingValidator
             validator.readRows(input.data, from: start, send: channel.send)
             channel.close()
-            return (validator.diagnostics, validator.rows)
+            return (validator.diagnostics, validator.rows, validator.problemCount, validator.problemRows)
         }
         // Whatever happens here, the reading thread must be done before `data` goes away.
         defer { channel.cancel(); _ = reader.wait() }
@@ -250,16 +260,15 @@ private struct CSVImport {
         }
         let read = try reader.wait().get()
         // In file order, whichever thread found them (a stable sort keeps a line's problems in order).
-        diagnostics = (read.diagnostics + writerProblems).enumerated()
+        diagnostics = Array((read.diagnostics + writerProblems).enumerated()
             .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+            .prefix(options.maximumProblems))
+        // A writer's problem is on a row sent before the reader found any, so on a line of its own.
+        (problemCount, problemRows) = (read.problems + writerProblems.count, read.problemRows + writerProblems.count)
         progress?(read.rows, 1)
         try store.finishImport(importID, rows: read.rows, new: new, duplicates: duplicates, corrected: corrected)
         return summary(rows: read.rows, new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
                        absent: validator.absentRequired, importID: importID)
-    }
-
-    mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
-        diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
     }
 
     func summary(rows: Int, new: Int, duplicates: Int, corrected: Int, sha256: String, absent: [String], importID: Int64 = 0) -> ImportSummary {
@@ -301,7 +310,9 @@ public struct ValidatedFile: Sendable {
                 validator.readRows(bytes, from: start) { batches.append($0); return true }
             }
         }
-        if !validator.diagnostics.isEmpty { throw DiagnosticList(validator.diagnostics) }
+        if !validator.diagnostics.isEmpty {
+            throw DiagnosticList(validator.diagnostics, total: validator.problemCount, rows: validator.problemRows)
+        }
         let items = validator.columns.map(\.rule.item)
         var sites: [String] = [], waves: [String] = [], respondents: [(site: Int32, code: String)] = []
         var rows: [Row] = []
@@ -464,6 +475,12 @@ struct RowValidator: Sendable {
     var columns: [ItemColumn] = []
     var absentRequired: [String] = []
     var rows = 0
+    /// Problems found and lines with one; only the first `maximumProblems` are kept as diagnostics.
+    var problemCount = 0
+    var problemRows = 0
+    private var lastProblemLine = -1
+    let maximumProblems: Int
+    public static let defaultMaximumProblems = 1000
 
     struct Header: Sendable { var respondent: Int; var site: Int; var arm: Int?; var wave: Int; var expectedFields: Int }
 
@@ -485,15 +502,21 @@ struct RowValidator: Sendable {
     /// Items rows were not asked, whose emptiness is no problem even if they are required.
     var notAsked: NotAskedItems?
 
-    init(file: String, instrument: Instrument, site: String? = nil, delimiter: UInt8 = UInt8(ascii: ",")) {
+    init(file: String, instrument: Instrument, site: String? = nil, delimiter: UInt8 = UInt8(ascii: ","),
+         maximumProblems: Int = RowValidator.defaultMaximumProblems) {
         self.file = file
+        self.maximumProblems = max(1, maximumProblems)
         self.instrument = instrument
         self.site = site.map(IdentityField.normalised)
         self.delimiter = delimiter
     }
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
-        diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
+        problemCount += 1
+        if line != lastProblemLine { problemRows += 1; lastProblemLine = line }
+        if diagnostics.count < maximumProblems {
+            diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message))
+        }
     }
 
     /// Reads and maps the header row; returns where the data rows start, or nil (with diagnostics)

@@ -199,6 +199,16 @@ func list(_ response: TestResponse) throws -> [[String: Any]] {
                                                       body: ByteBuffer(string: junk))
                 #expect(answer.status == .unprocessableContent, "\(junk.prefix(20)): \(answer.status)")
             }
+            // Five thousand bad rows: the first 1,000 problems are listed, every one counted.
+            let many = northCSV + (1...5000).map { "X\($0),north,pilot,baseline,,abc,,1,\n" }.joined()
+            let flood = try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
+                                                 headers: bearer(north, "text/csv"), body: ByteBuffer(string: many))
+            #expect(flood.status == .unprocessableContent)
+            let floodBody = try object(flood)
+            #expect((floodBody["problems"] as? [Any])?.count == 1000)
+            #expect(floodBody["problem_count"] as? Int == 10_000 && floodBody["problem_rows"] as? Int == 5000)
+            #expect((floodBody["error"] as? String)?.hasPrefix("nothing stored: 10000 problems on 5000 rows (the first 1000 "
+                                                               + "listed)") == true, "\(floodBody["error"] ?? "")")
             #expect(try await client.execute(uri: "/v1/health", method: .get).status == .ok)
             let wrongMethod = try await client.execute(uri: "/v1/submissions", method: .delete, headers: bearer(north))
             #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET, POST")
