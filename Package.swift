@@ -27,6 +27,9 @@ let package = Package(
         // The site submission server (`outcomes serve`) and its shared PostgreSQL store.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // The server's own connection handler (request deadlines), below Hummingbird's router.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // The server's load test: many sites submitting at once, over loopback.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -68,7 +71,10 @@ let package = Package(
         .target(name: "OutcomesServer", dependencies: [
             "OutcomesInstruments", "OutcomesStore", "OutcomesAnalyses", "OutcomesReports",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -54,13 +54,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: ServerStoreOptions
 
+    @OptionGroup(title: "Limits") var limits: ServerLimitOptions
+
     func run() async throws {
         do {
             let served = try loadInstruments(instruments)
             let definitions = try loadAnalyses(analyses)
             let backend = try await store.backend()
             try await backend.register(served)
-            let server = SubmissionServer(backend: backend, instruments: served, analyses: definitions, generator: "outcomes \(Outcomes.version)")
+            let server = SubmissionServer(backend: backend, instruments: served, analyses: definitions, generator: "outcomes \(Outcomes.version)",
+                                          limits: limits.limits)
             let host = host, port = port, count = served.count, analyses = definitions.count, store = backend.description
             try await server.run(host: host, port: port) {
                 print("Serving \(count) instrument\(count == 1 ? "" : "s") and \(analyses) analyses from \(store) on http://\(host):\(port) (Ctrl-C to stop)")

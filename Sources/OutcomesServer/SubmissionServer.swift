@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import OutcomesAnalyses
 import OutcomesInstruments
@@ -10,9 +11,12 @@ import OutcomesStore
 public struct ServerContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: APIPrincipal?
+    /// The client's IP address, for rate limits and the request log.
+    public var clientAddress: String?
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
     /// Submissions are read whole (to validate before storing anything): 64 MB at most.
     public var maxUploadSize: Int { SubmissionServer.maxBody }
@@ -37,9 +41,12 @@ public struct SubmissionServer: Sendable {
     public let instruments: [String: ServedInstrument]
     public let analyses: [AnalysisDefinition]
     public let generator: String
+    public let limits: ServerLimits
     private let latestReport = LatestReport()
 
-    public init(backend: any SubmissionBackend, instruments: [ServedInstrument], analyses: [AnalysisDefinition], generator: String) {
+    public init(backend: any SubmissionBackend, instruments: [ServedInstrument], analyses: [AnalysisDefinition],
+                generator: String, limits: ServerLimits = ServerLimits()) {
+        self.limits = limits
         self.backend = backend
         self.instruments = Dictionary(instruments.map { ($0.instrument.id, $0) }, uniquingKeysWith: { $1 })
         self.analyses = analyses
@@ -48,8 +55,9 @@ public struct SubmissionServer: Sendable {
 
     /// The router: the routes above behind the audit-and-token middleware.
     public func router() -> Router<ServerContext> {
-        let router = Router(context: ServerContext.self)
-        router.add(middleware: AuditMiddleware(backend: backend))
+        // HEAD answers as GET does, without the body, wherever GET is allowed.
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: AuditMiddleware(backend: backend, limits: limits))
         router.get("v1/health") { _, _ in try json(["status": "ok"]) }
         router.get("v1/instruments") { _, context in
             _ = try context.require(.site, .evaluator)
@@ -81,9 +89,21 @@ public struct SubmissionServer: Sendable {
     public func run(host: String, port: Int, onRunning: @escaping @Sendable () -> Void) async throws {
         var logger = Logger(label: "outcomes.serve")
         logger.logLevel = .warning
-        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "outcomes"),
-                              onServerRunning: { _ in onRunning() }, logger: logger)
-        try await app.runService()
+        try await application(host: host, port: port, logger: logger, onRunning: { _ in onRunning() }).runService()
+    }
+
+    /// The HTTP application: the router on HTTP/1.1 with the request deadlines and connection limit of
+    /// `limits` (port 0: any free port, reported to `onRunning`).
+    public func application(host: String, port: Int, logger: Logger,
+                            onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        let limits = limits
+        return Application(router: router(),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlines(limits: limits)])),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "outcomes",
+                                                backlog: 1024,
+                                                availableConnectionsDelegate: MaximumAvailableConnections(
+                                                    limits.effectiveMaxConnections)),
+                           onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     func submit(_ request: Request, context: ServerContext) async throws -> Response {
@@ -101,15 +121,18 @@ public struct SubmissionServer: Sendable {
         }
         let bytes = Data(buffer: body)
         let type = request.headers[.contentType]?.lowercased() ?? "text/csv"
+        let mediaType = type.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces)
+        } ?? ""
         var csv = bytes, format = APISubmission.Format.csv
         var jsonSubmission: JSONSubmission?
-        if type.hasPrefix("application/json") {
+        if mediaType == "application/json" {
             do { jsonSubmission = try JSONSubmission(json: bytes, instrument: instrument.instrument, site: site) } catch let malformed as JSONSubmission.Malformed {
                 throw HTTPError(.badRequest, message: malformed.message)
             }
             csv = jsonSubmission!.csv
             format = .json
-        } else if !type.hasPrefix("text/csv") && !type.hasPrefix("text/plain") {
+        } else if mediaType != "text/csv" && mediaType != "text/plain" {
             throw HTTPError(.unsupportedMediaType, message: "send text/csv (the CSV interchange format) or application/json")
         }
         // A CSV body is UTF-8 unless its Content-Type names another charset (Excel's windows-1252, say).
@@ -148,13 +171,18 @@ public struct SubmissionServer: Sendable {
 
     func evaluate(_ request: Request, context: ServerContext) async throws -> Response {
         _ = try context.require(.evaluator)
-        let body = try await request.body.collect(upTo: 1 << 20)
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 1 << 20) } catch {
+            throw HTTPError(.contentTooLarge, message: "an evaluation request is at most 1 MB: {\"analyses\": [\"id\", ...]}")
+        }
         var chosen = analyses
         if body.readableBytes > 0 {
             guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
-                  let ids = object["analyses"] as? [String] else {
-                throw HTTPError(.badRequest, message: "expected {\"analyses\": [\"id\", ...]} or an empty body (every analysis)")
+                  object["analyses"] == nil || object["analyses"] is [String] else {
+                throw HTTPError(.badRequest, message: "expected {\"analyses\": [\"id\", ...]}, {} or an empty body "
+                                + "(every analysis)")
             }
+            let ids = object["analyses"] as? [String] ?? analyses.map(\.id)
             let unknown = ids.filter { id in !analyses.contains { $0.id == id } }
             guard unknown.isEmpty else {
                 throw HTTPError(.notFound, message: "no analysis \(unknown.joined(separator: ", ")) on this server (analyses: \(analyses.map(\.id).joined(separator: ", ")))")
@@ -244,6 +272,19 @@ extension ServerContext {
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let backend: any SubmissionBackend
+    let limits: ServerLimits
+    /// Per client address (every request, before any token is looked up: a flood of made-up tokens costs
+    /// no store lookups) and per token.
+    let byAddress: RateLimiter
+    let byToken: RateLimiter
+
+    init(backend: any SubmissionBackend, limits: ServerLimits) {
+        self.backend = backend
+        self.limits = limits
+        // Sites behind one address (a council's NAT) share the address's allowance: four tokens' worth.
+        byAddress = RateLimiter(requestsPerMinute: limits.requestsPerMinute * 4)
+        byToken = RateLimiter(requestsPerMinute: limits.requestsPerMinute)
+    }
 
     /// The routes and their methods (as in `SubmissionServer.router()` and docs/openapi.yaml).
     static let methods: [String: [HTTPRequest.Method]] = [
@@ -255,6 +296,33 @@ struct AuditMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var context = context
         var detail: String?
+        let path = request.uri.path
+        // Logged paths and details are cut, so that no request can write more than a bounded row.
+        let loggedPath = Self.cut(path, to: limits.loggedPathBytes)
+        func log(_ status: Int, _ more: String?) async {
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let text = [detail, more].compactMap { $0 }.joined(separator: "; ")
+            do {
+                try await backend.record(RequestRecord(tokenID: context.principal?.tokenID, method: request.method.rawValue,
+                                                       path: loggedPath, status: status, milliseconds: milliseconds,
+                                                       detail: text.isEmpty ? nil : Self.cut(text, to: limits.loggedDetailBytes)))
+            } catch {
+                context.logger.error("could not log request \(request.method) \(loggedPath): \(error)")
+            }
+        }
+        func refuse(_ decision: RateLimiter.Decision, _ who: String) async throws {
+            guard case let .refused(retryAfter, first) = decision else { return }
+            let message = "too many requests from this \(who): at most \(limits.requestsPerMinute) a minute; "
+                + "retry after \(retryAfter) s"
+            if first { await log(429, message + " (further refusals this minute are not logged)") }
+            throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(retryAfter)], message: message)
+        }
+        try await refuse(byAddress.check("address " + (context.clientAddress ?? "unknown")), "address")
+        if path.utf8.count > limits.maxPathBytes {
+            await log(414, "path of \(path.utf8.count) bytes")
+            throw HTTPError(.uriTooLong, message: "the request path is longer than \(limits.maxPathBytes) bytes")
+        }
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -264,22 +332,25 @@ struct AuditMiddleware: RouterMiddleware {
                 detail = "Authorization is not 'Bearer TOKEN'"
             }
         }
-        let path = request.uri.path
-        func log(_ status: Int, _ more: String?) async {
-            let elapsed = ContinuousClock.now - started
-            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            do {
-                try await backend.record(RequestRecord(tokenID: context.principal?.tokenID, method: request.method.rawValue, path: path,
-                                                       status: status, milliseconds: milliseconds, detail: [detail, more].compactMap { $0 }.joined(separator: "; ").nilIfEmpty))
-            } catch {
-                context.logger.error("could not log request \(request.method) \(path): \(error)")
-            }
+        if let principal = context.principal {
+            try await refuse(byToken.check("token \(principal.tokenID)"), "token")
         }
         do {
+            guard let allowed = Self.methods[path] else {
+                throw HTTPError(.notFound, message: "no such route: the API's routes are "
+                                + Self.methods.keys.sorted().joined(separator: ", ") + " (docs/openapi.yaml)")
+            }
+            // HEAD is GET without the body, wherever GET is allowed (the router's generated endpoints).
+            let isHead = request.method == .head && allowed.contains(.get)
             // A known path with a method it does not take: 405 and the methods it does (not 404).
-            if let allowed = Self.methods[path], !allowed.contains(request.method) {
-                throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.map(\.rawValue).joined(separator: ", ")],
-                                message: "\(path) takes \(allowed.map(\.rawValue).joined(separator: " or "))")
+            if !allowed.contains(request.method) && !isHead {
+                let methods = allowed.flatMap { $0 == .get ? [.get, .head] : [$0] }
+                throw HTTPError(.methodNotAllowed, headers: [.allow: methods.map(\.rawValue).joined(separator: ", ")],
+                                message: "\(path) takes \(methods.map(\.rawValue).joined(separator: " or "))")
+            }
+            if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
+                throw HTTPError(.unsupportedMediaType, message: "Content-Encoding '\(Self.cut(encoding, to: 40))' is "
+                                + "not accepted: send the body uncompressed")
             }
             let response = try await next(request, context)
             await log(response.status.code, nil)
@@ -305,6 +376,12 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws ->
                     body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
 }
 
-private extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
+extension AuditMiddleware {
+    /// The text cut to at most `bytes` of UTF-8 (on a character boundary), marked as cut.
+    static func cut(_ text: String, to bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var kept = Substring(text.prefix(bytes))
+        while kept.utf8.count > bytes - 3 { kept = kept.dropLast() }
+        return kept + "..."
+    }
 }

@@ -53,7 +53,7 @@ final class TestServer: @unchecked Sendable {
     var tokens: [String: String] = [:]
     private let cleanup: @Sendable () async -> Void
 
-    init(_ kind: BackendKind) async throws {
+    init(_ kind: BackendKind, limits: ServerLimits = ServerLimits()) async throws {
         let instrument = ServedInstrument(instrument: try InstrumentParser.parse(surveyYAML), definition: surveyYAML)
         switch kind {
         case .sqlite:
@@ -68,7 +68,8 @@ final class TestServer: @unchecked Sendable {
         }
         try await backend.register([instrument])
         let analysis = try AnalysisDefinitionFixture.outcomeTable()
-        server = SubmissionServer(backend: backend, instruments: [instrument], analyses: [analysis], generator: "outcomes test")
+        server = SubmissionServer(backend: backend, instruments: [instrument], analyses: [analysis], generator: "outcomes test",
+                                  limits: limits)
         for site in ["north", "south"] { tokens[site] = try await backend.addToken(name: "\(site) clinic", role: .site, site: site).token }
         tokens["evaluator"] = try await backend.addToken(name: "evaluation team", role: .evaluator, site: nil).token
     }
@@ -211,7 +212,7 @@ func list(_ response: TestResponse) throws -> [[String: Any]] {
                                                                + "listed)") == true, "\(floodBody["error"] ?? "")")
             #expect(try await client.execute(uri: "/v1/health", method: .get).status == .ok)
             let wrongMethod = try await client.execute(uri: "/v1/submissions", method: .delete, headers: bearer(north))
-            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET, POST")
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET, HEAD, POST")
             #expect(try await client.execute(uri: "/v1/nowhere", method: .get, headers: bearer(north)).status == .notFound)
         }
     }
