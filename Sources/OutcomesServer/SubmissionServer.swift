@@ -151,7 +151,8 @@ public struct SubmissionServer: Sendable {
                                                                              format: format, charset: charset))
             return try json(SubmissionReceipt(submission: summary.importID, instrument: summary.instrumentID,
                                               instrumentVersion: summary.instrumentVersion, rows: summary.rows, new: summary.new,
-                                              duplicates: summary.duplicates, sha256: summary.sha256))
+                                              duplicates: summary.duplicates, sha256: summary.sha256,
+                                              warnings: Self.warnings(summary)))
         } catch let list as DiagnosticList {
             let problems = list.diagnostics.map { diagnostic -> Problem in
                 if let jsonSubmission {
@@ -200,6 +201,14 @@ public struct SubmissionServer: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// What a stored submission should know: required items it had no column for (stored as missing).
+    static func warnings(_ summary: ImportSummary) -> [String] {
+        let absent = summary.absentRequiredItems
+        guard !absent.isEmpty else { return [] }
+        return ["\(absent.count) required item\(absent.count == 1 ? " has" : "s have") no column and "
+                + "\(absent.count == 1 ? "is" : "are") stored as missing: \(absent.joined(separator: ", "))"]
+    }
+
     private var served: String { instruments.keys.sorted().joined(separator: ", ") }
 
     /// A parameter of a media type: `charset` of `text/csv; charset=windows-1252`.
@@ -232,6 +241,7 @@ struct SubmissionReceipt: Codable {
     var instrument, instrumentVersion: String
     var rows, new, duplicates: Int
     var sha256: String
+    var warnings: [String]
 }
 struct Problem: Codable { var path: String?; var line, column: Int?; var message: String }
 /// A refused submission: the first problems (at most 1,000) and how many there were in all.

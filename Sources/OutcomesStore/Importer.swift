@@ -177,8 +177,10 @@ private struct CSVImport {
     var problemRows = 0
 
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
+        // A submission is stored by its token (as on PostgreSQL), not by the server's operating-system user.
         let importID = try store.beginImport(kind: "csv", source: file, sha256: sha256, instrument: instrument,
-                                             format: options.format)
+                                             format: options.format,
+                                             storedBy: options.submission.map { "api token \($0.tokenID)" })
         var validator = RowValidator(file: file, instrument: instrument, site: options.site, delimiter: delimiter,
                                      maximumProblems: options.maximumProblems)
         validator.notAsked = options.notAsked
@@ -252,7 +254,9 @@ private struct CSVImport {
                     writerProblems.append(Diagnostic(
                         file: file, line: batch.lines[row],
                         message: "respondent \(code) at site \(site) already has a stored \(wave) response with different answers "
-                            + "(\(changed.joined(separator: ", "))); to apply them as a correction, import with --corrections"))
+                            + "(\(changed.joined(separator: ", "))); "
+                            + (options.submission == nil ? "to apply them as a correction, import with --corrections"
+                               : "corrections are made by the evaluation team with outcomes import --corrections")))
                     return false
                 }
                 return true

@@ -264,7 +264,7 @@ final class ResponseWriter {
 extension Store {
     /// Opens an audit record for a batch of writes (a file, a capture, a merge) and returns its id.
     func beginImport(kind: String, source: String, sha256: String?, instrument: Instrument,
-                     format: String? = nil) throws -> Int64 {
+                     format: String? = nil, storedBy: String? = nil) throws -> Int64 {
         let insert = try db.prepare("""
             INSERT INTO imports (kind, format, source, sha256, instrument_id, instrument_version, tool_version, \
             stored_by, imported_at)
@@ -272,7 +272,8 @@ extension Store {
             """)
         try insert.bind([.text(kind), format.map { .text($0) } ?? .null, .text(source),
                          sha256.map { .text($0) } ?? .null, .text(instrument.id),
-                         .text(instrument.version), .text(Store.toolVersion), .text(Self.currentUser), .text(Self.timestamp())])
+                         .text(instrument.version), .text(Store.toolVersion), .text(storedBy ?? Self.currentUser),
+                         .text(Self.timestamp())])
         try insert.run()
         return db.lastInsertRowID
     }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import OutcomesInstruments
 import OutcomesServer
+@testable import OutcomesStore
 import Testing
 
 /// A blocking TCP connection to the test server, for requests a normal client would never send.
@@ -187,6 +188,33 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             }
             #expect(unauthenticated > 0)
             #expect(try await t.backend.requests().count <= 5 * 4 + 8, "the log grows at most by the allowance")
+        }
+    }
+}
+
+@Suite struct SubmissionRecordTests {
+    @Test func aSubmissionIsStoredByItsTokenAndWarnsOfRequiredItemsWithoutAColumn() async throws {
+        let t = try await TestServer(.sqlite)
+        let north = t.tokens["north"]!
+        let path = t.backend.description
+        try await t.test { client in
+            // outcome_safety is required and has no column: stored as missing, and the receipt says so.
+            let csv = "respondent_id,site,arm,wave,outcome_independence\nN1,north,pilot,baseline,1\n"
+            let answer = try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
+                                                  headers: bearer(north, "text/csv"), body: ByteBuffer(string: csv))
+            #expect(answer.status == .ok)
+            let warnings = try #require(try object(answer)["warnings"] as? [String])
+            #expect(warnings == ["1 required item has no column and is stored as missing: outcome_safety"], "\(warnings)")
+            // The audit trail names the token, as PostgreSQL's does, not the server's operating-system user.
+            let store = try Store(path: path)
+            #expect(try store.db.scalarText("SELECT stored_by FROM imports ORDER BY import_id DESC LIMIT 1")
+                    == "api token 1")
+            // A conflicting resubmission tells a site who corrects stored answers.
+            let changed = csv.replacingOccurrences(of: "baseline,1", with: "baseline,5")
+            let refused = try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
+                                                   headers: bearer(north, "text/csv"), body: ByteBuffer(string: changed))
+            let message = (try object(refused)["problems"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+            #expect(message.contains("corrections are made by the evaluation team"), "\(message)")
         }
     }
 }
