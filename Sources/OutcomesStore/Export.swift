@@ -100,7 +100,8 @@ extension AnswerColumn {
         switch self {
         case let .integers(values): return values[row].map(String.init) ?? ""
         case let .numbers(values): return values[row].map { AnswerValue.number($0).description } ?? ""
-        case let .texts(values): return values[row].map(csvEscape) ?? ""
+        // Text answers are the only cells a respondent writes freely: neutralised for spreadsheets.
+        case let .texts(values): return values[row].map { csvEscape(SpreadsheetText.neutralised($0)) } ?? ""
         }
     }
 }

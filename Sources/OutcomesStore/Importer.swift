@@ -184,6 +184,9 @@ private struct CSVImport {
         var validator = RowValidator(file: file, instrument: instrument, site: options.site, delimiter: delimiter,
                                      maximumProblems: options.maximumProblems)
         validator.notAsked = options.notAsked
+        // Files this toolkit exported come back by `import`; a site's submission to the server is its own
+        // (PostgreSQL's check of it restores nothing either).
+        validator.restoresSpreadsheetText = options.format == "csv" && options.submission == nil
         guard let dataStart = validator.readHeader(data) else {
             diagnostics = validator.diagnostics
             (problemCount, problemRows) = (validator.problemCount, validator.problemRows)
@@ -505,6 +508,9 @@ struct RowValidator: Sendable {
     let delimiter: UInt8
     /// Items rows were not asked, whose emptiness is no problem even if they are required.
     var notAsked: NotAskedItems?
+    /// Whether text answers are taken as the export writes them (`SpreadsheetText`): interchange CSV
+    /// files imported, not other tools' exports converted to it nor a site's submission.
+    var restoresSpreadsheetText = false
 
     init(file: String, instrument: Instrument, site: String? = nil, delimiter: UInt8 = UInt8(ascii: ","),
          maximumProblems: Int = RowValidator.defaultMaximumProblems) {
@@ -656,6 +662,8 @@ struct RowValidator: Sendable {
                         if record.isEmpty(field) { row[index] = nil; continue }
                         let rule = columns[index].rule
                         switch record.withField(field, { rule.parse($0) }) {
+                        case let .success(.text(text)) where restoresSpreadsheetText && rule.item.type == .text:
+                            row[index] = .text(SpreadsheetText.restored(text))
                         case let .success(value): row[index] = value
                         case let .failure(problem):
                             row[index] = nil

@@ -351,6 +351,42 @@ R1,north,pilot,followup,1,10,,,,,1,1
         #expect(try t.store.importCSV(file: path, instrument: t.instrument, definition: surveyYAML).duplicates == 4)
     }
 
+    /// OWASP's CSV injection: a text answer Excel would run as a formula is exported with a `'` before
+    /// it, and the export still re-imports to exactly the answers stored.
+    @Test func formulaLikeTextIsNeutralisedForSpreadsheetsAndReimportsUnchanged() throws {
+        let t = try TemporaryStore()
+        let notes = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2 days", "@SUM(A1)", "'=already", "''@twice", "'plain",
+                     "fine", "\tstarts with a tab"]
+        var csv = "respondent_id,site,arm,wave,note,outcome_independence,outcome_safety\n"
+        for (index, note) in notes.enumerated() { csv += "R\(index),north,pilot,baseline,\(csvEscape(note)),1,3\n" }
+        _ = try t.importCSV(csv)
+        let path = t.directory.appendingPathComponent("export.csv").path
+        try t.store.export(instrument: "survey", format: .csv, to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var formulaStarts: [String] = []
+        let triggers: [String] = ["=", "+", "-", "@", "\t"]
+        for line in text.split(separator: "\n").dropFirst() {
+            for field in line.split(separator: ",") {
+                let cell: String = field.hasPrefix("\"") ? String(field.dropFirst()) : String(field)
+                if triggers.contains(where: { cell.hasPrefix($0) }) { formulaStarts.append(cell) }
+            }
+        }
+        #expect(formulaStarts.isEmpty, "\(formulaStarts)")
+        // Imported, `'=already` and `''@twice` lost one `'` (the interchange CSV's rule); exported, they get it back.
+        #expect(text.contains("'=HYPERLINK") && text.contains("'=already") && text.contains("''@twice")
+                && text.contains(",'plain,"))
+        let copy = try TemporaryStore()
+        _ = try copy.store.importCSV(file: path, instrument: copy.instrument, definition: surveyYAML)
+        #expect(try copy.store.responses(instrument: "survey").answers == t.store.responses(instrument: "survey").answers)
+        let column = try copy.store.responses(instrument: "survey").column("note")
+        var stored: [String] = []
+        if case let .texts(values)? = column { stored = values.compactMap { $0 } }
+        // (A cell's leading tab is trimmed on import, as spaces are.)
+        let imported = ["'=already": "=already", "''@twice": "'@twice", "\tstarts with a tab": "starts with a tab"]
+        let expected = notes.map { imported[$0] ?? $0 }
+        #expect(stored.sorted() == expected.sorted())
+    }
+
     @Test func longFormatHasOneRowPerAnswer() throws {
         let t = try TemporaryStore()
         _ = try t.importCSV(goodCSV)
