@@ -89,8 +89,9 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
     private let queue = DispatchQueue(label: "outcomes.server.sqlite")
     public let description: String
 
+    /// A site told "stored" must not lose it to a power cut: every commit is synced (`Durability.full`).
     public init(path: String, upgradeNotice: ((String) -> Void)? = nil) throws {
-        store = try Store(path: path, upgradeNotice: upgradeNotice)
+        store = try Store(path: path, upgradeNotice: upgradeNotice, durability: .full)
         description = path
     }
 
@@ -134,6 +135,8 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
     }
 
     public func close() async {}
+
+    public func durability() async throws -> Store.Durability { try await run { try $0.durability() } }
 
     public func evaluate(_ definitions: [AnalysisDefinition], title: String, generator: String) async throws -> Evaluation {
         try await run { store in

@@ -218,3 +218,15 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
         }
     }
 }
+
+@Suite struct DurabilityTests {
+    /// WAL with synchronous = NORMAL may lose the last commits to a power cut: the server's store syncs each.
+    @Test func theServersSQLiteStoreSyncsEveryCommit() async throws {
+        let t = try await TestServer(.sqlite)
+        let backend = try #require(t.backend as? SQLiteBackend)
+        #expect(try await backend.durability() == .full)
+        let other = try Store(path: backend.description + "-cli.sqlite")
+        #expect(try other.durability() == .normal, "the command line keeps SQLite's default for WAL")
+        await t.close()
+    }
+}
