@@ -232,103 +232,247 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
 
     // MARK: Submissions
 
-    /// Thrown inside the transaction to roll it back with the problems found.
-    private struct Rejected: Error { var problems: DiagnosticList }
-
     public func submit(csv: Data, file: String, instrument served: ServedInstrument, site: String,
                        submission: APISubmission) async throws -> ImportSummary {
-        // Every row is checked before the database is touched: a bad file costs no transaction.
-        let checked = try ValidatedFile.check(csv, file: file, instrument: served.instrument, site: site,
-                                              text: submission.text)
-        let instrument = served.instrument
-        do {
-            let stored = try await client.withTransaction(logger: logger) { connection in
-                let table = try await self.answerTable(instrument.id, on: connection)
-                var importID: Int64 = 0
-                for try await id in try await connection.query("""
-                    INSERT INTO imports (kind, source, sha256, instrument_id, instrument_version, tool_version, stored_by, imported_at)
-                    VALUES ('csv', \(file), \(checked.sha256), \(instrument.id), \(instrument.version), \(Store.toolVersion),
-                            \("api token \(submission.tokenID)"), \(Self.timestamp())) RETURNING import_id
-                    """, logger: self.logger).decode(Int64.self) { importID = id }
-                // Site and wave ids never change once stored: kept between submissions.
-                var siteIDs = self.knownIDs.withLock { $0.sites }, waveIDs = self.knownIDs.withLock { $0.waves }
-                var new = 0, duplicates = 0
-                let names = checked.items.map { quoted($0.id) }
-                let selectAnswers = "SELECT \((["response_id"] + names).joined(separator: ", ")) FROM \(quoted(table)) WHERE response_id = $1"
-                // Set-based: a few statements per submission whatever its size, not a round trip per
-                // row (a server on the other side of a network would spend its time waiting).
-                for name in Set(checked.rows.map(\.site)) {
-                    _ = try await self.id(of: name, in: "sites", column: "code", key: "site_id", cache: &siteIDs, on: connection)
+        // A file without a usable header costs no transaction; its rows are checked as they are sent.
+        let opened = try StreamedFile.open(csv, file: file, instrument: served.instrument, site: site,
+                                           text: submission.text)
+        // Two submissions may wait on each other's new rows; locks are taken in key order, so that
+        // should not deadlock, but if PostgreSQL still picks this one as the victim it is run again.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let stored = try await client.withTransaction(logger: logger) { connection in
+                    try await self.store(opened, instrument: served.instrument, site: site, submission: submission,
+                                         on: connection)
                 }
-                for name in Set(checked.rows.map(\.wave)) {
-                    _ = try await self.id(of: name, in: "waves", column: "name", key: "wave_id", cache: &waveIDs, on: connection)
+                // Only ids of a committed transaction may be reused.
+                knownIDs.withLock { known in
+                    known.sites.merge(stored.sites) { $1 }
+                    known.waves.merge(stored.waves) { $1 }
                 }
-                let respondentIDs = try await self.respondents(checked.rows.map { (siteIDs[$0.site]!, $0.respondent) }, on: connection)
-                let keys = checked.rows.map { (respondentIDs[RespondentKey(site: siteIDs[$0.site]!, code: $0.respondent)]!, waveIDs[$0.wave]!) }
-                var inserted: [ResponseKey: Int64] = [:]
-                let respondentColumn = keys.map(\.0), waveColumn = keys.map(\.1)
-                let armColumn = checked.rows.map { $0.arm ?? "" }, lineColumn = checked.rows.map { Int64($0.line) }
-                for try await (responseID, respondentID, waveID) in try await connection.query("""
-                    INSERT INTO responses (instrument_id, instrument_version, respondent_id, wave_id, arm, status, import_id, source_line)
-                    SELECT \(instrument.id), \(instrument.version), r, w, NULLIF(a, ''), 'complete', \(importID), l
-                    FROM unnest(\(respondentColumn)::BIGINT[], \(waveColumn)::BIGINT[], \(armColumn)::TEXT[], \(lineColumn)::BIGINT[]) AS t(r, w, a, l)
-                    ON CONFLICT (instrument_id, respondent_id, wave_id) DO NOTHING RETURNING response_id, respondent_id, wave_id
-                    """, logger: self.logger).decode((Int64, Int64, Int64).self) {
-                    inserted[ResponseKey(respondent: respondentID, wave: waveID)] = responseID
+                return stored.summary
+            } catch let error as PostgresTransactionError {
+                // The transaction was rolled back; what made it fail is the closure's error.
+                if let problems = error.closureError as? DiagnosticList { throw problems }
+                let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
+                if attempt < Self.attempts, Self.mayRetry(cause) {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 10...50) * attempt))
+                    continue
                 }
-                // Answers of the new responses, many rows a statement (within PostgreSQL's 65,535 parameters).
-                let newRows = checked.rows.indices.filter { inserted[ResponseKey(respondent: keys[$0].0, wave: keys[$0].1)] != nil }
-                let perStatement = max(1, 30_000 / (names.count + 1))
-                for chunk in stride(from: 0, to: newRows.count, by: perStatement).map({ Array(newRows[$0..<min($0 + perStatement, newRows.count)]) }) {
-                    var bindings = PostgresBindings(capacity: chunk.count * (names.count + 1))
-                    var tuples: [String] = []
-                    for index in chunk {
-                        let first = bindings.count + 1
-                        bindings.append(inserted[ResponseKey(respondent: keys[index].0, wave: keys[index].1)]!)
-                        for (item, value) in zip(checked.items, checked.rows[index].values) { Self.bind(value, type: item.type, to: &bindings) }
-                        tuples.append("(" + (first..<(first + names.count + 1)).map { "$\($0)" }.joined(separator: ", ") + ")")
-                    }
-                    try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(quoted(table)) (response_id\(names.map { ", " + $0 }.joined())) VALUES "
-                                                             + tuples.joined(separator: ", "), binds: bindings), logger: self.logger)
-                }
-                new = newRows.count
-                // Stored already: the same answers are a duplicate (a submission sent twice); anything
-                // else would change stored data, which the server never does.
-                for index in checked.rows.indices where inserted[ResponseKey(respondent: keys[index].0, wave: keys[index].1)] == nil {
-                    let row = checked.rows[index]
-                    let changed = try await self.changes(row, items: checked.items, respondentID: keys[index].0, waveID: keys[index].1,
-                                                         instrument: instrument.id, selectAnswers: selectAnswers, on: connection)
-                    guard changed.isEmpty else {
-                        throw Rejected(problems: DiagnosticList([Diagnostic(file: file, line: row.line, message:
-                            "respondent \(row.respondent) at site \(row.site) already has a stored \(row.wave) response with different answers (\(changed.joined(separator: ", "))); corrections are made by the evaluation team with outcomes import --corrections")]))
-                    }
-                    duplicates += 1
-                }
-                try await connection.query("""
-                    UPDATE imports SET rows_read = \(checked.rowsRead), responses_new = \(new), responses_duplicate = \(duplicates)
-                    WHERE import_id = \(importID)
-                    """, logger: self.logger)
-                try await connection.query("""
-                    INSERT INTO api_submissions (import_id, token_id, site, format)
-                    VALUES (\(importID), \(submission.tokenID), \(site), \(submission.format.rawValue))
-                    """, logger: self.logger)
-                return (ImportSummary(file: file, instrumentID: instrument.id, instrumentVersion: instrument.version, rows: checked.rowsRead,
-                                      new: new, duplicates: duplicates, corrected: 0, sha256: checked.sha256,
-                                      absentRequiredItems: checked.absentRequiredItems, dryRun: false, importID: importID),
-                        siteIDs, waveIDs)
+                throw StoreError("PostgreSQL: \(Self.explain(cause))")
+            } catch let problems as DiagnosticList {
+                throw problems
+            } catch {
+                throw StoreError("PostgreSQL: \(Self.explain(error))")
             }
-            // Only ids of a committed transaction may be reused.
-            knownIDs.withLock { known in
-                known.sites.merge(stored.1) { $1 }
-                known.waves.merge(stored.2) { $1 }
-            }
-            return stored.0
-        } catch let error as PostgresTransactionError {
-            // The transaction was rolled back; what made it fail is the closure's error.
-            if let rejected = error.closureError as? Rejected { throw rejected.problems }
-            if let problems = error.closureError as? DiagnosticList { throw problems }
-            throw StoreError("PostgreSQL: \(String(reflecting: error.closureError ?? error.commitError ?? error.beginError ?? error))")
         }
+    }
+
+    /// How many times a submission is tried when PostgreSQL aborts it to break a deadlock.
+    static let attempts = 4
+
+    /// A deadlock or serialization failure: the transaction may succeed if run again.
+    static func mayRetry(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
+    }
+
+    /// What PostgreSQL said (message and SQLSTATE), without the query's text or bound values.
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        guard let info = error.serverInfo else {
+            return "\(error.code)" + (error.underlying.map { ": \(String(describing: $0))" } ?? "")
+        }
+        let message = info[.message] ?? "error"
+        return "\(message) (SQLSTATE \(info[.sqlState] ?? "?"))" + (info[.detail].map { ": \($0)" } ?? "")
+    }
+
+    /// Columns of the temporary tables that are not items (item ids start with a letter).
+    static let rowColumns = ["_line", "_site", "_code", "_wave", "_arm"]
+
+    /// Stores one submission in the caller's transaction. The rows go by COPY into a temporary table as
+    /// the file is read and checked; then a few set-based statements, whatever the file's size, store
+    /// the new sites, waves, respondents, responses and answers (each in key order, so that two
+    /// submissions of the same new respondents lock them in the same order), and find the rows stored
+    /// already with other answers. Nothing of the file is held in memory but the batch being sent.
+    func store(_ opened: StreamedFile, instrument: Instrument, site: String, submission: APISubmission,
+               on connection: PostgresConnection) async throws
+        -> (summary: ImportSummary, sites: [String: Int64], waves: [String: Int64]) {
+        let table = try await answerTable(instrument.id, on: connection)
+        var importID: Int64 = 0
+        for try await id in try await connection.query("""
+            INSERT INTO imports (kind, source, sha256, instrument_id, instrument_version, tool_version, stored_by,
+                                 imported_at)
+            VALUES ('csv', \(opened.file), \(opened.sha256), \(instrument.id), \(instrument.version),
+                    \(Store.toolVersion), \("api token \(submission.tokenID)"), \(Self.timestamp())) RETURNING import_id
+            """, logger: logger).decode(Int64.self) { importID = id }
+        let itemColumns = opened.items.map { quoted($0.id) }
+        let typed = opened.items.map { "\(quoted($0.id)) \(Self.sqlType(of: $0.type))" }
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            CREATE TEMPORARY TABLE submitted (_line INTEGER NOT NULL, _site TEXT NOT NULL, _code TEXT NOT NULL,
+                _wave TEXT NOT NULL, _arm TEXT\(typed.map { ", " + $0 }.joined())) ON COMMIT DROP
+            """), logger: logger)
+        var rows = 0, sent = 0, absent: [String] = []
+        var siteNames = Set<String>(), waveNames = Set<String>()
+        try await connection.copyFrom(table: "submitted", columns: Self.rowColumns + opened.items.map(\.id),
+                                      logger: logger) { writer in
+            (rows, absent) = try await opened.rows { batch in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(batch.count * (64 + 8 * opened.items.count))
+                let problems = Self.copyText(batch, of: opened, into: &buffer)
+                guard problems.isEmpty else { return problems }
+                for row in 0..<batch.count {
+                    siteNames.insert(batch.site(row))
+                    waveNames.insert(batch.wave(row))
+                }
+                try await writer.write(buffer)
+                sent += batch.count
+                return []
+            }
+        }
+        // The planner's statistics of a temporary table are its own to gather (a large one only).
+        let large = sent >= 1_000
+        if large { try await connection.query("ANALYZE submitted", logger: logger) }
+        // Site and wave ids never change once stored: kept between submissions, stored in name order.
+        var siteIDs = knownIDs.withLock { $0.sites }, waveIDs = knownIDs.withLock { $0.waves }
+        for name in siteNames.sorted() {
+            _ = try await id(of: name, in: "sites", column: "code", key: "site_id", cache: &siteIDs, on: connection)
+        }
+        for name in waveNames.sorted() {
+            _ = try await id(of: name, in: "waves", column: "name", key: "wave_id", cache: &waveIDs, on: connection)
+        }
+        try await connection.query("""
+            INSERT INTO respondents (site_id, code)
+            SELECT DISTINCT s.site_id, t._code FROM submitted t JOIN sites s ON s.code = t._site ORDER BY 1, 2
+            ON CONFLICT (site_id, code) DO NOTHING
+            """, logger: logger)
+        // Each row with its respondent and wave ids: what follows joins stored responses on their whole
+        // key, so no plan (whatever the statistics of tables just filled) can pair every row with every row.
+        try await connection.query("""
+            CREATE TEMPORARY TABLE keyed ON COMMIT DROP AS
+            SELECT t.*, p.respondent_id AS _respondent, w.wave_id AS _wave_id
+            FROM submitted t JOIN sites s ON s.code = t._site
+            JOIN respondents p ON p.site_id = s.site_id AND p.code = t._code JOIN waves w ON w.name = t._wave
+            """, logger: logger)
+        try await connection.query("DROP TABLE submitted", logger: logger)
+        if large { try await connection.query("ANALYZE keyed", logger: logger) }
+        // New responses and their answers in one statement; a response stored already is left alone.
+        var bindings = PostgresBindings()
+        bindings.append(instrument.id)
+        bindings.append(instrument.version)
+        bindings.append(importID)
+        var new = 0
+        for try await count in try await connection.query(PostgresQuery(unsafeSQL: """
+            WITH added AS (
+                INSERT INTO responses (instrument_id, instrument_version, respondent_id, wave_id, arm, status,
+                                       import_id, source_line)
+                SELECT $1, $2, _respondent, _wave_id, _arm, 'complete', $3, _line FROM keyed
+                ORDER BY _respondent, _wave_id
+                ON CONFLICT (instrument_id, respondent_id, wave_id) DO NOTHING
+                RETURNING response_id, respondent_id, wave_id),
+            answered AS (
+                INSERT INTO \(quoted(table)) (response_id\(itemColumns.map { ", " + $0 }.joined()))
+                SELECT a.response_id\(itemColumns.map { ", k." + $0 }.joined())
+                FROM added a JOIN keyed k ON k._respondent = a.respondent_id AND k._wave_id = a.wave_id
+                RETURNING 1)
+            SELECT count(*) FROM answered
+            """, binds: bindings), logger: logger).decode(Int64.self) { new = Int(count) }
+        // Stored already: the same answers are a duplicate (a submission sent twice); anything else
+        // would change stored data, which the server never does. Compared in one statement.
+        let differs = ["r.status <> 'complete'", "r.arm IS DISTINCT FROM t._arm"]
+            + itemColumns.map { "a.\($0) IS DISTINCT FROM t.\($0)" }
+        var conflictBindings = PostgresBindings()
+        conflictBindings.append(instrument.id)
+        conflictBindings.append(importID)
+        var problems: [Diagnostic] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT t._line, t._code, t._site, t._wave, \(differs.joined(separator: ", "))
+            FROM keyed t
+            JOIN responses r ON r.instrument_id = $1 AND r.respondent_id = t._respondent AND r.wave_id = t._wave_id
+            LEFT JOIN \(quoted(table)) a ON a.response_id = r.response_id
+            WHERE r.import_id <> $2 AND (\(differs.joined(separator: " OR ")))
+            ORDER BY t._line LIMIT \(Self.conflictsReported)
+            """, binds: conflictBindings), logger: logger) {
+            let cells = row.makeRandomAccess()
+            let line = try cells[0].decode(Int.self), code = try cells[1].decode(String.self)
+            let site = try cells[2].decode(String.self), wave = try cells[3].decode(String.self)
+            let names = ["a draft is stored", "arm"] + opened.items.map(\.id)
+            let changed = try names.indices.filter { try cells[4 + $0].decode(Bool.self) }.map { names[$0] }
+            problems.append(Diagnostic(file: opened.file, line: line, message: """
+                respondent \(code) at site \(site) already has a stored \(wave) response with different answers \
+                (\(changed.joined(separator: ", "))); corrections are made by the evaluation team with outcomes \
+                import --corrections
+                """))
+        }
+        if !problems.isEmpty { throw DiagnosticList(problems) }
+        let duplicates = sent - new
+        try await connection.query("""
+            UPDATE imports SET rows_read = \(rows), responses_new = \(new), responses_duplicate = \(duplicates)
+            WHERE import_id = \(importID)
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO api_submissions (import_id, token_id, site, format)
+            VALUES (\(importID), \(submission.tokenID), \(site), \(submission.format.rawValue))
+            """, logger: logger)
+        let summary = ImportSummary(file: opened.file, instrumentID: instrument.id,
+                                    instrumentVersion: instrument.version, rows: rows, new: new,
+                                    duplicates: duplicates, corrected: 0, sha256: opened.sha256,
+                                    absentRequiredItems: absent, dryRun: false, importID: importID)
+        return (summary, siteIDs, waveIDs)
+    }
+
+    /// Conflicting rows named in a refusal at most (the first, in file order).
+    static let conflictsReported = 1_000
+
+    /// Appends `batch` to `buffer` in COPY's text format (tab-separated, `\N` for missing); returns
+    /// problems instead for text PostgreSQL cannot hold (a NUL character).
+    static func copyText(_ batch: StreamedBatch, of file: StreamedFile, into buffer: inout ByteBuffer) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        func escaped<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
+            let special: (UInt8) -> Bool = { $0 == UInt8(ascii: "\\") || $0 == 9 || $0 == 10 || $0 == 13 }
+            guard bytes.contains(where: special) else { buffer.writeBytes(bytes); return }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
+        let tab = UInt8(ascii: "\t")
+        for row in 0..<batch.count {
+            buffer.writeString(String(batch.line(row)))
+            for identity in [batch.site(row), batch.respondent(row), batch.wave(row)] {
+                buffer.writeInteger(tab)
+                escaped(identity.utf8)
+            }
+            buffer.writeInteger(tab)
+            if let arm = batch.arm(row) { buffer.writeString(arm) } else { buffer.writeStaticString("\\N") }
+            for column in file.items.indices {
+                buffer.writeInteger(tab)
+                switch batch.cell(row, column) {
+                case .missing: buffer.writeStaticString("\\N")
+                case let .integer(value): buffer.writeString(String(value))
+                case let .number(value): buffer.writeString(value.description)
+                case let .text(bytes):
+                    if bytes.contains(0) {
+                        problems.append(Diagnostic(
+                            file: file.file, line: batch.line(row), column: file.itemColumns[column],
+                            message: "\(file.items[column].id): the text holds a NUL character (byte 0), "
+                                + "which cannot be stored"))
+                        buffer.writeStaticString("\\N")
+                    } else {
+                        escaped(bytes)
+                    }
+                }
+            }
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        return problems
     }
 
     /// The id of a site or wave, stored now if new (another server may store it at the same moment:
@@ -345,57 +489,6 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
             return id
         }
         throw StoreError("could not store \(table) '\(value)'")
-    }
-
-    struct RespondentKey: Hashable { var site: Int64; var code: String }
-    struct ResponseKey: Hashable { var respondent: Int64; var wave: Int64 }
-
-    /// The ids of respondents (site, code), stored now if new, in two statements for all of them.
-    func respondents(_ pairs: [(Int64, String)], on connection: PostgresConnection) async throws -> [RespondentKey: Int64] {
-        let sites = pairs.map(\.0), codes = pairs.map(\.1)
-        try await connection.query("""
-            INSERT INTO respondents (site_id, code) SELECT * FROM unnest(\(sites)::BIGINT[], \(codes)::TEXT[])
-            ON CONFLICT (site_id, code) DO NOTHING
-            """, logger: logger)
-        var ids: [RespondentKey: Int64] = [:]
-        for try await (id, site, code) in try await connection.query("""
-            SELECT p.respondent_id, p.site_id, p.code FROM respondents p
-            JOIN unnest(\(sites)::BIGINT[], \(codes)::TEXT[]) AS t(s, c) ON p.site_id = t.s AND p.code = t.c
-            """, logger: logger).decode((Int64, Int64, String).self) { ids[RespondentKey(site: site, code: code)] = id }
-        return ids
-    }
-
-    /// The items (and arm) whose stored answers differ from the row's; empty for a duplicate.
-    func changes(_ row: ValidatedFile.Row, items: [Item], respondentID: Int64, waveID: Int64, instrument: String,
-                 selectAnswers: String, on connection: PostgresConnection) async throws -> [String] {
-        var stored: (id: Int64, arm: String?, status: String)?
-        for try await (id, arm, status) in try await connection.query("""
-            SELECT response_id, arm, status FROM responses WHERE instrument_id = \(instrument) AND respondent_id = \(respondentID) AND wave_id = \(waveID)
-            """, logger: logger).decode((Int64, String?, String).self) { stored = (id, arm, status) }
-        guard let stored else { return ["the stored response could not be read"] }
-        var changed: [String] = stored.status == "complete" ? [] : ["a draft is stored"]
-        if stored.arm != row.arm { changed.append("arm") }
-        let answers = try await connection.query(PostgresQuery(unsafeSQL: selectAnswers,
-                                                               binds: { var b = PostgresBindings(); b.append(stored.id); return b }()), logger: logger)
-        for try await answerRow in answers {
-            let cells = Array(answerRow.makeRandomAccess().dropFirst())
-            for (index, item) in items.enumerated() where try Self.answer(cells[index], type: item.type) != row.values[index] {
-                changed.append(item.id)
-            }
-        }
-        return changed
-    }
-
-    static func bind(_ value: AnswerValue?, type: ItemType, to bindings: inout PostgresBindings) {
-        switch (value, type) {
-        case let (.integer(v)?, _): bindings.append(Int32(truncatingIfNeeded: v))
-        case let (.number(v)?, _): bindings.append(v)
-        case let (.text(v)?, _): bindings.append(v)
-        case let (.codes(v)?, _): bindings.append(AnswerValue.codes(v).description)
-        case (nil, .singleChoice), (nil, .integer): bindings.append(Int32?.none)
-        case (nil, .number): bindings.append(Double?.none)
-        case (nil, _): bindings.append(String?.none)
-        }
     }
 
     static func answer(_ cell: PostgresCell, type: ItemType) throws -> AnswerValue? {
