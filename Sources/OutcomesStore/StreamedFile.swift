@@ -26,7 +26,9 @@ public struct StreamedFile: Sendable {
         var validator = RowValidator(file: file, instrument: instrument, site: site, delimiter: text.delimiter)
         let start = text.data.withUnsafeBytes { validator.readHeader($0.bindMemory(to: UInt8.self)) }
         // Problems of a usable header are reported with the rows' by `rows`, as `check` does.
-        guard let start else { throw DiagnosticList(validator.diagnostics) }
+        guard let start else {
+            throw DiagnosticList(validator.diagnostics, total: validator.problemCount, rows: validator.problemRows)
+        }
         return StreamedFile(items: validator.columns.map(\.rule.item),
                             itemColumns: validator.columns.map { $0.field + 1 },
                             sha256: sha256Hex(data), file: file, text: text.data, validator: validator, start: start)
@@ -40,11 +42,13 @@ public struct StreamedFile: Sendable {
         -> (rows: Int, absentRequiredItems: [String]) {
         let channel = AsyncBatchChannel(capacity: 4)
         let text = self.text, start = self.start, startingValidator = validator
-        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int, absent: [String]) in
+        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int, absent: [String], problems: Int,
+                                           problemRows: Int) in
             var validator = startingValidator
             text.withUnsafeBytes { validator.readRows($0.bindMemory(to: UInt8.self), from: start, send: channel.send) }
             channel.close()
-            return (validator.diagnostics, validator.rows, validator.absentRequired)
+            return (validator.diagnostics, validator.rows, validator.absentRequired, validator.problemCount,
+                    validator.problemRows)
         }
         // The reading thread holds its own copy of the text: on an error it is told to stop, not awaited.
         var finished = false
@@ -65,7 +69,11 @@ public struct StreamedFile: Sendable {
         let read = try reader.wait().get()
         let all = (read.diagnostics + problems).enumerated()
             .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
-        if !all.isEmpty { throw DiagnosticList(all) }
+        // Only the first problems are kept (RowValidator.defaultMaximumProblems); every one is counted.
+        if !all.isEmpty {
+            throw DiagnosticList(Array(all.prefix(RowValidator.defaultMaximumProblems)),
+                                 total: read.problems + problems.count, rows: read.problemRows + problems.count)
+        }
         return (read.rows, read.absent)
     }
 }
