@@ -82,64 +82,122 @@ extension SubmissionBackend {
     }
 }
 
-/// The embedded SQLite store. SQLite allows one writer and the connection is not shared between
-/// threads, so every call runs in turn on one serial queue, off Swift's cooperative threads.
+/// The embedded SQLite store. SQLite allows one writer and a connection is not shared between
+/// threads, so the backend keeps three connections, each used in turn on a serial queue of its own,
+/// off Swift's cooperative threads: one writes (submissions, tokens, the request log), one reads
+/// (token checks, listings) and one runs evaluations. WAL lets the readers go on while a submission
+/// is written, so a health check, a token check or another site's listing never waits behind a large
+/// submission or an evaluation; the request log is written after the answer, not before it.
 public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
-    private let store: Store
-    private let queue = DispatchQueue(label: "outcomes.server.sqlite")
+    private let writer: Store, reader: Store, evaluator: Store
+    private let writeQueue = DispatchQueue(label: "outcomes.server.sqlite.write")
+    private let readQueue = DispatchQueue(label: "outcomes.server.sqlite.read")
+    private let evaluateQueue = DispatchQueue(label: "outcomes.server.sqlite.evaluate")
     public let description: String
+    /// Request log rows waiting to be written, at most `maximumPendingRecords`; beyond that a row is
+    /// dropped and counted (a flood must not grow memory), and the count logged with the next row.
+    private let pending = NSLock()
+    private var pendingRecords = 0, droppedRecords = 0
+    static let maximumPendingRecords = 10_000
 
     /// A site told "stored" must not lose it to a power cut: every commit is synced (`Durability.full`).
     public init(path: String, upgradeNotice: ((String) -> Void)? = nil) throws {
-        store = try Store(path: path, upgradeNotice: upgradeNotice, durability: .full)
+        writer = try Store(path: path, upgradeNotice: upgradeNotice, durability: .full)
+        reader = try Store(path: path)
+        evaluator = try Store(path: path)
         description = path
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (Store) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body(self.store) }) }
+    private enum Connection { case write, read, evaluate }
+
+    /// Each connection is touched only on its own queue.
+    private func run<T: Sendable>(_ connection: Connection,
+                                  _ body: @escaping @Sendable (Store) throws -> T) async throws -> T {
+        let queue = connection == .write ? writeQueue : connection == .read ? readQueue : evaluateQueue
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                let store = connection == .write ? self.writer : connection == .read ? self.reader : self.evaluator
+                continuation.resume(with: Result { try body(store) })
+            }
         }
     }
 
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Store) throws -> T) async throws -> T {
+        try await run(.write, body)
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Store) throws -> T) async throws -> T {
+        try await run(.read, body)
+    }
+
     public func register(_ instruments: [ServedInstrument]) async throws {
-        try await run { store in for served in instruments { try store.register(served.instrument, definition: served.definition) } }
+        try await write { store in for served in instruments { try store.register(served.instrument, definition: served.definition) } }
     }
-    public func principal(token: String) async throws -> APIPrincipal? { try await run { try $0.apiPrincipal(token: token) } }
+    public func principal(token: String) async throws -> APIPrincipal? { try await read { try $0.apiPrincipal(token: token) } }
     public func addToken(name: String, role: APIPrincipal.Role, site: String?) async throws -> (id: Int64, token: String) {
-        try await run { try $0.addAPIToken(name: name, role: role, site: site) }
+        try await write { try $0.addAPIToken(name: name, role: role, site: site) }
     }
-    public func tokens() async throws -> [APITokenInfo] { try await run { try $0.apiTokens() } }
-    public func revokeToken(id: Int64) async throws -> Bool { try await run { try $0.revokeAPIToken(id: id) } }
+    public func tokens() async throws -> [APITokenInfo] { try await read { try $0.apiTokens() } }
+    public func revokeToken(id: Int64) async throws -> Bool { try await write { try $0.revokeAPIToken(id: id) } }
 
     public func submit(csv: Data, file: String, instrument: ServedInstrument, site: String,
                        submission: APISubmission) async throws -> ImportSummary {
-        try await run { store in
+        try await write { store in
             try store.importCSV(data: csv, file: file, instrument: instrument.instrument, definition: instrument.definition,
                                 options: ImportOptions(site: site, submission: submission, text: submission.text))
         }
     }
 
-    public func submissions(site: String?) async throws -> [APISubmissionRecord] { try await run { try $0.apiSubmissions(site: site) } }
-    public func responseCounts(site: String?) async throws -> [ResponseCount] { try await run { try $0.responseCounts(site: site) } }
+    public func submissions(site: String?) async throws -> [APISubmissionRecord] { try await read { try $0.apiSubmissions(site: site) } }
+    public func responseCounts(site: String?) async throws -> [ResponseCount] { try await read { try $0.responseCounts(site: site) } }
 
+    /// Queued for the writer and not awaited: the answer does not wait for its log row.
     public func record(_ request: RequestRecord) async throws {
-        try await run { try $0.recordAPIRequest(tokenID: request.tokenID, method: request.method, path: request.path,
-                                                status: request.status, milliseconds: request.milliseconds, detail: request.detail) }
+        let dropped: Int? = pending.withLock {
+            guard pendingRecords < Self.maximumPendingRecords else {
+                droppedRecords += 1
+                return nil
+            }
+            pendingRecords += 1
+            defer { droppedRecords = 0 }
+            return droppedRecords
+        }
+        guard let dropped else { return }
+        writeQueue.async {
+            var detail = request.detail
+            if dropped > 0 {
+                detail = [detail, "\(dropped) earlier request rows dropped: the log was "
+                          + "\(Self.maximumPendingRecords) rows behind"].compactMap { $0 }.joined(separator: "; ")
+            }
+            do {
+                try self.writer.recordAPIRequest(tokenID: request.tokenID, method: request.method, path: request.path,
+                                                 status: request.status, milliseconds: request.milliseconds,
+                                                 detail: detail)
+            } catch {
+                let message = "outcomes serve: could not log request \(request.method) \(request.path): \(error)\n"
+                FileHandle.standardError.write(Data(message.utf8))
+            }
+            self.pending.withLock { self.pendingRecords -= 1 }
+        }
     }
 
+    /// Through the writer, so that every row queued before is in.
     public func requests() async throws -> [RequestRecord] {
-        try await run { store in
+        try await write { store in
             try store.apiRequests().map { RequestRecord(tokenID: $0.tokenID, method: $0.method, path: $0.path, status: $0.status,
                                                         milliseconds: 0, detail: nil) }
         }
     }
 
-    public func close() async {}
+    public func close() async {
+        // Let the queued log rows be written before the connections go.
+        await withCheckedContinuation { continuation in writeQueue.async { continuation.resume() } }
+    }
 
-    public func durability() async throws -> Store.Durability { try await run { try $0.durability() } }
+    public func durability() async throws -> Store.Durability { try await write { try $0.durability() } }
 
     public func evaluate(_ definitions: [AnalysisDefinition], title: String, generator: String) async throws -> Evaluation {
-        try await run { store in
+        try await run(.evaluate) { store in
             try Self.evaluate(definitions, on: store, title: title, generator: generator) { try store.storedDates(instrument: $0) }
         }
     }

@@ -233,3 +233,38 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
         await t.close()
     }
 }
+
+@Suite struct ConcurrencyTests {
+    /// On SQLite, health, token checks and another site's reads do not queue behind a large submission.
+    @Test func readsAndHealthDoNotWaitForALargeSubmission() async throws {
+        let t = try await TestServer(.sqlite)
+        let north = t.tokens["north"]!, south = t.tokens["south"]!
+        var big = "respondent_id,site,arm,wave,helpers,cost,note,outcome_independence,outcome_safety\n"
+        big.reserveCapacity(12_000_000)
+        for row in 0..<100_000 { big += "N\(row),north,pilot,baseline,1;2,12.5,fine,1,3\n" }
+        let body = big
+        try await t.test { client in
+            let submission = Task {
+                let answer = try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
+                                                      headers: bearer(north, "text/csv"), body: ByteBuffer(string: body))
+                return (answer, ContinuousClock.now)
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            var slowest = Duration.zero
+            for _ in 0..<5 {
+                let started = ContinuousClock.now
+                #expect(try await client.execute(uri: "/v1/health", method: .get).status == .ok)
+                #expect(try await client.execute(uri: "/v1/submissions", method: .get, headers: bearer(south)).status == .ok)
+                slowest = max(slowest, ContinuousClock.now - started)
+            }
+            let measured = ContinuousClock.now
+            let (answer, finished) = try await submission.value
+            #expect(answer.status == .ok)
+            #expect(measured < finished, "the submission should still have been running while the reads were timed")
+            #expect(slowest < .milliseconds(500), "health and a listing took \(slowest) during the submission")
+            // The log rows of those requests were written after their answers, and none was lost.
+            let logged = try await t.backend.requests()
+            #expect(logged.filter { $0.path == "/v1/health" }.count == 5)
+        }
+    }
+}
