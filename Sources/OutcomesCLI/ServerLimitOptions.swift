@@ -18,7 +18,15 @@ struct ServerLimitOptions: ParsableArguments {
                                + "more are answered 429 with Retry-After.", valueName: "n"))
     var requestsPerMinute = 600
 
+    @Option(help: ArgumentHelp("Delete request log rows older than this many days, hourly (rows of accepted "
+                               + "submissions are kept as long as their data); default: keep every row.",
+                               valueName: "days"))
+    var auditRetentionDays: Int?
+
     func validate() throws {
+        if let days = auditRetentionDays, days < 1 {
+            throw ValidationError("--audit-retention-days should be 1 or more, not \(days)")
+        }
         for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
                               ("--max-connections", maxConnections), ("--requests-per-minute", requestsPerMinute)]
             where value < 1 {
@@ -32,6 +40,7 @@ struct ServerLimitOptions: ParsableArguments {
         limits.bodyTimeout = .seconds(bodyTimeout)
         limits.maxConnections = maxConnections
         limits.requestsPerMinute = requestsPerMinute
+        limits.auditRetentionDays = auditRetentionDays
         return limits
     }
 }

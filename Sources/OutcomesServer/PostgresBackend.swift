@@ -103,6 +103,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
         CREATE TABLE IF NOT EXISTS api_submissions (import_id BIGINT PRIMARY KEY REFERENCES imports,
             token_id BIGINT NOT NULL REFERENCES api_tokens, site TEXT NOT NULL, format TEXT NOT NULL CHECK (format IN ('csv', 'json')))
         """,
+        // Each request's client address (added after the first release of the schema).
+        "ALTER TABLE api_requests ADD COLUMN IF NOT EXISTS client TEXT",
     ]
 
     static func timestamp() -> String { Store.timestamp() }
@@ -181,6 +183,25 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
         return nil
     }
 
+    public func tokenID(token: String) async throws -> Int64? {
+        let rows = try await client.query("SELECT token_id FROM api_tokens WHERE sha256 = \(APITokens.hash(token))",
+                                          logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        return nil
+    }
+
+    public func pruneRequests(olderThanDays days: Int) async throws -> Int {
+        let cutoff = Store.timestamp(Date().addingTimeInterval(-Double(days) * 86_400))
+        var deleted = 0
+        let rows = try await client.query("""
+            WITH gone AS (DELETE FROM api_requests WHERE at < \(cutoff)
+                            AND NOT (method = 'POST' AND path LIKE '/v1/submissions%' AND status = 200) RETURNING 1)
+            SELECT count(*)::BIGINT FROM gone
+            """, logger: logger)
+        for try await count in rows.decode(Int64.self) { deleted = Int(count) }
+        return deleted
+    }
+
     public func addToken(name: String, role: APIPrincipal.Role, site: String?) async throws -> (id: Int64, token: String) {
         guard (role == .site) == (site != nil) else {
             throw StoreError(role == .site ? "a site token needs the site it submits for" : "an evaluator token is for every site: give no site")
@@ -215,17 +236,20 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
 
     public func record(_ request: RequestRecord) async throws {
         try await client.query("""
-            INSERT INTO api_requests (at, token_id, method, path, status, milliseconds, detail)
+            INSERT INTO api_requests (at, token_id, method, path, status, milliseconds, detail, client)
             VALUES (\(Self.timestamp()), \(request.tokenID), \(request.method), \(request.path), \(request.status),
-                    \(request.milliseconds), \(request.detail))
+                    \(request.milliseconds), \(request.detail), \(request.client))
             """, logger: logger)
     }
 
     public func requests() async throws -> [RequestRecord] {
-        let rows = try await client.query("SELECT token_id, method, path, status FROM api_requests ORDER BY request_id", logger: logger)
+        let rows = try await client.query("SELECT token_id, method, path, status, detail, client FROM api_requests ORDER BY request_id",
+                                          logger: logger)
         var requests: [RequestRecord] = []
-        for try await (token, method, path, status) in rows.decode((Int64?, String, String, Int).self) {
-            requests.append(RequestRecord(tokenID: token, method: method, path: path, status: status, milliseconds: 0, detail: nil))
+        for try await (token, method, path, status, detail, address) in
+            rows.decode((Int64?, String, String, Int, String?, String?).self) {
+            requests.append(RequestRecord(tokenID: token, method: method, path: path, status: status, milliseconds: 0,
+                                          detail: detail, client: address))
         }
         return requests
     }

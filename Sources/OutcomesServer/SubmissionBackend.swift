@@ -22,7 +22,11 @@ public struct RequestRecord: Sendable, Equatable {
     public var status: Int
     public var milliseconds: Double
     public var detail: String?
-    public init(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double, detail: String?) {
+    /// The client's IP address.
+    public var client: String?
+    public init(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double, detail: String?,
+                client: String? = nil) {
+        self.client = client
         self.tokenID = tokenID
         self.method = method
         self.path = path
@@ -48,6 +52,10 @@ public protocol SubmissionBackend: Sendable {
     /// Records the instruments the server accepts (a changed definition under a stored version is refused).
     func register(_ instruments: [ServedInstrument]) async throws
     func principal(token: String) async throws -> APIPrincipal?
+    /// The id of a token the store knows, revoked or not: the request log names who tried.
+    func tokenID(token: String) async throws -> Int64?
+    /// Deletes request log rows older than `days` days, except those of accepted submissions.
+    func pruneRequests(olderThanDays days: Int) async throws -> Int
     func addToken(name: String, role: APIPrincipal.Role, site: String?) async throws -> (id: Int64, token: String)
     func tokens() async throws -> [APITokenInfo]
     func revokeToken(id: Int64) async throws -> Bool
@@ -134,6 +142,10 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
         try await write { store in for served in instruments { try store.register(served.instrument, definition: served.definition) } }
     }
     public func principal(token: String) async throws -> APIPrincipal? { try await read { try $0.apiPrincipal(token: token) } }
+    public func tokenID(token: String) async throws -> Int64? { try await read { try $0.apiTokenID(token: token) } }
+    public func pruneRequests(olderThanDays days: Int) async throws -> Int {
+        try await write { try $0.pruneAPIRequests(olderThanDays: days) }
+    }
     public func addToken(name: String, role: APIPrincipal.Role, site: String?) async throws -> (id: Int64, token: String) {
         try await write { try $0.addAPIToken(name: name, role: role, site: site) }
     }
@@ -172,7 +184,7 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
             do {
                 try self.writer.recordAPIRequest(tokenID: request.tokenID, method: request.method, path: request.path,
                                                  status: request.status, milliseconds: request.milliseconds,
-                                                 detail: detail)
+                                                 detail: detail, client: request.client)
             } catch {
                 let message = "outcomes serve: could not log request \(request.method) \(request.path): \(error)\n"
                 FileHandle.standardError.write(Data(message.utf8))
@@ -185,7 +197,7 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
     public func requests() async throws -> [RequestRecord] {
         try await write { store in
             try store.apiRequests().map { RequestRecord(tokenID: $0.tokenID, method: $0.method, path: $0.path, status: $0.status,
-                                                        milliseconds: 0, detail: nil) }
+                                                        milliseconds: 0, detail: $0.detail, client: $0.client) }
         }
     }
 

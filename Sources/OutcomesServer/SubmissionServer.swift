@@ -89,6 +89,18 @@ public struct SubmissionServer: Sendable {
     public func run(host: String, port: Int, onRunning: @escaping @Sendable () -> Void) async throws {
         var logger = Logger(label: "outcomes.serve")
         logger.logLevel = .warning
+        // The request log's retention: old rows pruned at start and hourly, those of stored data kept.
+        let pruning = limits.auditRetentionDays.map { days in
+            Task { [backend, logger] in
+                while !Task.isCancelled {
+                    do { _ = try await backend.pruneRequests(olderThanDays: days) } catch {
+                        logger.error("could not prune the request log: \(error)")
+                    }
+                    try? await Task.sleep(for: .seconds(3600))
+                }
+            }
+        }
+        defer { pruning?.cancel() }
         try await application(host: host, port: port, logger: logger, onRunning: { _ in onRunning() }).runService()
     }
 
@@ -306,6 +318,8 @@ struct AuditMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var context = context
         var detail: String?
+        // A revoked (or otherwise refused) token the store knows: logged by its id.
+        var triedTokenID: Int64?
         let path = request.uri.path
         // Logged paths and details are cut, so that no request can write more than a bounded row.
         let loggedPath = Self.cut(path, to: limits.loggedPathBytes)
@@ -314,9 +328,11 @@ struct AuditMiddleware: RouterMiddleware {
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             let text = [detail, more].compactMap { $0 }.joined(separator: "; ")
             do {
-                try await backend.record(RequestRecord(tokenID: context.principal?.tokenID, method: request.method.rawValue,
+                try await backend.record(RequestRecord(tokenID: context.principal?.tokenID ?? triedTokenID,
+                                                       method: request.method.rawValue,
                                                        path: loggedPath, status: status, milliseconds: milliseconds,
-                                                       detail: text.isEmpty ? nil : Self.cut(text, to: limits.loggedDetailBytes)))
+                                                       detail: text.isEmpty ? nil : Self.cut(text, to: limits.loggedDetailBytes),
+                                                       client: context.clientAddress))
             } catch {
                 context.logger.error("could not log request \(request.method) \(loggedPath): \(error)")
             }
@@ -336,8 +352,12 @@ struct AuditMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                context.principal = try await backend.principal(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
-                if context.principal == nil { detail = "unknown or revoked token" }
+                let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+                context.principal = try await backend.principal(token: token)
+                if context.principal == nil {
+                    triedTokenID = try await backend.tokenID(token: token)
+                    detail = triedTokenID == nil ? "unknown token" : "revoked token"
+                }
             } else {
                 detail = "Authorization is not 'Bearer TOKEN'"
             }

@@ -88,6 +88,11 @@ extension Store {
         return (db.lastInsertRowID, token)
     }
 
+    /// The id of a token known to the store, revoked or not (for the request log).
+    public func apiTokenID(token: String) throws -> Int64? {
+        try db.scalarInt("SELECT token_id FROM api_tokens WHERE sha256 = ?", [.text(APITokens.hash(token))])
+    }
+
     /// The holder of a token, if it is known and not revoked.
     public func apiPrincipal(token: String) throws -> APIPrincipal? {
         let select = try db.prepare("SELECT token_id, name, role, site FROM api_tokens WHERE sha256 = ? AND revoked_at IS NULL")
@@ -117,21 +122,39 @@ extension Store {
     }
 
     /// Logs one request the server answered.
-    public func recordAPIRequest(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double, detail: String?) throws {
+    public func recordAPIRequest(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double, detail: String?,
+                                 client: String? = nil) throws {
         let insert = try db.prepare("""
-            INSERT INTO api_requests (at, token_id, method, path, status, milliseconds, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO api_requests (at, token_id, method, path, status, milliseconds, detail, client)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try insert.bind([.text(Self.timestamp()), tokenID.map { .int($0) } ?? .null, .text(method), .text(path), .int(Int64(status)),
-                         .double(milliseconds), detail.map { .text($0) } ?? .null])
+                         .double(milliseconds), detail.map { .text($0) } ?? .null, client.map { .text($0) } ?? .null])
         try insert.run()
     }
 
+    /// Deletes request log rows older than `days` days, except those of accepted submissions (the
+    /// record of stored data, kept as long as the data); returns how many went.
+    @discardableResult
+    public func pruneAPIRequests(olderThanDays days: Int, now: Date = Date()) throws -> Int {
+        let cutoff = Self.timestamp(now.addingTimeInterval(-Double(days) * 86_400))
+        let delete = try db.prepare("""
+            DELETE FROM api_requests WHERE at < ?
+              AND NOT (method = 'POST' AND path LIKE '/v1/submissions%' AND status = 200)
+            """)
+        try delete.bind([.text(cutoff)])
+        try delete.run()
+        return db.changes
+    }
+
     /// Requests logged, newest last: (token id, method, path, status).
-    public func apiRequests() throws -> [(tokenID: Int64?, method: String, path: String, status: Int)] {
-        let select = try db.prepare("SELECT token_id, method, path, status FROM api_requests ORDER BY request_id")
-        var requests: [(Int64?, String, String, Int)] = []
+    public func apiRequests() throws -> [(tokenID: Int64?, method: String, path: String, status: Int, client: String?,
+                                           detail: String?)] {
+        let select = try db.prepare("SELECT token_id, method, path, status, client, detail FROM api_requests ORDER BY request_id")
+        var requests: [(Int64?, String, String, Int, String?, String?)] = []
         while try select.step() {
-            requests.append((select.isNull(0) ? nil : select.int(0), select.text(1) ?? "", select.text(2) ?? "", Int(select.int(3))))
+            requests.append((select.isNull(0) ? nil : select.int(0), select.text(1) ?? "", select.text(2) ?? "", Int(select.int(3)),
+                             select.text(4), select.text(5)))
         }
         return requests
     }

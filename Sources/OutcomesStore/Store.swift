@@ -22,7 +22,7 @@ import OutcomesInstruments
 ///   holds millions of responses: a row per response (not per answer) keeps import and analysis fast,
 ///   and the table still reads naturally in any SQLite tool.
 public final class Store {
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
     public static let defaultPath = "outcomes.sqlite"
 
     let db: SQLiteConnection
@@ -107,6 +107,16 @@ public final class Store {
                     \(Self.views)
                     PRAGMA user_version = 4;
                     """)
+            }
+        }
+        if version <= 4 {
+            // Version 5 logs each request's client address.
+            try db.transaction {
+                guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 4 else { return }
+                if try db.scalarText("SELECT name FROM pragma_table_info('api_requests') WHERE name = 'client'") == nil {
+                    try db.execute("ALTER TABLE api_requests ADD COLUMN client TEXT")
+                }
+                try db.execute("PRAGMA user_version = 5;")
             }
         }
     }
@@ -229,7 +239,8 @@ public final class Store {
             path TEXT NOT NULL,
             status INTEGER NOT NULL,
             milliseconds REAL NOT NULL,
-            detail TEXT
+            detail TEXT,
+            client TEXT                    -- the client's IP address
         );
         -- Which token stored which import, for which site, sent as CSV or JSON.
         CREATE TABLE api_submissions (
@@ -376,8 +387,8 @@ public final class Store {
 
     /// Now, as ISO 8601 in UTC (`2026-11-23T23:44:02Z`, as ISO8601DateFormatter writes it). By the C
     /// library: a new Foundation formatter per record cost more than the record on the server.
-    public static func timestamp() -> String {
-        var now = time(nil), parts = tm()
+    public static func timestamp(_ date: Date? = nil) -> String {
+        var now = date.map { time_t($0.timeIntervalSince1970) } ?? time(nil), parts = tm()
         gmtime_r(&now, &parts)
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
             let length = strftime(buffer.baseAddress!, 32, "%Y-%m-%dT%H:%M:%SZ", &parts)

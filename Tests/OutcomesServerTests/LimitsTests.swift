@@ -268,3 +268,16 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
         }
     }
 }
+
+@Suite struct ClientAddressTests {
+    @Test func everyRequestIsLoggedWithItsClientAddress() async throws {
+        try await withLiveServer(ServerLimits()) { port, t in
+            let connection = try RawConnection(port: port)
+            connection.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(connection.receive().hasPrefix("HTTP/1.1 200"))
+            connection.close()
+            let rows = try await t.backend.requests()
+            #expect(rows.last?.client == "127.0.0.1", "\(rows.map { $0.client ?? "nil" })")
+        }
+    }
+}

@@ -342,3 +342,33 @@ func list(_ response: TestResponse) throws -> [[String: Any]] {
         }
     }
 }
+
+@Suite struct AuditTests {
+    /// A revoked token's attempts are logged by its id; the log can be pruned without losing the record of
+    /// stored data.
+    @Test(arguments: BackendKind.allCases)
+    func revokedTokensAreNamedAndPruningKeepsTheRecordOfStoredData(_ kind: BackendKind) async throws {
+        let t = try await TestServer(kind)
+        let north = t.tokens["north"]!
+        try await t.test { client in
+            #expect(try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
+                                             headers: bearer(north, "text/csv"),
+                                             body: ByteBuffer(string: northCSV)).status == .ok)
+            let id = try #require(try await t.backend.tokens().first { $0.principal.site == "north" }?.principal.tokenID)
+            #expect(try await t.backend.revokeToken(id: id))
+            #expect(try await client.execute(uri: "/v1/submissions", method: .get, headers: bearer(north)).status
+                    == .unauthorized)
+            #expect(try await client.execute(uri: "/v1/submissions", method: .get,
+                                             headers: bearer("made-up")).status == .unauthorized)
+            let rows = try await t.backend.requests()
+            let revoked = try #require(rows.last { $0.detail?.contains("revoked token") == true })
+            #expect(revoked.tokenID == id && revoked.status == 401)
+            #expect(rows.last?.tokenID == nil && rows.last?.detail?.contains("unknown token") == true)
+            try await Task.sleep(for: .milliseconds(1100))
+            let pruned = try await t.backend.pruneRequests(olderThanDays: 0)
+            let kept = try await t.backend.requests()
+            #expect(pruned == rows.count - 1, "\(pruned) of \(rows.count)")
+            #expect(kept.count == 1 && kept[0].method == "POST" && kept[0].status == 200)
+        }
+    }
+}

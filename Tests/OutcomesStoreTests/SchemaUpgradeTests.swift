@@ -111,7 +111,7 @@ PRAGMA user_version = 1;
         try Self.versionOneDatabase(at: path)
 
         let store = try Store(path: path)
-        #expect(try store.db.scalarInt("PRAGMA user_version") == 4)
+        #expect(try store.db.scalarInt("PRAGMA user_version") == 5)
         #expect(try store.db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name IN ('api_tokens', 'api_requests', 'api_submissions')") == 3)
         #expect(try store.db.scalarText("SELECT group_concat(name) FROM pragma_table_info('responses') WHERE name = 'response_key'") == nil)
         #expect(try store.db.scalarText("SELECT response_key FROM response_keys WHERE response_id = 42") == "survey/b%2Fc/50%25/baseline")
