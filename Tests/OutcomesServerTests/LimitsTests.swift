@@ -11,13 +11,13 @@ import Testing
 struct RawConnection {
     let socket: Int32
 
-    init(port: Int) throws {
+    init(port: Int, timeout seconds: Int = 5) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -74,7 +74,7 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
 @Suite(.serialized) struct ServerLimitsTests {
     @Test func aThousandHalfSentRequestsDoNotStopTheServerAnsweringAndAreCutOff() async throws {
         var limits = ServerLimits()
-        limits.headerTimeout = .seconds(2)
+        limits.headerTimeout = .seconds(3)
         try await withLiveServer(limits) { port, _ in
             // Slowloris: a thousand connections that send part of a request's head and stop.
             var held: [RawConnection] = []
@@ -89,7 +89,7 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             var times: [Duration] = []
             for _ in 0..<5 {
                 let started = ContinuousClock.now
-                let client = try RawConnection(port: port)
+                let client = try RawConnection(port: port, timeout: 15)
                 client.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 let answer = client.receive()
                 client.close()
@@ -99,7 +99,7 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             let median = times.sorted()[2]
             #expect(median < .seconds(1), "health took \(median) (median of \(times)) under 1,000 half-open connections")
             // Past the header timeout the server has closed them.
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(4))
             let closed = held.prefix(50).filter { $0.isClosedByServer() }.count
             #expect(closed == 50, "\(closed) of 50 half-open connections closed after the header timeout")
         }
