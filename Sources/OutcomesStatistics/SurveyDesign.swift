@@ -243,17 +243,7 @@ extension SurveyDesign {
                 if s.n[i] > 0 { unitUsed[unit] = true }
             }
         }
-        var sum = Array(repeating: 0.0, count: strataCount), squares = sum
-        for unit in 0..<unitCount {
-            let h = Int(stratumOfUnit[unit])
-            sum[h] += unitTotal[unit]
-            squares[h] += clusters == nil ? unitSquares[unit] : unitTotal[unit] * unitTotal[unit]
-        }
-        var variance = 0.0
-        for h in 0..<strataCount where clustersInStratum[h] > 1 {
-            let nh = Double(clustersInStratum[h])
-            variance += nh / (nh - 1) * max(0, squares[h] - sum[h] * sum[h] / nh)
-        }
+        let variance = stratifiedVariance(unitTotal: unitTotal, unitSquares: unitSquares)
         let df: Int
         if clusters == nil {
             let strataUsed = Set((0..<unitCount).filter { unitUsed[$0] }).count
@@ -271,6 +261,23 @@ extension SurveyDesign {
                                                   successes: Int(s.y.reduce(0, +).rounded()), df: df,
                                                   confidence: confidence, interval: interval)
         return result
+    }
+
+    /// The linearisation variance from each unit's total of the influence values and (rows as clusters)
+    /// their sum of squares: their spread within each stratum, times n_h / (n_h - 1), summed.
+    func stratifiedVariance(unitTotal: [Double], unitSquares: [Double]) -> Double {
+        var sum = Array(repeating: 0.0, count: strataCount), squares = sum
+        for unit in 0..<unitCount {
+            let h = Int(stratumOfUnit[unit])
+            sum[h] += unitTotal[unit]
+            squares[h] += clusters == nil ? unitSquares[unit] : unitTotal[unit] * unitTotal[unit]
+        }
+        var variance = 0.0
+        for h in 0..<strataCount where clustersInStratum[h] > 1 {
+            let nh = Double(clustersInStratum[h])
+            variance += nh / (nh - 1) * max(0, squares[h] - sum[h] * sum[h] / nh)
+        }
+        return variance
     }
 
     /// The raking's adjustment to the influence values: per cell, what R's `svyrecvar` subtracts in its

@@ -59,17 +59,7 @@ extension SurveyDesign {
                 }
             }
         }
-        var sum = Array(repeating: 0.0, count: strataCount), squares = sum
-        for unit in 0..<unitCount {
-            let h = Int(stratumOfUnit[unit])
-            sum[h] += unitTotal[unit]
-            squares[h] += clusters == nil ? unitSquares[unit] : unitTotal[unit] * unitTotal[unit]
-        }
-        var variance = 0.0
-        for h in 0..<strataCount where clustersInStratum[h] > 1 {
-            let nh = Double(clustersInStratum[h])
-            variance += nh / (nh - 1) * max(0, squares[h] - sum[h] * sum[h] / nh)
-        }
+        let variance = stratifiedVariance(unitTotal: unitTotal, unitSquares: unitSquares)
         let df = clusterCount - strataCount
         let estimate = meanA - meanB, se = variance.squareRoot()
         let t = df > 0 ? gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, Double(df)) : .nan
