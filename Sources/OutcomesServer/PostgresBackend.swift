@@ -332,9 +332,6 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                 return []
             }
         }
-        // The planner's statistics of a temporary table are its own to gather (a large one only).
-        let large = sent >= 1_000
-        if large { try await connection.query("ANALYZE submitted", logger: logger) }
         // Site and wave ids never change once stored: kept between submissions, stored in name order.
         var siteIDs = knownIDs.withLock { $0.sites }, waveIDs = knownIDs.withLock { $0.waves }
         for name in siteNames.sorted() {
@@ -357,7 +354,8 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
             JOIN respondents p ON p.site_id = s.site_id AND p.code = t._code JOIN waves w ON w.name = t._wave
             """, logger: logger)
         try await connection.query("DROP TABLE submitted", logger: logger)
-        if large { try await connection.query("ANALYZE keyed", logger: logger) }
+        // Statistics of a temporary table are gathered by no one else (a large one only: 0.5 s at 200,000 rows).
+        if sent >= 1_000 { try await connection.query("ANALYZE keyed", logger: logger) }
         // New responses and their answers in one statement; a response stored already is left alone.
         var bindings = PostgresBindings()
         bindings.append(instrument.id)
