@@ -18,28 +18,25 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
     private let knownIDs = Mutex((sites: [String: Int64](), waves: [String: Int64]()))
     public let description: String
 
-    /// Connects to `postgres://user:password@host:port/database` and creates the tables if needed.
-    public init(url: String) async throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, let user = components.user else {
-            throw StoreError("--postgres wants postgres://user:password@host:port/database, found '\(url)'")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let configuration = PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
-                                                         password: components.password, database: database.isEmpty ? nil : database,
-                                                         tls: .disable)
+    /// Connects to `postgres://user[:password]@host:port/database` (the password, if not in the URL,
+    /// from PGPASSWORD or the password file: `PostgresURL`) and creates the tables if needed.
+    public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws {
+        let location = try PostgresURL(url, environment: environment)
+        let configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
         client = PostgresClient(configuration: configuration)
         var logger = Logger(label: "outcomes.postgres")
         logger.logLevel = .error
         self.logger = logger
         let client = self.client
         runner = Task { await client.run() }
-        description = "postgres://\(user)@\(host):\(components.port ?? 5432)/\(database)"
+        description = location.description
         do {
             try await createTables()
         } catch {
             runner.cancel()
-            throw StoreError("cannot use the PostgreSQL database \(description): \(String(reflecting: error))")
+            throw StoreError("cannot use the PostgreSQL database \(description): \(Self.explain(error))")
         }
     }
 
