@@ -7,16 +7,25 @@ import OutcomesStore
 
 /// Where the server keeps responses: the SQLite file (default) or a shared PostgreSQL database.
 struct ServerStoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite database of responses (the default store).", valueName: "path"))
-    var db: String = Store.defaultPath
+    @Option(name: .long, help: ArgumentHelp(
+        "The SQLite database of responses (the default store; default: \(Store.defaultPath)).", valueName: "path"))
+    var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("A PostgreSQL database to use instead, shared by several servers: postgres://user:password@host:port/database.",
-                                            valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("""
+        A PostgreSQL database to use instead, shared by several servers: postgres://user@host:port/database \
+        (or set OUTCOMES_POSTGRES_URL). Give the password in PGPASSWORD or ~/.pgpass (PGPASSFILE), not in the \
+        URL, where other users of the machine can see it.
+        """, valueName: "url"))
     var postgres: String?
 
+    func validate() throws {
+        if db != nil, postgres != nil { throw ValidationError("give --db or --postgres, not both") }
+    }
+
     func backend() async throws -> any SubmissionBackend {
-        if let postgres { return try await PostgresBackend(url: postgres) }
-        return try SQLiteBackend(path: db, upgradeNotice: { printError("note: \($0)") })
+        let environment = ProcessInfo.processInfo.environment["OUTCOMES_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let url = postgres ?? (db == nil ? environment : nil) { return try await PostgresBackend(url: url) }
+        return try SQLiteBackend(path: db ?? Store.defaultPath, upgradeNotice: { printError("note: \($0)") })
     }
 }
 
@@ -31,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
         validated against the instruments in --instruments, and stored whole or not at all: a rejected \
         submission gets every problem back (row and field) and stores nothing. The same response sent \
         twice is stored once. Every request is logged in the database (api_requests).
+
+        A PostgreSQL store is given by --postgres or OUTCOMES_POSTGRES_URL (postgres://user@host:port/db); \
+        its password comes from PGPASSWORD or the password file (~/.pgpass, or PGPASSFILE, lines \
+        host:port:database:user:password, readable by its owner only), so that it is not on the command line.
 
         The API is described in docs/openapi.yaml. Example:
           outcomes token add --site north --name "North clinic"

@@ -104,3 +104,50 @@ let surveyHeader = "respondent_id,site,arm,wave,helpers,cost,note,outcome_indepe
         }
     }
 }
+
+/// The PostgreSQL URL and where its password comes from (never from messages).
+@Suite struct PostgresURLTests {
+    @Test func passwordsAreRedactedInMessages() throws {
+        #expect(PostgresURL.redacted("postgres://ann:s3cr:et@db.example:5432/outcomes")
+                == "postgres://ann:***@db.example:5432/outcomes")
+        #expect(PostgresURL.redacted("postgres//ann:s3cret@db/outcomes") == "postgres//ann:***@db/outcomes")
+        #expect(PostgresURL.redacted("postgres://ann@db/outcomes") == "postgres://ann@db/outcomes")
+        #expect(PostgresURL.redacted("ann:p@ss@word@") == "ann:***@")
+        for malformed in ["postgres//ann:s3cret@db/outcomes", "mysql://ann:s3cret@db/x", "postgres://:s3cret@db/x",
+                          "postgres://ann:s3cret@/x"] {
+            let error = #expect(throws: StoreError.self) { try PostgresURL(malformed, environment: [:]) }
+            #expect(error?.message.contains("s3cret") == false && error?.message.contains("***") == true,
+                    "\(error?.message ?? "")")
+        }
+        let url = try PostgresURL("postgres://ann:s3cret@db.example/outcomes", environment: [:])
+        #expect(url.password == "s3cret" && !url.description.contains("s3cret") && url.port == 5432)
+    }
+
+    @Test func thePasswordComesFromPGPASSWORDOrThePasswordFile() throws {
+        let url = "postgres://ann@db.example:6543/outcomes"
+        #expect(try PostgresURL(url, environment: ["PGPASSWORD": "from-env"]).password == "from-env")
+        let given = try PostgresURL("postgres://ann:given@db.example/x", environment: ["PGPASSWORD": "env"])
+        #expect(given.password == "given")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+        # comments and lines of other servers are skipped
+        other.example:*:*:ann:wrong
+        db.example:6543:outcomes:bob:wrong
+        db.example:6543:outcomes:ann:pa\\:ss\\\\word
+        *:*:*:*:fallback
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        #expect(try PostgresURL(url, environment: ["PGPASSFILE": file]).password == "pa:ss\\word")
+        #expect(try PostgresURL("postgres://cy@elsewhere/db", environment: ["PGPASSFILE": file]).password == "fallback")
+        #expect(try PostgresURL(url, environment: ["PGPASSFILE": file + ".absent"]).password == nil)
+        #expect(PostgresURL.password(inPassFile: "db:5432:outcomes:ann:x", host: "db", port: 5432, database: "other",
+                                     user: "ann") == nil)
+        // The database defaults to the user's name, as in libpq.
+        #expect(try PostgresURL("postgres://ann@db.example", environment: [:]).database == "ann")
+        // A password file others may read is refused (libpq ignores it), without showing what it holds.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        let error = #expect(throws: StoreError.self) { try PostgresURL(url, environment: ["PGPASSFILE": file]) }
+        #expect(error?.message.contains("chmod 600") == true && error?.message.contains("pa:ss") == false)
+    }
+}
