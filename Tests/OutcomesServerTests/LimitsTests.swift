@@ -71,7 +71,7 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
     await t.close()
 }
 
-@Suite(.serialized) struct ServerLimitsTests {
+@Suite(.serialized) struct TimedServerLimitsTests {
     @Test func aThousandHalfSentRequestsDoNotStopTheServerAnsweringAndAreCutOff() async throws {
         var limits = ServerLimits()
         limits.headerTimeout = .seconds(3)
@@ -234,7 +234,7 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
     }
 }
 
-@Suite struct ConcurrencyTests {
+@Suite struct TimedConcurrencyTests {
     /// On SQLite, health, token checks and another site's reads do not queue behind a large submission.
     @Test func readsAndHealthDoNotWaitForALargeSubmission() async throws {
         let t = try await TestServer(.sqlite)
@@ -269,7 +269,7 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
     }
 }
 
-@Suite struct ClientAddressTests {
+@Suite struct TimedClientAddressTests {
     @Test func everyRequestIsLoggedWithItsClientAddress() async throws {
         try await withLiveServer(ServerLimits()) { port, t in
             let connection = try RawConnection(port: port)
