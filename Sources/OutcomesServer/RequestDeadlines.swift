@@ -14,10 +14,14 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     private let headerTimeout: TimeAmount
     private let bodyTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    /// Told of a request the HTTP parser refused (answered 400 by Hummingbird, never routed), with the
+    /// client's address, so that the request log has it too.
+    private let onMalformed: @Sendable (_ client: String?, _ error: String) -> Void
 
-    init(limits: ServerLimits) {
+    init(limits: ServerLimits, onMalformed: @escaping @Sendable (String?, String) -> Void = { _, _ in }) {
         headerTimeout = Self.amount(limits.headerTimeout)
         bodyTimeout = Self.amount(limits.bodyTimeout)
+        self.onMalformed = onMalformed
     }
 
     static func amount(_ duration: Duration) -> TimeAmount {
@@ -40,6 +44,13 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { disarm() }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if "\(type(of: error))" == "HTTPParserError" {
+            onMalformed(context.channel.remoteAddress?.ipAddress, "\(error)")
+        }
+        context.fireErrorCaught(error)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

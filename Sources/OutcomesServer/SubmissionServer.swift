@@ -108,9 +108,23 @@ public struct SubmissionServer: Sendable {
     /// `limits` (port 0: any free port, reported to `onRunning`).
     public func application(host: String, port: Int, logger: Logger,
                             onRunning: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
-        let limits = limits
+        let limits = limits, backend = backend
+        // Requests the HTTP parser refuses never reach the router: logged from the connection, the first
+        // of each minute per address only (a flood of garbage must not grow the log).
+        let malformed = RateLimiter(requestsPerMinute: 1)
+        let onMalformed: @Sendable (String?, String) -> Void = { client, error in
+            if case .refused = malformed.check("address " + (client ?? "unknown")) { return }
+            Task {
+                try? await backend.record(RequestRecord(tokenID: nil, method: "-", path: "-", status: 400, milliseconds: 0,
+                                                        detail: "malformed HTTP request (\(AuditMiddleware.cut(error, to: 200))); "
+                                                            + "further ones from this address this minute are not logged",
+                                                        client: client))
+            }
+        }
         return Application(router: router(),
-                           server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlines(limits: limits)])),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [
+                               RequestDeadlines(limits: limits, onMalformed: onMalformed)
+                           ])),
                            configuration: .init(address: .hostname(host, port: port), serverName: "outcomes",
                                                 backlog: 1024,
                                                 availableConnectionsDelegate: MaximumAvailableConnections(

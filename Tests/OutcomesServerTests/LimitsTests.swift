@@ -278,6 +278,17 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             connection.close()
             let rows = try await t.backend.requests()
             #expect(rows.last?.client == "127.0.0.1", "\(rows.map { $0.client ?? "nil" })")
+            // A request the HTTP parser refuses is answered 400 and logged too (once a minute per address).
+            for _ in 0..<3 {
+                let garbage = try RawConnection(port: port)
+                garbage.send("NOT HTTP AT ALL\r\n\r\n")
+                #expect(garbage.receive().hasPrefix("HTTP/1.1 400"))
+                garbage.close()
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let refused = try await t.backend.requests().filter { $0.status == 400 }
+            #expect(refused.count == 1, "\(refused.count) rows for 3 malformed requests")
+            #expect(refused.first?.client == "127.0.0.1" && refused.first?.detail?.contains("malformed HTTP") == true)
         }
     }
 }
