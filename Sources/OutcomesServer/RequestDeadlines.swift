@@ -1,5 +1,8 @@
+import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// Closes a connection that takes too long to send a request: its head must arrive within the header
 /// timeout of the connection opening or of the last response (so an idle kept-alive connection is
@@ -31,6 +34,14 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { arm(context, headerTimeout) }
+        // An HTTP/1.0 request's version is lost once its head is converted to HTTP types: the closer that
+        // needs it sits before that conversion.
+        do {
+            let codec = try context.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self)
+            try context.pipeline.syncOperations.addHandler(CloseWithoutKeepAlive(), position: .before(codec))
+        } catch {
+            FileHandle.standardError.write(Data("outcomes serve: no HTTP/1.0 closer: \(error)\n".utf8))
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -75,5 +86,33 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     private func disarm() {
         deadline?.cancel()
         deadline = nil
+    }
+}
+
+/// Closes the connection after the response to a request that did not ask to keep it open (HTTP/1.0
+/// without `Connection: keep-alive`): such a client reads the response until the connection closes.
+final class CloseWithoutKeepAlive: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var keepAlive = true
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case let .head(head) = unwrapInboundIn(data) { keepAlive = head.isKeepAlive }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .end = unwrapOutboundIn(data), !keepAlive else {
+            context.write(data, promise: promise)
+            return
+        }
+        let channel = context.channel
+        context.writeAndFlush(data).whenComplete { result in
+            promise?.completeWith(result)
+            channel.close(promise: nil)
+        }
     }
 }

@@ -291,4 +291,24 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             #expect(refused.first?.client == "127.0.0.1" && refused.first?.detail?.contains("malformed HTTP") == true)
         }
     }
+
+    /// An HTTP/1.0 client without keep-alive reads until the connection closes: the server closes it.
+    @Test func anHTTP10RequestWithoutKeepAliveIsAnsweredAndClosed() async throws {
+        try await withLiveServer(ServerLimits()) { port, _ in
+            let connection = try RawConnection(port: port)
+            defer { connection.close() }
+            connection.send("GET /v1/health HTTP/1.0\r\n\r\n")
+            let started = ContinuousClock.now
+            #expect(connection.receive().contains("{\"status\":\"ok\"}"))
+            #expect(connection.isClosedByServer())
+            #expect(ContinuousClock.now - started < .seconds(3), "closed after the response, not at a timeout")
+            // With keep-alive asked for, the connection stays open for the next request.
+            let kept = try RawConnection(port: port)
+            defer { kept.close() }
+            for _ in 0..<2 {
+                kept.send("GET /v1/health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                #expect(kept.receive().contains("{\"status\":\"ok\"}"))
+            }
+        }
+    }
 }
