@@ -14,20 +14,24 @@ enum DesignLayout {
     static func shareCells(_ estimate: ProportionEstimate, _ d: DisclosureControl) -> [ReportTable.Cell] {
         guard let survey = estimate.survey else { return Array(repeating: .empty, count: 4) }
         guard d.share(estimate) != nil else { return Array(repeating: .suppressed("*"), count: 4) }
-        return cells(survey, seScale: 100)
+        return cells(survey, seScale: 100, d)
     }
 
     /// A weighted mean's SE, design effect, effective and weighted N; withheld with the mean.
     static func meanCells(_ summary: Summary?, of n: Int, _ d: DisclosureControl) -> [ReportTable.Cell] {
         guard let survey = summary?.survey else { return Array(repeating: .empty, count: 4) }
         guard d.shows(statisticOf: n) else { return Array(repeating: .suppressed("*"), count: 4) }
-        return cells(survey, seScale: 1)
+        return cells(survey, seScale: 1, d)
     }
 
-    static func cells(_ survey: SurveyEstimate, seScale: Double) -> [ReportTable.Cell] {
-        [.number(survey.standardError * seScale, decimals: seScale == 1 ? 6 : 3),
-         .number(survey.designEffect, decimals: 3), .number(survey.effectiveN, decimals: 1),
-         .number(survey.weightedN, decimals: 1)]
+    /// Under a rounding policy the effective and weighted N are rounded as counts are: with weights of
+    /// 1 (a design without `weight:`) the weighted N is the number of respondents.
+    static func cells(_ survey: SurveyEstimate, seScale: Double, _ d: DisclosureControl) -> [ReportTable.Cell] {
+        let sizes: [ReportTable.Cell] = d.rules.isOn
+            ? [d.count(Int(survey.effectiveN.rounded())), d.count(Int(survey.weightedN.rounded()))]
+            : [.number(survey.effectiveN, decimals: 1), .number(survey.weightedN, decimals: 1)]
+        return [.number(survey.standardError * seScale, decimals: seScale == 1 ? 6 : 3),
+                .number(survey.designEffect, decimals: 3)] + sizes
     }
 
     /// How a kind's shares got their intervals: Wilson's for simple counts, or the design's notes.
@@ -76,7 +80,8 @@ enum DesignLayout {
         return [weights, intervals,
                 "Design effect: the variance of \(estimate) over that of a simple random sample of "
                     + "the same size (deff = \"replace\"); effective N = N / design effect. Counts are "
-                    + "unweighted respondents; disclosure control rounds and withholds them as usual and "
+                    + "unweighted respondents; disclosure control rounds and withholds them (and the effective "
+                    + "and weighted N) as usual and "
                     + "withholds a weighted \(means ? "figure" : "share") whose count is withheld, but a "
                     + "weighted \(means ? "figure" : "share") shown is as estimated, not recomputed from the "
                     + "rounded counts."]

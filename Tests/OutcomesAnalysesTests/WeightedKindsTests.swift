@@ -287,6 +287,35 @@ import OutcomesStore
         }
     }
 
+    /// With every weight 1 (a design without `weight:`) the weighted N is the number answering: under a
+    /// rounding policy it, and the effective N, are rounded as counts are.
+    @Test func theWeightedAndEffectiveNAreRoundedAsCountsAre() throws {
+        let store = try Self.store()
+        let text = """
+            id: weighted
+            title: Design only
+            instrument: weighted-kinds
+            kind: outcome_table
+            subgroups:
+              - {item: age_band, label: Age}
+            design: {strata: support_need}
+            """
+        let rows = try #require(try Self.tables(text, store: store.store)[""])
+        var checked = 0
+        for row in rows {
+            for column in ["weighted_n", "effective_n"] {
+                let cell = try #require(row[column], "\(column)")
+                let shown = cell == "*" || cell.hasPrefix("fewer than") || (Int(cell).map { $0 % 5 == 0 } ?? false)
+                #expect(shown, "\(column) \(cell)")
+                checked += 1
+            }
+        }
+        #expect(checked > 0)
+        let open = text + "\ndisclosure: {policy: none}"
+        let exact = try #require(try Self.tables(open, store: store.store)[""])
+        #expect(exact.contains { Double($0["weighted_n"] ?? "").map { $0.truncatingRemainder(dividingBy: 5) != 0 } ?? false })
+    }
+
     @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {
         let store = try Self.store()
         func levels(_ disclosure: String) throws -> [[String: String]] {
