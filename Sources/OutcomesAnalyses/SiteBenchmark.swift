@@ -149,12 +149,6 @@ public enum SiteBenchmark {
                 .weighted(by: design.estimate(sums, confidence: w.confidence, interval: w.interval))
         }
         let pooled = try share(all, count: c.total, n: c.totalN)
-        var sum = Array(repeating: 0.0, count: c.answering.count), squares = sum
-        for row in categories.indices where categories[row] <= 2 {
-            let weight = design.weights[row]
-            sum[siteOf[row]] += weight
-            squares[siteOf[row]] += weight * weight
-        }
         let sites = try c.answering.indices.map { s -> BenchmarkedSite in
             let restSums = all.subtracting(bySite[s])
             let own = try share(bySite[s], count: c.positive[s], n: c.answering[s])
@@ -168,7 +162,7 @@ public enum SiteBenchmark {
                                        },
                                        inner: nil, outer: nil, position: .noAnswers, weightedDifference: contrast)
             guard c.answering[s] > 0 else { return site }
-            let effective = sum[s] * sum[s] / squares[s]
+            let effective = bySite[s].kishEffectiveN
             let (inner, outer) = try FunnelLimits.normal(target: pooled.proportion, effectiveN: effective)
             (site.inner, site.outer, site.effectiveN) = (inner, outer, effective)
             site.position = position(own.proportion, inner: inner, outer: outer)

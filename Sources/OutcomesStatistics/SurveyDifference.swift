@@ -21,6 +21,13 @@ extension DomainSums {
                                                     minus(w2yy, other.w2yy))
         return rest
     }
+
+    /// Kish's effective sample size of the rows, (Σw)² / Σw²: what a simple random sample of that many
+    /// would be worth, from the weights alone.
+    public var kishEffectiveN: Double {
+        let total = w.reduce(0, +), squares = w2.reduce(0, +)
+        return squares > 0 ? total * total / squares : 0
+    }
 }
 
 extension SurveyDesign {

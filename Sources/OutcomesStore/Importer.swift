@@ -130,9 +130,7 @@ extension Store {
             let summary = try text.data.withUnsafeBytes { raw in
                 try importer.run(raw.bindMemory(to: UInt8.self), sha256: checksum, progress: progress)
             }
-            if !importer.diagnostics.isEmpty {
-                throw DiagnosticList(importer.diagnostics, total: importer.problemCount, rows: importer.problemRows)
-            }
+            if !importer.problems.diagnostics.isEmpty { throw importer.problems }
             if let submission = options.submission, let site = options.site {
                 let insert = try db.prepare("INSERT INTO api_submissions (import_id, token_id, site, format) VALUES (?, ?, ?, ?)")
                 try insert.bind([.int(summary.importID), .int(submission.tokenID), .text(site), .text(submission.format.rawValue)])
@@ -171,10 +169,8 @@ private struct CSVImport {
         self.delimiter = delimiter
     }
 
-    var diagnostics: [Diagnostic] = []
-    /// Every problem and every line with one, including those not kept in `diagnostics`.
-    var problemCount = 0
-    var problemRows = 0
+    /// What was wrong with the file: none when it was stored.
+    var problems = DiagnosticList([])
 
     mutating func run(_ data: UnsafeBufferPointer<UInt8>, sha256: String, progress: ImportProgress?) throws -> ImportSummary {
         // A submission is stored by its token (as on PostgreSQL), not by the server's operating-system user.
@@ -188,8 +184,7 @@ private struct CSVImport {
         // (PostgreSQL's check of it restores nothing either).
         validator.restoresSpreadsheetText = options.format == "csv" && options.submission == nil
         guard let dataStart = validator.readHeader(data) else {
-            diagnostics = validator.diagnostics
-            (problemCount, problemRows) = (validator.problemCount, validator.problemRows)
+            problems = validator.problems
             return summary(rows: 0, new: 0, duplicates: 0, corrected: 0, sha256: sha256, absent: [])
         }
         let writer = try ResponseWriter(store: store, instrument: instrument, items: validator.columns.map(\.rule.item),
@@ -200,11 +195,11 @@ private struct CSVImport {
         let input = UnsafeInput(data: data)
         let startingValidator = validator
         let start = dataStart
-        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int, problems: Int, problemRows: Int) in
+        let reader = ThreadResult { () -> (problems: DiagnosticList, rows: Int) in
             var validator = startingValidator
             validator.readRows(input.data, from: start, send: channel.send)
             channel.close()
-            return (validator.diagnostics, validator.rows, validator.problemCount, validator.problemRows)
+            return (validator.problems, validator.rows)
         }
         // Whatever happens here, the reading thread must be done before `data` goes away.
         defer { channel.cancel(); _ = reader.wait() }
@@ -266,12 +261,7 @@ private struct CSVImport {
             }
         }
         let read = try reader.wait().get()
-        // In file order, whichever thread found them (a stable sort keeps a line's problems in order).
-        diagnostics = Array((read.diagnostics + writerProblems).enumerated()
-            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
-            .prefix(options.maximumProblems))
-        // A writer's problem is on a row sent before the reader found any, so on a line of its own.
-        (problemCount, problemRows) = (read.problems + writerProblems.count, read.problemRows + writerProblems.count)
+        problems = read.problems.adding(writerProblems, keeping: options.maximumProblems)
         progress?(read.rows, 1)
         try store.finishImport(importID, rows: read.rows, new: new, duplicates: duplicates, corrected: corrected)
         return summary(rows: read.rows, new: new, duplicates: duplicates, corrected: corrected, sha256: sha256,
@@ -317,9 +307,7 @@ public struct ValidatedFile: Sendable {
                 validator.readRows(bytes, from: start) { batches.append($0); return true }
             }
         }
-        if !validator.diagnostics.isEmpty {
-            throw DiagnosticList(validator.diagnostics, total: validator.problemCount, rows: validator.problemRows)
-        }
+        if !validator.diagnostics.isEmpty { throw validator.problems }
         let items = validator.columns.map(\.rule.item)
         var sites: [String] = [], waves: [String] = [], respondents: [(site: Int32, code: String)] = []
         var rows: [Row] = []
@@ -520,6 +508,9 @@ struct RowValidator: Sendable {
         self.site = site.map(IdentityField.normalised)
         self.delimiter = delimiter
     }
+
+    /// The problems found, as reported: the first `maximumProblems`, every one counted.
+    var problems: DiagnosticList { DiagnosticList(diagnostics, total: problemCount, rows: problemRows) }
 
     mutating func fail(_ line: Int, _ column: Int?, _ message: String) {
         problemCount += 1
@@ -773,3 +764,14 @@ struct RowValidator: Sendable {
     }
 }
 
+
+extension DiagnosticList {
+    /// A reader's problems with those a writer found in the rows sent before any of them, in file order
+    /// (a stable sort keeps a line's problems in order), the first `maximum` kept and every one counted.
+    /// A writer's problem is on a row the reader passed, so on a line of its own.
+    func adding(_ writer: [Diagnostic], keeping maximum: Int) -> DiagnosticList {
+        let ordered = (diagnostics + writer).enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
+        return DiagnosticList(Array(ordered.prefix(maximum)), total: total + writer.count, rows: rows + writer.count)
+    }
+}

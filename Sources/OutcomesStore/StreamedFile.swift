@@ -26,9 +26,7 @@ public struct StreamedFile: Sendable {
         var validator = RowValidator(file: file, instrument: instrument, site: site, delimiter: text.delimiter)
         let start = text.data.withUnsafeBytes { validator.readHeader($0.bindMemory(to: UInt8.self)) }
         // Problems of a usable header are reported with the rows' by `rows`, as `check` does.
-        guard let start else {
-            throw DiagnosticList(validator.diagnostics, total: validator.problemCount, rows: validator.problemRows)
-        }
+        guard let start else { throw validator.problems }
         return StreamedFile(items: validator.columns.map(\.rule.item),
                             itemColumns: validator.columns.map { $0.field + 1 },
                             sha256: sha256Hex(data), file: file, text: text.data, validator: validator, start: start)
@@ -42,13 +40,11 @@ public struct StreamedFile: Sendable {
         -> (rows: Int, absentRequiredItems: [String]) {
         let channel = AsyncBatchChannel(capacity: 4)
         let text = self.text, start = self.start, startingValidator = validator
-        let reader = ThreadResult { () -> (diagnostics: [Diagnostic], rows: Int, absent: [String], problems: Int,
-                                           problemRows: Int) in
+        let reader = ThreadResult { () -> (problems: DiagnosticList, rows: Int, absent: [String]) in
             var validator = startingValidator
             text.withUnsafeBytes { validator.readRows($0.bindMemory(to: UInt8.self), from: start, send: channel.send) }
             channel.close()
-            return (validator.diagnostics, validator.rows, validator.absentRequired, validator.problemCount,
-                    validator.problemRows)
+            return (validator.problems, validator.rows, validator.absentRequired)
         }
         // The reading thread holds its own copy of the text: on an error it is told to stop, not awaited.
         var finished = false
@@ -67,13 +63,8 @@ public struct StreamedFile: Sendable {
         }
         finished = true
         let read = try reader.wait().get()
-        let all = (read.diagnostics + problems).enumerated()
-            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element)
-        // Only the first problems are kept (RowValidator.defaultMaximumProblems); every one is counted.
-        if !all.isEmpty {
-            throw DiagnosticList(Array(all.prefix(RowValidator.defaultMaximumProblems)),
-                                 total: read.problems + problems.count, rows: read.problemRows + problems.count)
-        }
+        let all = read.problems.adding(problems, keeping: RowValidator.defaultMaximumProblems)
+        if !all.diagnostics.isEmpty { throw all }
         return (read.rows, read.absent)
     }
 }
