@@ -107,7 +107,8 @@ public enum SiteBenchmark {
     }
 
     /// The funnel position of a share against its limits.
-    static func position(_ p: Double, inner: ClosedRange<Double>, outer: ClosedRange<Double>) -> BenchmarkedSite.Position {
+    static func position(_ p: Double, inner: ClosedRange<Double>, outer: ClosedRange<Double>)
+        -> BenchmarkedSite.Position {
         p > outer.upperBound ? .above998 : p > inner.upperBound ? .above95
             : p < outer.lowerBound ? .below998 : p < inner.lowerBound ? .below95 : .within
     }

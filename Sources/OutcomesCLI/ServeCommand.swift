@@ -75,8 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
             let definitions = try loadAnalyses(analyses)
             let backend = try await store.backend()
             try await backend.register(served)
-            let server = SubmissionServer(backend: backend, instruments: served, analyses: definitions, generator: "outcomes \(Outcomes.version)",
-                                          limits: limits.limits)
+            let server = SubmissionServer(backend: backend, instruments: served, analyses: definitions,
+                                          generator: "outcomes \(Outcomes.version)", limits: limits.limits)
             let host = host, port = port, count = served.count, analyses = definitions.count, store = backend.description
             try await server.run(host: host, port: port) {
                 print("Serving \(count) instrument\(count == 1 ? "" : "s") and \(analyses) analyses from \(store) on http://\(host):\(port) (Ctrl-C to stop)")

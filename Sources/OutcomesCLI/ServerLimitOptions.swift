@@ -5,18 +5,18 @@ import OutcomesServer
 struct ServerLimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds a client has to send a request's headers, from connecting or from the "
                                + "last response; a slower one is disconnected.", valueName: "seconds"))
-    var headerTimeout = 10
+    var headerTimeout = Int(ServerLimits().headerTimeout.components.seconds)
 
     @Option(help: ArgumentHelp("Seconds a client has to send a request's body (64 MB at most).", valueName: "seconds"))
-    var bodyTimeout = 300
+    var bodyTimeout = Int(ServerLimits().bodyTimeout.components.seconds)
 
     @Option(help: ArgumentHelp("Connections open at once (more wait); never above the process's file limit.",
                                valueName: "n"))
-    var maxConnections = 4096
+    var maxConnections = ServerLimits().maxConnections
 
     @Option(help: ArgumentHelp("Requests a minute from one token (four times as many from one client address); "
                                + "more are answered 429 with Retry-After.", valueName: "n"))
-    var requestsPerMinute = 600
+    var requestsPerMinute = ServerLimits().requestsPerMinute
 
     @Option(help: ArgumentHelp("Delete request log rows older than this many days, hourly (rows of accepted "
                                + "submissions are kept as long as their data); default: keep every row.",

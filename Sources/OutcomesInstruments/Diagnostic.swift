@@ -47,8 +47,8 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let lines = diagnostics.map(\.description)
         guard omitted > 0 else { return lines.joined(separator: "\n") }
-        return (lines + ["... and \(omitted) more problem\(omitted == 1 ? "" : "s") (only the first \(diagnostics.count) "
-                         + "are listed)"]).joined(separator: "\n")
+        return (lines + ["... and \(omitted) more problem\(omitted == 1 ? "" : "s") (only the first "
+                         + "\(diagnostics.count) are listed)"]).joined(separator: "\n")
     }
 }
 

@@ -352,9 +352,10 @@ public enum SVGCharts {
         }
         for point in points {
             let cx = x(point.n), cy = y(point.percent)
+            let n = format(point.n, point.n == point.n.rounded() ? 0 : 1)
             svg += "<circle cx=\"\(format(cx, 1))\" cy=\"\(format(cy, 1))\" r=\"\(point.outside ? 6 : 4.5)\" "
                 + "fill=\"\(point.outside ? negative : positive)\">"
-                + "<title>\(escape("\(point.label): \(format(point.percent, 1))% of \(format(point.n, point.n == point.n.rounded() ? 0 : 1))"))</title></circle>"
+                + "<title>\(escape("\(point.label): \(format(point.percent, 1))% of \(n)"))</title></circle>"
             if point.outside { svg += text(point.label, x: cx + 8, y: cy + 4, anchor: "start", size: 11) }
         }
         svg += text(xLabel, x: left + plotWidth / 2, y: height - 10,

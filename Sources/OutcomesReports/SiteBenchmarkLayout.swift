@@ -64,7 +64,9 @@ public enum SiteBenchmarkLayout {
             .init("rest_pct", "Other sites: positive %"), .init("difference", "Difference, points"),
             .init("difference_ci_low", "Difference CI low"), .init("difference_ci_high", "Difference CI high"),
         ]
-        if weighted { columns += [.init("difference_se", "Difference SE, points"), .init("difference_df", "Difference df")] }
+        if weighted {
+            columns += [.init("difference_se", "Difference SE, points"), .init("difference_df", "Difference df")]
+        }
         columns.append(.init("pooled_pct", "All sites: positive %"))
         if weighted { columns.append(.init("funnel_n", "Funnel N (Kish effective N answering)")) }
         columns += [
@@ -168,8 +170,8 @@ public enum SiteBenchmarkLayout {
             }
             bySite.rows.append([.text(domain.domain.label)] + cells)
         }
-        bySite.notes = ["▲ above, ▼ below the funnel's 95% limits at the site's "
-                        + "\(result.design == nil ? "number answering" : "effective sample size") (see the table above)."]
+        let funnelN = result.design == nil ? "number answering" : "effective sample size"
+        bySite.notes = ["▲ above, ▼ below the funnel's 95% limits at the site's \(funnelN) (see the table above)."]
         bySite.notes += d.notes(for: bySite, hiddenGroups: hidden.count)
         return [outside, bySite]
     }
@@ -237,7 +239,8 @@ extension SiteBenchmarkResult: KindLayout, SurveyAnalysisResult {
                 points.append(SVGCharts.FunnelPoint(label: site.site, n: x, percent: positive.proportion * 100,
                                                     outside: site.position.isOutside))
                 data.rows.append([.text(site.site), .integer(shown.n)] + funnelN
-                                 + [.text(TableFormat.fixed(positive.proportion * 100, 1)), .text(site.position.rawValue)])
+                                 + [.text(TableFormat.fixed(positive.proportion * 100, 1)),
+                                    .text(site.position.rawValue)])
             }
             let outside = domain.sites.filter { $0.position.isOutside }.map(\.site)
             return Chart(
@@ -245,7 +248,8 @@ extension SiteBenchmarkResult: KindLayout, SurveyAnalysisResult {
                     id: "\(definition.id)-funnel-\(index)", title: "\(domain.domain.label): % positive by site",
                     description: "Funnel plot of each site's \(weighted ? "weighted " : "")% positive in "
                         + "\(domain.domain.label.lowercasedFirst) against its "
-                        + "\(weighted ? "effective sample size" : "number answering"), around the pooled \(TableFormat.fixed(target * 100, 1))% "
+                        + "\(weighted ? "effective sample size" : "number answering"), around the pooled "
+                        + "\(TableFormat.fixed(target * 100, 1))% "
                         + "with 95% and 99.8% limits; "
                         + (outside.isEmpty
                             ? "no site is outside the 95% limits."

@@ -243,8 +243,9 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
     }
 
     public func requests() async throws -> [RequestRecord] {
-        let rows = try await client.query("SELECT token_id, method, path, status, detail, client FROM api_requests ORDER BY request_id",
-                                          logger: logger)
+        let rows = try await client.query(
+            "SELECT token_id, method, path, status, detail, client FROM api_requests ORDER BY request_id",
+            logger: logger)
         var requests: [RequestRecord] = []
         for try await (token, method, path, status, detail, address) in
             rows.decode((Int64?, String, String, Int, String?, String?).self) {

@@ -139,9 +139,13 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
     }
 
     public func register(_ instruments: [ServedInstrument]) async throws {
-        try await write { store in for served in instruments { try store.register(served.instrument, definition: served.definition) } }
+        try await write { store in
+            for served in instruments { try store.register(served.instrument, definition: served.definition) }
+        }
     }
-    public func principal(token: String) async throws -> APIPrincipal? { try await read { try $0.apiPrincipal(token: token) } }
+    public func principal(token: String) async throws -> APIPrincipal? {
+        try await read { try $0.apiPrincipal(token: token) }
+    }
     public func tokenID(token: String) async throws -> Int64? { try await read { try $0.apiTokenID(token: token) } }
     public func pruneRequests(olderThanDays days: Int) async throws -> Int {
         try await write { try $0.pruneAPIRequests(olderThanDays: days) }
@@ -160,8 +164,12 @@ public final class SQLiteBackend: SubmissionBackend, @unchecked Sendable {
         }
     }
 
-    public func submissions(site: String?) async throws -> [APISubmissionRecord] { try await read { try $0.apiSubmissions(site: site) } }
-    public func responseCounts(site: String?) async throws -> [ResponseCount] { try await read { try $0.responseCounts(site: site) } }
+    public func submissions(site: String?) async throws -> [APISubmissionRecord] {
+        try await read { try $0.apiSubmissions(site: site) }
+    }
+    public func responseCounts(site: String?) async throws -> [ResponseCount] {
+        try await read { try $0.responseCounts(site: site) }
+    }
 
     /// Queued for the writer and not awaited: the answer does not wait for its log row.
     public func record(_ request: RequestRecord) async throws {

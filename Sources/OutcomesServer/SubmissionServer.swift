@@ -114,11 +114,11 @@ public struct SubmissionServer: Sendable {
         let malformed = RateLimiter(requestsPerMinute: 1)
         let onMalformed: @Sendable (String?, String) -> Void = { client, error in
             if case .refused = malformed.check("address " + (client ?? "unknown")) { return }
+            let detail = "malformed HTTP request (\(AuditMiddleware.cut(error, to: 200))); "
+                + "further ones from this address this minute are not logged"
             Task {
-                try? await backend.record(RequestRecord(tokenID: nil, method: "-", path: "-", status: 400, milliseconds: 0,
-                                                        detail: "malformed HTTP request (\(AuditMiddleware.cut(error, to: 200))); "
-                                                            + "further ones from this address this minute are not logged",
-                                                        client: client))
+                try? await backend.record(RequestRecord(tokenID: nil, method: "-", path: "-", status: 400,
+                                                        milliseconds: 0, detail: detail, client: client))
             }
         }
         return Application(router: router(),
@@ -129,7 +129,8 @@ public struct SubmissionServer: Sendable {
                                                 backlog: 1024,
                                                 availableConnectionsDelegate: MaximumAvailableConnections(
                                                     limits.effectiveMaxConnections)),
-                           onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+                           onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
+                           logger: logger)
     }
 
     func submit(_ request: Request, context: ServerContext) async throws -> Response {
@@ -200,7 +201,8 @@ public struct SubmissionServer: Sendable {
         _ = try context.require(.evaluator)
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: 1 << 20) } catch {
-            throw HTTPError(.contentTooLarge, message: "an evaluation request is at most 1 MB: {\"analyses\": [\"id\", ...]}")
+            throw HTTPError(.contentTooLarge,
+                            message: "an evaluation request is at most 1 MB: {\"analyses\": [\"id\", ...]}")
         }
         var chosen = analyses
         if body.readableBytes > 0 {
@@ -341,11 +343,12 @@ struct AuditMiddleware: RouterMiddleware {
             let elapsed = ContinuousClock.now - started
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             let text = [detail, more].compactMap { $0 }.joined(separator: "; ")
+            let loggedDetail = text.isEmpty ? nil : Self.cut(text, to: limits.loggedDetailBytes)
             do {
                 try await backend.record(RequestRecord(tokenID: context.principal?.tokenID ?? triedTokenID,
                                                        method: request.method.rawValue,
                                                        path: loggedPath, status: status, milliseconds: milliseconds,
-                                                       detail: text.isEmpty ? nil : Self.cut(text, to: limits.loggedDetailBytes),
+                                                       detail: loggedDetail,
                                                        client: context.clientAddress))
             } catch {
                 context.logger.error("could not log request \(request.method) \(loggedPath): \(error)")

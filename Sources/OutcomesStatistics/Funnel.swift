@@ -47,11 +47,17 @@ extension FunnelLimits {
     /// exact binomial limit needs a whole number of people, which weighted responses are not.
     public static func normal(target p0: Double, effectiveN n: Double) throws
         -> (inner: ClosedRange<Double>, outer: ClosedRange<Double>) {
-        guard n > 0, n.isFinite else { throw StatisticsError.insufficientData("a funnel limit needs at least one person") }
-        guard p0 >= 0, p0 <= 1 else { throw StatisticsError.invalidArgument("the funnel's target should be in [0, 1]") }
+        guard n > 0, n.isFinite else {
+            throw StatisticsError.insufficientData("a funnel limit needs at least one person")
+        }
+        guard p0 >= 0, p0 <= 1 else {
+            throw StatisticsError.invalidArgument("the funnel's target should be in [0, 1]")
+        }
         _ = GSL.ready
         let se = (p0 * (1 - p0) / n).squareRoot()
-        func limit(_ probability: Double) -> Double { min(1, max(0, p0 + gsl_cdf_ugaussian_Pinv(probability) * se)) }
+        func limit(_ probability: Double) -> Double {
+            min(1, max(0, p0 + gsl_cdf_ugaussian_Pinv(probability) * se))
+        }
         return (limit(0.025)...limit(0.975), limit(0.001)...limit(0.999))
     }
 }

@@ -16,7 +16,8 @@ extension DomainSums {
     public func subtracting(_ other: DomainSums) -> DomainSums {
         func minus(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 - $1 } }
         var rest = self
-        (rest.n, rest.y, rest.w, rest.wy) = (minus(n, other.n), minus(y, other.y), minus(w, other.w), minus(wy, other.wy))
+        (rest.n, rest.y, rest.w, rest.wy) = (minus(n, other.n), minus(y, other.y), minus(w, other.w),
+                                             minus(wy, other.wy))
         (rest.wyy, rest.w2, rest.w2y, rest.w2yy) = (minus(wyy, other.wyy), minus(w2, other.w2), minus(w2y, other.w2y),
                                                     minus(w2yy, other.w2yy))
         return rest

@@ -122,8 +122,8 @@ extension Store {
     }
 
     /// Logs one request the server answered.
-    public func recordAPIRequest(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double, detail: String?,
-                                 client: String? = nil) throws {
+    public func recordAPIRequest(tokenID: Int64?, method: String, path: String, status: Int, milliseconds: Double,
+                                 detail: String?, client: String? = nil) throws {
         let insert = try db.prepare("""
             INSERT INTO api_requests (at, token_id, method, path, status, milliseconds, detail, client)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -150,11 +150,12 @@ extension Store {
     /// Requests logged, newest last: (token id, method, path, status).
     public func apiRequests() throws -> [(tokenID: Int64?, method: String, path: String, status: Int, client: String?,
                                            detail: String?)] {
-        let select = try db.prepare("SELECT token_id, method, path, status, client, detail FROM api_requests ORDER BY request_id")
+        let select = try db.prepare(
+            "SELECT token_id, method, path, status, client, detail FROM api_requests ORDER BY request_id")
         var requests: [(Int64?, String, String, Int, String?, String?)] = []
         while try select.step() {
-            requests.append((select.isNull(0) ? nil : select.int(0), select.text(1) ?? "", select.text(2) ?? "", Int(select.int(3)),
-                             select.text(4), select.text(5)))
+            requests.append((select.isNull(0) ? nil : select.int(0), select.text(1) ?? "", select.text(2) ?? "",
+                             Int(select.int(3)), select.text(4), select.text(5)))
         }
         return requests
     }

@@ -113,7 +113,8 @@ public final class Store {
             // Version 5 logs each request's client address.
             try db.transaction {
                 guard (try db.scalarInt("PRAGMA user_version") ?? 0) == 4 else { return }
-                if try db.scalarText("SELECT name FROM pragma_table_info('api_requests') WHERE name = 'client'") == nil {
+                let hasClient = "SELECT name FROM pragma_table_info('api_requests') WHERE name = 'client'"
+                if try db.scalarText(hasClient) == nil {
                     try db.execute("ALTER TABLE api_requests ADD COLUMN client TEXT")
                 }
                 try db.execute("PRAGMA user_version = 5;")

@@ -269,7 +269,8 @@ import OutcomesStore
                     Self.near(row, "pooled_pct", item["pooled"], tolerance: 0.0006, label)
                     Self.near(row, "funnel_n", site["effective_n"], tolerance: 0.05, label)
                     let limits = site["limits"] as! [Double]
-                    for (column, want) in zip(["limit95_low", "limit95_high", "limit998_low", "limit998_high"], limits) {
+                    let columns = ["limit95_low", "limit95_high", "limit998_low", "limit998_high"]
+                    for (column, want) in zip(columns, limits) {
                         Self.near(row, column, want, tolerance: 0.0006, label)
                     }
                     #expect(row["n_answering"] == String(site["n"] as! Int), "\(label) n")
@@ -313,7 +314,9 @@ import OutcomesStore
         #expect(checked > 0)
         let open = text + "\ndisclosure: {policy: none}"
         let exact = try #require(try Self.tables(open, store: store.store)[""])
-        #expect(exact.contains { Double($0["weighted_n"] ?? "").map { $0.truncatingRemainder(dividingBy: 5) != 0 } ?? false })
+        #expect(exact.contains { row in
+            Double(row["weighted_n"] ?? "").map { $0.truncatingRemainder(dividingBy: 5) != 0 } ?? false
+        })
     }
 
     @Test func disclosureControlWithholdsWeightedFiguresOfFewPeople() throws {

@@ -123,8 +123,8 @@ import OutcomesStore
             .contains("cannot read the calibration margins file"))
         #expect(failure(Self.analysis("calibrate: {margins: weighted-poet-margins.csv, by: [support_need]}"))
             .contains("no totals for support_need"))
-        let other = Self.analysis("").replacingOccurrences(of: "kind: outcome_table",
-                                                           with: "kind: scale_change\nscale: wellbeing\nbaseline_wave: a\nfollowup_wave: b")
+        let twoWave = "kind: scale_change\nscale: wellbeing\nbaseline_wave: a\nfollowup_wave: b"
+        let other = Self.analysis("").replacingOccurrences(of: "kind: outcome_table", with: twoWave)
         #expect(failure(other).contains("not yet used by kind scale_change"))
     }
 }

@@ -52,7 +52,8 @@ struct RawConnection {
 }
 
 /// A live server on a free port of 127.0.0.1, with `limits`, for tests over real connections.
-func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, TestServer) async throws -> Void) async throws {
+func withLiveServer(_ limits: ServerLimits,
+                    _ body: @escaping @Sendable (Int, TestServer) async throws -> Void) async throws {
     let t = try await TestServer(.sqlite, limits: limits)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     var logger = Logger(label: "outcomes.test")
@@ -97,7 +98,8 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
                 #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(60))")
             }
             let median = times.sorted()[2]
-            #expect(median < .seconds(1), "health took \(median) (median of \(times)) under 1,000 half-open connections")
+            #expect(median < .seconds(1),
+                    "health took \(median) (median of \(times)) under 1,000 half-open connections")
             // Past the header timeout the server has closed them.
             try await Task.sleep(for: .seconds(4))
             let closed = held.prefix(50).filter { $0.isClosedByServer() }.count
@@ -149,11 +151,13 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             #expect(String(buffer: compressed.body).contains("Content-Encoding"))
             // An evaluation: {} is every analysis, as the OpenAPI file says; a body over 1 MB is 413.
             let every = try await client.execute(uri: "/v1/evaluations", method: .post,
-                                                 headers: bearer(evaluator, "application/json"), body: ByteBuffer(string: "{}"))
+                                                 headers: bearer(evaluator, "application/json"),
+                                                 body: ByteBuffer(string: "{}"))
             #expect(every.status == .ok, "\(String(buffer: every.body).prefix(200))")
             let huge = "{\"analyses\": [\"" + String(repeating: "x", count: 2 << 20) + "\"]}"
             let tooBig = try await client.execute(uri: "/v1/evaluations", method: .post,
-                                                  headers: bearer(evaluator, "application/json"), body: ByteBuffer(string: huge))
+                                                  headers: bearer(evaluator, "application/json"),
+                                                  body: ByteBuffer(string: huge))
             #expect(tooBig.status == .contentTooLarge)
             // A path of 60,000 bytes: 414, and its log row holds at most the logged length.
             let long = "/v1/" + String(repeating: "a", count: 60_000)
@@ -207,7 +211,8 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
                                                   headers: bearer(north, "text/csv"), body: ByteBuffer(string: csv))
             #expect(answer.status == .ok)
             let warnings = try #require(try object(answer)["warnings"] as? [String])
-            #expect(warnings == ["1 required item has no column and is stored as missing: outcome_safety"], "\(warnings)")
+            #expect(warnings == ["1 required item has no column and is stored as missing: outcome_safety"],
+                    "\(warnings)")
             // The audit trail names the token, as PostgreSQL's does, not the server's operating-system user.
             let store = try Store(path: path)
             #expect(try store.db.scalarText("SELECT stored_by FROM imports ORDER BY import_id DESC LIMIT 1")
@@ -215,7 +220,8 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             // A conflicting resubmission tells a site who corrects stored answers.
             let changed = csv.replacingOccurrences(of: "baseline,1", with: "baseline,5")
             let refused = try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
-                                                   headers: bearer(north, "text/csv"), body: ByteBuffer(string: changed))
+                                                   headers: bearer(north, "text/csv"),
+                                                   body: ByteBuffer(string: changed))
             let message = (try object(refused)["problems"] as? [[String: Any]])?.first?["message"] as? String ?? ""
             #expect(message.contains("corrections are made by the evaluation team"), "\(message)")
         }
@@ -246,7 +252,8 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
         try await t.test { client in
             let submission = Task {
                 let answer = try await client.execute(uri: "/v1/submissions?instrument=survey", method: .post,
-                                                      headers: bearer(north, "text/csv"), body: ByteBuffer(string: body))
+                                                      headers: bearer(north, "text/csv"),
+                                                      body: ByteBuffer(string: body))
                 return (answer, ContinuousClock.now)
             }
             try await Task.sleep(for: .milliseconds(500))
@@ -254,7 +261,8 @@ func withLiveServer(_ limits: ServerLimits, _ body: @escaping @Sendable (Int, Te
             for _ in 0..<5 {
                 let started = ContinuousClock.now
                 #expect(try await client.execute(uri: "/v1/health", method: .get).status == .ok)
-                #expect(try await client.execute(uri: "/v1/submissions", method: .get, headers: bearer(south)).status == .ok)
+                let listing = try await client.execute(uri: "/v1/submissions", method: .get, headers: bearer(south))
+                #expect(listing.status == .ok)
                 slowest = max(slowest, ContinuousClock.now - started)
             }
             let measured = ContinuousClock.now

@@ -68,7 +68,8 @@ let surveyHeader = "respondent_id,site,arm,wave,helpers,cost,note,outcome_indepe
             let notes = "T1,north,,baseline,,,\"tab\there, back\\slash\nnew line\r\n\\N é\",1,3\n"
             let csv = surveyHeader + surveyRows(3_000).joined(separator: "\n") + "\n" + notes
             let stored = try object(try await client.execute(uri: uri, method: .post,
-                                                             headers: bearer(north, "text/csv"), body: ByteBuffer(string: csv)))
+                                                             headers: bearer(north, "text/csv"),
+                                                             body: ByteBuffer(string: csv)))
             #expect(stored["new"] as? Int == 3_001, "\(stored)")
             let again = try object(try await client.execute(uri: uri, method: .post, headers: bearer(north, "text/csv"),
                                                             body: ByteBuffer(string: csv)))

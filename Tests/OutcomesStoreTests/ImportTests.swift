@@ -377,7 +377,8 @@ R1,north,pilot,followup,1,10,,,,,1,1
                 && text.contains(",'plain,"))
         let copy = try TemporaryStore()
         _ = try copy.store.importCSV(file: path, instrument: copy.instrument, definition: surveyYAML)
-        #expect(try copy.store.responses(instrument: "survey").answers == t.store.responses(instrument: "survey").answers)
+        let reimported = try copy.store.responses(instrument: "survey").answers
+        #expect(try reimported == t.store.responses(instrument: "survey").answers)
         let column = try copy.store.responses(instrument: "survey").column("note")
         var stored: [String] = []
         if case let .texts(values)? = column { stored = values.compactMap { $0 } }
