@@ -583,14 +583,12 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
 
     // MARK: Evaluations
 
-    /// Reads every complete response of the instruments the analyses use into memory (the analyses
-    /// are the same code as on SQLite), then runs them off the connection pool's threads.
+    /// Runs the analyses as on SQLite, reading per request only the wave and items each asks for
+    /// (`PostgresResponses`), not every response of an instrument at once. The analyses run on a
+    /// thread of their own, which waits for each query; Swift's cooperative threads never wait.
     public func evaluate(_ definitions: [AnalysisDefinition], title: String, generator: String) async throws -> Evaluation {
-        var frames: [ResponseFrame] = []
         var dates: [String: (first: String, last: String)] = [:]
         for instrumentID in Set(definitions.map(\.instrument)).sorted() {
-            guard let frame = try await frame(instrumentID) else { continue }
-            frames.append(frame)
             for try await (first, last) in try await client.query("""
                 SELECT min(imported_at), max(imported_at) FROM imports
                 WHERE instrument_id = \(instrumentID) AND responses_new + responses_corrected > 0
@@ -598,54 +596,171 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                 if let first, let last { dates[instrumentID] = (first, last) }
             }
         }
-        let source = InMemoryResponses(frames: frames, description: description)
+        let source = PostgresResponses(backend: self)
         let found = dates
-        return try await Task.detached {
-            try Self.evaluate(definitions, on: source, title: title, generator: generator) { found[$0] }
-        }.value
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try Self.evaluate(definitions, on: source, title: title, generator: generator) { found[$0] }
+                })
+            }
+            thread.stackSize = 1 << 22
+            thread.start()
+        }
     }
 
-    /// Every complete response to an instrument (all waves and items), nil if none is registered.
-    func frame(_ instrumentID: String) async throws -> ResponseFrame? {
-        // Every version registered, oldest first: the newest labels the frame.
+    /// Every registered version of an instrument, oldest first (the newest labels a frame).
+    func instrumentVersions(_ instrumentID: String) async throws -> [Instrument] {
         var definitions: [Instrument] = []
         for try await text in try await client.query("""
             SELECT definition FROM instruments WHERE instrument_id = \(instrumentID) ORDER BY registered_at, version
             """, logger: logger).decode(String.self) {
             definitions.append(try InstrumentParser.parse(text, file: "stored instrument \(instrumentID)"))
         }
+        return definitions
+    }
+
+    /// Wave names with complete responses to an instrument (every wave if nil), in order of first storage.
+    func waveNames(instrument instrumentID: String?) async throws -> [String] {
+        let rows = try await client.query(instrumentID == nil ? "SELECT name FROM waves ORDER BY wave_id" : """
+            SELECT name FROM waves WHERE wave_id IN
+                (SELECT DISTINCT wave_id FROM responses WHERE instrument_id = \(instrumentID) AND status = 'complete')
+            ORDER BY wave_id
+            """, logger: logger)
+        var names: [String] = []
+        for try await name in rows.decode(String.self) { names.append(name) }
+        return names
+    }
+
+    /// The complete responses to an instrument, one wave or all, with the answers to `items` (every
+    /// item if nil; items with no column yet are left out), read as columns in response order, as
+    /// `Store.responses` reads them; nil if the instrument is not registered.
+    func responses(instrument instrumentID: String, wave: String?, items requested: [String]?,
+                   respondentCodes: Bool) async throws -> ResponseFrame? {
+        let definitions = try await instrumentVersions(instrumentID)
         guard let instrument = definitions.last else { return nil }
         let table = try await client.withConnection { try await self.answerTable(instrumentID, on: $0) }
         var existing = Set<String>()
         for try await name in try await client.query("""
             SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(table)
             """, logger: logger).decode(String.self) { existing.insert(name) }
-        let items = instrument.items.filter { existing.contains($0.id) }
-        let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT r.response_id, r.respondent_id, p.code, s.code, w.name, r.arm,
+        let items = (requested ?? instrument.items.map(\.id)).compactMap { id in
+            existing.contains(id) ? instrument.item(id) : nil
+        }
+        var binds = PostgresBindings()
+        var sql = """
+            SELECT r.response_id, r.respondent_id, \(respondentCodes ? "p.code" : "NULL::TEXT"), s.code, w.name, r.arm,
                    r.instrument_version\(items.map { ", a." + quoted($0.id) }.joined())
             FROM \(quoted(table)) a JOIN responses r ON r.response_id = a.response_id
-            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id JOIN waves w ON w.wave_id = r.wave_id
-            WHERE r.status = 'complete' ORDER BY r.response_id
-            """), logger: logger)
-        var ids: [Int64] = [], keys: [Int64] = [], codes: [String] = [], sites: [String] = [], waves: [String] = [], arms: [String?] = []
-        var versions: [String] = []
-        var answers = Dictionary(uniqueKeysWithValues: items.map { ($0.id, [AnswerValue?]()) })
+            JOIN respondents p ON p.respondent_id = r.respondent_id JOIN sites s ON s.site_id = p.site_id
+            JOIN waves w ON w.wave_id = r.wave_id
+            WHERE r.status = 'complete'
+            """
+        if let wave {
+            sql += " AND w.name = $1"
+            try binds.append(wave)
+        }
+        sql += " ORDER BY r.response_id"
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+
+        var ids: [Int64] = [], keys: [Int64] = [], codes: [String] = []
+        var sites = Levels(), waves = Levels(), arms = Levels()
+        var siteCodes: [Int32] = [], waveCodes: [Int32] = [], armCodes: [Int32] = [], versionCodes: [Int32] = []
+        let versionLevels = definitions.map(\.version)
+        var integers = items.map { _ in [Int32]() }, numbers = items.map { _ in [Double]() }
+        var texts = items.map { _ in [String?]() }
         for try await row in rows {
             let cells = row.makeRandomAccess()
             ids.append(try cells[0].decode(Int64.self))
             keys.append(try cells[1].decode(Int64.self))
-            codes.append(try cells[2].decode(String.self))
-            sites.append(try cells[3].decode(String.self))
-            waves.append(try cells[4].decode(String.self))
-            arms.append(try cells[5].decode(String?.self))
-            versions.append(try cells[6].decode(String.self))
+            if respondentCodes { codes.append(try cells[2].decode(String.self)) }
+            siteCodes.append(sites.code(for: try cells[3].decode(String.self)))
+            waveCodes.append(waves.code(for: try cells[4].decode(String.self)))
+            armCodes.append(try cells[5].decode(String?.self).map { arms.code(for: $0) } ?? -1)
+            let version = try cells[6].decode(String.self)
+            versionCodes.append(versionLevels.firstIndex(of: version).map(Int32.init) ?? -1)
             for (index, item) in items.enumerated() {
-                answers[item.id]!.append(try Self.answer(cells[7 + index], type: item.type))
+                let cell = cells[7 + index]
+                switch item.type {
+                case .singleChoice, .integer:
+                    integers[index].append(try cell.decode(Int32?.self) ?? IntegerColumn.missingValue)
+                case .number: numbers[index].append(try cell.decode(Double?.self) ?? .nan)
+                case .text, .date, .multipleChoice: texts[index].append(try cell.decode(String?.self))
+                }
             }
         }
-        return ResponseFrame(instrument: instrument, responseIDs: ids, respondentKeys: keys, respondents: codes, sites: sites,
-                             waves: waves, arms: arms, answers: answers,
-                             versions: versions, versionDefinitions: definitions)
+        var columns: [String: AnswerColumn] = [:]
+        for (index, item) in items.enumerated() {
+            switch item.type {
+            case .singleChoice, .integer: columns[item.id] = .integers(IntegerColumn(storage: integers[index]))
+            case .number: columns[item.id] = .numbers(NumberColumn(storage: numbers[index]))
+            case .text, .date, .multipleChoice: columns[item.id] = .texts(texts[index])
+            }
+        }
+        return ResponseFrame(instrument: instrument, responseIDs: ids, respondentKeys: keys, respondents: codes,
+                             sites: Factor(levels: sites.levels, codes: siteCodes),
+                             waves: Factor(levels: waves.levels, codes: waveCodes),
+                             arms: Factor(levels: arms.levels, codes: armCodes), columns: columns,
+                             versions: Factor(levels: versionLevels, codes: versionCodes),
+                             versionDefinitions: definitions)
+    }
+}
+
+/// Assigns level codes in order of first appearance.
+private struct Levels {
+    var levels: [String] = []
+    var index: [String: Int32] = [:]
+    mutating func code(for level: String) -> Int32 {
+        if let code = index[level] { return code }
+        let code = Int32(levels.count)
+        levels.append(level)
+        index[level] = code
+        return code
+    }
+}
+
+/// The PostgreSQL store as the analyses read it (`ResponseSource` is synchronous): each call runs
+/// its query in a task and waits for it. Called only from the evaluation's own thread, never from
+/// one of Swift's cooperative threads, which the query needs free.
+final class PostgresResponses: ResponseSource, @unchecked Sendable {
+    let backend: PostgresBackend
+    init(backend: PostgresBackend) { self.backend = backend }
+
+    var sourceDescription: String { backend.description }
+
+    func instrument(id: String) throws -> Instrument? {
+        try wait { try await self.backend.instrumentVersions(id).last }
+    }
+
+    func waveNames(instrument: String?) throws -> [String] {
+        try wait { try await self.backend.waveNames(instrument: instrument) }
+    }
+
+    func responses(instrument: String, wave: String?, items: [String]?, respondentCodes: Bool) throws -> ResponseFrame {
+        let frame = try wait {
+            try await self.backend.responses(instrument: instrument, wave: wave, items: items,
+                                             respondentCodes: respondentCodes)
+        }
+        guard let frame else {
+            throw StoreError("no responses to instrument '\(instrument)' are stored in \(sourceDescription)")
+        }
+        return frame
+    }
+
+    /// Runs `work` in a task and blocks this (non-cooperative) thread until it has finished.
+    private func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = Outcome<T>()
+        Task {
+            do { box.result = .success(try await work()) } catch { box.result = .failure(error) }
+            box.done.signal()
+        }
+        box.done.wait()
+        return try box.result!.get()
+    }
+
+    /// Unchecked: `result` is written by the task before it signals, read by the waiting thread after.
+    private final class Outcome<T>: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        var result: Result<T, Error>?
     }
 }

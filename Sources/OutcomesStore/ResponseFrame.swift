@@ -519,6 +519,17 @@ extension ResponseFrame {
                   versions: Factor(levels: levels, codes: versionCodes), versionDefinitions: definitions)
     }
 
+    /// A frame of columns already read (from a database other than the SQLite store): each factor's
+    /// levels as given, `versions` indexing `versionDefinitions` (every version registered, oldest first).
+    public init(instrument: Instrument, responseIDs: [Int64], respondentKeys: [Int64], respondents: [String],
+                sites: Factor, waves: Factor, arms: Factor, columns: [String: AnswerColumn],
+                versions: Factor, versionDefinitions: [Instrument]) {
+        self.init(instrument: instrument, count: responseIDs.count, responseIDs: responseIDs,
+                  respondentKeys: respondentKeys, respondents: respondents, sites: sites, waves: waves, arms: arms,
+                  answers: columns,
+                  versions: versions, versionDefinitions: versionDefinitions)
+    }
+
     /// The frame's rows `rows`, in that order; sites, waves and arms keep only the levels present,
     /// versions keep every level (each with its definition).
     public func subset(rows: [Int]) -> ResponseFrame {
