@@ -16,6 +16,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multifit.h>
+#include <gsl/gsl_eigen.h>
 
 // Swift 6 rejects C globals of non-Sendable type; hand out the generator type through a function.
 static inline const gsl_rng_type *outcomes_gsl_rng_mt19937(void) { return gsl_rng_mt19937; }

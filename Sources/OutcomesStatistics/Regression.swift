@@ -10,8 +10,13 @@ public struct Coefficient: Sendable, Equatable {
     public var pValue: Double
     public var lower: Double
     public var upper: Double
+    /// The degrees of freedom of this coefficient's t test when they are its own (CR2's Satterthwaite
+    /// degrees of freedom); nil when the fit's `df` applies to every coefficient (or z was used).
+    public var df: Double?
 
-    public init(name: String, estimate: Double, se: Double, statistic: Double, pValue: Double, lower: Double, upper: Double) {
+    public init(name: String, estimate: Double, se: Double, statistic: Double, pValue: Double,
+                lower: Double, upper: Double, df: Double? = nil) {
+        self.df = df
         self.name = name
         self.estimate = estimate
         self.se = se
@@ -31,6 +36,10 @@ public enum CovarianceKind: Sendable, Equatable {
     /// Cluster-robust CR1: clusters (e.g. sites) given per row; small-sample factor
     /// G/(G - 1) · (n - 1)/(n - p), as statsmodels' `cov_type="cluster"` by default.
     case cluster([Int])
+    /// Cluster-robust CR2 (Bell and McCaffrey), bias-reduced, with each coefficient tested by t on its
+    /// Satterthwaite degrees of freedom (Pustejovsky and Tipton 2018), as R's clubSandwich: the
+    /// estimator for few clusters (a council's six sites), for least squares and logistic models alike.
+    case cr2([Int])
     /// By linearisation over a survey design's clusters within strata (`SurveyDesign.logistic`).
     case design
 }
@@ -54,6 +63,16 @@ public struct RegressionFit: Sendable, Equatable {
     public var confidence: Double
 
     public func coefficient(_ name: String) -> Coefficient? { coefficients.first { $0.name == name } }
+}
+
+extension CovarianceKind {
+    /// Each row's cluster, for the cluster-robust kinds.
+    var clusterIDs: [Int]? {
+        switch self {
+        case let .cluster(ids), let .cr2(ids): return ids
+        case .classical, .hc1, .design: return nil
+        }
+    }
 }
 
 public enum Regression {
@@ -150,7 +169,7 @@ public enum Regression {
         guard predictors.allSatisfy({ $0.count == y.count }) else {
             throw StatisticsError.invalidArgument("every predictor needs one value per outcome")
         }
-        if case let .cluster(ids) = covariance, ids.count != y.count {
+        if let ids = covariance.clusterIDs, ids.count != y.count {
             throw StatisticsError.invalidArgument("one cluster id per row is needed")
         }
         let p = predictors.count + 1
@@ -163,7 +182,7 @@ public enum Regression {
             x.append(1)
             for column in predictors { x.append(column[row]) }
             outcome.append(y[row])
-            if case let .cluster(ids) = covariance { clusters.append(ids[row]) }
+            if let ids = covariance.clusterIDs { clusters.append(ids[row]) }
         }
         let n = outcome.count
         guard n > p else {
@@ -171,7 +190,7 @@ public enum Regression {
         }
         var clusterIDs: [Int]? = nil
         var clusterCount = 0
-        if case .cluster = covariance {
+        if covariance.clusterIDs != nil {
             // Dense numbers in order of first appearance, so that the sandwich sums clusters in a flat
             // array. Ids are usually small (site numbers): then an array, not a hash per row, finds them.
             if let low = clusters.min(), let high = clusters.max(), low >= 0, high < 1 << 20 {
@@ -262,6 +281,7 @@ public enum Regression {
         }
         let finalCov: [Double]
         var df: Double = residualDF
+        var perCoefficientDF: [Double]?
         switch covariance {
         case .classical, .design:   // .design is refused on entry: SurveyDesign.logistic computes it
             finalCov = cov
@@ -273,16 +293,23 @@ public enum Regression {
             let factor = g / (g - 1) * Double(n - 1) / residualDF
             finalCov = sandwich(bread: bread, x: d.x, multipliers: residuals, p: p, groups: clusters, groupCount: d.clusterCount).map { $0 * factor }
             df = g - 1
+        case .cr2:
+            let cr2 = try ClusterRobustCR2.leastSquares(d, bread: bread, residuals: residuals)
+            finalCov = cr2.covariance
+            perCoefficientDF = (0..<p).map(cr2.degreesOfFreedom)
         }
-        let critical = gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, df)
         let coefficients = (0..<p).map { j -> Coefficient in
             let se = finalCov[j * p + j].squareRoot()
             let t = beta[j] / se
+            let dfj = perCoefficientDF?[j] ?? df
+            let critical = gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, dfj)
             return Coefficient(name: d.names[j], estimate: beta[j], se: se, statistic: t,
-                               pValue: min(1, 2 * gsl_cdf_tdist_Q(abs(t), df)), lower: beta[j] - critical * se, upper: beta[j] + critical * se)
+                               pValue: min(1, 2 * gsl_cdf_tdist_Q(abs(t), dfj)), lower: beta[j] - critical * se,
+                               upper: beta[j] + critical * se, df: perCoefficientDF?[j])
         }
         let r2 = 1 - chisq / totalSS
-        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: df, rSquared: r2,
+        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing,
+                             df: perCoefficientDF == nil ? df : nil, rSquared: r2,
                              adjustedRSquared: 1 - (1 - r2) * Double(n - 1) / residualDF, iterations: nil, deviance: nil,
                              covariance: covariance, confidence: confidence)
     }
@@ -454,6 +481,7 @@ public enum Regression {
         }
         // cov is (X'WX)⁻¹ from the last weighted fit, at the weights of the converged estimates.
         let finalCov: [Double]
+        var perCoefficientDF: [Double]?
         switch covariance {
         case .classical, .design:   // .design is refused on entry: SurveyDesign.logistic computes it
             finalCov = cov
@@ -467,13 +495,25 @@ public enum Regression {
             let g = Double(d.clusterCount)
             finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: clusters, groupCount: d.clusterCount, counts: d.counts)
                 .map { $0 * g / (g - 1) * Double(n - 1) / Double(n - p) }
+        case .cr2:
+            let cr2 = try ClusterRobustCR2.logistic(d, bread: cov, probabilities: probabilities)
+            finalCov = cr2.covariance
+            perCoefficientDF = (0..<p).map(cr2.degreesOfFreedom)
         }
         let z = try Distributions.normalCritical(confidence: confidence)
         let coefficients = (0..<p).map { j -> Coefficient in
             let se = finalCov[j * p + j].squareRoot()
             let statistic = beta[j] / se
+            // CR2 tests on t with the coefficient's Satterthwaite degrees of freedom; the others on z.
+            guard let df = perCoefficientDF?[j] else {
+                return Coefficient(name: d.names[j], estimate: beta[j], se: se, statistic: statistic,
+                                   pValue: min(1, 2 * gsl_cdf_ugaussian_Q(abs(statistic))), lower: beta[j] - z * se,
+                                   upper: beta[j] + z * se)
+            }
+            let critical = gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, df)
             return Coefficient(name: d.names[j], estimate: beta[j], se: se, statistic: statistic,
-                               pValue: min(1, 2 * gsl_cdf_ugaussian_Q(abs(statistic))), lower: beta[j] - z * se, upper: beta[j] + z * se)
+                               pValue: min(1, 2 * gsl_cdf_tdist_Q(abs(statistic), df)), lower: beta[j] - critical * se,
+                               upper: beta[j] + critical * se, df: df)
         }
         return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: nil, rSquared: nil, adjustedRSquared: nil,
                              iterations: iterations, deviance: deviance, covariance: covariance, confidence: confidence)
