@@ -81,3 +81,25 @@ import Testing
         for j in 0..<d.p { #expect(Self.close(viaPatterns.degreesOfFreedom(j), viaGram.degreesOfFreedom(j), 1e-9)) }
     }
 }
+
+/// The intra-class correlation and design effect against R's mean squares (scripts/reference/cr2_reference.R),
+/// to 1e-9 relative.
+@Suite struct IntraclassCorrelationAgainstR {
+    @Test func iccAndDesignEffectMatch() throws {
+        let url = Bundle.module.bundleURL.appendingPathComponent("Fixtures/reference-icc.json")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let cases = try #require(reference["cases"] as? [[String: Any]])
+        #expect(cases.count == 3)
+        for c in cases {
+            let data = c["data"] as! [String: [Double]]
+            let icc = try IntraclassCorrelation.estimate(data["y"]!, clusters: data["site"]!.map { Int($0) },
+                                                         groups: data["arm"]!.map { Int($0) })
+            for (figure, value) in [("icc", icc.icc), ("design_effect", icc.designEffect),
+                                    ("mean_size", icc.meanClusterSize), ("cv", icc.sizeVariation)] {
+                let expected = (c[figure] as! NSNumber).doubleValue
+                #expect(abs(value - expected) <= 1e-9 * max(abs(expected), 1e-3), "\(c["name"]!) \(figure): \(value) vs \(expected)")
+            }
+        }
+        #expect(throws: StatisticsError.self) { try IntraclassCorrelation.estimate([1, 2], clusters: [0, 1], groups: [0, 1]) }
+    }
+}

@@ -51,3 +51,23 @@ out <- list(source = paste("clubSandwich", packageVersion("clubSandwich"), "vcov
 write_json(out, "Tests/OutcomesStatisticsTests/Fixtures/reference-cr2.json", digits = NA, auto_unbox = TRUE,
            pretty = FALSE)
 cat("wrote", length(cases), "cases\n")
+
+# The one-way ANOVA intra-class correlation with sites nested in arms, from R's own mean squares
+# (anova of y ~ arm + site), and Eldridge's design effect for unequal cluster sizes.
+icc_case <- function(name, data) {
+  a <- anova(lm(y ~ factor(arm) + factor(site), data = data))
+  msb <- a["factor(site)", "Mean Sq"]; msw <- a["Residuals", "Mean Sq"]
+  sizes <- table(data$site); total <- nrow(data); G <- length(sizes)
+  arm_of <- tapply(data$arm, data$site, function(a) a[1])
+  n0 <- (total - sum(tapply(as.numeric(sizes)^2, arm_of, sum) / tapply(as.numeric(sizes), arm_of, sum))) /
+    (G - length(unique(arm_of)))
+  icc <- max(0, (msb - msw) / (msb + (n0 - 1) * msw))
+  m <- mean(sizes); cv <- sd(sizes) / m
+  list(name = name, data = lapply(data[c("y", "arm", "site")], as.numeric), icc = icc,
+       design_effect = 1 + ((1 + cv^2) * m - 1) * icc, mean_size = m, cv = cv)
+}
+iccs <- list(icc_case("ancova_6_sites", make(6, 11, FALSE)), icc_case("ancova_20_sites", make(20, 13, FALSE)),
+             icc_case("logistic_8_sites", make(8, 14, TRUE)))
+write_json(list(source = "anova(lm(y ~ factor(arm) + factor(site))) mean squares", cases = iccs),
+           "Tests/OutcomesStatisticsTests/Fixtures/reference-icc.json", digits = NA, auto_unbox = TRUE)
+cat("wrote", length(iccs), "ICC cases\n")
