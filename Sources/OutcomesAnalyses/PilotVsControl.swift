@@ -42,13 +42,20 @@ public struct OutcomeComparison: Sendable {
     public var unadjusted: Comparison?
     public var unadjustedP: Double?
     public var unadjustedTest: String?
+    /// The degrees of freedom of the unadjusted and change comparisons' t, when CR2's Satterthwaite
+    /// degrees of freedom gave them (arms allocated by site).
+    public var unadjustedDF: Double?
+    public var differenceInDifferencesDF: Double?
+    /// The outcome's intra-class correlation by site at follow-up (sites nested in arms) and its design
+    /// effect, when arms are allocated by site.
+    public var icc: IntraclassCorrelation?
     /// Change from baseline by arm, and the difference in differences (Welch's t on change scores).
     public var changePilot: MeanEstimate?
     public var changeControl: MeanEstimate?
     public var differenceInDifferences: Comparison?
     public var differenceInDifferencesP: Double?
     /// The baseline-adjusted arm effect: the ANCOVA coefficient (continuous) or the odds ratio from
-    /// logistic regression (binary), with cluster-robust (CR1, by site) errors.
+    /// logistic regression (binary), with CR2 errors by site (HC1 when individuals were allocated).
     public var adjusted: Coefficient?
     public var adjustedIsOddsRatio: Bool
     public var adjustedN: Int?
@@ -314,8 +321,30 @@ public enum PilotVsControl {
                 continue
             }
 
-            // Unadjusted difference at follow-up.
-            if binary {
+            let bySite = definition.pilot.allocation == .sites
+            // Unadjusted difference at follow-up: with sites allocated, the arm coefficient of y ~ arm (the
+            // difference in means, or in proportions for a 0/1 outcome) with CR2 errors by site.
+            if bySite {
+                var y: [Double] = [], arm: [Double] = [], sites: [Int] = [], arms: [Int] = []
+                for person in people {
+                    guard let v = value(person.followup) else { continue }
+                    y.append(v); arm.append(person.pilot ? 1 : 0); sites.append(Int(person.site))
+                    arms.append(person.pilot ? 1 : 0)
+                }
+                comparison.icc = attempt("Intra-class correlation") {
+                    try IntraclassCorrelation.estimate(y, clusters: sites, groups: arms)
+                }
+                if let fit = attempt(binary ? "Risk difference" : "Mean difference", {
+                    try Regression.ols(y: y, predictors: [arm], names: ["arm (pilot)"], covariance: .cr2(sites),
+                                       confidence: confidence)
+                }), let effect = fit.coefficient("arm (pilot)") {
+                    comparison.unadjusted = Comparison(estimate: effect.estimate, lower: effect.lower,
+                                                       upper: effect.upper, confidence: confidence)
+                    comparison.unadjustedP = effect.pValue
+                    comparison.unadjustedDF = effect.df
+                    comparison.unadjustedTest = "CR2 by site"
+                }
+            } else if binary {
                 let (e1, n1) = (Int(pilotFollowup.reduce(0, +)), pilotFollowup.count)
                 let (e2, n2) = (Int(controlFollowup.reduce(0, +)), controlFollowup.count)
                 comparison.unadjusted = attempt("Risk difference") { try Proportions.difference(count1: e1, n1: n1, count2: e2, n2: n2, confidence: confidence) }
@@ -343,7 +372,21 @@ public enum PilotVsControl {
             if !binary {
                 comparison.changePilot = attempt("Change, pilot") { try Descriptives.mean(pilotChange, confidence: confidence) }
                 comparison.changeControl = attempt("Change, control") { try Descriptives.mean(controlChange, confidence: confidence) }
-                if let did = attempt("Difference in differences", { try TwoSample.welch(pilotChange, controlChange, confidence: confidence) }) {
+                if bySite {
+                    let changes = linked.map { value($0.followup)! - value($0.baseline)! }
+                    if let fit = attempt("Difference in differences", {
+                        try Regression.ols(y: changes, predictors: [linked.map { $0.pilot ? 1 : 0 }],
+                                           names: ["arm (pilot)"], covariance: .cr2(linked.map { Int($0.site) }),
+                                           confidence: confidence)
+                    }), let effect = fit.coefficient("arm (pilot)") {
+                        comparison.differenceInDifferences = Comparison(estimate: effect.estimate, lower: effect.lower,
+                                                                        upper: effect.upper, confidence: confidence)
+                        comparison.differenceInDifferencesP = effect.pValue
+                        comparison.differenceInDifferencesDF = effect.df
+                    }
+                } else if let did = attempt("Difference in differences", {
+                    try TwoSample.welch(pilotChange, controlChange, confidence: confidence)
+                }) {
                     comparison.differenceInDifferences = Comparison(estimate: did.difference, lower: did.lower, upper: did.upper, confidence: confidence)
                     comparison.differenceInDifferencesP = did.pValue
                 }
@@ -377,13 +420,17 @@ public enum PilotVsControl {
             for site in sites { siteSeen[site] = true }
             comparison.clusters = siteSeen.count { $0 }
             let fit = attempt(binary ? "Adjusted odds ratio (logistic regression)" : "Adjusted difference (ANCOVA)") {
-                binary ? try Regression.logistic(y: y, predictors: predictors, names: names, covariance: .cluster(sites), confidence: confidence)
-                       : try Regression.ols(y: y, predictors: predictors, names: names, covariance: .cluster(sites), confidence: confidence)
+                let covariance: CovarianceKind = bySite ? .cr2(sites) : .hc1
+                return binary
+                    ? try Regression.logistic(y: y, predictors: predictors, names: names, covariance: covariance,
+                                              confidence: confidence)
+                    : try Regression.ols(y: y, predictors: predictors, names: names, covariance: covariance,
+                                         confidence: confidence)
             }
             if let fit, var arm = fit.coefficient("arm (pilot)") {
                 if binary {
                     arm = Coefficient(name: arm.name, estimate: exp(arm.estimate), se: arm.se, statistic: arm.statistic,
-                                      pValue: arm.pValue, lower: exp(arm.lower), upper: exp(arm.upper))
+                                      pValue: arm.pValue, lower: exp(arm.lower), upper: exp(arm.upper), df: arm.df)
                 }
                 comparison.adjusted = arm
                 comparison.adjustedN = fit.n

@@ -39,8 +39,17 @@ public struct PilotVsControlSettings: KindSettings {
         }
     }
 
+    /// How the arms were allocated, which decides how every comparison's uncertainty is computed.
+    public enum Allocation: String, Sendable, Equatable {
+        /// By site, the default (a pilot site against control sites): people at one site are alike, so every
+        /// comparison has CR2 cluster-robust errors by site with Satterthwaite degrees of freedom.
+        case sites
+        /// Person by person (a randomised trial of individuals): Welch's t, chi-square and HC1 errors.
+        case individuals
+    }
+
     static let keys: Set<String> = [
-        "baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost"
+        "baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost", "allocation"
     ]
     static let requiredKeys = ["baseline_wave", "followup_wave", "outcomes"]
 
@@ -51,6 +60,7 @@ public struct PilotVsControlSettings: KindSettings {
     public var balance: [String]
     public var adjustment: AnalysisDefinition.Adjustment
     public var cost: CostSettings?
+    public var allocation: Allocation = .sites
 
     public init(baselineWave: String, followupWave: String, outcomes: [Outcome], covariates: [String] = [],
                 balance: [String] = [], adjustment: AnalysisDefinition.Adjustment = .holm, cost: CostSettings? = nil) {
@@ -127,9 +137,19 @@ public struct PilotVsControlSettings: KindSettings {
                 file.lines["cost"] = node.mark?.line
             }
         }
+        var allocation = Allocation.sites
+        if let node = file.top["allocation"], let text = r.string(node, "allocation") {
+            if let value = Allocation(rawValue: text) { allocation = value } else {
+                r.error(at: node, "allocation should be sites (arms allocated by site, the default) "
+                        + "or individuals, found '\(text)'")
+            }
+        }
         guard let waves else { return nil }
-        return PilotVsControlSettings(baselineWave: waves.baseline, followupWave: waves.followup, outcomes: outcomes,
-                                      covariates: covariates, balance: balance, adjustment: adjustment, cost: cost)
+        var settings = PilotVsControlSettings(baselineWave: waves.baseline, followupWave: waves.followup,
+                                              outcomes: outcomes, covariates: covariates, balance: balance,
+                                              adjustment: adjustment, cost: cost)
+        settings.allocation = allocation
+        return settings
     }
 
     func validate(_ definition: AnalysisDefinition, against instrument: Instrument,

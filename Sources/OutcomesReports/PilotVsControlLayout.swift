@@ -54,17 +54,19 @@ public enum PilotVsControlLayout {
         }
         columns += [.init("unadjusted_difference", "Unadjusted difference"), .init("unadjusted_ci_low", "CI low"),
                     .init("unadjusted_ci_high", "CI high"), .init("unadjusted_p", "p"),
+                    .init("unadjusted_df", "df"),
                     .init("unadjusted_test", "Test", alignRight: false),
+                    .init("icc", "Intra-class correlation (sites)"), .init("design_effect", "Design effect"),
                     .init("change_pilot", "Change, pilot"), .init("change_pilot_ci_low", "CI low"),
                     .init("change_pilot_ci_high", "CI high"),
                     .init("change_control", "Change, control"), .init("change_control_ci_low", "CI low"),
                     .init("change_control_ci_high", "CI high"),
                     .init("difference_in_differences", "Difference in differences"), .init("did_ci_low", "CI low"),
                     .init("did_ci_high", "CI high"),
-                    .init("did_p", "p"),
+                    .init("did_p", "p"), .init("did_df", "df"),
                     .init("adjusted_effect", "Adjusted effect (difference, or odds ratio)"),
                     .init("adjusted_ci_low", "CI low"),
-                    .init("adjusted_ci_high", "CI high"), .init("adjusted_p", "p"),
+                    .init("adjusted_ci_high", "CI high"), .init("adjusted_p", "p"), .init("adjusted_df", "df"),
                     .init("adjusted_p_multiplicity", "p adjusted across outcomes"),
                     .init("adjusted_n", "n in model"), .init("clusters", "Sites (clusters)"),
                     .init("hedges_g", "Hedges' g"), .init("hedges_g_ci_low", "CI low"),
@@ -100,7 +102,9 @@ public enum PilotVsControlLayout {
                 }
                 cells += [cell(c.unadjusted?.estimate, decimals: 6), cell(c.unadjusted?.lower, decimals: 6),
                           cell(c.unadjusted?.upper, decimals: 6), cell(c.unadjustedP, decimals: 6),
-                          c.unadjustedTest.map { .text($0) } ?? .empty]
+                          cell(c.unadjustedDF, decimals: 3),
+                          c.unadjustedTest.map { .text($0) } ?? .empty,
+                          cell(c.icc?.icc, decimals: 4), cell(c.icc?.designEffect, decimals: 3)]
                 for change in [c.changePilot, c.changeControl] {
                     cells += [cell(change?.mean, decimals: 6), cell(change?.lower, decimals: 6),
                               cell(change?.upper, decimals: 6)]
@@ -108,10 +112,11 @@ public enum PilotVsControlLayout {
                 cells += [cell(c.differenceInDifferences?.estimate, decimals: 6),
                           cell(c.differenceInDifferences?.lower, decimals: 6),
                           cell(c.differenceInDifferences?.upper, decimals: 6),
-                          cell(c.differenceInDifferencesP, decimals: 6),
+                          cell(c.differenceInDifferencesP, decimals: 6), cell(c.differenceInDifferencesDF, decimals: 3),
                           cell(c.adjusted?.estimate, decimals: 6), cell(c.adjusted?.lower, decimals: 6),
                           cell(c.adjusted?.upper, decimals: 6),
-                          cell(c.adjusted?.pValue, decimals: 6), cell(c.adjustedP, decimals: 6),
+                          cell(c.adjusted?.pValue, decimals: 6), cell(c.adjusted?.df, decimals: 3),
+                          cell(c.adjustedP, decimals: 6),
                           c.adjustedN.map { d.count($0) } ?? .empty, c.clusters.map { .integer($0) } ?? .empty,
                           cell(c.effectSize?.estimate, decimals: 4), cell(c.effectSize?.lower, decimals: 4),
                           cell(c.effectSize?.upper, decimals: 4),
@@ -269,13 +274,13 @@ public enum PilotVsControlLayout {
                 .init("unadjusted", "Unadjusted difference (\(level) CI), p"),
                 .init("did", "Difference in change (\(level) CI)"),
                 .init("adjusted", "Adjusted effect (\(level) CI)"), .init("p", "p (adjusted across outcomes)"),
-                .init("g", "Hedges' g (\(level) CI)"),
+                .init("g", "Hedges' g (\(level) CI)"), .init("icc", "ICC (design effect)"),
             ])
             var hidden = 0
             for c in group.comparisons {
                 if hides(c, in: group, control) {
                     hidden += 1
-                    table.rows.append([.text(c.label)] + Array(repeating: .suppressed(control.fewer), count: 7))
+                    table.rows.append([.text(c.label)] + Array(repeating: .suppressed(control.fewer), count: 8))
                     continue
                 }
                 let d = decimals(c)
@@ -305,7 +310,8 @@ public enum PilotVsControlLayout {
                 } ?? "–"
                 table.rows.append([.text(c.label), arm(c.followupPilot), arm(c.followupControl),
                                    .text(unadjusted), .text(did),
-                                   .text(adjusted), .text("\(p(c.adjusted?.pValue)) (\(p(c.adjustedP)))"), .text(g)])
+                                   .text(adjusted), .text("\(p(c.adjusted?.pValue)) (\(p(c.adjustedP)))"), .text(g),
+                                   .text(c.icc.map { "\(fmt($0.icc, 3)) (\(fmt($0.designEffect, 2)))" } ?? "–")])
             }
             // A note every outcome shares is said once.
             let shared = group.comparisons.dropFirst().reduce(Set(group.comparisons.first?.notes ?? [])) {
@@ -366,19 +372,37 @@ public enum PilotVsControlLayout {
         let level = OutcomeTableLayout.confidenceLabel(result.definition.confidence)
         let covariates = result.settings.covariates.isEmpty
             ? "" : " and " + result.settings.covariates.joined(separator: ", ")
-        var notes = [
+        let bySite = result.settings.allocation == .sites
+        var notes = bySite ? [
+            "Arms were allocated by site, so people at one site are not independent: every comparison has "
+                + "cluster-robust standard errors by site, bias-reduced for few sites (CR2, Bell and McCaffrey), "
+                + "and t tests and \(level) intervals on each estimate's Satterthwaite degrees of freedom "
+                + "(Pustejovsky and Tipton 2018; the df columns of the CSV), which with a few sites per arm "
+                + "are far fewer than the number of people.",
+            "Unadjusted: everyone with the outcome at follow-up; the difference in means (risk difference in "
+                + "percentage points for a yes/no outcome) as the arm coefficient of a least-squares model.",
+            "Difference in change: pilot minus control mean change from baseline, among those with the outcome "
+                + "at both waves, the same way.",
+            "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) "
+                + "or logistic regression (odds ratio).",
+            "ICC: the intra-class correlation of the outcome at follow-up by site (one-way ANOVA, sites within "
+                + "arms); design effect 1 + ((1 + CV²) m − 1) ICC for sites of mean size m and size variation CV "
+                + "(Eldridge et al. 2006): how many times the variance of people sampled independently.",
+        ] : [
+            "Arms were allocated person by person (allocation: individuals), so people are taken as independent.",
             "Unadjusted: everyone with the outcome at follow-up; mean differences by Welch's t-test, "
                 + "risk differences (percentage points) with Newcombe intervals and chi-square "
                 + "(Fisher's exact test when an expected count is below 5).",
             "Difference in change: pilot minus control mean change from baseline (Welch's t on change scores), "
                 + "among those with the outcome at both waves.",
             "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) "
-                + "or logistic regression (odds ratio), with cluster-robust standard errors by site "
-                + "(CR1; t on sites - 1 df for ANCOVA). \(level) intervals.",
-            "p adjusted across the outcomes by "
-                + "\(result.settings.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). "
-                + "Hedges' g: adjusted difference over the pooled SD at follow-up, with the small-sample correction.",
+                + "or logistic regression (odds ratio), with heteroskedasticity-robust (HC1) standard errors. "
+                + "\(level) intervals.",
         ]
+        notes.append("p adjusted across the outcomes by "
+                     + "\(result.settings.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). "
+                     + "Hedges' g: adjusted difference over the pooled SD at follow-up, "
+                     + "with the small-sample correction.")
         notes += result.notes
         return notes
     }

@@ -49,6 +49,17 @@ final class SmallEvaluationStore: FixtureStore {
             var n_model: Int
             var holm: Double
         }
+        /// Arms allocated by site: R's clubSandwich (CR2, Satterthwaite df) and the ANOVA ICC.
+        struct SiteEstimate: Decodable { var estimate, lower, upper, p, df: Double }
+        struct SiteOutcome: Decodable {
+            var outcome: String
+            var unadjusted, adjusted: SiteEstimate
+            var did: SiteEstimate?
+            var hedges_g: [Double]?
+            var holm: Double
+            var icc: [Double]
+        }
+        var sites: [SiteOutcome]
         struct Balance: Decodable { var item: String; var level: Int?; var pilot, control, smd: Double }
         struct Cost: Decodable { var delta_cost, delta_effect, icer: Double; var net_benefit: [Double] }
         var outcomes: [Outcome]
@@ -62,8 +73,47 @@ final class SmallEvaluationStore: FixtureStore {
         return abs(a - b) <= tolerance * abs(b) + 1e-12
     }
 
-    @Test func everyFigureMatchesTheReference() throws {
+    /// The default: arms allocated by site, every comparison with CR2 errors by site on Satterthwaite df,
+    /// against clubSandwich (scripts/reference/pilot_vs_control_sites.R): least squares to 1e-8, the
+    /// logistic model (iterated on both sides) to 1e-6, the ICC to 1e-9.
+    @Test func everyComparisonIsClusteredBySiteAsClubSandwichHasIt() throws {
         let result = try SmallEvaluationStore().result()
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("small-pvc.expected.json"))))
+        #expect(expected.sites.count == 3)
+        func matches(_ value: (estimate: Double, lower: Double, upper: Double, p: Double?, df: Double?),
+                     _ reference: Expected.SiteEstimate, _ tolerance: Double) -> Bool {
+            close(value.estimate, reference.estimate, tolerance) && close(value.lower, reference.lower, tolerance)
+                && close(value.upper, reference.upper, tolerance) && close(value.p, reference.p, tolerance)
+                && close(value.df, reference.df, tolerance)
+        }
+        for reference in expected.sites {
+            let c = try #require(result.overall.comparisons.first { $0.outcome == reference.outcome })
+            let name = reference.outcome, tolerance = c.kind == .binary ? 1e-6 : 1e-8
+            let u = try #require(c.unadjusted)
+            #expect(matches((u.estimate, u.lower, u.upper, c.unadjustedP, c.unadjustedDF), reference.unadjusted, 1e-8),
+                    "\(name) unadjusted \(u), p \(c.unadjustedP ?? .nan), df \(c.unadjustedDF ?? .nan)")
+            #expect(c.unadjustedTest == "CR2 by site")
+            if let did = reference.did {
+                let d = try #require(c.differenceInDifferences)
+                #expect(matches((d.estimate, d.lower, d.upper, c.differenceInDifferencesP, c.differenceInDifferencesDF),
+                                did, 1e-8), "\(name) difference in differences")
+            }
+            let a = try #require(c.adjusted, "\(name) adjusted: \(c.notes)")
+            #expect(matches((a.estimate, a.lower, a.upper, a.pValue, a.df), reference.adjusted, tolerance),
+                    "\(name) adjusted \(a) vs \(reference.adjusted)")
+            #expect(close(c.adjustedP, reference.holm, tolerance), "\(name) Holm")
+            #expect(close(c.icc?.icc, reference.icc[0], 1e-9) && close(c.icc?.designEffect, reference.icc[1], 1e-9),
+                    "\(name) ICC \(String(describing: c.icc)) vs \(reference.icc)")
+            if let g = reference.hedges_g {
+                let effect = try #require(c.effectSize)
+                #expect(close(effect.estimate, g[0]) && close(effect.lower, g[1]) && close(effect.upper, g[2]), "\(name) Hedges' g")
+            }
+        }
+    }
+
+    /// `allocation: individuals`: Welch, Newcombe and chi-square, HC1 errors, against SciPy and statsmodels.
+    @Test func everyFigureMatchesTheReference() throws {
+        let result = try SmallEvaluationStore().result { $0.edit(PilotVsControlSettings.self) { $0.allocation = .individuals } }
         let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("small-pvc.expected.json"))))
         for reference in expected.outcomes {
             let c = try #require(result.overall.comparisons.first { $0.outcome == reference.outcome })

@@ -4,14 +4,18 @@ Reads Tests/OutcomesAnalysesTests/Fixtures/small-pvc.csv, scores the quality-of-
 instrument's value table (level 1 = item weight, 2 = 0.8 weight, 3 = 0.4 weight, 4 = 0) and the
 wellbeing sum with pandas, then computes with SciPy and statsmodels: follow-up summaries by arm,
 Welch's t (unadjusted and on change scores), Newcombe risk difference with chi-square / Fisher,
-ANCOVA by OLS with cluster-robust errors by site (cov_type="cluster", use_t=True), logistic
-regression with cluster-robust errors (odds ratio), Hedges' g of the adjusted difference, Holm
-adjustment, standardised differences at baseline, attrition and the cost-effectiveness point
+ANCOVA by OLS with HC1 errors (cov_type="HC1", use_t=True), logistic regression with HC1 errors
+(odds ratio), Hedges' g of the adjusted difference, Holm adjustment: the figures of
+`allocation: individuals`. The default, arms allocated by site, has every comparison with CR2
+errors by site from R's clubSandwich (pilot_vs_control_sites.R, run from here on the scored data,
+its figures under "sites"). Also standardised differences at baseline, attrition and the cost-effectiveness point
 estimates (bootstrap intervals depend on the random stream and are checked for reproducibility in
 Swift instead). Writes small-pvc.expected.json. Run: python3 scripts/reference/pilot_vs_control_reference.py
 """
 import json
 import math
+import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -77,13 +81,16 @@ def main():
         groups = pd.factorize(both.index.get_level_values("site"))[0]
         y = both[column + "_f"]
         if binary:
-            fit = sm.Logit(y, x).fit(disp=0, tol=1e-10, maxiter=200, cov_type="cluster", cov_kwds={"groups": groups})
+            fit = sm.Logit(y, x).fit(disp=0, tol=1e-10, maxiter=200, cov_type="HC0")
             assert fit.mle_retvals["converged"], "the reference logistic fit did not converge"
-            ci = fit.conf_int().loc["arm"]
-            entry["adjusted"] = {"estimate": float(math.exp(fit.params["arm"])), "lower": float(math.exp(ci[0])),
-                                 "upper": float(math.exp(ci[1])), "p": float(fit.pvalues["arm"])}
+            # HC1 is HC0 times n / (n - p); statsmodels' Logit leaves the factor out.
+            se = math.sqrt(fit.cov_params().loc["arm", "arm"] * len(y) / (len(y) - x.shape[1]))
+            z = stats.norm.ppf(0.975)
+            b = fit.params["arm"]
+            entry["adjusted"] = {"estimate": float(math.exp(b)), "lower": float(math.exp(b - z * se)),
+                                 "upper": float(math.exp(b + z * se)), "p": float(2 * stats.norm.sf(abs(b / se)))}
         else:
-            fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+            fit = sm.OLS(y, x).fit(cov_type="HC1", use_t=True)
             ci = fit.conf_int().loc["arm"]
             entry["adjusted"] = {"estimate": float(fit.params["arm"]), "lower": float(ci[0]), "upper": float(ci[1]),
                                  "p": float(fit.pvalues["arm"])}
@@ -120,8 +127,24 @@ def main():
     delta_effect = (cost_pilot.qol_index_f - cost_pilot.qol_index_b).mean() - (cost_control.qol_index_f - cost_control.qol_index_b).mean()
     cost = {"delta_cost": float(delta_cost), "delta_effect": float(delta_effect), "icer": float(delta_cost / delta_effect),
             "net_benefit": [float(t * delta_effect - delta_cost) for t in (20000, 30000)]}
+    # Arms allocated by site: the scored data to R's clubSandwich.
+    with tempfile.TemporaryDirectory() as folder:
+        columns = ["qol_index", "wellbeing_score", "unplanned_admission_event"]
+        f = follow.reset_index()[["site", "arm"] + columns].rename(
+            columns={"unplanned_admission_event": "unplanned_admission"})
+        f["arm"] = (f.arm == "pilot").astype(int)
+        f.to_csv(Path(folder) / "followup.csv", index=False)
+        l = both.reset_index()
+        l = pd.DataFrame({"site": l.site, "arm": (l.arm_b == "pilot").astype(int), "age_group": l.age_group_b,
+                          **{f"{c.replace('_event', '')}_{w}": l[f"{c}_{w}"] for c in columns for w in "bf"}})
+        l.to_csv(Path(folder) / "linked.csv", index=False)
+        subprocess.run(["Rscript", str(Path(__file__).with_name("pilot_vs_control_sites.R")),
+                        str(Path(folder) / "followup.csv"), str(Path(folder) / "linked.csv"),
+                        str(Path(folder) / "sites.json")], check=True)
+        sites = json.loads((Path(folder) / "sites.json").read_text())["outcomes"]
     (FIXTURES / "small-pvc.expected.json").write_text(json.dumps(
-        {"outcomes": outcomes, "balance": balance, "attrition": attrition, "cost": cost}, indent=2) + "\n")
+        {"outcomes": outcomes, "sites": sites, "balance": balance, "attrition": attrition, "cost": cost},
+        indent=2) + "\n")
 
 
 if __name__ == "__main__":
