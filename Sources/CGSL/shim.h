@@ -17,8 +17,10 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_eigen.h>
+#include <gsl/gsl_roots.h>
 
 // Swift 6 rejects C globals of non-Sendable type; hand out the generator type through a function.
 static inline const gsl_rng_type *outcomes_gsl_rng_mt19937(void) { return gsl_rng_mt19937; }
 static inline const gsl_rng_type *outcomes_gsl_rng_taus2(void) { return gsl_rng_taus2; }
+static inline const gsl_root_fsolver_type *outcomes_gsl_root_fsolver_brent(void) { return gsl_root_fsolver_brent; }
 #endif
