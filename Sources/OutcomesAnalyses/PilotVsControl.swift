@@ -49,6 +49,8 @@ public struct OutcomeComparison: Sendable {
     /// The outcome's intra-class correlation by site at follow-up (sites nested in arms) and its design
     /// effect, when arms are allocated by site.
     public var icc: IntraclassCorrelation?
+    /// With `model: mixed`, the mixed model of a continuous outcome (its variance components and df).
+    public var mixedModel: MixedModelFit?
     /// Change from baseline by arm, and the difference in differences (Welch's t on change scores).
     public var changePilot: MeanEstimate?
     public var changeControl: MeanEstimate?
@@ -419,6 +421,33 @@ public enum PilotVsControl {
             var siteSeen = [Bool](repeating: false, count: (sites.max() ?? 0) + 1)
             for site in sites { siteSeen[site] = true }
             comparison.clusters = siteSeen.count { $0 }
+            // Hedges' g of the adjusted difference: over the pooled follow-up SD, with J.
+            func hedgesG(_ arm: Coefficient) throws -> EffectSize {
+                let pilotY = complete.filter(\.pilot).map { Optional(value($0.followup)!) }
+                let controlY = complete.filter { !$0.pilot }.map { Optional(value($0.followup)!) }
+                return try TwoSample.hedgesG(difference: arm.estimate, lower: arm.lower, upper: arm.upper, se: arm.se,
+                                             pilotY, controlY, confidence: confidence)
+            }
+            let settings = definition.pilot
+            if !binary, settings.model == .mixed {
+                let method: MixedModelDF = settings.degreesOfFreedom == .kenwardRoger ? .kenwardRoger : .satterthwaite
+                if let mixed = attempt("Adjusted difference (mixed model)", {
+                    try Regression.randomIntercept(y: y, predictors: predictors, names: names, clusters: sites,
+                                                   degreesOfFreedom: method, confidence: confidence)
+                }), var arm = mixed.coefficient("arm (pilot)") {
+                    arm.df = mixed.degreesOfFreedom(of: "arm (pilot)")
+                    comparison.adjusted = arm
+                    comparison.adjustedN = mixed.n
+                    comparison.mixedModel = mixed
+                    if mixed.isSingular {
+                        comparison.notes.append("the mixed model's site variance is estimated as 0 (a singular fit): "
+                                                + "its adjusted difference is that of least squares")
+                    }
+                    comparison.effectSize = attempt("Hedges' g") { try hedgesG(arm) }
+                }
+                comparisons.append(comparison)
+                continue
+            }
             let fit = attempt(binary ? "Adjusted odds ratio (logistic regression)" : "Adjusted difference (ANCOVA)") {
                 let covariance: CovarianceKind = bySite ? .cr2(sites) : .hc1
                 return binary
@@ -434,15 +463,7 @@ public enum PilotVsControl {
                 }
                 comparison.adjusted = arm
                 comparison.adjustedN = fit.n
-                if !binary {
-                    // Hedges' g of the adjusted difference: over the pooled follow-up SD, with J.
-                    let pilotY = complete.filter(\.pilot).map { Optional(value($0.followup)!) }
-                    let controlY = complete.filter { !$0.pilot }.map { Optional(value($0.followup)!) }
-                    comparison.effectSize = attempt("Hedges' g") {
-                        try TwoSample.hedgesG(difference: arm.estimate, lower: arm.lower, upper: arm.upper, se: arm.se,
-                                              pilotY, controlY, confidence: confidence)
-                    }
-                }
+                if !binary { comparison.effectSize = attempt("Hedges' g") { try hedgesG(arm) } }
             }
             comparisons.append(comparison)
         }

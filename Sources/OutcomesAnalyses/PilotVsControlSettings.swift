@@ -48,8 +48,24 @@ public struct PilotVsControlSettings: KindSettings {
         case individuals
     }
 
+    /// The adjusted comparison of a continuous outcome.
+    public enum Model: String, Sendable, Equatable {
+        /// Least squares on the baseline value and covariates (ANCOVA), the default.
+        case ancova
+        /// A linear mixed model with a random intercept for site, by REML: the standard analysis of a
+        /// cluster-allocated trial (CONSORT's extension for cluster trials).
+        case mixed
+    }
+
+    /// The degrees of freedom of a mixed model's tests.
+    public enum MixedDegreesOfFreedom: String, Sendable, Equatable {
+        case satterthwaite
+        case kenwardRoger = "kenward_roger"
+    }
+
     static let keys: Set<String> = [
-        "baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost", "allocation"
+        "baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost", "allocation",
+        "model", "degrees_of_freedom"
     ]
     static let requiredKeys = ["baseline_wave", "followup_wave", "outcomes"]
 
@@ -61,6 +77,8 @@ public struct PilotVsControlSettings: KindSettings {
     public var adjustment: AnalysisDefinition.Adjustment
     public var cost: CostSettings?
     public var allocation: Allocation = .sites
+    public var model: Model = .ancova
+    public var degreesOfFreedom: MixedDegreesOfFreedom = .satterthwaite
 
     public init(baselineWave: String, followupWave: String, outcomes: [Outcome], covariates: [String] = [],
                 balance: [String] = [], adjustment: AnalysisDefinition.Adjustment = .holm, cost: CostSettings? = nil) {
@@ -144,11 +162,31 @@ public struct PilotVsControlSettings: KindSettings {
                         + "or individuals, found '\(text)'")
             }
         }
+        var model = Model.ancova, degreesOfFreedom = MixedDegreesOfFreedom.satterthwaite
+        if let node = file.top["model"], let text = r.string(node, "model") {
+            if let value = Model(rawValue: text) { model = value } else {
+                r.error(at: node, "model should be ancova (least squares, the default) or mixed (a random "
+                        + "intercept for site, by REML), found '\(text)'")
+            }
+        }
+        if let node = file.top["degrees_of_freedom"], let text = r.string(node, "degrees_of_freedom") {
+            if let value = MixedDegreesOfFreedom(rawValue: text) { degreesOfFreedom = value } else {
+                r.error(at: node, "degrees_of_freedom should be satterthwaite (the default) or kenward_roger, "
+                        + "found '\(text)'")
+            }
+            if model != .mixed { r.error(at: node, "degrees_of_freedom applies to model: mixed") }
+        }
         guard let waves else { return nil }
         var settings = PilotVsControlSettings(baselineWave: waves.baseline, followupWave: waves.followup,
                                               outcomes: outcomes, covariates: covariates, balance: balance,
                                               adjustment: adjustment, cost: cost)
         settings.allocation = allocation
+        settings.model = model
+        settings.degreesOfFreedom = degreesOfFreedom
+        if model == .mixed, allocation == .individuals, let node = file.top["model"] {
+            r.error(at: node, "model: mixed has a random intercept for site, for arms allocated by site; "
+                    + "with allocation: individuals use model: ancova")
+        }
         return settings
     }
 

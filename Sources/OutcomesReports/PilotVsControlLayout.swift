@@ -383,8 +383,15 @@ public enum PilotVsControlLayout {
                 + "percentage points for a yes/no outcome) as the arm coefficient of a least-squares model.",
             "Difference in change: pilot minus control mean change from baseline, among those with the outcome "
                 + "at both waves, the same way.",
-            "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) "
-                + "or logistic regression (odds ratio).",
+            result.settings.model == .mixed
+                ? "Adjusted effect: follow-up ~ arm + baseline value\(covariates) + a random intercept for site, "
+                    + "by a linear mixed model fitted by REML, its t on "
+                    + (result.settings.degreesOfFreedom == .kenwardRoger
+                       ? "Kenward-Roger degrees of freedom (with their adjusted standard errors)"
+                       : "Satterthwaite degrees of freedom")
+                    + "; yes/no outcomes by logistic regression (odds ratio) with CR2 errors by site."
+                : "Adjusted effect: follow-up ~ arm + baseline value\(covariates), by least squares (ANCOVA) "
+                    + "or logistic regression (odds ratio).",
             "ICC: the intra-class correlation of the outcome at follow-up by site (one-way ANOVA, sites within "
                 + "arms); design effect 1 + ((1 + CV²) m − 1) ICC for sites of mean size m and size variation CV "
                 + "(Eldridge et al. 2006): how many times the variance of people sampled independently.",

@@ -60,6 +60,14 @@ final class SmallEvaluationStore: FixtureStore {
             var icc: [Double]
         }
         var sites: [SiteOutcome]
+        /// model: mixed, from lmerTest with Satterthwaite and Kenward-Roger df.
+        struct MixedEstimate: Decodable { var estimate, se, df, p, lower, upper: Double }
+        struct MixedOutcome: Decodable {
+            var outcome: String
+            var Satterthwaite: MixedEstimate
+            var `Kenward-Roger`: MixedEstimate
+        }
+        var mixed: [MixedOutcome]
         struct Balance: Decodable { var item: String; var level: Int?; var pilot, control, smd: Double }
         struct Cost: Decodable { var delta_cost, delta_effect, icer: Double; var net_benefit: [Double] }
         var outcomes: [Outcome]
@@ -109,6 +117,28 @@ final class SmallEvaluationStore: FixtureStore {
                 #expect(close(effect.estimate, g[0]) && close(effect.lower, g[1]) && close(effect.upper, g[2]), "\(name) Hedges' g")
             }
         }
+    }
+
+    /// model: mixed: the adjusted difference of a continuous outcome from a random-intercept model by REML,
+    /// on Satterthwaite or Kenward-Roger df, against lmerTest and pbkrtest, to 1e-6 relative.
+    @Test(arguments: [PilotVsControlSettings.MixedDegreesOfFreedom.satterthwaite, .kenwardRoger])
+    func theMixedModelIsLmerTests(_ method: PilotVsControlSettings.MixedDegreesOfFreedom) throws {
+        let result = try SmallEvaluationStore().result {
+            $0.edit(PilotVsControlSettings.self) { $0.model = .mixed; $0.degreesOfFreedom = method }
+        }
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("small-pvc.expected.json"))))
+        #expect(expected.mixed.count == 2)
+        for reference in expected.mixed {
+            let r = method == .satterthwaite ? reference.Satterthwaite : reference.`Kenward-Roger`
+            let c = try #require(result.overall.comparisons.first { $0.outcome == reference.outcome })
+            let a = try #require(c.adjusted, "\(reference.outcome): \(c.notes)")
+            #expect(close(a.estimate, r.estimate, 1e-6) && close(a.se, r.se, 1e-6) && close(a.df, r.df, 1e-6)
+                    && close(a.pValue, r.p, 1e-6) && close(a.lower, r.lower, 1e-6) && close(a.upper, r.upper, 1e-6),
+                    "\(reference.outcome) \(method): \(a) vs \(r)")
+            #expect(c.mixedModel != nil)
+        }
+        // A yes/no outcome keeps its logistic model.
+        #expect(result.overall.comparisons.first { $0.kind == .binary }?.adjustedIsOddsRatio == true)
     }
 
     /// `allocation: individuals`: Welch, Newcombe and chi-square, HC1 errors, against SciPy and statsmodels.

@@ -141,9 +141,10 @@ def main():
         subprocess.run(["Rscript", str(Path(__file__).with_name("pilot_vs_control_sites.R")),
                         str(Path(folder) / "followup.csv"), str(Path(folder) / "linked.csv"),
                         str(Path(folder) / "sites.json")], check=True)
-        sites = json.loads((Path(folder) / "sites.json").read_text())["outcomes"]
+        by_site = json.loads((Path(folder) / "sites.json").read_text())
     (FIXTURES / "small-pvc.expected.json").write_text(json.dumps(
-        {"outcomes": outcomes, "sites": sites, "balance": balance, "attrition": attrition, "cost": cost},
+        {"outcomes": outcomes, "sites": by_site["outcomes"], "mixed": by_site["mixed"], "balance": balance,
+         "attrition": attrition, "cost": cost},
         indent=2) + "\n")
 
 

@@ -56,3 +56,28 @@ holm <- p.adjust(sapply(outcomes, function(o) o$adjusted$p), method = "holm")
 for (k in seq_along(outcomes)) outcomes[[k]]$holm <- holm[k]
 write_json(list(source = paste("clubSandwich", packageVersion("clubSandwich")), outcomes = outcomes), args[3],
            digits = NA, auto_unbox = TRUE)
+
+# model: mixed, continuous outcomes: y ~ arm + baseline + age group + (1 | site) by REML, the arm's
+# estimate, SE, df, p and interval on Satterthwaite and Kenward-Roger df (lmerTest, pbkrtest).
+suppressMessages(library(lmerTest))
+mixed <- list()
+for (outcome in c("qol_index", "wellbeing_score")) {
+  l <- data.frame(y = linked[[paste0(outcome, "_f")]], baseline = linked[[paste0(outcome, "_b")]],
+                  arm = linked$arm, site = factor(linked$site), age2 = as.numeric(linked$age_group == 2),
+                  age3 = as.numeric(linked$age_group == 3))
+  fit <- lmer(y ~ arm + baseline + age2 + age3 + (1 | site), data = l, REML = TRUE,
+              control = lmerControl(optimizer = "nloptwrap",
+                                    optCtrl = list(xtol_abs = 1e-13, ftol_abs = 1e-15, xtol_rel = 1e-13)))
+  entry <- list(outcome = outcome)
+  for (ddf in c("Satterthwaite", "Kenward-Roger")) {
+    row <- summary(fit, ddf = ddf)$coefficients["arm", ]
+    q <- qt(0.975, row[["df"]])
+    entry[[ddf]] <- list(estimate = row[["Estimate"]], se = row[["Std. Error"]], df = row[["df"]],
+                         p = row[["Pr(>|t|)"]], lower = row[["Estimate"]] - q * row[["Std. Error"]],
+                         upper = row[["Estimate"]] + q * row[["Std. Error"]])
+  }
+  mixed[[length(mixed) + 1]] <- entry
+}
+write_json(list(source = paste("clubSandwich", packageVersion("clubSandwich"), "lmerTest",
+                               packageVersion("lmerTest"), "pbkrtest", packageVersion("pbkrtest")),
+                outcomes = outcomes, mixed = mixed), args[3], digits = NA, auto_unbox = TRUE)
