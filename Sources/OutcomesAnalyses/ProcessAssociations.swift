@@ -77,6 +77,8 @@ public struct ProcessAssociationsResult: PoolsInstrumentVersions {
     public var covariates: [String]
     /// Whether the standard errors are clustered by site (else classical), as `standard_errors` chose.
     public var clusteredBySite: Bool
+    /// The errors used: `.cr2`, `.clusteredBySite` (CR1) or `.classical` (never `.automatic`).
+    public var standardErrors: ProcessAssociationsSettings.StandardErrors = .classical
     public var domains: [DomainModel]
     public var summaries: [ContrastSummary]
     /// The survey design the models were weighted by (svyglm); nil: unweighted.
@@ -86,10 +88,9 @@ public struct ProcessAssociationsResult: PoolsInstrumentVersions {
 public enum ProcessAssociations {
     /// The significance level of the summary table (on p-values adjusted across domains).
     public static let alpha = 0.05
-    /// With fewer sites than this, `standard_errors: auto` gives classical errors: cluster-robust
-    /// errors from a handful of clusters are themselves too small (Cameron and Miller 2015 put "few"
-    /// at 20 to 50), and a national survey has a hundred or more councils.
-    public static let fewestSitesToCluster = 20
+    /// From this many sites `standard_errors: auto` gives CR1, below it CR2: with few clusters CR1 is
+    /// too small (Cameron and Miller 2015 put "few" at 20 to 50), and with many the two agree.
+    public static let sitesForCR1 = 50
 
     /// A predictor's answers coded per row as a level index (nil: missing or in no level).
     struct CodedPredictor: Sendable {
@@ -150,8 +151,10 @@ public enum ProcessAssociations {
         }
         let weighted = try WeightedGroups(definition, frame: frame)
         // With a design, its clusters and strata give the standard errors, not `standard_errors`.
-        let clustered = weighted == nil && (settings.standardErrors == .clusteredBySite
-            || (settings.standardErrors == .automatic && siteCount >= fewestSitesToCluster))
+        let errors: ProcessAssociationsSettings.StandardErrors = weighted != nil ? .classical
+            : settings.standardErrors != .automatic ? settings.standardErrors
+            : siteCount < 2 ? .classical : siteCount < sitesForCR1 ? .cr2 : .clusteredBySite
+        let clustered = errors != .classical
         let surveyDesign = weighted?.design
         if clustered, siteCount < 2 {
             throw Diagnostic(file: definition.file, line: definition.lines["standard_errors"],
@@ -240,7 +243,8 @@ public enum ProcessAssociations {
                         try $0.logistic(rows: rows, y: y, predictors: columns, names: names,
                                         confidence: definition.confidence)
                     } ?? Regression.logistic(y: y, predictors: columns, names: names,
-                                             covariance: clustered ? .cluster(sites) : .classical,
+                                             covariance: errors == .cr2 ? .cr2(sites)
+                                                : errors == .clusteredBySite ? .cluster(sites) : .classical,
                                              confidence: definition.confidence)
                     for (index, name) in contrastColumn {
                         guard let coefficient = fit.coefficient(name) else { continue }
@@ -286,7 +290,7 @@ public enum ProcessAssociations {
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), contrasts: contrasts,
-            covariates: covariates.map(\.label), clusteredBySite: clustered, domains: domains, summaries: summaries,
+            covariates: covariates.map(\.label), clusteredBySite: clustered, standardErrors: errors, domains: domains, summaries: summaries,
             design: weighted?.summary)
     }
 }

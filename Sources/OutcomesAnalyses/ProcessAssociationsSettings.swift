@@ -6,9 +6,14 @@ import OutcomesInstruments
 public struct ProcessAssociationsSettings: KindSettings {
     /// How a process association model's standard errors (and so its intervals and p-values) are found.
     public enum StandardErrors: String, Sendable, CaseIterable {
-        /// The default: clustered by site when the responses come from at least
-        /// `ProcessAssociations.fewestSitesToCluster` sites, classical otherwise (the table says which).
+        /// The default: clustered by site whenever the responses come from 2 sites or more: CR2 with
+        /// Satterthwaite degrees of freedom below `ProcessAssociations.sitesForCR1` sites, where few
+        /// clusters need it, CR1 from there (the two then agree closely, and CR2 costs a decomposition
+        /// per site); classical with one site (the table says which).
         case automatic = "auto"
+        /// Cluster-robust by site, bias-reduced for few sites (CR2, Bell and McCaffrey), with t on each
+        /// odds ratio's Satterthwaite degrees of freedom (Pustejovsky and Tipton 2018).
+        case cr2
         /// Cluster-robust by site (CR1): people supported by one council or provider are alike, so
         /// treating them as independent gives intervals that are too narrow and p-values that are too
         /// small. Needs at least 2 sites, and is itself too narrow with few (Cameron and Miller 2015).
@@ -42,8 +47,9 @@ public struct ProcessAssociationsSettings: KindSettings {
             file.lines["standard_errors"] = node.mark?.line
             if let value = StandardErrors(rawValue: text) { standardErrors = value } else {
                 file.reader.error(at: node, "standard_errors should be auto "
-                                  + "(the default: clustered by site with 20 sites or more), "
-                                  + "clustered_by_site or classical (every respondent independent), found '\(text)'")
+                                  + "(the default: clustered by site, CR2 below 50 sites and CR1 from 50), "
+                                  + "cr2, clustered_by_site (CR1) or classical (every respondent independent), "
+                                  + "found '\(text)'")
             }
         }
         return ProcessAssociationsSettings(processes: processes, covariates: covariates, adjustment: adjustment,

@@ -163,15 +163,20 @@ public enum ProcessAssociationsLayout {
                 + (design.strata.map { " within strata of \($0)" } ?? "")
                 + (design.rakedBy.isEmpty ? "" : ", allowing for the raking")
         }
-        let errors = result.clusteredBySite
-            ? "standard errors clustered by site (CR1, \(siteRange(result)) per domain's model), "
+        let errors: String
+        switch result.standardErrors {
+        case .cr2:
+            errors = "standard errors clustered by site, bias-reduced for few sites (CR2, \(siteRange(result)) "
+                + "per domain's model), as people at one site are alike, and t on each odds ratio's Satterthwaite "
+                + "degrees of freedom"
+        case .clusteredBySite, .automatic:
+            errors = "standard errors clustered by site (CR1, \(siteRange(result)) per domain's model), "
                 + "as people at one site are alike"
-            : "classical standard errors, treating every respondent as independent"
-                + (result.settings.standardErrors == .automatic
-                   ? " (responses from \(result.sites.count) sites, fewer than the "
-                       + "\(ProcessAssociations.fewestSitesToCluster) that clustering by site needs; "
-                       + "with people at one site alike, intervals may be too narrow)"
-                   : "")
+        case .classical:
+            errors = "classical standard errors, treating every respondent as independent"
+                + (result.settings.standardErrors == .automatic && result.design == nil
+                   ? " (responses from one site)" : "")
+        }
         return "logistic regression of a positive impact (vs no change or negative) on "
             + "\(processes.joined(separator: ", ").lowercased()) together\(adjusted); "
             + "Wald intervals and p-values from \(errors)"

@@ -69,9 +69,9 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         #expect(methods == [.chiSquare, .fisher])
     }
 
-    /// Each kind of standard errors: clustered by site, classical, and the default (auto), which is
-    /// classical here because the fixture has 4 sites.
-    @Test(arguments: [ProcessAssociationsSettings.StandardErrors.clusteredBySite, .classical, .automatic])
+    /// Each kind of standard errors: CR1 by site (statsmodels), classical, CR2 with Satterthwaite df
+    /// (clubSandwich), and the default (auto), which is CR2 here because the fixture has 4 sites.
+    @Test(arguments: [ProcessAssociationsSettings.StandardErrors.clusteredBySite, .classical, .cr2, .automatic])
     func processAssociations(errors: ProcessAssociationsSettings.StandardErrors) throws {
         guard let result = try SmallPoetStore().run("small-poet.processes.yaml", {
             $0.edit(ProcessAssociationsSettings.self) {
@@ -79,8 +79,9 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
                 $0.standardErrors = errors
             }
         }) as? ProcessAssociationsResult else { throw StoreError("kind") }
-        #expect(result.clusteredBySite == (errors == .clusteredBySite))
-        let key = errors == .clusteredBySite ? "estimates_by_site" : "estimates"
+        #expect(result.clusteredBySite == (errors != .classical))
+        #expect(result.standardErrors == (errors == .automatic ? .cr2 : errors))
+        let key = errors == .clusteredBySite ? "estimates_by_site" : errors == .classical ? "estimates" : "estimates_cr2"
         let reference = try #require(SmallPoetStore.expected["process_associations"] as? [String: Any])
         let names = try #require(reference["contrasts"] as? [String])
         #expect(result.contrasts.map { "\($0.item)=\($0.level)" } == names)
@@ -270,7 +271,15 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
             // a given domain: the sign is the generator's truth; clear worse outcomes would contradict it.
             #expect(s.worse.isEmpty, "\(variable) \(level): worse in \(s.worse.count)")
         }
-        #expect(try summary("Views taken into account", "Fully").better.count >= 1, "the strongest contrast (log-odds 1.2) is clear somewhere")
+        // The sample's 5 sites give CR2 tests few degrees of freedom (the default, as people at a site could
+        // be alike); the generator has no site effect, so with classical errors the strongest contrast
+        // (log-odds 1.2) is clear somewhere.
+        #expect(result.standardErrors == .cr2)
+        guard let classical = try sample.runShipped("budget-holder-processes.yaml", {
+            $0.edit(ProcessAssociationsSettings.self) { $0.standardErrors = .classical }
+        }) as? ProcessAssociationsResult else { throw StoreError("kind") }
+        let views = try #require(classical.summaries.first { $0.contrast.variable == "Views taken into account" && $0.contrast.level == "Fully" })
+        #expect(views.better.count >= 1, "the strongest contrast (log-odds 1.2) is clear somewhere")
         // No effect of its own: the ease items should not come out as clear associations.
         let planning = try summary("Planning support", "Easy")
         #expect(planning.better.count + planning.worse.count <= 1)

@@ -40,8 +40,11 @@ class FixtureStore {
     }
 
     /// Runs a shipped analysis file (`analyses/NAME`) on this store.
-    func runShipped(_ analysisFile: String) throws -> any AnalysisResult {
-        try AnalysisRunner.run(try AnalysisDefinition.load(file: Self.root.appendingPathComponent("analyses/\(analysisFile)").path), store: store)
+    func runShipped(_ analysisFile: String,
+                    _ edit: (inout AnalysisDefinition) -> Void = { _ in }) throws -> any AnalysisResult {
+        var definition = try AnalysisDefinition.load(file: Self.root.appendingPathComponent("analyses/\(analysisFile)").path)
+        edit(&definition)
+        return try AnalysisRunner.run(definition, store: store)
     }
 
     /// Runs an analysis fixture, after `edit` has had its say.

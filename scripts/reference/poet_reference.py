@@ -16,6 +16,8 @@ Writes Tests/OutcomesAnalysesTests/Fixtures/small-poet.expected.json.
 Run: python3 scripts/reference/poet_reference.py   (needs pandas, scipy, statsmodels)
 """
 import json
+import subprocess
+import tempfile
 import sys
 import warnings
 from pathlib import Path
@@ -93,6 +95,34 @@ def subgroup_comparison(d):
     return variables
 
 
+CR2_SCRIPT = """
+suppressMessages({ library(clubSandwich); library(jsonlite) })
+d <- read.csv(commandArgs(trailingOnly = TRUE)[1], check.names = FALSE)
+x <- as.matrix(d[, setdiff(names(d), c("y", "site"))])
+fit <- glm(d$y ~ x, family = binomial, control = glm.control(epsilon = 1e-14, maxit = 100))
+vc <- vcovCR(fit, cluster = d$site, type = "CR2")
+test <- coef_test(fit, vcov = vc, test = "Satterthwaite")
+ci <- conf_int(fit, vcov = vc, level = 0.95, test = "Satterthwaite")
+cat(toJSON(list(b = unname(coef(fit)), lower = ci$CI_L, upper = ci$CI_U, p = test$p_Satt, df = test$df_Satt),
+           digits = NA))
+"""
+
+
+def cr2_by_r(y, design, groups, contrasts):
+    """CR2 errors by site with Satterthwaite df from R's clubSandwich (glm), for the contrasts."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = design.drop(columns="const").copy()
+        data["y"], data["site"] = y.values, groups
+        data.to_csv(Path(folder) / "model.csv", index=False)
+        out = subprocess.run(["Rscript", "-e", CR2_SCRIPT, str(Path(folder) / "model.csv")], check=True,
+                             capture_output=True, text=True).stdout
+    r = json.loads(out)
+    names = list(design.columns)
+    return {c: {"or": float(np.exp(r["b"][names.index(c)])), "lower": float(np.exp(r["lower"][names.index(c)])),
+                "upper": float(np.exp(r["upper"][names.index(c)])), "p": float(r["p"][names.index(c)]),
+                "df": float(r["df"][names.index(c)])} for c in contrasts}
+
+
 def process_associations(d):
     x = pd.DataFrame(index=d.index)
     x["budget_management=Direct payment"] = (d.budget_management == 1).astype(float)
@@ -132,8 +162,9 @@ def process_associations(d):
                 ci = f.conf_int(0.05)
                 entry[key] = {c: {"or": float(np.exp(f.params[c])), "lower": float(np.exp(ci.loc[c, 0])),
                                   "upper": float(np.exp(ci.loc[c, 1])), "p": float(f.pvalues[c])} for c in contrasts}
+            entry["estimates_cr2"] = cr2_by_r(y, design, groups, contrasts)
         domains.append(entry)
-    for key in ("estimates", "estimates_by_site"):
+    for key in ("estimates", "estimates_by_site", "estimates_cr2"):
         for c in contrasts:
             adjusted = adjust([dm[key][c]["p"] if dm.get(key) else np.nan for dm in domains], "fdr_bh")
             for dm, q in zip(domains, adjusted):
