@@ -17,6 +17,7 @@ public struct BalanceRow: Sendable, Equatable {
     public var controlSD: Double?
     /// Standardised mean difference, pilot minus control: (m1 - m2) / √((s1² + s2²)/2); for a level,
     /// (p1 - p2) / √((p1(1 - p1) + p2(1 - p2))/2). |SMD| above 0.1 is commonly read as imbalance.
+    /// NaN when not computable: a characteristic not recorded in a group, or with no spread at all.
     public var smd: Double
 }
 
@@ -502,9 +503,11 @@ extension PilotVsControl {
                     let p1 = a.isEmpty ? .nan : Double(a.filter { $0 == choice.code }.count) / Double(a.count)
                     let p2 = b.isEmpty ? .nan : Double(b.filter { $0 == choice.code }.count) / Double(b.count)
                     let pooled = ((p1 * (1 - p1) + p2 * (1 - p2)) / 2).squareRoot()
+                    // Not computable (NaN) without spread: a level no one (or everyone) in both groups has, or a
+                    // group with no answers. 0 would claim a balance that was never observed.
+                    let smd = pooled > 0 ? (p1 - p2) / pooled : .nan
                     rows.append(BalanceRow(characteristic: humanized(id), level: choice.label, pilotN: a.count, controlN: b.count,
-                                           pilotValue: p1, controlValue: p2, pilotSD: nil, controlSD: nil,
-                                           smd: pooled > 0 ? (p1 - p2) / pooled : 0))
+                                           pilotValue: p1, controlValue: p2, pilotSD: nil, controlSD: nil, smd: smd))
                 }
             } else if let numbers = column.numbers {
                 rows.append(numeric(humanized(id), first.compactMap { numbers[$0] }, second.compactMap { numbers[$0] }))

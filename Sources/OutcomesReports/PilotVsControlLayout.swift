@@ -162,7 +162,8 @@ public enum PilotVsControlLayout {
             table.rows.append([.text(row.characteristic), .text(row.level ?? ""),
                                d.count(row.pilotN), value(shown.pilot), sd(shown.pilot, row.pilotSD),
                                d.count(row.controlN), value(shown.control), sd(shown.control, row.controlSD),
-                               shown.smd.map { .number($0, decimals: 4) } ?? .suppressed("*")])
+                               shown.smd.map { $0.isNaN ? .text("not computable") : .number($0, decimals: 4) }
+                                   ?? .suppressed("*")])
         }
         table.notes = d.notes(for: table, hiddenGroups: 0)
         return table
@@ -245,7 +246,8 @@ public enum PilotVsControlLayout {
         for row in result.balance {
             let name = row.level.map { "\(row.characteristic): \($0)" } ?? row.characteristic
             let shown = published(row, control)
-            let smd: ReportTable.Cell = shown.smd.map { .text(fmt($0, 2)) } ?? .suppressed("*")
+            let smd: ReportTable.Cell = shown.smd.map { .text($0.isNaN ? "not computable" : fmt($0, 2)) }
+                ?? .suppressed("*")
             if row.level != nil {
                 let share = { (v: Double?) -> ReportTable.Cell in
                     v.map { .text("\(fmt($0 * 100, 1))%") } ?? .suppressed("*")

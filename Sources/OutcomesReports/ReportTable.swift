@@ -49,7 +49,7 @@ public enum TableFormat {
                 switch cell {
                 case let .text(text): return csvEscape(text)
                 case let .integer(value): return String(value)
-                case let .number(value, decimals): return value.isFinite ? format(value, decimals) : ""
+                case let .number(value, decimals): return value.isFinite ? machine(value, decimals) : ""
                 case .empty: return ""
                 case let .suppressed(shown): return csvEscape(shown)
                 }
@@ -87,7 +87,8 @@ public enum TableFormat {
                 case let .text(text): object[column.key] = text
                 case let .integer(value): object[column.key] = value
                 case let .number(value, decimals):
-                    object[column.key] = value.isFinite ? (Double(format(value, max(decimals, 6))) ?? value) as Any : NSNull()
+                    object[column.key] = value.isFinite ? (Double(machine(value, max(decimals, 6))) ?? value) as Any
+                        : NSNull()
                 case .empty: object[column.key] = NSNull()
                 // Marked as withheld, not as missing: a reader must not take it for "no answers".
                 case let .suppressed(shown): object[column.key] = ["suppressed": true, "shown": shown]
@@ -126,6 +127,13 @@ public enum TableFormat {
             out.append(character)
         }
         return out
+    }
+
+    /// A number for machines (CSV, JSON): `decimals` places, or four significant digits where those places
+    /// would keep fewer than three (a p-value of 4.1e-8 is not 0.000000, nor a small standard error 0).
+    static func machine(_ value: Double, _ decimals: Int) -> String {
+        guard value != 0, abs(value) < pow(10, Double(2 - decimals)) else { return format(value, decimals) }
+        return String(format: "%.4g", value)
     }
 
     /// `value` with `decimals` places, as C's printf rounds it; never "-0.0".

@@ -14,3 +14,15 @@ import Testing
         #expect(TableFormat.format(1234567.891, 3) == "1234567.891")
     }
 }
+
+@Suite struct MachineNumbers {
+    /// CSV and JSON keep a tiny p-value's significant digits (issue #22: p below 5e-7 printed 0).
+    @Test func smallNumbersKeepSignificantDigitsInCSVAndJSON() throws {
+        let table = ReportTable(title: "t", columns: [.init("p", "p"), .init("q", "q"), .init("zero", "zero")],
+                                rows: [[.number(4.1234567e-8, decimals: 6), .number(0.0123456789, decimals: 6),
+                                        .number(0, decimals: 6)]])
+        #expect(TableFormat.csv(table) == "p,q,zero\n4.123e-08,0.012346,0.000000\n")
+        let row = try #require((TableFormat.jsonObject(table)["rows"] as? [[String: Any]])?.first)
+        #expect(row["p"] as? Double == 4.123e-8 && row["q"] as? Double == 0.012346 && row["zero"] as? Double == 0)
+    }
+}

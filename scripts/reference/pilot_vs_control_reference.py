@@ -112,7 +112,7 @@ def main():
             p1, p2 = (pilot_b[item] == level).mean(), (control_b[item] == level).mean()
             pooled = math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2)
             balance.append({"item": item, "level": level, "pilot": float(p1), "control": float(p2),
-                            "smd": float((p1 - p2) / pooled) if pooled > 0 else 0.0})
+                            "smd": float((p1 - p2) / pooled) if pooled > 0 else None})  # not computable
     for column in ("qol_index", "wellbeing_score"):
         balance.append({"item": column, "level": None, "pilot": float(pilot_b[column].mean()),
                         "control": float(control_b[column].mean()), "smd": smd_numeric(pilot_b[column], control_b[column])})
