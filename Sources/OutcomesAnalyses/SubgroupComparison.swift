@@ -98,7 +98,8 @@ public enum SubgroupComparison {
                         let outcomeOf = positiveOf[itemIndex].map { $0 == 2 ? Int32(-1) : Int32($0) }
                         test = IndependenceTest(try weighted.design.raoScott(rowOf: groupOf, columnOf: outcomeOf))
                     } else {
-                        test = try Contingency.independence(groups: table)
+                        test = try Contingency.independence(groups: table,
+                                                            twoByTwo: definition.settings(as: Settings.self).twoByTwo)
                     }
                 } catch let error as StatisticsError {
                     notTested = error.reason

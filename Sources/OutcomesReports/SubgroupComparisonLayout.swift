@@ -67,6 +67,7 @@ public enum SubgroupComparisonLayout {
             .init("subgroup", "Subgroup", alignRight: false), .init("item", "Item", alignRight: false),
             .init("domain", "Domain", alignRight: false),
             .init("n", "N in test"), .init("excluded", "Excluded"), .init("method", "Method", alignRight: false),
+            .init("correction", "2 x 2 chi-square", alignRight: false),
             .init("statistic", "Chi-square"), .init("df", "df"), .init("smallest_expected", "Smallest expected count"),
             .init("monte_carlo_tables", "Monte Carlo tables"), .init("p", "p"),
             .init("p_adjusted", "p adjusted across domains"),
@@ -75,29 +76,30 @@ public enum SubgroupComparisonLayout {
         // A weighted test is an F on fractional degrees of freedom (Rao and Scott's d₀ and d₀ ν).
         let weighted = result.design != nil
         if weighted {
-            table.columns[6] = .init("statistic", "Rao-Scott F")
-            table.columns[7] = .init("df", "Numerator df")
-            table.columns.insert(.init("denominator_df", "Denominator df"), at: 8)
+            table.columns[7] = .init("statistic", "Rao-Scott F")
+            table.columns[8] = .init("df", "Numerator df")
+            table.columns.insert(.init("denominator_df", "Denominator df"), at: 9)
         }
         for variable in result.variables {
             for d in variable.domains {
                 var cells: [ReportTable.Cell] = [.text(variable.label), .text(d.item), .text(d.domain.label),
                                                  control.count(d.n), control.count(d.excluded)]
                 if !showsTest(d, in: variable, control) {
-                    cells += Array(repeating: .suppressed(control.fewer), count: weighted ? 8 : 7)
+                    cells += Array(repeating: .suppressed(control.fewer), count: weighted ? 9 : 8)
                         + [.text("not shown: a compared group has \(control.fewer) answering")]
                 } else if let test = d.test, let df = test.designDegreesOfFreedom {
-                    cells += [.text(test.method.rawValue), .number(test.statistic ?? .nan, decimals: 6),
+                    cells += [.text(test.method.rawValue), .empty, .number(test.statistic ?? .nan, decimals: 6),
                               .number(df.numerator, decimals: 4), .number(df.denominator, decimals: 4), .empty,
                               .empty, .number(test.pValue, decimals: 6),
                               d.adjustedP.map { .number($0, decimals: 6) } ?? .empty, .text(test.reason)]
                 } else if let test = d.test {
-                    cells += [.text(test.method.rawValue), test.statistic.map { .number($0, decimals: 6) } ?? .empty,
+                    cells += [.text(test.method.rawValue), test.correction.map { .text($0.rawValue) } ?? .empty,
+                              test.statistic.map { .number($0, decimals: 6) } ?? .empty,
                               test.df.map { .integer($0) } ?? .empty, .number(test.smallestExpected, decimals: 3),
                               test.monteCarloTables.map { .integer($0) } ?? .empty, .number(test.pValue, decimals: 6),
                               d.adjustedP.map { .number($0, decimals: 6) } ?? .empty, .text(test.reason)]
                 } else {
-                    cells += [.text("none")] + Array(repeating: .empty, count: weighted ? 7 : 6)
+                    cells += [.text("none")] + Array(repeating: .empty, count: weighted ? 8 : 7)
                         + [.text(d.notTested ?? "")]
                 }
                 table.rows.append(cells)

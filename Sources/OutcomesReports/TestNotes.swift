@@ -23,7 +23,10 @@ func testMethodNotes(_ tests: [(String, IndependenceTest)]) -> [String] {
     var notes: [String] = []
     let chi = tests.filter { $0.1.method == .chiSquare }
     if !chi.isEmpty {
-        let yates = chi.contains { $0.1.df == 1 } ? " (with Yates' continuity correction for two groups)" : ""
+        let yates = chi.contains { $0.1.correction == .yates }
+            ? " (with Yates' continuity correction for two groups, as R's chisq.test and SciPy by default)"
+            : chi.contains { $0.1.correction == .nMinusOne }
+            ? " (for two groups the 'N − 1' chi-square, X² (N − 1)/N, of Campbell 2007)" : ""
         notes.append("Pearson's chi-square test\(yates) where every expected count was 5 or more"
             + "\(chi.count < tests.count ? ": \(chi.map(\.0).joined(separator: ", "))" : "").")
     }

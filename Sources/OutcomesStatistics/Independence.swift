@@ -14,6 +14,18 @@ public struct FisherGroupsTest: Sendable, Equatable {
     var designDF: [Double] = []
 }
 
+/// How Pearson's chi-square is computed for a 2 x 2 table (larger tables are never corrected).
+public enum TwoByTwoChiSquare: String, Sendable, CaseIterable {
+    /// Yates' continuity correction: the default, as R's `chisq.test` and SciPy's `chi2_contingency` have
+    /// it, so that a reader recomputing a published p-value with either gets the same figure. Conservative.
+    case yates
+    /// The 'N − 1' chi-square, X² (N − 1) / N (Campbell 2007; E. Pearson 1947), which Campbell found
+    /// closest to the nominal level for 2 x 2 tables when every expected count is at least 1.
+    case nMinusOne = "n_minus_1"
+    /// Pearson's X² without correction.
+    case pearson
+}
+
 /// A test that the share with an outcome is the same in every group, with the method chosen by
 /// the rule evaluators expect: Pearson's chi-square, or Fisher's exact test when an expected count
 /// is below 5. `reason` says why, for the table's footnote.
@@ -28,6 +40,8 @@ public struct IndependenceTest: Sendable, Equatable {
     public var statistic: Double?
     public var df: Int?
     public var pValue: Double
+    /// For a 2 x 2 chi-square, the correction applied (nil for larger tables and the other methods).
+    public var correction: TwoByTwoChiSquare?
     /// The smallest expected count under independence.
     public var smallestExpected: Double
     public var monteCarloTables: Int?
@@ -41,7 +55,12 @@ public struct IndependenceTest: Sendable, Equatable {
     /// The method for people, e.g. "Pearson's chi-square" or "Fisher's exact test".
     public var methodName: String {
         switch method {
-        case .chiSquare: return df == 1 ? "Pearson's chi-square with Yates' correction" : "Pearson's chi-square"
+        case .chiSquare:
+            switch correction {
+            case .yates?: return "Pearson's chi-square with Yates' correction"
+            case .nMinusOne?: return "the 'N − 1' chi-square"
+            case .pearson?, nil: return "Pearson's chi-square"
+            }
         case .fisher: return monteCarloTables == nil ? "Fisher's exact test" : "Fisher's exact test (Monte Carlo p)"
         case .raoScott: return "Rao-Scott F test (design-based)"
         }
@@ -122,18 +141,26 @@ extension Contingency {
     /// Tests whether the share in the first column is the same in every row of a k x 2 table:
     /// Pearson's chi-square (Yates-corrected for 2 x 2, as SciPy and R by default) when every expected
     /// count is at least 5, Fisher's exact test otherwise. Rows with no one in them are left out first.
-    public static func independence(groups table: [[Int]]) throws -> IndependenceTest {
+    /// A 2 x 2 table's chi-square follows `twoByTwo`.
+    public static func independence(groups table: [[Int]], twoByTwo: TwoByTwoChiSquare = .yates) throws
+        -> IndependenceTest {
         let rows = table.filter { $0.reduce(0, +) > 0 }
         guard rows.count >= 2 else { throw StatisticsError.insufficientData("fewer than two groups have anyone in them") }
         let first = rows.reduce(0) { $0 + $1[0] }, second = rows.reduce(0) { $0 + $1[1] }
         guard first > 0, second > 0 else {
             throw StatisticsError.insufficientData("everyone is in the same outcome category: nothing to compare")
         }
-        let chi = try chiSquare(rows)
+        let square = rows.count == 2
+        var chi = try chiSquare(rows, yates: square && twoByTwo == .yates)
+        if square, twoByTwo == .nMinusOne {
+            chi.statistic *= Double(chi.n - 1) / Double(chi.n)
+            chi.pValue = gsl_cdf_chisq_Q(chi.statistic, 1)
+        }
         let smallest = chi.expected.joined().min() ?? 0
         if !chi.smallExpected {
             return IndependenceTest(method: .chiSquare, statistic: chi.statistic, df: chi.df, pValue: chi.pValue,
-                                    smallestExpected: smallest, monteCarloTables: nil, reason: "all expected counts were 5 or more")
+                                    correction: square ? twoByTwo : nil, smallestExpected: smallest,
+                                    monteCarloTables: nil, reason: "all expected counts were 5 or more")
         }
         let fisher = try fisherExact(groups: rows)
         let smallText = String(format: "%.1f", smallest)

@@ -290,3 +290,32 @@ func near(_ actual: Double?, _ expected: Any?, _ tolerance: Double = 1e-9) -> Bo
         #expect(try #require(mean("Fully")) > (try #require(mean("Not at all"))))
     }
 }
+
+/// Issue #22: the JSON and CSV tests table says which 2 x 2 chi-square was used, as the notes do, and
+/// `two_by_two: n_minus_1` gives Campbell's N − 1 chi-square.
+@Suite struct TwoGroupChiSquareIsStated {
+    @Test(arguments: [TwoByTwoChiSquare.yates, .nMinusOne])
+    func theCorrectionIsInTheMachineTable(_ variant: TwoByTwoChiSquare) throws {
+        let yaml = """
+            id: two-groups
+            title: Two groups
+            kind: subgroup_comparison
+            instrument: small-poet
+            items: all_outcomes
+            subgroups:
+              - {item: budget_management, levels: {Direct payment: [1], Managed for them: [2, 3]}}
+            two_by_two: \(variant.rawValue)
+
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("two-groups-\(variant).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try AnalysisRunner.run(try AnalysisDefinition.load(file: path), store: SmallPoetStore().store)
+        let tests = try #require(ReportWriter.csvTables(result).first { $0.suffix == "-tests" }?.table)
+        let rows = try #require(TableFormat.jsonObject(tests)["rows"] as? [[String: Any]])
+        let chi = rows.filter { $0["method"] as? String == "chi_square" }
+        #expect(!chi.isEmpty, "the small sample has chi-square tests for two groups")
+        #expect(chi.allSatisfy { $0["correction"] as? String == variant.rawValue })
+        let notes = ReportWriter.humanTables(result).flatMap(\.notes).joined(separator: " ")
+        #expect(notes.contains(variant == .yates ? "Yates' continuity correction" : "'N − 1' chi-square"))
+    }
+}

@@ -103,3 +103,19 @@ import Testing
         #expect(throws: StatisticsError.self) { try IntraclassCorrelation.estimate([1, 2], clusters: [0, 1], groups: [0, 1]) }
     }
 }
+
+/// The 2 x 2 chi-square variants against R 4.2 on the table [[12, 5], [7, 15]]:
+/// `chisq.test(m, correct = FALSE)$statistic * (N - 1) / N` with `pchisq`, and `chisq.test(m)` (Yates).
+@Suite struct TwoByTwoChiSquareAgainstR {
+    @Test func nMinusOneAndYatesMatch() throws {
+        let table = [[12, 5], [7, 15]]
+        let n1 = try Contingency.independence(groups: table, twoByTwo: .nMinusOne)
+        #expect(abs(n1.statistic! - 5.62165775401069) < 1e-12 && abs(n1.pValue - 0.0177398615082376) < 1e-12)
+        #expect(n1.correction == .nMinusOne && n1.methodName == "the 'N − 1' chi-square")
+        let yates = try Contingency.independence(groups: table)
+        #expect(abs(yates.statistic! - 4.32212039121869) < 1e-12 && abs(yates.pValue - 0.0376200166348401) < 1e-12)
+        #expect(yates.correction == .yates)
+        let three = try Contingency.independence(groups: [[12, 5], [7, 15], [9, 9]], twoByTwo: .nMinusOne)
+        #expect(three.correction == nil, "tables larger than 2 x 2 are never corrected")
+    }
+}
