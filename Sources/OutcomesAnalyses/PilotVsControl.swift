@@ -105,6 +105,32 @@ public struct CostEffectiveness: Sendable {
     /// Incremental cost per unit of effect; not given an interval (ratio intervals are unreliable when
     /// the effect's interval includes zero): the net benefits carry the uncertainty.
     public var icer: Double
+    /// Where the point estimate lies on the cost-effectiveness plane: a pilot that costs more and does
+    /// worse is dominated, one that costs less and does better dominant; a negative ICER is never reported.
+    public enum Verdict: String, Sendable {
+        case dominant, dominated
+        /// More costly and more effective, or less costly and less effective: the ICER is the trade-off.
+        case tradeOff = "trade_off"
+
+        public init(incrementalCost cost: Double, incrementalEffect effect: Double) {
+            let same = cost == 0 && effect == 0
+            self = !same && cost <= 0 && effect >= 0 ? .dominant : !same && cost >= 0 && effect <= 0 ? .dominated
+                : .tradeOff
+        }
+    }
+    public var verdict: Verdict
+    /// The share of bootstrap replicates in each quadrant of the plane (effect across, cost up).
+    public struct Quadrants: Sendable, Equatable {
+        /// More effective and more costly (north-east), less effective and more costly (north-west,
+        /// dominated), more effective and less costly (south-east, dominant), less of both (south-west).
+        public var northEast, northWest, southEast, southWest: Double
+    }
+    public var quadrants: Quadrants
+    /// The cost-effectiveness acceptability curve: the probability the pilot is cost-effective (net benefit
+    /// above 0 in the replicates) at each willingness to pay from 0 to twice the largest threshold.
+    public var acceptability: [(threshold: Double, probability: Double)]
+    /// Each replicate's incremental effect and cost, for the plane's scatter.
+    public var replicateIncrements: [(effect: Double, cost: Double)]
     public var netBenefits: [NetBenefit]
     public var replicates: Int
     public var seed: UInt64
@@ -644,10 +670,27 @@ extension PilotVsControl {
         let meanCost = (zip(usable, cost).filter { $0.0.pilot }.map(\.1).reduce(0, +) / Double(pilotCount),
                         zip(usable, cost).filter { !$0.0.pilot }.map(\.1).reduce(0, +) / Double(controlCount))
         let effectLabel = frame.instrument.scale(effect)?.label ?? effect
+        let increments = replicates.map { (effect: $0[1], cost: $0[0]) }
+        let total = Double(max(increments.count, 1))
+        func share(_ test: ((effect: Double, cost: Double)) -> Bool) -> Double {
+            Double(increments.count(where: test)) / total
+        }
+        let quadrants = CostEffectiveness.Quadrants(northEast: share { $0.effect >= 0 && $0.cost >= 0 },
+                                                    northWest: share { $0.effect < 0 && $0.cost >= 0 },
+                                                    southEast: share { $0.effect >= 0 && $0.cost < 0 },
+                                                    southWest: share { $0.effect < 0 && $0.cost < 0 })
+        let highest = 2 * (settings.thresholds.max() ?? 30_000)
+        let acceptability = (0...40).map { step -> (threshold: Double, probability: Double) in
+            let threshold = highest * Double(step) / 40
+            return (threshold, share { threshold * $0.effect - $0.cost > 0 })
+        }
+        let verdict = CostEffectiveness.Verdict(incrementalCost: observed[0], incrementalEffect: observed[1])
         return CostEffectiveness(n: (pilotCount, controlCount), meanCost: meanCost,
                                  incrementalCost: Comparison(estimate: observed[0], lower: costLow, upper: costHigh, confidence: confidence),
                                  incrementalEffect: Comparison(estimate: observed[1], lower: effectLow, upper: effectHigh, confidence: confidence),
-                                 icer: observed[0] / observed[1], netBenefits: netBenefits, replicates: settings.replicates,
+                                 icer: observed[0] / observed[1], verdict: verdict, quadrants: quadrants,
+                                 acceptability: acceptability, replicateIncrements: increments,
+                                 netBenefits: netBenefits, replicates: settings.replicates,
                                  seed: settings.seed, resampled: settings.resample, resampledUnits: resampledUnits,
                                  effectLabel: effectLabel)
     }

@@ -183,13 +183,74 @@ public enum PilotVsControlLayout {
             [.text("Incremental effect"), .number(cost.incrementalEffect.estimate, decimals: 6),
              .number(cost.incrementalEffect.lower, decimals: 6),
              .number(cost.incrementalEffect.upper, decimals: 6), .empty],
-            [.text("ICER (cost per unit of effect)"), .number(cost.icer, decimals: 2), .empty, .empty, .empty],
-        ] + cost.netBenefits.map { nb in
+            [.text("Position on the cost-effectiveness plane"), .text(cost.verdict.rawValue), .empty, .empty, .empty],
+            // A negative ratio is never a figure: dominated or dominant say what it would hide.
+            [.text("ICER (cost per unit of effect)"),
+             cost.verdict == .tradeOff ? .number(cost.icer, decimals: 2) : .empty, .empty, .empty, .empty],
+        ] + quadrantRows(cost).map { [.text($0.0), .number($0.1, decimals: 4), .empty, .empty, .empty] }
+          + cost.netBenefits.map { nb in
             [.text("Net benefit at \(TableFormat.format(nb.threshold, 0)) per unit"), .number(nb.estimate, decimals: 2),
              .number(nb.lower, decimals: 2), .number(nb.upper, decimals: 2),
              .number(nb.probabilityCostEffective, decimals: 4)]
         }
         return table
+    }
+
+    /// The share of bootstrap replicates in each quadrant of the cost-effectiveness plane.
+    static func quadrantRows(_ cost: CostEffectiveness) -> [(String, Double)] {
+        let q = cost.quadrants
+        return [("Replicates more effective and more costly (north-east)", q.northEast),
+                ("Replicates less effective and more costly (north-west: dominated)", q.northWest),
+                ("Replicates more effective and less costly (south-east: dominant)", q.southEast),
+                ("Replicates less effective and less costly (south-west)", q.southWest)]
+    }
+
+    /// The cost-effectiveness acceptability curve, one row per willingness to pay.
+    static func acceptabilityTable(_ cost: CostEffectiveness) -> ReportTable {
+        ReportTable(title: "Cost-effectiveness acceptability curve",
+                    columns: [.init("willingness_to_pay", "Willingness to pay per unit of effect"),
+                              .init("probability_cost_effective", "Probability cost-effective")],
+                    rows: cost.acceptability.map { [.number($0.threshold, decimals: 0),
+                                                    .number($0.probability, decimals: 4)] })
+    }
+
+    /// The cost-effectiveness plane and the acceptability curve, each with its figures as a table.
+    static func costCharts(_ cost: CostEffectiveness, id: String) -> [Chart] {
+        let threshold = cost.netBenefits.first?.threshold ?? 20_000
+        var quadrants = ReportTable(title: "Figures in the chart", columns: [
+            .init("quadrant", "Quadrant", alignRight: false), .init("share", "Share of replicates")])
+        quadrants.rows = quadrantRows(cost).map { [.text($0.0), .text("\(fmt($0.1 * 100, 1))%")] }
+        let plane = Chart(svg: SVGCharts.costEffectivenessPlane(
+            id: "\(id)-cost-effectiveness-plane", title: "Cost-effectiveness plane",
+            description: "Each of \(cost.replicates) bootstrap replicates' incremental effect and cost of the pilot "
+                + "against control, with the estimate emphasised and a dashed line at £"
+                + "\(TableFormat.format(threshold, 0)) per unit of effect: points below it are cost-effective there.",
+            replicates: cost.replicateIncrements,
+            estimate: (cost.incrementalEffect.estimate, cost.incrementalCost.estimate), threshold: threshold,
+            effectLabel: cost.effectLabel),
+            caption: "Cost-effectiveness plane: incremental effect and cost in each bootstrap replicate.",
+            table: quadrants)
+        var curve = ReportTable(title: "Figures in the chart", columns: [
+            .init("threshold", "Willingness to pay per unit"), .init("probability", "Probability cost-effective")])
+        curve.rows = cost.acceptability.enumerated().filter { $0.offset % 5 == 0 }.map {
+            [.text("£\(TableFormat.format($0.element.threshold, 0))"), .text(fmt($0.element.probability, 3))]
+        }
+        let acceptability = Chart(svg: SVGCharts.acceptabilityCurve(
+            id: "\(id)-cost-effectiveness-acceptability", title: "Cost-effectiveness acceptability curve",
+            description: "The probability that the pilot is cost-effective (the share of bootstrap replicates with "
+                + "a positive net benefit) at each willingness to pay per unit of effect.",
+            points: cost.acceptability),
+            caption: "Cost-effectiveness acceptability curve.", table: curve)
+        return [plane, acceptability]
+    }
+
+    /// The ICER for people: the ratio, or why there is none to give.
+    static func icerText(_ cost: CostEffectiveness) -> String {
+        switch cost.verdict {
+        case .dominant: return "dominant: the pilot costs less and does better (no ratio is needed)"
+        case .dominated: return "dominated: the pilot costs more and does worse (no ratio is meaningful)"
+        case .tradeOff: return money(cost.icer)
+        }
     }
 
     /// The machine-readable tables, each with the suffix of its CSV file name.
@@ -201,7 +262,10 @@ public enum PilotVsControlLayout {
                       ("-attrition", balanceTable(evaluation.attrition.comparison,
                                                   title: "Baseline characteristics of those lost and those followed up",
                                                   first: "lost", second: "followed_up", disclosure: rules))]
-        if let cost = evaluation.cost { tables.append(("-cost", costTable(cost))) }
+        if let cost = evaluation.cost {
+            tables.append(("-cost", costTable(cost)))
+            tables.append(("-acceptability", acceptabilityTable(cost)))
+        }
         return tables
     }
 
@@ -344,8 +408,9 @@ public enum PilotVsControlLayout {
                 [.text("Incremental effect (change)"),
                  .text("\(fmt(cost.incrementalEffect.estimate, 4)) (\(fmt(cost.incrementalEffect.lower, 4)) to "
                        + "\(fmt(cost.incrementalEffect.upper, 4)))"), .text("")],
-                [.text("ICER (cost per unit of effect)"), .text(money(cost.icer)), .text("")],
-            ] + cost.netBenefits.map { nb in
+                [.text("ICER (cost per unit of effect)"), .text(icerText(cost)), .text("")],
+            ] + quadrantRows(cost).map { [.text($0.0), .text("\(fmt($0.1 * 100, 1))% of replicates"), .text("")] }
+              + cost.netBenefits.map { nb in
                 [.text("Net benefit at £\(TableFormat.format(nb.threshold, 0)) per unit"),
                  .text("\(money(nb.estimate)) (\(money(nb.lower)) to \(money(nb.upper)))"),
                  .text(fmt(nb.probabilityCostEffective, 3))]
@@ -473,7 +538,7 @@ extension PilotVsControlResult: KindLayout {
                                                ratio: ratio),
                          caption: "\(comparison.label): adjusted \(ratio ? "odds ratio" : "difference") "
                              + "with 95% interval, overall and by subgroup.", table: data)
-        }
+        } + (cost.map { PilotVsControlLayout.costCharts($0, id: id) } ?? [])
     }
 
     var methods: String {

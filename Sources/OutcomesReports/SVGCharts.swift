@@ -366,6 +366,97 @@ public enum SVGCharts {
         return svg + "</svg>"
     }
 
+    /// The cost-effectiveness plane: each bootstrap replicate's incremental effect (across) and cost (up),
+    /// the point estimate emphasised, the axes through zero dividing the four quadrants, and a dashed line
+    /// of slope `threshold` (below it the pilot is cost-effective at that willingness to pay).
+    public static func costEffectivenessPlane(id: String, title: String, description: String,
+                                              replicates: [(effect: Double, cost: Double)],
+                                              estimate: (effect: Double, cost: Double), threshold: Double,
+                                              effectLabel: String) -> String {
+        let left = 80.0, plotWidth = 480.0, top = 36.0, plotHeight = 320.0
+        let width = left + plotWidth + 40, height = top + plotHeight + 56
+        let effects = replicates.map(\.effect) + [estimate.effect, 0], costs = replicates.map(\.cost) + [estimate.cost, 0]
+        // Axes symmetric about zero, so that the four quadrants are equal and read at a glance.
+        func axis(_ largest: Double) -> (extent: Double, step: Double) {
+            let step = tickStep(2 * max(largest, 1e-9))
+            return (max(step, (largest / step).rounded(.up) * step), step)
+        }
+        let (effectExtent, effectStep) = axis(effects.map(abs).max() ?? 1)
+        let (costExtent, costStep) = axis(costs.map(abs).max() ?? 1)
+        func x(_ e: Double) -> Double { left + (e + effectExtent) / (2 * effectExtent) * plotWidth }
+        func y(_ c: Double) -> Double { top + (costExtent - c) / (2 * costExtent) * plotHeight }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        svg += legend([("Bootstrap replicates", "#8FA9C8"), ("Estimate", negative)], x: left, y: 12)
+        for tick in stride(from: -costExtent, through: costExtent + costStep / 2, by: costStep) {
+            svg += line(left, y(tick), left + plotWidth, y(tick), stroke: "#EEEEEE")
+            svg += text(TableFormat.format(tick, 0), x: left - 6, y: y(tick) + 4, anchor: "end", size: 11)
+        }
+        let decimals = decimals(for: effectExtent)
+        for tick in stride(from: -effectExtent, through: effectExtent + effectStep / 2, by: effectStep) {
+            svg += text(format(tick, decimals), x: x(tick), y: top + plotHeight + 16, anchor: "middle", size: 11)
+        }
+        svg += line(x(0), top, x(0), top + plotHeight, stroke: "#333333")
+        svg += line(left, y(0), left + plotWidth, y(0), stroke: "#333333")
+        // The threshold line c = λ e, clipped to the plot.
+        let reach = min(effectExtent, costExtent / max(threshold, 1e-9))
+        svg += "<line x1=\"\(format(x(-reach), 1))\" y1=\"\(format(y(-reach * threshold), 1))\" "
+            + "x2=\"\(format(x(reach), 1))\" y2=\"\(format(y(reach * threshold), 1))\" stroke=\"#555555\" "
+            + "stroke-width=\"1.2\" stroke-dasharray=\"5 4\"/>"
+        svg += text("£\(TableFormat.format(threshold, 0)) per unit", x: x(reach) - 4, y: y(reach * threshold) - 6,
+                    anchor: "end", size: 10)
+        for point in replicates {
+            svg += "<circle cx=\"\(format(x(point.effect), 1))\" cy=\"\(format(y(point.cost), 1))\" r=\"1.8\" "
+                + "fill=\"#8FA9C8\" fill-opacity=\"0.6\"/>"
+        }
+        let label = escape("Estimate: effect \(format(estimate.effect, 4)), cost £\(TableFormat.format(estimate.cost, 0))")
+        svg += "<circle cx=\"\(format(x(estimate.effect), 1))\" cy=\"\(format(y(estimate.cost), 1))\" r=\"5\" "
+            + "fill=\"\(negative)\"><title>\(label)</title></circle>"
+        for (label, qx, qy, anchor) in [("more costly, less effective", left + 6, top + 14, "start"),
+                                        ("more costly, more effective", left + plotWidth - 6, top + 14, "end"),
+                                        ("less costly, less effective", left + 6, top + plotHeight - 6, "start"),
+                                        ("less costly, more effective", left + plotWidth - 6, top + plotHeight - 6,
+                                         "end")] {
+            svg += text(label, x: qx, y: qy, anchor: anchor, size: 10, fill: "#555555")
+        }
+        svg += text("Incremental effect (\(effectLabel)), pilot minus control", x: left + plotWidth / 2,
+                    y: height - 10, anchor: "middle", size: 12)
+        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" "
+            + "transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" "
+            + "text-anchor=\"middle\" font-size=\"12\">Incremental cost (£)</text>"
+        return svg + "</svg>"
+    }
+
+    /// The cost-effectiveness acceptability curve: the probability the pilot is cost-effective (0-1, up)
+    /// at each willingness to pay (across).
+    public static func acceptabilityCurve(id: String, title: String, description: String,
+                                          points: [(threshold: Double, probability: Double)]) -> String {
+        let left = 60.0, plotWidth = 480.0, top = 24.0, plotHeight = 240.0
+        let width = left + plotWidth + 40, height = top + plotHeight + 56
+        let highest = max(points.map(\.threshold).max() ?? 1, 1)
+        func x(_ t: Double) -> Double { left + t / highest * plotWidth }
+        func y(_ p: Double) -> Double { top + (1 - p) * plotHeight }
+        var svg = open(id: id, title: title, description: description, width: width, height: height)
+        for tick in stride(from: 0.0, through: 1.0001, by: 0.25) {
+            svg += line(left, y(tick), left + plotWidth, y(tick), stroke: "#E5E5E5")
+            svg += text(format(tick, 2), x: left - 6, y: y(tick) + 4, anchor: "end", size: 11)
+        }
+        let step = tickStep(highest)
+        for tick in stride(from: 0, through: highest + step / 2, by: step) {
+            svg += text("£\(TableFormat.format(tick, 0))", x: x(tick), y: top + plotHeight + 16, anchor: "middle",
+                        size: 11)
+        }
+        let path = points.enumerated().map { index, point in
+            "\(index == 0 ? "M" : "L")\(format(x(point.threshold), 1)) \(format(y(point.probability), 1))"
+        }.joined(separator: " ")
+        svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(positive)\" stroke-width=\"2\"/>"
+        svg += text("Willingness to pay per unit of effect", x: left + plotWidth / 2, y: height - 10,
+                    anchor: "middle", size: 12)
+        svg += "<text x=\"14\" y=\"\(format(top + plotHeight / 2, 1))\" "
+            + "transform=\"rotate(-90 14 \(format(top + plotHeight / 2, 1)))\" "
+            + "text-anchor=\"middle\" font-size=\"12\">Probability cost-effective</text>"
+        return svg + "</svg>"
+    }
+
     // MARK: Pieces
 
     static func open(id: String, title: String, description: String, width: Double, height: Double) -> String {

@@ -190,6 +190,35 @@ final class SmallEvaluationStore: FixtureStore {
 
     /// Bootstrap intervals cannot match another program's random stream: they must be reproducible
     /// from the seed, contain the point estimate, and move when the seed does.
+    /// Issue #22: a pilot that costs more and does worse is dominated, never a negative ICER; the plane's
+    /// quadrants and the acceptability curve come from the same replicates as the net benefits.
+    @Test func costEffectivenessSaysDominatedOrDominantAndShowsThePlane() throws {
+        #expect(CostEffectiveness.Verdict(incrementalCost: 500, incrementalEffect: -0.02) == .dominated)
+        #expect(CostEffectiveness.Verdict(incrementalCost: -500, incrementalEffect: 0.02) == .dominant)
+        #expect(CostEffectiveness.Verdict(incrementalCost: 500, incrementalEffect: 0.02) == .tradeOff)
+        #expect(CostEffectiveness.Verdict(incrementalCost: -500, incrementalEffect: -0.02) == .tradeOff)
+        let cost = try #require(try SmallEvaluationStore().result().cost)
+        let q = cost.quadrants
+        #expect(abs(q.northEast + q.northWest + q.southEast + q.southWest - 1) < 1e-12)
+        #expect(cost.replicateIncrements.count == cost.replicates)
+        let northWest = Double(cost.replicateIncrements.count { $0.effect < 0 && $0.cost >= 0 }) / Double(cost.replicates)
+        #expect(q.northWest == northWest)
+        // At a willingness to pay of 0, cost-effective means cheaper.
+        let cheaper = Double(cost.replicateIncrements.count { $0.cost < 0 }) / Double(cost.replicates)
+        #expect(cost.acceptability.first?.threshold == 0 && cost.acceptability.first?.probability == cheaper)
+        #expect(cost.acceptability.map(\.threshold) == cost.acceptability.map(\.threshold).sorted())
+        // The curve at each net-benefit threshold is that threshold's probability.
+        for nb in cost.netBenefits {
+            let p = Double(cost.replicateIncrements.count { nb.threshold * $0.effect - $0.cost > 0 }) / Double(cost.replicates)
+            #expect(p == nb.probabilityCostEffective)
+        }
+        let table = PilotVsControlLayout.costTable(cost)
+        let icer = try #require(table.rows.first { $0.first == .text("ICER (cost per unit of effect)") })
+        #expect(cost.verdict == .tradeOff ? icer[1] != .empty : icer[1] == .empty)
+        let markdown = ReportWriter.markdown(try SmallEvaluationStore().result())
+        #expect(markdown.contains("north-west: dominated"))
+    }
+
     @Test func costBootstrapIsSeeded() throws {
         let setup = try SmallEvaluationStore()
         let first = try #require(try setup.result().cost)
