@@ -351,6 +351,32 @@ public enum PilotVsControl {
             }
 
             let bySite = definition.pilot.allocation == .sites
+            let inference = definition.pilot.inference
+            /// The arm coefficient of a least-squares model when sites were allocated: CR2 errors by site on
+            /// Satterthwaite df, or the restricted wild cluster bootstrap's p-value and interval.
+            func armBySite(_ what: String, _ y: [Double], _ predictors: [[Double]], _ names: [String],
+                           sites: [Int]) -> Coefficient? {
+                attempt(what) {
+                    switch inference {
+                    case .cr2:
+                        let fit = try Regression.ols(y: y, predictors: predictors, names: names,
+                                                     covariance: .cr2(sites), confidence: confidence)
+                        return fit.coefficients[1]
+                    case let .wildBootstrap(replicates, weights, seed):
+                        let count = Set(sites).count
+                        let test = try WildClusterBootstrap.test(
+                            y: y, predictors: predictors, names: names, clusters: sites, coefficient: names[0],
+                            weights: weights ?? WildClusterBootstrap.recommendedWeights(clusters: count),
+                            replicates: replicates, seed: seed, confidence: confidence)
+                        // Draws as extreme as the data count (the "≥" convention): with enumerated sign
+                        // patterns the data's own draws always tie, and a published p of 0 would claim more
+                        // than 2^G patterns can show (the smallest p with 6 sites is 2/64).
+                        let p = test.pValue + Double(test.ties) / Double(test.replicates)
+                        return Coefficient(name: names[0], estimate: test.estimate, se: test.se,
+                                           statistic: test.statistic, pValue: p, lower: test.lower, upper: test.upper)
+                    }
+                }
+            }
             // Unadjusted difference at follow-up: with sites allocated, the arm coefficient of y ~ arm (the
             // difference in means, or in proportions for a 0/1 outcome) with CR2 errors by site.
             if bySite {
@@ -363,15 +389,17 @@ public enum PilotVsControl {
                 comparison.icc = attempt("Intra-class correlation") {
                     try IntraclassCorrelation.estimate(y, clusters: sites, groups: arms)
                 }
-                if let fit = attempt(binary ? "Risk difference" : "Mean difference", {
-                    try Regression.ols(y: y, predictors: [arm], names: ["arm (pilot)"], covariance: .cr2(sites),
-                                       confidence: confidence)
-                }), let effect = fit.coefficient("arm (pilot)") {
+                if let effect = armBySite(binary ? "Risk difference" : "Mean difference", y, [arm], ["arm (pilot)"],
+                                          sites: sites) {
                     comparison.unadjusted = Comparison(estimate: effect.estimate, lower: effect.lower,
                                                        upper: effect.upper, confidence: confidence)
                     comparison.unadjustedP = effect.pValue
                     comparison.unadjustedDF = effect.df
-                    comparison.unadjustedTest = "CR2 by site"
+                    if case .cr2 = inference {
+                        comparison.unadjustedTest = "CR2 by site"
+                    } else {
+                        comparison.unadjustedTest = "wild cluster bootstrap by site"
+                    }
                 }
             } else if binary {
                 let (e1, n1) = (Int(pilotFollowup.reduce(0, +)), pilotFollowup.count)
@@ -403,11 +431,9 @@ public enum PilotVsControl {
                 comparison.changeControl = attempt("Change, control") { try Descriptives.mean(controlChange, confidence: confidence) }
                 if bySite {
                     let changes = linked.map { value($0.followup)! - value($0.baseline)! }
-                    if let fit = attempt("Difference in differences", {
-                        try Regression.ols(y: changes, predictors: [linked.map { $0.pilot ? 1 : 0 }],
-                                           names: ["arm (pilot)"], covariance: .cr2(linked.map { Int($0.site) }),
-                                           confidence: confidence)
-                    }), let effect = fit.coefficient("arm (pilot)") {
+                    if let effect = armBySite("Difference in differences", changes,
+                                              [linked.map { $0.pilot ? 1 : 0 }], ["arm (pilot)"],
+                                              sites: linked.map { Int($0.site) }) {
                         comparison.differenceInDifferences = Comparison(estimate: effect.estimate, lower: effect.lower,
                                                                         upper: effect.upper, confidence: confidence)
                         comparison.differenceInDifferencesP = effect.pValue
@@ -470,6 +496,15 @@ public enum PilotVsControl {
                         comparison.notes.append("the mixed model's site variance is estimated as 0 (a singular fit): "
                                                 + "its adjusted difference is that of least squares")
                     }
+                    comparison.effectSize = attempt("Hedges' g") { try hedgesG(arm) }
+                }
+                comparisons.append(comparison)
+                continue
+            }
+            if !binary, bySite, case .wildBootstrap = inference {
+                if let arm = armBySite("Adjusted difference (ANCOVA)", y, predictors, names, sites: sites) {
+                    comparison.adjusted = arm
+                    comparison.adjustedN = y.count
                     comparison.effectSize = attempt("Hedges' g") { try hedgesG(arm) }
                 }
                 comparisons.append(comparison)

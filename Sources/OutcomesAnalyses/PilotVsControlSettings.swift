@@ -1,4 +1,5 @@
 import OutcomesInstruments
+import OutcomesStatistics
 
 /// The keys of a `pilot_vs_control` analysis: the two waves, the outcomes compared, the covariates
 /// adjusted for, the baseline characteristics shown by arm, the p-value adjustment and the
@@ -63,9 +64,18 @@ public struct PilotVsControlSettings: KindSettings {
         case kenwardRoger = "kenward_roger"
     }
 
+    /// With arms allocated by site, how the least-squares comparisons' p-values and intervals are found.
+    public enum Inference: Sendable, Equatable {
+        /// CR2 standard errors by site, t on Satterthwaite degrees of freedom: the default.
+        case cr2
+        /// The restricted wild cluster bootstrap (WCR, MacKinnon and Webb), seeded: for very few sites.
+        /// `weights` nil: Webb's six-point weights below 12 sites, Rademacher from 12.
+        case wildBootstrap(replicates: Int, weights: BootstrapWeights?, seed: UInt64)
+    }
+
     static let keys: Set<String> = [
         "baseline_wave", "followup_wave", "outcomes", "covariates", "balance", "adjust", "cost", "allocation",
-        "model", "degrees_of_freedom"
+        "model", "degrees_of_freedom", "inference", "bootstrap"
     ]
     static let requiredKeys = ["baseline_wave", "followup_wave", "outcomes"]
 
@@ -79,6 +89,7 @@ public struct PilotVsControlSettings: KindSettings {
     public var allocation: Allocation = .sites
     public var model: Model = .ancova
     public var degreesOfFreedom: MixedDegreesOfFreedom = .satterthwaite
+    public var inference: Inference = .cr2
 
     public init(baselineWave: String, followupWave: String, outcomes: [Outcome], covariates: [String] = [],
                 balance: [String] = [], adjustment: AnalysisDefinition.Adjustment = .holm, cost: CostSettings? = nil) {
@@ -176,6 +187,36 @@ public struct PilotVsControlSettings: KindSettings {
             }
             if model != .mixed { r.error(at: node, "degrees_of_freedom applies to model: mixed") }
         }
+        var inference = Inference.cr2
+        if let node = file.top["inference"], let text = r.string(node, "inference") {
+            switch text {
+            case "cr2": break
+            case "wild_bootstrap":
+                var replicates = 9999, weights: BootstrapWeights?, seed: UInt64 = 1
+                if let bootstrap = file.top["bootstrap"],
+                   let map = r.mapping(bootstrap, "bootstrap", allowed: ["replicates", "weights", "seed"]) {
+                    replicates = map["replicates"].flatMap { r.int($0, "replicates") } ?? replicates
+                    if replicates < 999, let at = map["replicates"] {
+                        r.error(at: at, "use at least 999 wild bootstrap replicates (9,999 for reporting)")
+                    }
+                    seed = UInt64(max(0, map["seed"].flatMap { r.int($0, "seed") } ?? 1))
+                    if let at = map["weights"], let name = r.string(at, "weights"), name != "auto" {
+                        weights = BootstrapWeights(rawValue: name)
+                        if weights == nil {
+                            r.error(at: at, "weights should be auto (Webb below 12 sites, Rademacher from 12), "
+                                    + "webb or rademacher, found '\(name)'")
+                        }
+                    }
+                }
+                inference = .wildBootstrap(replicates: replicates, weights: weights, seed: seed)
+            default:
+                r.error(at: node, "inference should be cr2 (CR2 errors by site, the default) or wild_bootstrap "
+                        + "(the restricted wild cluster bootstrap, for very few sites), found '\(text)'")
+            }
+        }
+        if file.top["bootstrap"] != nil, case .cr2 = inference, let node = file.top["bootstrap"] {
+            r.error(at: node, "bootstrap applies to inference: wild_bootstrap")
+        }
         guard let waves else { return nil }
         var settings = PilotVsControlSettings(baselineWave: waves.baseline, followupWave: waves.followup,
                                               outcomes: outcomes, covariates: covariates, balance: balance,
@@ -183,6 +224,10 @@ public struct PilotVsControlSettings: KindSettings {
         settings.allocation = allocation
         settings.model = model
         settings.degreesOfFreedom = degreesOfFreedom
+        settings.inference = inference
+        if case .wildBootstrap = inference, allocation == .individuals, let node = file.top["inference"] {
+            r.error(at: node, "inference: wild_bootstrap resamples sites, for arms allocated by site")
+        }
         if model == .mixed, allocation == .individuals, let node = file.top["model"] {
             r.error(at: node, "model: mixed has a random intercept for site, for arms allocated by site; "
                     + "with allocation: individuals use model: ancova")

@@ -473,6 +473,18 @@ public enum PilotVsControlLayout {
                 + "or logistic regression (odds ratio), with heteroskedasticity-robust (HC1) standard errors. "
                 + "\(level) intervals.",
         ]
+        if bySite, case let .wildBootstrap(replicates, weights, seed) = result.settings.inference {
+            let sites = result.pilotSites.count + result.controlSites.count
+            let chosen = weights ?? WildClusterBootstrap.recommendedWeights(clusters: sites)
+            notes.append("p-values and intervals of the unadjusted, change and least-squares adjusted comparisons "
+                         + "are from the restricted wild cluster bootstrap by site (WCR, MacKinnon and Webb; the "
+                         + "bootstrap t of CR1 errors, the interval by inverting the test), "
+                         + "\(chosen == .webb ? "Webb's six-point" : "Rademacher") weights, "
+                         + "\(TableFormat.thousands(replicates)) replicates (every sign pattern once when "
+                         + "Rademacher's 2^G are fewer), seed \(seed); draws as extreme as the data count towards "
+                         + "p (so with G sites enumerated p is at least 2/2^G); they have no degrees of freedom. "
+                         + "Odds ratios keep CR2 errors.")
+        }
         notes.append("p adjusted across the outcomes by "
                      + "\(result.settings.adjustment == .holm ? "Holm's method" : "Benjamini-Hochberg"). "
                      + "Hedges' g: adjusted difference over the pooled SD at follow-up, "

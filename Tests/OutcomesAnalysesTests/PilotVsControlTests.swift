@@ -68,6 +68,10 @@ final class SmallEvaluationStore: FixtureStore {
             var `Kenward-Roger`: MixedEstimate
         }
         var mixed: [MixedOutcome]
+        /// inference: wild_bootstrap, Rademacher weights enumerated over the 6 sites, from wildboottest.
+        struct WildTest: Decodable { var estimate, pValue, se, t: Double; var replicates, ties: Int; var enumerated: Bool }
+        struct WildOutcome: Decodable { var outcome: String; var unadjusted, adjusted: WildTest }
+        var wild: [WildOutcome]
         struct Balance: Decodable { var item: String; var level: Int?; var pilot, control: Double; var smd: Double? }
         struct Cost: Decodable { var delta_cost, delta_effect, icer: Double; var net_benefit: [Double] }
         var outcomes: [Outcome]
@@ -139,6 +143,30 @@ final class SmallEvaluationStore: FixtureStore {
         }
         // A yes/no outcome keeps its logistic model.
         #expect(result.overall.comparisons.first { $0.kind == .binary }?.adjustedIsOddsRatio == true)
+    }
+
+    /// inference: wild_bootstrap: with 6 sites Rademacher's 64 sign patterns are enumerated, so the p-values
+    /// are exact and must be wildboottest's, with the draws as extreme as the data (ties) counted.
+    @Test func theWildClusterBootstrapIsWildboottests() throws {
+        let result = try SmallEvaluationStore().result {
+            $0.edit(PilotVsControlSettings.self) {
+                $0.inference = .wildBootstrap(replicates: 9999, weights: .rademacher, seed: 1)
+            }
+        }
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("small-pvc.expected.json"))))
+        #expect(expected.wild.count == 2)
+        for reference in expected.wild {
+            let c = try #require(result.overall.comparisons.first { $0.outcome == reference.outcome })
+            let u = try #require(c.unadjusted), a = try #require(c.adjusted)
+            #expect(reference.unadjusted.enumerated && reference.unadjusted.replicates == 64)
+            #expect(close(u.estimate, reference.unadjusted.estimate, 1e-9) && close(a.estimate, reference.adjusted.estimate, 1e-9))
+            // The analysis counts the tied draws too (p >= 2/64 with 6 sites); wildboottest counts only those beyond.
+            func withTies(_ w: Expected.WildTest) -> Double { w.pValue + Double(w.ties) / Double(w.replicates) }
+            #expect(close(c.unadjustedP, withTies(reference.unadjusted), 1e-12), "\(reference.outcome) unadjusted p \(c.unadjustedP ?? .nan)")
+            #expect(close(a.pValue, withTies(reference.adjusted), 1e-12), "\(reference.outcome) adjusted p \(a.pValue)")
+            #expect(a.pValue >= 2.0 / 64)
+            #expect(c.unadjustedTest == "wild cluster bootstrap by site" && u.lower < u.estimate && u.estimate < u.upper)
+        }
     }
 
     /// `allocation: individuals`: Welch, Newcombe and chi-square, HC1 errors, against SciPy and statsmodels.
@@ -320,5 +348,27 @@ final class SmallEvaluationStore: FixtureStore {
             #expect(abs(spread(run.replicates.map { $0[0] }) / costSE - 1) < 0.07, "\(resample): cost SD vs \(costSE)")
             #expect(abs(spread(run.replicates.map { $0[1] }) / changeSE - 1) < 0.07, "\(resample): change SD vs \(changeSE)")
         }
+    }
+}
+
+/// The keys of issue #22 are checked as the file is read, each problem named with its line.
+@Suite struct PilotVsControlInferenceKeys {
+    static func problems(_ extra: String) -> String {
+        let base = try! String(contentsOfFile: fixture("small-pvc.analysis.yaml"), encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pvc-\(abs(extra.hashValue)).yaml").path
+        try! (base + extra).write(toFile: path, atomically: true, encoding: .utf8)
+        do { _ = try AnalysisDefinition.load(file: path); return "" } catch { return "\(error)" }
+    }
+
+    @Test func badValuesAreNamedWithTheirLine() {
+        #expect(Self.problems("allocation: clusters\n").contains("allocation should be sites"))
+        #expect(Self.problems("model: glmm\n").contains("model should be ancova"))
+        #expect(Self.problems("degrees_of_freedom: kenward_roger\n").contains("applies to model: mixed"))
+        #expect(Self.problems("inference: bootstrap\n").contains("inference should be cr2"))
+        #expect(Self.problems("inference: wild_bootstrap\nbootstrap: {weights: normal}\n").contains("webb or rademacher"))
+        #expect(Self.problems("bootstrap: {replicates: 9999}\n").contains("applies to inference: wild_bootstrap"))
+        #expect(Self.problems("allocation: individuals\nmodel: mixed\n").contains("with allocation: individuals"))
+        #expect(Self.problems("inference: wild_bootstrap\nbootstrap: {replicates: 9999, weights: webb, seed: 3}\n") == "")
+        #expect(Self.problems("model: mixed\ndegrees_of_freedom: kenward_roger\n") == "")
     }
 }

@@ -15,6 +15,7 @@ Swift instead). Writes small-pvc.expected.json. Run: python3 scripts/reference/p
 import json
 import math
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -142,8 +143,25 @@ def main():
                         str(Path(folder) / "followup.csv"), str(Path(folder) / "linked.csv"),
                         str(Path(folder) / "sites.json")], check=True)
         by_site = json.loads((Path(folder) / "sites.json").read_text())
+    # inference: wild_bootstrap with Rademacher weights: 6 sites give 2^6 = 64 sign patterns, fewer than
+    # B = 9,999, so wildboottest enumerates them and the p-values are exact (wild_bootstrap_reference.py).
+    sys.path.insert(0, str(Path(__file__).parent))
+    from wild_bootstrap_reference import run as wild_run
+    wild = []
+    f = follow.reset_index()
+    l = both.reset_index()
+    for column in ("qol_index", "wellbeing_score"):
+        unadjusted = {"y": f[column].to_numpy(float), "predictors": [(f.arm == "pilot").to_numpy(float)],
+                      "names": ["arm"], "clusters": pd.factorize(f.site)[0]}
+        adjusted = {"y": l[column + "_f"].to_numpy(float),
+                    "predictors": [(l.arm_b == "pilot").to_numpy(float), l[column + "_b"].to_numpy(float),
+                                   (l.age_group_b == 2).to_numpy(float), (l.age_group_b == 3).to_numpy(float)],
+                    "names": ["arm", "baseline", "age2", "age3"], "clusters": pd.factorize(l.site)[0]}
+        wild.append({"outcome": column, "unadjusted": wild_run(unadjusted, "arm", 0.0, "rademacher", 9999, 1),
+                     "adjusted": wild_run(adjusted, "arm", 0.0, "rademacher", 9999, 1)})
     (FIXTURES / "small-pvc.expected.json").write_text(json.dumps(
-        {"outcomes": outcomes, "sites": by_site["outcomes"], "mixed": by_site["mixed"], "balance": balance,
+        {"outcomes": outcomes, "sites": by_site["outcomes"], "mixed": by_site["mixed"], "wild": wild,
+         "balance": balance,
          "attrition": attrition, "cost": cost},
         indent=2) + "\n")
 
