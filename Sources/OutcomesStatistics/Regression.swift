@@ -396,6 +396,15 @@ public enum Regression {
         guard events > 0, events < Double(d.n) else {
             throw StatisticsError.insufficientData("the outcome is \(events == 0 ? 0 : 1) for everyone: nothing to model")
         }
+        // Separation, found exactly (Konis's linear program) before iterating: a test of the fitted
+        // probabilities afterwards misses it when the iterations stop first.
+        let separation = Separation.check(d)
+        if separation.separated {
+            let names = separation.names.filter { $0 != "(Intercept)" }
+            throw StatisticsError.insufficientData("perfect or quasi-complete separation: the outcome is separated "
+                + "along \(names.isEmpty ? "the intercept" : names.joined(separator: ", ")), so maximum likelihood "
+                + "has no finite odds ratio; Firth's penalised likelihood gives one")
+        }
         _ = GSL.ready
         let (n, p) = (d.n, d.p)
         var beta = [Double](repeating: 0, count: p)
