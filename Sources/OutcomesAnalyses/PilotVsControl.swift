@@ -50,6 +50,8 @@ public struct OutcomeComparison: Sendable {
     /// The outcome's intra-class correlation by site at follow-up (sites nested in arms) and its design
     /// effect, when arms are allocated by site.
     public var icc: IntraclassCorrelation?
+    /// Whether the adjusted odds ratio is Firth's, because the outcome is separated.
+    public var adjustedByFirth = false
     /// With `model: mixed`, the mixed model of a continuous outcome (its variance components and df).
     public var mixedModel: MixedModelFit?
     /// Change from baseline by arm, and the difference in differences (Welch's t on change scores).
@@ -506,6 +508,28 @@ public enum PilotVsControl {
                     comparison.adjusted = arm
                     comparison.adjustedN = y.count
                     comparison.effectSize = attempt("Hedges' g") { try hedgesG(arm) }
+                }
+                comparisons.append(comparison)
+                continue
+            }
+            // Separated data (e.g. no events in one arm of a subgroup) have no maximum likelihood odds ratio:
+            // Firth's penalised likelihood gives one, with a profile interval and a penalised LR test.
+            if binary, let separation = try? Separation.check(y: y, predictors: predictors, names: names),
+               separation.separated {
+                if let firth = attempt("Adjusted odds ratio (Firth's penalised likelihood)", {
+                    try Regression.firth(y: y, predictors: predictors, names: names, confidence: confidence)
+                }), let arm = firth.coefficient("arm (pilot)") {
+                    comparison.adjusted = Coefficient(name: arm.name, estimate: exp(arm.estimate), se: arm.se,
+                                                      statistic: arm.statistic, pValue: arm.pValue,
+                                                      lower: exp(arm.lower), upper: exp(arm.upper))
+                    comparison.adjustedN = firth.n
+                    comparison.adjustedByFirth = true
+                    let along = separation.names.filter { $0 != "(Intercept)" }
+                    let direction = along.isEmpty ? "the intercept" : along.joined(separator: ", ")
+                    comparison.notes.append("the outcome is separated (along \(direction)): "
+                                            + "the odds ratio is by Firth's penalised likelihood, with a profile "
+                                            + "penalised-likelihood interval and penalised likelihood-ratio p, "
+                                            + "which do not allow for clustering by site")
                 }
                 comparisons.append(comparison)
                 continue

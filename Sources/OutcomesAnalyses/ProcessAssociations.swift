@@ -290,7 +290,8 @@ public enum ProcessAssociations {
             definition: definition, instrumentID: instrument.id, instrumentVersion: instrument.version,
             instrumentTitle: instrument.title, wave: definition.wave, responses: frame.count, sites: frame.siteNames,
             positiveLabels: scale.filter { $0.valence == .positive }.map(\.label), contrasts: contrasts,
-            covariates: covariates.map(\.label), clusteredBySite: clustered, standardErrors: errors, domains: domains, summaries: summaries,
+            covariates: covariates.map(\.label), clusteredBySite: clustered, standardErrors: errors,
+            domains: domains, summaries: summaries,
             design: weighted?.summary)
     }
 }

@@ -375,7 +375,8 @@ public enum SVGCharts {
                                               effectLabel: String) -> String {
         let left = 80.0, plotWidth = 480.0, top = 36.0, plotHeight = 320.0
         let width = left + plotWidth + 40, height = top + plotHeight + 56
-        let effects = replicates.map(\.effect) + [estimate.effect, 0], costs = replicates.map(\.cost) + [estimate.cost, 0]
+        let effects = replicates.map(\.effect) + [estimate.effect, 0]
+        let costs = replicates.map(\.cost) + [estimate.cost, 0]
         // Axes symmetric about zero, so that the four quadrants are equal and read at a glance.
         func axis(_ largest: Double) -> (extent: Double, step: Double) {
             let step = tickStep(2 * max(largest, 1e-9))
@@ -408,7 +409,8 @@ public enum SVGCharts {
             svg += "<circle cx=\"\(format(x(point.effect), 1))\" cy=\"\(format(y(point.cost), 1))\" r=\"1.8\" "
                 + "fill=\"#8FA9C8\" fill-opacity=\"0.6\"/>"
         }
-        let label = escape("Estimate: effect \(format(estimate.effect, 4)), cost £\(TableFormat.format(estimate.cost, 0))")
+        let label = escape("Estimate: effect \(format(estimate.effect, 4)), "
+                           + "cost £\(TableFormat.format(estimate.cost, 0))")
         svg += "<circle cx=\"\(format(x(estimate.effect), 1))\" cy=\"\(format(y(estimate.cost), 1))\" r=\"5\" "
             + "fill=\"\(negative)\"><title>\(label)</title></circle>"
         for (label, qx, qy, anchor) in [("more costly, less effective", left + 6, top + 14, "start"),

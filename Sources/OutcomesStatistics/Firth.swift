@@ -128,19 +128,20 @@ struct FirthModel {
             // Steps of at most 5 on the log-odds scale, halved while ℓ* falls.
             let largest = step.map(abs).max() ?? 0
             if largest > 5 { step = step.map { $0 * 5 / largest } }
-            var scale = 1.0, next = state, candidate = beta
+            var scale = 1.0, next: State?
             for _ in 0..<30 {
-                candidate = zip(beta, step).map { $0 + scale * $1 }
+                let candidate = zip(beta, step).map { $0 + scale * $1 }
                 if let trial = evaluate(candidate), trial.value >= state.value - 1e-12 * abs(state.value) {
-                    next = trial; break
+                    next = trial; beta = candidate; break
                 }
                 scale /= 2
             }
-            let moved = zip(candidate, beta).map { abs($0 - $1) }.max() ?? 0
-            beta = candidate
+            // No step raises ℓ*: at the maximum to rounding.
+            guard let next else { return (beta, state.value, state.inverse, iteration) }
             state = next
+            let moved = (step.map(abs).max() ?? 0) * scale
             let scoreSize = free.map { abs(state.score[$0]) }.max() ?? 0
-            if moved < 1e-10 && scoreSize < 1e-8 || scoreSize < 1e-11 {
+            if moved < 1e-10 * (1 + (beta.map(abs).max() ?? 0)) || scoreSize < 1e-11 {
                 return (beta, state.value, state.inverse, iteration)
             }
         }

@@ -403,7 +403,7 @@ public enum Regression {
             let names = separation.names.filter { $0 != "(Intercept)" }
             throw StatisticsError.insufficientData("perfect or quasi-complete separation: the outcome is separated "
                 + "along \(names.isEmpty ? "the intercept" : names.joined(separator: ", ")), so maximum likelihood "
-                + "has no finite odds ratio; Firth's penalised likelihood gives one")
+                + "has no finite odds ratio; remove or combine the predictor that separates the outcome")
         }
         _ = GSL.ready
         let (n, p) = (d.n, d.p)

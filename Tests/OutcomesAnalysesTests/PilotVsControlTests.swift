@@ -297,7 +297,9 @@ final class SmallEvaluationStore: FixtureStore {
         #expect(quality.clusters == 5)
     }
 
-    @Test func separationInTheLogisticModelIsAMessageNotANumber() throws {
+    /// Complete separation: maximum likelihood has no odds ratio, so the table gives Firth's and says so
+    /// (issue #22: it used to give none, and with iterations stopping early sometimes a wrong one).
+    @Test func separationInTheLogisticModelIsFittedByFirthAndSaid() throws {
         var lines = [Self.header]
         for i in 0..<16 {
             let arm = i < 8 ? "pilot" : "control"
@@ -308,8 +310,8 @@ final class SmallEvaluationStore: FixtureStore {
         }
         let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result { $0.edit(PilotVsControlSettings.self) { $0.cost = nil } }
         let admission = try #require(result.overall.comparisons.first { $0.kind == .binary })
-        #expect(admission.adjusted == nil)
-        #expect(admission.notes.contains { $0.contains("separation") }, "\(admission.notes)")
+        #expect(admission.adjustedByFirth && (admission.adjusted?.estimate ?? .nan) < 1, "no pilot events")
+        #expect(admission.notes.contains { $0.contains("separated") && $0.contains("Firth") }, "\(admission.notes)")
         #expect(admission.unadjusted != nil, "the unadjusted risk difference is still given")
     }
 }
@@ -370,5 +372,28 @@ final class SmallEvaluationStore: FixtureStore {
         #expect(Self.problems("allocation: individuals\nmodel: mixed\n").contains("with allocation: individuals"))
         #expect(Self.problems("inference: wild_bootstrap\nbootstrap: {replicates: 9999, weights: webb, seed: 3}\n") == "")
         #expect(Self.problems("model: mixed\ndegrees_of_freedom: kenward_roger\n") == "")
+    }
+}
+
+/// Issue #22: with no events among the control arm at follow-up, maximum likelihood has no odds ratio
+/// (quasi-complete separation by arm); the table gives Firth's, says so, and the other outcomes keep theirs.
+@Suite struct SeparatedOutcomeGetsFirthsOddsRatio {
+    @Test func aSeparatedModelIsFittedByFirthAndSaysSo() throws {
+        let csv = try String(contentsOfFile: fixture("small-pvc.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n").map(String.init).enumerated().map { index, line -> String in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard index > 0, fields[2] == "control", fields[3] == "followup" else { return line }
+            fields[23] = "2"       // unplanned_admission: no
+            return fields.joined(separator: ",")
+        }
+        let result = try SmallEvaluationStore(csv: lines.joined(separator: "\n") + "\n").result {
+            $0.edit(PilotVsControlSettings.self) { $0.cost = nil }
+        }
+        let c = try #require(result.overall.comparisons.first { $0.outcome == "unplanned_admission" })
+        let a = try #require(c.adjusted, "\(c.notes)")
+        #expect(c.adjustedByFirth && a.estimate.isFinite && a.lower < a.estimate && a.estimate < a.upper)
+        #expect(a.estimate > 1, "every event is in the pilot arm")
+        #expect(c.notes.contains { $0.contains("Firth's penalised likelihood") && $0.contains("arm (pilot)") })
+        #expect(result.overall.comparisons.filter { $0.kind == .continuous }.allSatisfy { !$0.adjustedByFirth })
     }
 }
