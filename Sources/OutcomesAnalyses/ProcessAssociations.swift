@@ -239,13 +239,22 @@ public enum ProcessAssociations {
                 model.notComputed = "no process item varies among the \(rows.count) respondents in the model"
             } else {
                 do {
-                    let fit = try surveyDesign.map {
-                        try $0.logistic(rows: rows, y: y, predictors: columns, names: names,
-                                        confidence: definition.confidence)
-                    } ?? Regression.logistic(y: y, predictors: columns, names: names,
-                                             covariance: errors == .cr2 ? .cr2(sites)
-                                                : errors == .clusteredBySite ? .cluster(sites) : .classical,
-                                             confidence: definition.confidence)
+                    func fitted(_ covariance: CovarianceKind) throws -> RegressionFit {
+                        try surveyDesign.map {
+                            try $0.logistic(rows: rows, y: y, predictors: columns, names: names,
+                                            confidence: definition.confidence)
+                        } ?? Regression.logistic(y: y, predictors: columns, names: names, covariance: covariance,
+                                                 confidence: definition.confidence)
+                    }
+                    let fit: RegressionFit
+                    do {
+                        fit = try fitted(errors == .cr2 ? .cr2(sites)
+                                         : errors == .clusteredBySite ? .cluster(sites) : .classical)
+                    } catch let error as StatisticsError where errors == .cr2 && error.reason.hasPrefix("CR2 errors") {
+                        // Too many covariate patterns per site for CR2's decompositions: CR1, and said.
+                        fit = try fitted(.cluster(sites))
+                        model.notes.append("CR1 errors by site (z tests), not CR2: \(error.reason)")
+                    }
                     for (index, name) in contrastColumn {
                         guard let coefficient = fit.coefficient(name) else { continue }
                         let contrast = contrasts[index]

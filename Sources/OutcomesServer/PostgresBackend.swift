@@ -664,7 +664,7 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
 
         var ids: [Int64] = [], keys: [Int64] = [], codes: [String] = []
-        var sites = Levels(), waves = Levels(), arms = Levels()
+        var sites = LevelIndex(), waves = LevelIndex(), arms = LevelIndex()
         var siteCodes: [Int32] = [], waveCodes: [Int32] = [], armCodes: [Int32] = [], versionCodes: [Int32] = []
         let versionLevels = definitions.map(\.version)
         var integers = items.map { _ in [Int32]() }, numbers = items.map { _ in [Double]() }
@@ -703,19 +703,6 @@ public final class PostgresBackend: SubmissionBackend, @unchecked Sendable {
                              arms: Factor(levels: arms.levels, codes: armCodes), columns: columns,
                              versions: Factor(levels: versionLevels, codes: versionCodes),
                              versionDefinitions: definitions)
-    }
-}
-
-/// Assigns level codes in order of first appearance.
-private struct Levels {
-    var levels: [String] = []
-    var index: [String: Int32] = [:]
-    mutating func code(for level: String) -> Int32 {
-        if let code = index[level] { return code }
-        let code = Int32(levels.count)
-        levels.append(level)
-        index[level] = code
-        return code
     }
 }
 

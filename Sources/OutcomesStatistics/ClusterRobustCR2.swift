@@ -90,6 +90,8 @@ struct ClusterRobustCR2 {
 
     /// At most this many distinct covariate patterns in one cluster: each costs a k x k eigen-decomposition.
     static let patternLimit = 1_500
+    /// At most this much work, Σ_g k_g³ over the clusters' pattern counts (a few seconds).
+    static let workLimit = 2e8
 
     /// A generalised linear model (clubSandwich's `glm` method with its default inverse-variance working
     /// model): A_g = D^½ [D (I - H̃) D]^(-½) D^½ with D = diag(v), H̃ = D^½ X M X' D^½, M = (X'DX)⁻¹.
@@ -97,6 +99,14 @@ struct ClusterRobustCR2 {
     /// of the patterns' indicators and as 1/v on its complement, which X_g' annihilates: the k x k
     /// problem on the patterns gives exactly what the n_g x n_g one would.
     static func generalised(bread: [Double], p: Int, clusters patterns: [Patterns]) throws -> ClusterRobustCR2 {
+        // Each cluster costs a k x k eigen-decomposition, about 10 k³ operations: bounded, so that a model
+        // with many covariate patterns at each of its sites fails fast (its caller may fall back to CR1).
+        let work = patterns.reduce(0.0) { $0 + pow(Double($1.count.count), 3) }
+        guard work <= workLimit else {
+            throw StatisticsError.insufficientData("CR2 errors for this logistic model would need an eigen-"
+                + "decomposition per site of up to \(patterns.map(\.count.count).max() ?? 0) distinct covariate "
+                + "patterns (\(Int(work / 1e9)) billion steps); too many to compute here")
+        }
         var clusters: [Cluster] = []
         for (number, cluster) in patterns.enumerated() {
             let k = cluster.count.count

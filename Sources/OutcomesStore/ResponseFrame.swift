@@ -422,11 +422,12 @@ private extension Array where Element == Int64 {
     }
 }
 
-/// Assigns level codes in order of first appearance.
-private struct LevelIndex {
-    var levels: [String] = []
+/// Assigns level codes in order of first appearance (a factor's levels, as a frame's reader meets them).
+public struct LevelIndex: Sendable {
+    public private(set) var levels: [String] = []
     var index: [String: Int32] = [:]
-    mutating func code(for level: String) -> Int32 {
+    public init() {}
+    public mutating func code(for level: String) -> Int32 {
         if let code = index[level] { return code }
         let code = Int32(levels.count)
         levels.append(level)

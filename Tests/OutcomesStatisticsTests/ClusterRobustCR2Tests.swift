@@ -119,3 +119,19 @@ import Testing
         #expect(three.correction == nil, "tables larger than 2 x 2 are never corrected")
     }
 }
+
+@Suite struct ClusterRobustCR2WorkBound {
+    /// A logistic model with a continuous covariate has one pattern per person: CR2's per-site decompositions
+    /// are bounded, and refused with a reason the analyses fall back on, rather than run for minutes.
+    @Test func tooManyPatternsPerSiteAreRefusedQuickly() throws {
+        let n = 1_300
+        let x = (0..<n).map { Double($0) / Double(n) }
+        let y = (0..<n).map { Double(($0 * 7919) % 3 == 0 ? 1 : 0) }
+        let sites = (0..<n).map { $0 % 2 }
+        #expect {
+            try Regression.logistic(y: y, predictors: [x], names: ["x"], covariance: .cr2(sites))
+        } throws: { ($0 as? StatisticsError)?.reason.hasPrefix("CR2 errors") == true }
+        // CR1 still fits.
+        #expect(try Regression.logistic(y: y, predictors: [x], names: ["x"], covariance: .cluster(sites)).n == n)
+    }
+}
