@@ -3,7 +3,7 @@
 # the logit link), profile penalised-likelihood intervals and penalised likelihood-ratio p-values (logistf's
 # method) computed here directly from ℓ*(β) = ℓ(β) + ½ log|X'WX| with optim and uniroot, and whether
 # maximum likelihood diverges (separated), by construction or as published (endometrial: NV, Heinze and
-# Schemper 2002). Writes Tests/OutcomesStatisticsTests/Fixtures/reference-firth.json.
+# Schemper 2002), confirmed by Konis's linear program solved with lpSolve. Writes Tests/OutcomesStatisticsTests/Fixtures/reference-firth.json.
 #   Rscript scripts/reference/firth_reference.R
 suppressMessages({ library(brglm2); library(jsonlite) })
 
@@ -41,10 +41,21 @@ case <- function(name, data, formula, separated, infinite) {
     upper[j] <- uniroot(function(b) stat(j, b) - q, bracket(1), tol = 1e-12)$root
     chi[j] <- stat(j, 0)
   }
+  # Konis's linear program, set up independently with lpSolve (detectseparation's is not packaged for
+  # Debian): maximise colSums(Xs) b subject to Xs b >= 0 and -1 <= b <= 1, Xs = X with event rows as they
+  # are and the others negated; b = b+ - b- as lpSolve's variables are non-negative.
+  Xs <- X * ifelse(y == 1, 1, -1); k <- ncol(X)
+  lp <- lpSolve::lp("max", c(colSums(Xs), -colSums(Xs)),
+                    rbind(cbind(Xs, -Xs), cbind(diag(k), matrix(0, k, k)), cbind(matrix(0, k, k), diag(k))),
+                    c(rep(">=", nrow(Xs)), rep("<=", 2 * k)), c(rep(0, nrow(Xs)), rep(1, 2 * k)))
+  b <- lp$solution[1:k] - lp$solution[(k + 1):(2 * k)]
+  stopifnot(lp$status == 0, (lp$objval > 1e-8) == separated)
+  lp_infinite <- ifelse(abs(b) < 1e-8, 0, sign(b)) * (lp$objval > 1e-8)
   predictors <- attr(terms(formula), "term.labels")
   list(name = name, predictors = I(predictors), data = lapply(data[c(all.vars(formula)[1], predictors)], as.numeric),
        estimate = unname(beta), se = unname(sqrt(diag(vcov(fit)))), lower = lower, upper = upper,
-       chisq = chi, p = pchisq(chi, 1, lower.tail = FALSE), separated = separated, infinite = I(infinite))
+       chisq = chi, p = pchisq(chi, 1, lower.tail = FALSE), separated = separated, infinite = I(infinite),
+       lp_objective = lp$objval, lp_infinite = I(lp_infinite))
 }
 data(endometrial)
 set.seed(22)
