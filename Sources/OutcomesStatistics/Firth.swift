@@ -117,7 +117,9 @@ struct FirthModel {
             // Newton on the free coefficients: their block of X'WX against their modified score.
             let q = free.count
             var block = [Double](repeating: 0, count: q * q)
-            for (a, i) in free.enumerated() { for (b, j) in free.enumerated() { block[a * q + b] = state.information[i * p + j] } }
+            for (a, i) in free.enumerated() {
+                for (b, j) in free.enumerated() { block[a * q + b] = state.information[i * p + j] }
+            }
             guard let (blockInverse, _) = Self.invert(block, q) else {
                 throw StatisticsError.insufficientData("the design is singular")
             }

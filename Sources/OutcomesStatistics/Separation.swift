@@ -52,7 +52,8 @@ public enum Separation {
 enum LinearProgram {
     /// maximise c'β subject to A β ≥ 0 (each row of `rows`) and -1 ≤ β_j ≤ 1, from β = 0 (feasible).
     static func maximiseOverBox(rows: [[Double]], objective c: [Double]) -> [Double] {
-        let p = c.count, k = 2 * p          // nonbasic at the start: β⁺_j (j) and β⁻_j (p + j), β = β⁺ - β⁻
+        // Nonbasic at the start: β⁺_j (number j) and β⁻_j (number p + j), with β = β⁺ - β⁻.
+        let p = c.count, k = 2 * p
         let m = rows.count + k              // basic at the start: one slack per row, then the box slacks
         // Each basic variable = b - Σ a x_nonbasic; variables are numbered 0..<k (structural), k..<k+m (slacks).
         var a = [Double](repeating: 0, count: m * k), b = [Double](repeating: 0, count: m)
