@@ -512,10 +512,25 @@ public enum PilotVsControl {
                 comparisons.append(comparison)
                 continue
             }
+            let covariance: CovarianceKind = bySite ? .cr2(sites) : .hc1
+            var separatedAlong: [String]?
+            let fit = attempt(binary ? "Adjusted odds ratio (logistic regression)" : "Adjusted difference (ANCOVA)") {
+                () throws -> RegressionFit? in
+                guard binary else {
+                    return try Regression.ols(y: y, predictors: predictors, names: names, covariance: covariance,
+                                              confidence: confidence)
+                }
+                do {
+                    return try Regression.logistic(y: y, predictors: predictors, names: names, covariance: covariance,
+                                                   confidence: confidence)
+                } catch let StatisticsError.separated(along) {
+                    separatedAlong = along
+                    return nil
+                }
+            } ?? nil
             // Separated data (e.g. no events in one arm of a subgroup) have no maximum likelihood odds ratio:
             // Firth's penalised likelihood gives one, with a profile interval and a penalised LR test.
-            if binary, let separation = try? Separation.check(y: y, predictors: predictors, names: names),
-               separation.separated {
+            if let along = separatedAlong {
                 if let firth = attempt("Adjusted odds ratio (Firth's penalised likelihood)", {
                     try Regression.firth(y: y, predictors: predictors, names: names, confidence: confidence)
                 }), let arm = firth.coefficient("arm (pilot)") {
@@ -524,7 +539,6 @@ public enum PilotVsControl {
                                                       lower: exp(arm.lower), upper: exp(arm.upper))
                     comparison.adjustedN = firth.n
                     comparison.adjustedByFirth = true
-                    let along = separation.names.filter { $0 != "(Intercept)" }
                     let direction = along.isEmpty ? "the intercept" : along.joined(separator: ", ")
                     comparison.notes.append("the outcome is separated (along \(direction)): "
                                             + "the odds ratio is by Firth's penalised likelihood, with a profile "
@@ -533,14 +547,6 @@ public enum PilotVsControl {
                 }
                 comparisons.append(comparison)
                 continue
-            }
-            let fit = attempt(binary ? "Adjusted odds ratio (logistic regression)" : "Adjusted difference (ANCOVA)") {
-                let covariance: CovarianceKind = bySite ? .cr2(sites) : .hc1
-                return binary
-                    ? try Regression.logistic(y: y, predictors: predictors, names: names, covariance: covariance,
-                                              confidence: confidence)
-                    : try Regression.ols(y: y, predictors: predictors, names: names, covariance: covariance,
-                                         confidence: confidence)
             }
             if let fit, var arm = fit.coefficient("arm (pilot)") {
                 if binary {

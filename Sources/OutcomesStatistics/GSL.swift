@@ -8,11 +8,15 @@ public enum StatisticsError: Error, Equatable, CustomStringConvertible {
     case insufficientData(String)
     /// An argument outside its domain (for example a confidence level outside (0, 1)).
     case invalidArgument(String)
+    /// A logistic model's outcome is separated (completely or quasi-completely) along these coefficients:
+    /// maximum likelihood has no finite estimate (Firth's penalised likelihood has one).
+    case separated([String])
 
     public var description: String {
         switch self {
         case let .gsl(function, status, reason): return "\(function) failed (GSL status \(status)): \(reason)"
         case let .insufficientData(message): return "insufficient data: \(message)"
+        case .separated: return "insufficient data: \(reason)"
         case let .invalidArgument(message): return "invalid argument: \(message)"
         }
     }
@@ -22,6 +26,10 @@ public enum StatisticsError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .gsl: return description
         case let .insufficientData(message), let .invalidArgument(message): return message
+        case let .separated(names):
+            return "perfect or quasi-complete separation: the outcome is separated along "
+                + "\(names.isEmpty ? "the intercept" : names.joined(separator: ", ")), so maximum likelihood has no "
+                + "finite odds ratio; remove or combine the predictor that separates the outcome"
         }
     }
 }

@@ -399,12 +399,7 @@ public enum Regression {
         // Separation, found exactly (Konis's linear program) before iterating: a test of the fitted
         // probabilities afterwards misses it when the iterations stop first.
         let separation = Separation.check(d)
-        if separation.separated {
-            let names = separation.names.filter { $0 != "(Intercept)" }
-            throw StatisticsError.insufficientData("perfect or quasi-complete separation: the outcome is separated "
-                + "along \(names.isEmpty ? "the intercept" : names.joined(separator: ", ")), so maximum likelihood "
-                + "has no finite odds ratio; remove or combine the predictor that separates the outcome")
-        }
+        if separation.separated { throw StatisticsError.separated(separation.names.filter { $0 != "(Intercept)" }) }
         _ = GSL.ready
         let (n, p) = (d.n, d.p)
         var beta = [Double](repeating: 0, count: p)
