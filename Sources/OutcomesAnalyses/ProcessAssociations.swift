@@ -253,7 +253,7 @@ public enum ProcessAssociations {
                     } catch let error as StatisticsError where errors == .cr2 && error.reason.hasPrefix("CR2 errors") {
                         // Too many covariate patterns per site for CR2's decompositions: CR1, and said.
                         fit = try fitted(.cluster(sites))
-                        model.notes.append("CR1 errors by site (z tests), not CR2: \(error.reason)")
+                        model.notes.append("CR1 errors by site (t on sites - 1 df), not CR2: \(error.reason)")
                     }
                     for (index, name) in contrastColumn {
                         guard let coefficient = fit.coefficient(name) else { continue }

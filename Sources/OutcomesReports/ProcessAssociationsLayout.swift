@@ -171,7 +171,7 @@ public enum ProcessAssociationsLayout {
                 + "degrees of freedom"
         case .clusteredBySite, .automatic:
             errors = "standard errors clustered by site (CR1, \(siteRange(result)) per domain's model), "
-                + "as people at one site are alike"
+                + "as people at one site are alike, and t on sites - 1 degrees of freedom"
         case .classical:
             errors = "classical standard errors, treating every respondent as independent"
                 + (result.settings.standardErrors == .automatic && result.design == nil

@@ -376,9 +376,10 @@ public enum Regression {
 
     /// Logistic regression of a 0/1 outcome by iteratively reweighted least squares (Newton's method:
     /// each step solves X'WX β = X'Wz by GSL's Cholesky decomposition, whose inverse at convergence is
-    /// the covariance), Wald z tests and intervals; odds ratios are exp of the coefficients and limits.
+    /// the covariance), Wald tests and intervals (z; t on G - 1 df with `.cluster`, on each coefficient's
+    /// Satterthwaite df with `.cr2`); odds ratios are exp of the coefficients and limits.
     ///
-    /// Matches statsmodels `Logit(y, add_constant(X)).fit()` and `.fit(cov_type="cluster", ...)`; HC1 is
+    /// Matches statsmodels `Logit(y, add_constant(X)).fit()` and `.fit(cov_type="cluster", ..., use_t=True)`; HC1 is
     /// statsmodels' HC0 times n/(n - p), as HC1 is defined (statsmodels' Logit omits that factor). Non-convergence within 50 iterations, and (quasi-)complete separation (fitted
     /// probabilities of 0 or 1, where the estimates run off to infinity), are errors, not numbers.
     public static func logistic(y: [Double], predictors: [[Double]], names: [String],
@@ -485,7 +486,7 @@ public enum Regression {
         }
         // cov is (X'WX)⁻¹ from the last weighted fit, at the weights of the converged estimates.
         let finalCov: [Double]
-        var perCoefficientDF: [Double]?
+        var perCoefficientDF: [Double]?, clusterDF: Double?
         switch covariance {
         case .classical, .design:   // .design is refused on entry: SurveyDesign.logistic computes it
             finalCov = cov
@@ -499,6 +500,10 @@ public enum Regression {
             let g = Double(d.clusterCount)
             finalCov = sandwich(bread: cov, x: d.x, multipliers: r, p: p, groups: clusters, groupCount: d.clusterCount, counts: d.counts)
                 .map { $0 * g / (g - 1) * Double(n - 1) / Double(n - p) }
+            // t on G - 1 df, as for least squares (statsmodels' use_t=True, Stata): z overstates certainty
+            // with a dozen sites.
+            perCoefficientDF = Array(repeating: g - 1, count: p)
+            clusterDF = g - 1
         case .cr2:
             let cr2 = try ClusterRobustCR2.logistic(d, bread: cov, probabilities: probabilities)
             finalCov = cr2.covariance
@@ -517,9 +522,9 @@ public enum Regression {
             let critical = gsl_cdf_tdist_Pinv(1 - (1 - confidence) / 2, df)
             return Coefficient(name: d.names[j], estimate: beta[j], se: se, statistic: statistic,
                                pValue: min(1, 2 * gsl_cdf_tdist_Q(abs(statistic), df)), lower: beta[j] - critical * se,
-                               upper: beta[j] + critical * se, df: df)
+                               upper: beta[j] + critical * se, df: clusterDF == nil ? df : nil)
         }
-        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: nil, rSquared: nil, adjustedRSquared: nil,
+        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: clusterDF, rSquared: nil, adjustedRSquared: nil,
                              iterations: iterations, deviance: deviance, covariance: covariance, confidence: confidence)
     }
 

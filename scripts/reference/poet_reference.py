@@ -7,7 +7,7 @@ statsmodels from the small fixed data set (make_small_poet.py).
 - process associations: statsmodels Logit of positive (vs no change or negative) on the process
   dummies and covariate dummies; odds ratios, Wald 95% intervals, p; Benjamini-Hochberg across
   domains; with classical errors (`estimates`) and with errors clustered by site (`estimates_by_site`:
-  `fit(cov_type="cluster", cov_kwds={"groups": site})`, statsmodels' CR1 factor, z tests); a model statsmodels flags with perfect separation (or fitted probabilities of 0 or 1) is
+  `fit(cov_type="cluster", cov_kwds={"groups": site})`, statsmodels' CR1 factor, t on G - 1 df with use_t=True); a model statsmodels flags with perfect separation (or fitted probabilities of 0 or 1) is
   recorded as not computed;
 - outcome index: per respondent (better - worse), mean with scipy.stats.t.interval, SD, quartiles;
 - distribution: counts and statsmodels Wilson intervals, the top share, and its test by group.
@@ -157,7 +157,8 @@ def process_associations(d):
         if separated:
             entry["not_computed"] = "separation"
         else:
-            clustered = sm.Logit(y, design).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups})
+            clustered = sm.Logit(y, design).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups},
+                                                use_t=True)
             for key, f in (("estimates", fit), ("estimates_by_site", clustered)):
                 ci = f.conf_int(0.05)
                 entry[key] = {c: {"or": float(np.exp(f.params[c])), "lower": float(np.exp(ci.loc[c, 0])),

@@ -148,7 +148,7 @@ def regression():
     # statsmodels' Logit applies no n/(n - k) factor under cov_type="HC1" (it equals HC0 there), so the
     # HC1 reference is its HC0 covariance times n/(n - k), as HC1 is defined and as the toolkit's OLS uses.
     lh = hc1_from_hc0(logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="HC0"), n, X.shape[1], names)
-    lcl = logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="cluster", cov_kwds={"groups": site})
+    lcl = logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="cluster", cov_kwds={"groups": site}, use_t=True)
     return {"y": y.tolist(), "arm": arm.tolist(), "baseline": baseline.tolist(), "age": age.tolist(), "site": site.tolist(),
             "binary": logit_y.tolist(),
             "ols": {"classical": fit_summary(classical, names), "hc1": fit_summary(hc1, names),
@@ -174,7 +174,7 @@ def logistic_discrete():
     logit = sm.Logit(y, X)
     classical = logit.fit(disp=0, tol=1e-12, maxiter=100)
     hc1 = hc1_from_hc0(logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="HC0"), n, X.shape[1], names)
-    cluster = logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="cluster", cov_kwds={"groups": site})
+    cluster = logit.fit(disp=0, tol=1e-12, maxiter=100, cov_type="cluster", cov_kwds={"groups": site}, use_t=True)
     # The rows as strings of digits (site as a letter A-L), to keep the fixture short.
     return {"y": "".join(str(int(v)) for v in y), "views": "".join(str(v) for v in views),
             "direct": "".join(str(int(v)) for v in direct), "site": "".join(chr(65 + v) for v in site),
