@@ -49,3 +49,22 @@ try best("OLS, 1,000,000 rows x 10 predictors (cluster-robust, 100 sites)") {
 try best("Logistic regression, 1,000,000 rows x 10 predictors") {
     _ = try Regression.logistic(y: binary, predictors: predictors, names: names)
 }
+// Issue #22: the cluster-trial methods, on the same rows (the logistic fit above includes the exact
+// separation check, Konis's linear program on the distinct rows).
+try best("Separation check alone, 1,000,000 rows x 10 predictors (all rows distinct)") {
+    _ = try Separation.check(y: binary, predictors: predictors, names: names)
+}
+try best("OLS, 1,000,000 rows x 10 predictors (CR2 + Satterthwaite df, 100 sites)") {
+    _ = try Regression.ols(y: y, predictors: predictors, names: names, covariance: .cr2(sites))
+}
+let twentySites = (0..<rows).map { $0 % 20 }
+let arm = twentySites.map { Double($0 % 2) }
+try best("Wild cluster bootstrap, 1,000,000 rows x 6 predictors, 20 sites, 9,999 replicates") {
+    _ = try WildClusterBootstrap.test(y: y, predictors: [arm] + Array(predictors.prefix(5)),
+                                      names: ["arm"] + Array(names.prefix(5)), clusters: twentySites,
+                                      coefficient: "arm", weights: .rademacher, replicates: 9999, seed: 1)
+}
+try best("Mixed model (REML, Kenward-Roger), 1,000,000 rows x 10 predictors, 100 sites") {
+    _ = try Regression.randomIntercept(y: y, predictors: predictors, names: names, clusters: sites,
+                                       degreesOfFreedom: .kenwardRoger)
+}
