@@ -382,14 +382,13 @@ public enum PilotVsControl {
             // Unadjusted difference at follow-up: with sites allocated, the arm coefficient of y ~ arm (the
             // difference in means, or in proportions for a 0/1 outcome) with CR2 errors by site.
             if bySite {
-                var y: [Double] = [], arm: [Double] = [], sites: [Int] = [], arms: [Int] = []
+                var y: [Double] = [], arm: [Double] = [], sites: [Int] = []
                 for person in people {
                     guard let v = value(person.followup) else { continue }
                     y.append(v); arm.append(person.pilot ? 1 : 0); sites.append(Int(person.site))
-                    arms.append(person.pilot ? 1 : 0)
                 }
                 comparison.icc = attempt("Intra-class correlation") {
-                    try IntraclassCorrelation.estimate(y, clusters: sites, groups: arms)
+                    try IntraclassCorrelation.estimate(y, clusters: sites, groups: arm.map { Int($0) })
                 }
                 if let effect = armBySite(binary ? "Risk difference" : "Mean difference", y, [arm], ["arm (pilot)"],
                                           sites: sites) {
@@ -534,9 +533,7 @@ public enum PilotVsControl {
                 if let firth = attempt("Adjusted odds ratio (Firth's penalised likelihood)", {
                     try Regression.firth(y: y, predictors: predictors, names: names, confidence: confidence)
                 }), let arm = firth.coefficient("arm (pilot)") {
-                    comparison.adjusted = Coefficient(name: arm.name, estimate: exp(arm.estimate), se: arm.se,
-                                                      statistic: arm.statistic, pValue: arm.pValue,
-                                                      lower: exp(arm.lower), upper: exp(arm.upper))
+                    comparison.adjusted = arm.exponentiated
                     comparison.adjustedN = firth.n
                     comparison.adjustedByFirth = true
                     let direction = along.isEmpty ? "the intercept" : along.joined(separator: ", ")
@@ -548,11 +545,8 @@ public enum PilotVsControl {
                 comparisons.append(comparison)
                 continue
             }
-            if let fit, var arm = fit.coefficient("arm (pilot)") {
-                if binary {
-                    arm = Coefficient(name: arm.name, estimate: exp(arm.estimate), se: arm.se, statistic: arm.statistic,
-                                      pValue: arm.pValue, lower: exp(arm.lower), upper: exp(arm.upper), df: arm.df)
-                }
+            if let fit, let coefficient = fit.coefficient("arm (pilot)") {
+                let arm = binary ? coefficient.exponentiated : coefficient
                 comparison.adjusted = arm
                 comparison.adjustedN = fit.n
                 if !binary { comparison.effectSize = attempt("Hedges' g") { try hedgesG(arm) } }

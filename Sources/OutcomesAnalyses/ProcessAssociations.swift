@@ -256,13 +256,13 @@ public enum ProcessAssociations {
                         model.notes.append("CR1 errors by site (t on sites - 1 df), not CR2: \(error.reason)")
                     }
                     for (index, name) in contrastColumn {
-                        guard let coefficient = fit.coefficient(name) else { continue }
+                        guard let ratio = fit.coefficient(name)?.exponentiated else { continue }
                         let contrast = contrasts[index]
                         let process = processes.first { $0.item == contrast.item }!
                         let level = process.levels.firstIndex(of: contrast.level)!
                         model.estimates[index] = AssociationEstimate(
-                            oddsRatio: exp(coefficient.estimate), lower: exp(coefficient.lower), upper: exp(coefficient.upper),
-                            pValue: coefficient.pValue, adjustedP: nil,
+                            oddsRatio: ratio.estimate, lower: ratio.lower, upper: ratio.upper,
+                            pValue: ratio.pValue, adjustedP: nil,
                             nLevel: countsByProcess[process.item]![level],
                             nReference: countsByProcess[process.item]![process.reference])
                     }

@@ -227,7 +227,8 @@ private struct ClusterSums {
     }
 
     /// dREML/dλ: Σ n_g/(1 + n_g λ) + tr(A⁻¹ dA/dλ) + (n − p) (dpwrss/dλ) / pwrss, where dw_g/dλ =
-    /// −n_g²/(1 + n_g λ)² and, β being optimal, dpwrss/dλ = Σ dw_g/dλ e_g² (e_g: the cluster's mean residual).
+    /// −n_g²/(1 + n_g λ)² and, β being optimal, dpwrss/dλ = Σ dw_g/dλ e_g²
+    /// (e_g: the cluster's mean residual).
     func slope(_ e: Evaluation) -> Double {
         var sizeTerm = 0.0, traceTerm = 0.0, residualTerm = 0.0
         for g in 0..<clusterCount {
@@ -335,7 +336,8 @@ private struct ClusterSums {
 
     /// pbkrtest's Kenward-Roger adjusted covariance Φ_A = Φ + 2Φ{Σ_rs W_rs (Q_rs − P_r Φ P_s)}Φ and df,
     /// for the variance parameters γ = (σ_b², σ²) with V = σ_b² ZZ' + σ² I (so G_1 = ZZ', G_2 = I and the
-    /// second-derivative terms R_rs vanish): P_r = −X'V⁻¹G_rV⁻¹X, Q_rs = X'V⁻¹G_rV⁻¹G_sV⁻¹X, W = 2 I_E⁻¹
+    /// second-derivative terms R_rs vanish): P_r = −X'V⁻¹G_rV⁻¹X, Q_rs = X'V⁻¹G_rV⁻¹G_sV⁻¹X,
+    /// W = 2 I_E⁻¹
     /// with I_E the expected information of REML as pbkrtest writes it. Within a cluster V⁻¹ =
     /// (I − J/n_g)/σ² + h_g J/n_g with h_g = 1/(σ²(1 + n_g λ)), so each is α W_xx + Σ β_g n_g x̄_g x̄_g'.
     /// For one coefficient (q = 1) pbkrtest's `Lb_ddf` reduces to df = 2/A with A = Σ_rs W_rs t_r t_s and

@@ -65,6 +65,16 @@ public struct RegressionFit: Sendable, Equatable {
     public func coefficient(_ name: String) -> Coefficient? { coefficients.first { $0.name == name } }
 }
 
+extension Coefficient {
+    /// A log-odds coefficient as an odds ratio: the estimate and limits exponentiated, the rest (the
+    /// standard error and test, on the log scale) as they are.
+    public var exponentiated: Coefficient {
+        var ratio = self
+        (ratio.estimate, ratio.lower, ratio.upper) = (exp(estimate), exp(lower), exp(upper))
+        return ratio
+    }
+}
+
 extension CovarianceKind {
     /// Each row's cluster, for the cluster-robust kinds.
     var clusterIDs: [Int]? {
@@ -539,7 +549,8 @@ public enum Regression {
                                pValue: min(1, 2 * gsl_cdf_tdist_Q(abs(statistic), df)), lower: beta[j] - critical * se,
                                upper: beta[j] + critical * se, df: clusterDF == nil ? df : nil)
         }
-        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: clusterDF, rSquared: nil, adjustedRSquared: nil,
+        return RegressionFit(coefficients: coefficients, n: n, nMissing: d.missing, df: clusterDF, rSquared: nil,
+                             adjustedRSquared: nil,
                              iterations: iterations, deviance: deviance, covariance: covariance, confidence: confidence)
     }
 
